@@ -1,0 +1,2 @@
+export * from './kernel/tracepoint.js';
+export type * from './kernel/profiles/types.js';

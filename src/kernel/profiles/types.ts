@@ -1,0 +1,128 @@
+/**
+ * Kernel profiles: what one kernel version's page-descriptor layer looks like, as data.
+ *
+ * A profile is split in two parts:
+ *  - `PageFlagsHeader`: what include/linux/page-flags.h and include/trace/events/mmflags.h declare
+ *    (enum pageflags, aliases, the flag/type accessor macro invocations, enum pagetype, the
+ *    show_page_flags name table). It is generated from a kernel tree by `folioscope profile
+ *    --from-kernel-src` (src/explain/kernelsrc) and checked in under profiles/generated/.
+ *  - `ProfileFacts`: hand-written facts from other files (page_ref.h, mm.h, debug.c, swap.c ...),
+ *    each with the file it came from.
+ * Conditional members carry the preprocessor conditions they sit under; a `KernelConfig` resolves
+ * them (bit numbers depend on the config, e.g. PG_hwpoison exists only with CONFIG_MEMORY_FAILURE).
+ */
+
+export type ProfileName = '6.1' | '6.12' | 'mainline';
+
+/**
+ * Preprocessor conditions an item sits under, outermost first; all must hold. Each is a C
+ * preprocessor expression as written in the header, normalised: `#ifdef X` -> `defined(X)`,
+ * `#ifndef X` -> `!defined(X)`, an `#else` branch -> `!(<expr of the #if>)`, `#elif E` ->
+ * `!(<previous>) && (E)` expressed as two entries. Empty array = unconditional.
+ */
+export type Conditions = readonly string[];
+
+/** One member of `enum pageflags` before `__NR_PAGEFLAGS`, in declaration order. */
+export interface PageflagMember {
+  /** lname without the PG_ prefix: 'locked', 'owner_priv_1' */
+  readonly name: string;
+  readonly line: number;
+  readonly cond: Conditions;
+}
+
+/** `PG_x = PG_y` after `__NR_PAGEFLAGS`. */
+export interface PageflagAlias {
+  readonly name: string; // 'anon_exclusive'
+  readonly of: string; // 'owner_2'
+  readonly line: number;
+  readonly cond: Conditions;
+}
+
+/** One entry of `__def_pageflag_names` (mmflags.h), in table (= print) order. */
+export interface FlagNameEntry {
+  /** the PG_ lname whose bit this entry tests */
+  readonly flag: string;
+  /** the printed name (equal to flag in 6.1/6.12) */
+  readonly name: string;
+  readonly cond: Conditions;
+}
+
+/** What a generated accessor does to the flags word or page_type. */
+export type AccessorOp =
+  | 'test' // test_bit
+  | 'set' // set_bit
+  | 'clear' // clear_bit
+  | '__set' // __set_bit
+  | '__clear' // __clear_bit
+  | 'test_set' // test_and_set_bit
+  | 'test_clear' // test_and_clear_bit
+  | 'false' // *_FALSE stubs: always 0 / false
+  | 'noop' // *_NOOP stubs: do nothing
+  | 'type_test' // page_type test (PageBuddy, folio_test_slab ...)
+  | 'type_set' // __SetPageBuddy, __folio_set_slab
+  | 'type_clear'; // __ClearPageBuddy, __folio_clear_slab
+
+/**
+ * Which struct page the operation reaches and which debug check it carries.
+ * Page-side policies are the PF_* macros; folio-side the page index in the folio
+ * (FOLIO_PF_* / FOLIO_HEAD_PAGE / FOLIO_SECOND_PAGE evaluate to 0 or 1).
+ */
+export type PagePolicy = 'PF_ANY' | 'PF_HEAD' | 'PF_ONLY_HEAD' | 'PF_NO_TAIL' | 'PF_NO_COMPOUND' | 'PF_SECOND';
+
+/** One function the header generates (or a FALSE/NOOP stub). */
+export interface Accessor {
+  /** 'folio_test_active', 'PageActive', '__SetPageBuddy' */
+  readonly name: string;
+  /** 'folio' (takes a struct folio *) or 'page' */
+  readonly takes: 'folio' | 'page';
+  readonly op: AccessorOp;
+  /** PG_ lname the op tests/sets ('active'); for page types the PGTY/PG_ type lname ('buddy') */
+  readonly flag: string;
+  /** page side: the PF_* policy; folio side: undefined */
+  readonly policy?: PagePolicy;
+  /** folio side: index of the page whose flags word is used (0 head, 1 second page) */
+  readonly folioPage?: number;
+  /** `enforce` argument passed to the policy (0 for tests, 1 for modifications) */
+  readonly enforce?: 0 | 1;
+  /** the top-level invocation in page-flags.h this name comes from */
+  readonly invocation: {
+    readonly macro: string; // 'PAGEFLAG'
+    readonly args: readonly string[]; // ['Active', 'active', 'PF_HEAD']
+    readonly line: number;
+    readonly text: string; // 'PAGEFLAG(Active, active, PF_HEAD)'
+  };
+  /** macro chain from the invocation down to the macro that defines the function */
+  readonly chain: readonly string[]; // ['PAGEFLAG', 'TESTPAGEFLAG', 'FOLIO_TEST_FLAG']
+  /** the name template in the defining macro: 'folio_test_##name' */
+  readonly template: string;
+  readonly cond: Conditions;
+}
+
+/** A function written out by hand in page-flags.h (PageHead, folio_test_uptodate, PageAnon ...). */
+export interface HandWritten {
+  readonly name: string;
+  readonly line: number;
+  readonly cond: Conditions;
+}
+
+/** `enum pagetype` (6.12+) or the 6.1 `#define PG_buddy 0x00000080` list. */
+export interface PageTypeDef {
+  /** lname: 'buddy', 'table', 'slab' */
+  readonly name: string;
+  /** 6.12+: the PGTY_ id (0xf0 ...); 6.1: the bit cleared in page_type (0x80 ...) */
+  readonly value: number;
+  readonly line: number;
+  readonly cond: Conditions;
+}
+
+export interface PageFlagsHeader {
+  /** where it was generated from, e.g. 'linux-source-6.12 6.12.117' */
+  readonly source: string;
+  readonly pageflags: readonly PageflagMember[];
+  readonly aliases: readonly PageflagAlias[];
+  readonly flagNames: readonly FlagNameEntry[];
+  readonly accessors: readonly Accessor[];
+  readonly handWritten: readonly HandWritten[];
+  readonly pageTypeEncoding: 'inverted-bits' | 'top-byte';
+  readonly pageTypes: readonly PageTypeDef[];
+}
