@@ -67,7 +67,8 @@ export type AccessorOp =
  * Page-side policies are the PF_* macros; folio-side the page index in the folio
  * (FOLIO_PF_* / FOLIO_HEAD_PAGE / FOLIO_SECOND_PAGE evaluate to 0 or 1).
  */
-export type PagePolicy = 'PF_ANY' | 'PF_HEAD' | 'PF_ONLY_HEAD' | 'PF_NO_TAIL' | 'PF_NO_COMPOUND' | 'PF_SECOND';
+export type PagePolicy =
+  'PF_ANY' | 'PF_HEAD' | 'PF_ONLY_HEAD' | 'PF_NO_TAIL' | 'PF_NO_COMPOUND' | 'PF_SECOND';
 
 /** One function the header generates (or a FALSE/NOOP stub). */
 export interface Accessor {
@@ -126,3 +127,56 @@ export interface PageFlagsHeader {
   readonly pageTypeEncoding: 'inverted-bits' | 'top-byte';
   readonly pageTypes: readonly PageTypeDef[];
 }
+
+/** Facts from outside page-flags.h, written by hand with the file each comes from. */
+export interface ProfileFacts {
+  readonly name: ProfileName;
+  /** the kernel release the facts were read from */
+  readonly release: string;
+  /** include/trace/events/page_ref.h TP_fast_assign of `mapcount` */
+  readonly traceMapcount: 'page_mapcount' | 'raw';
+  /** include/linux/pagevec.h PAGEVEC_SIZE: entries of a per-CPU folio batch */
+  readonly folioBatchSize: number;
+  /** include/linux/mm.h GUP_PIN_COUNTING_BIAS */
+  readonly gupPinCountingBias: number;
+  /** include/linux/page_ref.h: which try-add helpers exist */
+  readonly pageRef: {
+    /** page_ref_sub_return() exists (6.1 only) */
+    readonly pageRefSubReturn: boolean;
+    /** folio_ref_try_add_rcu()/folio_try_get_rcu() (6.1) vs folio_ref_try_add() (6.12+) */
+    readonly tryAdd: 'folio_ref_try_add_rcu' | 'folio_ref_try_add';
+    /** page_ref_add_unless() refuses a fake head (HVO) before the atomic (6.12+) */
+    readonly addUnlessChecksFakeHead: boolean;
+  };
+  /** include/linux/mm.h: get_page()/put_page() ignore slab and large-kmalloc folios (mainline) */
+  readonly getPutIgnoreSlab: boolean;
+  /** how a large folio records its order and mapcounts (include/linux/mm_types.h) */
+  readonly folioLayout: 'compound_page_v6_1' | 'folio_v6_12';
+  /** mm/debug.c __dump_page() text layout */
+  readonly dumpPageLayout: '6.1' | '6.12';
+  /** include/linux/mm.h MAX_ORDER (6.1, exclusive) / MAX_PAGE_ORDER (6.12, inclusive): largest order */
+  readonly maxPageOrder: number;
+  /** include/linux/page-flags.h PAGE_MAPPING_* (6.1/6.12) or FOLIO_MAPPING_* (mainline) tag bits */
+  readonly mappingFlags: {
+    readonly anon: number;
+    readonly movable: number | undefined;
+    readonly ksm: number;
+  };
+  /** mm/internal.h ENTIRELY_MAPPED (6.12+), undefined in 6.1 */
+  readonly entirelyMapped: number | undefined;
+  /** the page_type value meaning "no type" / the initial _mapcount */
+  readonly pageTypeNone: number;
+  /** where each modelled VM_BUG_ON sits ('include/linux/page_ref.h:288'), keyed by function[:check] */
+  readonly bugSites: Readonly<Record<BugSite, string>>;
+}
+
+export type BugSite =
+  | 'page_ref_unfreeze'
+  | 'page_ref_unfreeze:count'
+  | 'folio_ref_try_add_rcu'
+  | 'put_page_testzero'
+  | 'folio_get'
+  | 'folio_add_lru:active_unevictable'
+  | 'folio_add_lru:lru'
+  | 'folio_add_lru_vma'
+  | 'lru_add';

@@ -1,0 +1,49 @@
+/**
+ * The model's machine: one mem_map, one resolved profile, the page_ref tracer, and the hook that
+ * receives folios whose last reference is dropped (__folio_put -> the page allocator).
+ */
+import { MemMap, type Pfn } from './mem_map.js';
+import { loadProfile, type Profile } from './profiles/index.js';
+import type { ProfileName } from './profiles/types.js';
+import { Tracer } from './tracer.js';
+
+export type FreeFolioHook = (k: Kernel, folio: Pfn) => void;
+
+/** What dump_mapping() can say about a mapping id (fs/inode.c): the a_ops symbol, inode, name */
+export interface MappingInfo {
+  aops: string;
+  ino: number;
+  name: string;
+}
+
+export interface KernelOptions {
+  profile: Profile | ProfileName;
+  nrPages: number;
+  /** CONFIG_DEBUG_PAGE_REF (default true) */
+  debugPageRef?: boolean;
+  /** CONFIG_DEBUG_VM: VM_BUG_ON* checks throw VmBug (default true; the kernel compiles them out when off) */
+  debugVm?: boolean;
+}
+
+export class Kernel {
+  readonly mem: MemMap;
+  readonly profile: Profile;
+  readonly tracer: Tracer;
+  readonly debugVm: boolean;
+  /** 1 << PG_head, the bit every compound test reads */
+  readonly PG_head_mask: number;
+  /** set by the page allocator; the model default only leaves the folio with refcount 0 */
+  freeFolio: FreeFolioHook = () => {};
+  /** address_space descriptions for dump_page(), by mapping id */
+  readonly mappingInfo = new Map<number, MappingInfo>();
+
+  constructor(opts: KernelOptions) {
+    this.profile = typeof opts.profile === 'string' ? loadProfile(opts.profile) : opts.profile;
+    this.mem = new MemMap(opts.nrPages);
+    this.tracer = new Tracer(opts.debugPageRef ?? true);
+    this.debugVm = opts.debugVm ?? true;
+    const head = this.profile.bits.get('head');
+    if (head === undefined) throw new Error(`profile ${this.profile.name} has no PG_head`);
+    this.PG_head_mask = (1 << head) >>> 0;
+  }
+}

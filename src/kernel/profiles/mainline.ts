@@ -1,0 +1,38 @@
+/**
+ * Mainline (torvalds/linux at 53fbef56e07d, the 6.18 merge window): facts outside page-flags.h.
+ * Files read at that commit: include/linux/mm.h, include/linux/mm_types.h, include/linux/page-flags.h.
+ */
+import type { ProfileFacts } from './types.js';
+
+export const facts_mainline: ProfileFacts = {
+  name: 'mainline',
+  release: '6.18-rc (53fbef56e07d)',
+  // include/trace/events/page_ref.h (mainline): raw _mapcount, as since 6.10
+  traceMapcount: 'raw',
+  folioBatchSize: 31,
+  gupPinCountingBias: 1024,
+  // include/linux/page_ref.h (mainline): page_count_writable() guard before atomic_add_unless
+  pageRef: { pageRefSubReturn: false, tryAdd: 'folio_ref_try_add', addUnlessChecksFakeHead: true },
+  // include/linux/mm.h (mainline): get_page()/put_page() return early for slab and large-kmalloc folios
+  getPutIgnoreSlab: true,
+  folioLayout: 'folio_v6_12',
+  dumpPageLayout: '6.12',
+  maxPageOrder: 10,
+  // include/linux/page-flags.h (mainline): FOLIO_MAPPING_ANON 0x1, FOLIO_MAPPING_ANON_KSM 0x2,
+  // FOLIO_MAPPING_KSM 0x3; the movable bit is gone (PG_movable_ops replaces it)
+  mappingFlags: { anon: 1, movable: undefined, ksm: 3 },
+  entirelyMapped: 0x800000,
+  pageTypeNone: -1,
+  // line numbers not pinned for mainline: file only
+  bugSites: {
+    page_ref_unfreeze: 'include/linux/page_ref.h',
+    'page_ref_unfreeze:count': 'include/linux/page_ref.h',
+    folio_ref_try_add_rcu: 'include/linux/page_ref.h',
+    put_page_testzero: 'include/linux/mm.h',
+    folio_get: 'include/linux/mm.h',
+    'folio_add_lru:active_unevictable': 'mm/swap.c',
+    'folio_add_lru:lru': 'mm/swap.c',
+    folio_add_lru_vma: 'mm/swap.c',
+    lru_add: 'mm/swap.c',
+  },
+};

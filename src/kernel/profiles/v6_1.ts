@@ -1,0 +1,39 @@
+/** Linux 6.1 (Debian linux-source-6.1, 6.1.192): facts outside page-flags.h. */
+import type { ProfileFacts } from './types.js';
+
+export const facts_v6_1: ProfileFacts = {
+  name: '6.1',
+  release: '6.1.192',
+  // include/trace/events/page_ref.h (6.1): __entry->mapcount = page_mapcount(page)
+  traceMapcount: 'page_mapcount',
+  // include/linux/pagevec.h (6.1): #define PAGEVEC_SIZE 15
+  folioBatchSize: 15,
+  // include/linux/mm.h (6.1): #define GUP_PIN_COUNTING_BIAS (1U << 10)
+  gupPinCountingBias: 1024,
+  // include/linux/page_ref.h (6.1): page_ref_sub_return, folio_ref_try_add_rcu, plain atomic_add_unless
+  pageRef: { pageRefSubReturn: true, tryAdd: 'folio_ref_try_add_rcu', addUnlessChecksFakeHead: false },
+  // include/linux/mm.h (6.1): get_page() = folio_get(page_folio(page)), no slab special case
+  getPutIgnoreSlab: false,
+  // include/linux/mm_types.h (6.1): page[1] compound_dtor/compound_order/compound_mapcount/compound_pincount
+  folioLayout: 'compound_page_v6_1',
+  dumpPageLayout: '6.1',
+  // include/linux/mmzone.h (6.1): MAX_ORDER 11 is exclusive, so the largest order is 10
+  maxPageOrder: 10,
+  // include/linux/page-flags.h (6.1): PAGE_MAPPING_ANON 0x1, PAGE_MAPPING_MOVABLE 0x2, PAGE_MAPPING_KSM 0x3
+  mappingFlags: { anon: 1, movable: 2, ksm: 3 },
+  entirelyMapped: undefined,
+  // mm/page_alloc.c (6.1) __init_single_page: page_mapcount_reset() -> _mapcount = -1
+  pageTypeNone: -1,
+  // VM_BUG_ON sites read from the Debian tree (file:line)
+  bugSites: {
+    page_ref_unfreeze: 'include/linux/page_ref.h:332',
+    'page_ref_unfreeze:count': 'include/linux/page_ref.h:333',
+    folio_ref_try_add_rcu: 'include/linux/page_ref.h:277',
+    put_page_testzero: 'include/linux/mm.h:780',
+    folio_get: 'include/linux/mm.h:1146',
+    'folio_add_lru:active_unevictable': 'mm/swap.c:514',
+    'folio_add_lru:lru': 'mm/swap.c:516',
+    folio_add_lru_vma: 'mm/swap.c:541',
+    lru_add: 'mm/swap.c:189',
+  },
+};

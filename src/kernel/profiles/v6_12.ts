@@ -1,0 +1,38 @@
+/** Linux 6.12 (Debian linux-source-6.12, 6.12.117): facts outside page-flags.h. */
+import type { ProfileFacts } from './types.js';
+
+export const facts_v6_12: ProfileFacts = {
+  name: '6.12',
+  release: '6.12.117',
+  // include/trace/events/page_ref.h (6.12): __entry->mapcount = atomic_read(&page->_mapcount)
+  traceMapcount: 'raw',
+  // include/linux/pagevec.h (6.12): #define PAGEVEC_SIZE 31
+  folioBatchSize: 31,
+  // include/linux/mm.h (6.12): #define GUP_PIN_COUNTING_BIAS (1U << 10)
+  gupPinCountingBias: 1024,
+  // include/linux/page_ref.h (6.12): no page_ref_sub_return; folio_ref_try_add; fake-head check in add_unless
+  pageRef: { pageRefSubReturn: false, tryAdd: 'folio_ref_try_add', addUnlessChecksFakeHead: true },
+  getPutIgnoreSlab: false,
+  // include/linux/mm_types.h (6.12): struct folio _large_mapcount/_entire_mapcount/_nr_pages_mapped/_pincount
+  folioLayout: 'folio_v6_12',
+  dumpPageLayout: '6.12',
+  // include/linux/mmzone.h (6.12): MAX_PAGE_ORDER 10 (inclusive)
+  maxPageOrder: 10,
+  // include/linux/page-flags.h (6.12): PAGE_MAPPING_ANON 0x1, PAGE_MAPPING_MOVABLE 0x2, PAGE_MAPPING_KSM 0x3
+  mappingFlags: { anon: 1, movable: 2, ksm: 3 },
+  // mm/internal.h (6.12): #define ENTIRELY_MAPPED 0x800000
+  entirelyMapped: 0x800000,
+  pageTypeNone: -1,
+  // VM_BUG_ON sites read from the Debian tree (file:line)
+  bugSites: {
+    page_ref_unfreeze: 'include/linux/page_ref.h:288',
+    'page_ref_unfreeze:count': 'include/linux/page_ref.h:289',
+    folio_ref_try_add_rcu: 'include/linux/page_ref.h',
+    put_page_testzero: 'include/linux/mm.h:1140',
+    folio_get: 'include/linux/mm.h:1444',
+    'folio_add_lru:active_unevictable': 'mm/swap.c:505',
+    'folio_add_lru:lru': 'mm/swap.c:507',
+    folio_add_lru_vma: 'mm/swap.c:528',
+    lru_add: 'mm/swap.c:154',
+  },
+};

@@ -1,0 +1,43 @@
+/**
+ * VM_BUG_ON_PAGE / VM_BUG_ON_FOLIO / VM_BUG_ON (include/linux/mmdebug.h): with CONFIG_DEBUG_VM
+ * the kernel prints dump_page(page, "VM_BUG_ON_PAGE(" #cond ")") and then BUG()s. The model
+ * throws a VmBug carrying the same text.
+ */
+import type { Kernel } from './kernel.js';
+import type { Pfn } from './mem_map.js';
+import { dump_page } from './dump_page.js';
+
+export class VmBug extends Error {
+  override readonly name = 'VmBug';
+  constructor(
+    /** 'VM_BUG_ON_PAGE(PageTail(page))' */
+    readonly condition: string,
+    readonly pfn: Pfn | undefined,
+    /** the dump_page() text, empty for plain VM_BUG_ON */
+    readonly dump: string,
+    /** where the kernel's BUG() would point: 'include/linux/page-flags.h:512' */
+    readonly location: string,
+  ) {
+    super(`${dump}${dump ? '\n' : ''}kernel BUG at ${location}!\n(${condition})`);
+  }
+}
+
+/** VM_BUG_ON_PAGE(cond, page): `cond` is the C text of the condition. */
+export function VM_BUG_ON_PAGE(k: Kernel, bad: boolean, cond: string, page: Pfn, location: string): void {
+  if (bad && k.debugVm) {
+    const why = `VM_BUG_ON_PAGE(${cond})`;
+    throw new VmBug(why, page, dump_page(k, page, why), location);
+  }
+}
+
+/** VM_BUG_ON_FOLIO(cond, folio): dump_page(&folio->page, ...) */
+export function VM_BUG_ON_FOLIO(k: Kernel, bad: boolean, cond: string, folio: Pfn, location: string): void {
+  if (bad && k.debugVm) {
+    const why = `VM_BUG_ON_FOLIO(${cond})`;
+    throw new VmBug(why, folio, dump_page(k, folio, why), location);
+  }
+}
+
+export function VM_BUG_ON(k: Kernel, bad: boolean, cond: string, location: string): void {
+  if (bad && k.debugVm) throw new VmBug(`VM_BUG_ON(${cond})`, undefined, '', location);
+}
