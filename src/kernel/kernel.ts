@@ -2,6 +2,7 @@
  * The model's machine: one mem_map, one resolved profile, the page_ref tracer, and the hook that
  * receives folios whose last reference is dropped (__folio_put -> the page allocator).
  */
+import { dump_page } from './dump_page.js';
 import { MemMap, type Pfn } from './mem_map.js';
 import { loadProfile, type Profile } from './profiles/index.js';
 import type { ProfileName } from './profiles/types.js';
@@ -45,5 +46,10 @@ export class Kernel {
     const head = this.profile.bits.get('head');
     if (head === undefined) throw new Error(`profile ${this.profile.name} has no PG_head`);
     this.PG_head_mask = (1 << head) >>> 0;
+  }
+
+  /** dump_page(page, reason) */
+  dumpPage(page: Pfn, reason?: string): string {
+    return dump_page(this, page, reason);
   }
 }
