@@ -88,7 +88,7 @@ export function scanFileLevel(scanned: ScannedFile, macros: MacroTable): FileLev
       i = matchingClose(code, i);
     } else if (t.text === '{' && declStart >= 0) {
       if (fnName && ACCESSOR_NAME.test(fnName.text)) {
-        handWritten.push({ name: fnName.text, line: fnName.line, cond: fnName.cond });
+        handWritten.push({ name: fnName.text, line: fnName.line, cond: fnName.cond, kind: 'function' });
       }
       i = matchingClose(code, i);
       declStart = -1;
@@ -101,7 +101,8 @@ export function scanFileLevel(scanned: ScannedFile, macros: MacroTable): FileLev
   }
   for (const [name, defs] of scanned.macros) {
     if (!ACCESSOR_NAME.test(name)) continue;
-    for (const d of defs) if (d.params !== null) handWritten.push({ name, line: d.line, cond: d.cond });
+    for (const d of defs)
+      if (d.params !== null) handWritten.push({ name, line: d.line, cond: d.cond, kind: 'macro' });
   }
   handWritten.sort((a, b) => a.line - b.line);
   return { invocations, handWritten, enums };
