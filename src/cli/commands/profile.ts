@@ -1,5 +1,5 @@
 /**
- * `folioscope profile --from-kernel-src DIR [--out FILE] [--name IDENT]`: indexes DIR's
+ * `folioscope profile --from-kernel-src DIR [--out FILE] [--name IDENT] [--source TEXT]`: indexes DIR's
  * include/linux/page-flags.h and include/trace/events/mmflags.h and prints (or writes) the
  * generated profile module. The integrator wires registerProfile() into src/cli/main.ts.
  */
@@ -14,8 +14,9 @@ export function registerProfile(program: Command): void {
     .requiredOption('--from-kernel-src <dir>', 'kernel source tree (needs Makefile and the two headers)')
     .option('--out <file>', 'write the module to FILE instead of stdout')
     .option('--name <ident>', 'exported constant name', 'profile')
-    .action((opts: { fromKernelSrc: string; out?: string; name: string }) => {
-      const { source } = readKernelTree(opts.fromKernelSrc);
+    .option('--source <text>', "what the tree is (default: '<dir name> <version from Makefile>')")
+    .action((opts: { fromKernelSrc: string; out?: string; name: string; source?: string }) => {
+      const source = opts.source ?? readKernelTree(opts.fromKernelSrc).source;
       const text = renderTreeProfile(opts.fromKernelSrc, source, opts.name);
       if (opts.out) {
         writeFileSync(opts.out, text);
