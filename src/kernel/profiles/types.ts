@@ -104,6 +104,8 @@ export interface HandWritten {
   readonly name: string;
   readonly line: number;
   readonly cond: Conditions;
+  /** a `static inline` function, or a function-like `#define` (PageHighMem in 6.1/6.12) */
+  readonly kind?: 'function' | 'macro';
 }
 
 /** `enum pagetype` (6.12+) or the 6.1 `#define PG_buddy 0x00000080` list. */
