@@ -179,6 +179,10 @@ export class EventStore {
     return this.shapes.at(this.shape[i], S_PID);
   }
 
+  mapcount(i: number): number {
+    return this.mapcounts[i];
+  }
+
   timestampNs(i: number): number {
     return this.ts[i];
   }
