@@ -5,6 +5,7 @@
  * -1 unmapped, page types as 0xf0..0xf8 in the top byte).
  */
 import type { ProfileName } from '../kernel/profiles/types.js';
+import { PageRefType } from '../kernel/tracepoint.js';
 import type { EventStore } from './store.js';
 
 export interface ProfileDetection {
@@ -42,11 +43,13 @@ export function detectProfile(store: EventStore): ProfileDetection {
     evidence.push(`flag name${seen.length > 1 ? 's' : ''} ${seen.join(', ')} (only in ${p}'s flag table)`);
   }
   let minusOne = 0;
+  let setZero = 0;
   const typed = new Map<string, number>();
   const old = new Map<string, number>();
   for (let i = 0; i < store.length; i++) {
     const m = store.mapcount(i);
     if (m === -1) minusOne++;
+    else if (m === 0 && store.type(i) === PageRefType.set) setZero++;
     else if (m <= -0x08000000 && m >= -0x10000000) {
       const id = ((m >>> 24) & 0xff) - 0xf0;
       const name = PGTY_6_12[id] ?? (id === 8 ? 'large_kmalloc' : `0x${(m >>> 0).toString(16)}`);
@@ -56,6 +59,13 @@ export function detectProfile(store: EventStore): ProfileDetection {
   if (minusOne > 0) {
     votes['6.12']++;
     evidence.push(`${minusOne} events with mapcount=-1 (raw _mapcount, 6.10+)`);
+  }
+  if (minusOne === 0 && setZero > 0) {
+    // set_page_refcount() at allocation (prep_new_page) sees an unmapped page: -1 raw in 6.10+
+    votes['6.1']++;
+    evidence.push(
+      `${setZero} page_ref_set events with mapcount=0 and none with -1 (page_mapcount(), before 6.10)`,
+    );
   }
   if (typed.size > 0) {
     votes[typed.has('large_kmalloc') ? 'mainline' : '6.12']++;
