@@ -182,9 +182,11 @@ export function parseHead(buf: Uint8Array, s: number, e: number, h: LineHead): b
     // perf: `comm tid` or `comm pid/tid`
     h.style = 'perf';
     if (buf[q] === SLASH) {
+      const tgidEnd = q;
       q--;
       while (q >= cs && isDigit(buf[q])) q--;
-      h.tgid = h.pid;
+      if (parseDec(buf, q + 1, tgidEnd) !== tgidEnd) return false;
+      h.tgid = num.v;
     }
     while (q > cs && buf[q] === SP) q--;
     h.commEnd = q + 1;
