@@ -1,0 +1,210 @@
+/**
+ * The context columns every text format starts a line with (reference §2.6, §2.8, §2.9):
+ *
+ *   ftrace      `%16s-%-7d ` [`(%7d) ` | `(-------) `] `[%03d] ` [LAT 4|5 chars] ` %5lu.%06lu: `
+ *   latency     `%8.8s-%-7d %3d` LAT ` %4lldus%c: `          (options/latency-format; relative µs)
+ *   trace-cmd   `%16s-%-5d [%03d]` [` LAT`] ` %6.1000d:`    (same shape as ftrace)
+ *   perf script `%16s %7d [%03d] %12s: `                     (tid, or pid/tid, after a space)
+ *
+ * Task names may contain spaces, dashes, slashes and `<...>`, so the pid is found from the CPU
+ * bracket leftwards, never by splitting on '-'. Works on bytes; no strings are created.
+ */
+
+const SP = 0x20,
+  DASH = 0x2d,
+  LBRACK = 0x5b,
+  RBRACK = 0x5d,
+  LPAR = 0x28,
+  RPAR = 0x29,
+  COLON = 0x3a,
+  DOT = 0x2e,
+  SLASH = 0x2f;
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+export type HeadStyle = 'ftrace' | 'latency' | 'perf';
+
+/** One parsed line head (reused). Ranges are byte offsets into the line's buffer. */
+export class LineHead {
+  style: HeadStyle = 'ftrace';
+  commStart = 0;
+  commEnd = 0;
+  pid = 0;
+  tgid = -1;
+  cpu = 0;
+  irqStart = 0;
+  irqEnd = 0;
+  timestampNs = 0;
+  /** the event name (system prefix of perf removed) */
+  nameStart = 0;
+  nameEnd = 0;
+  /** first byte of the event's text, after the name's `: ` and trace-cmd padding */
+  payload = 0;
+}
+
+/** Parses a decimal run at p; returns its end, the value in `num.v`. */
+export const num = { v: 0 };
+export function parseDec(buf: Uint8Array, p: number, e: number): number {
+  let neg = false;
+  if (p < e && buf[p] === DASH) {
+    neg = true;
+    p++;
+  }
+  const start = p;
+  let v = 0;
+  while (p < e && isDigit(buf[p])) v = v * 10 + (buf[p++] - 0x30);
+  num.v = neg ? -v : v;
+  return p === start ? -1 : p;
+}
+
+/** `sec[.frac]` -> ns in num.v; returns the end or -1. */
+function parseTime(buf: Uint8Array, p: number, e: number): number {
+  let sec = 0;
+  const start = p;
+  while (p < e && isDigit(buf[p])) sec = sec * 10 + (buf[p++] - 0x30);
+  if (p === start) return -1;
+  let frac = 0;
+  let scale = 1e9;
+  if (p < e && buf[p] === DOT) {
+    p++;
+    while (p < e && isDigit(buf[p])) {
+      if (scale > 1) {
+        frac = frac * 10 + (buf[p] - 0x30);
+        scale /= 10;
+      }
+      p++;
+    }
+  }
+  num.v = sec * 1e9 + frac * scale;
+  return p;
+}
+
+function skipSpaces(buf: Uint8Array, p: number, e: number): number {
+  while (p < e && buf[p] === SP) p++;
+  return p;
+}
+
+/** Event name after the timestamp: `name: `, perf `sys:name: `, or ftrace's `<stack trace>`. */
+function parseName(buf: Uint8Array, p: number, e: number, h: LineHead): boolean {
+  p = skipSpaces(buf, p, e);
+  if (p < e && buf[p] === 0x3c /* < */) {
+    // `<stack trace>` header of the stacktrace option: no colon
+    h.nameStart = p;
+    h.nameEnd = e;
+    h.payload = e;
+    return true;
+  }
+  let q = p;
+  while (q < e && buf[q] !== COLON && buf[q] !== SP) q++;
+  if (q >= e || buf[q] !== COLON) return false;
+  if (h.style === 'perf' && q + 1 < e && buf[q + 1] !== SP) {
+    // `page_ref:page_ref_mod:` -> drop the system
+    p = q + 1;
+    q = p;
+    while (q < e && buf[q] !== COLON && buf[q] !== SP) q++;
+    if (q >= e || buf[q] !== COLON) return false;
+  }
+  if (q === p) return false;
+  h.nameStart = p;
+  h.nameEnd = q;
+  h.payload = skipSpaces(buf, q + 1, e);
+  return true;
+}
+
+function parseLatency(buf: Uint8Array, s: number, e: number, h: LineHead): boolean {
+  // `%8.8s-%-7d %3d` LAT ` %4lldus%c: `
+  if (s + 9 >= e || buf[s + 8] !== DASH) return false;
+  h.style = 'latency';
+  h.commStart = skipSpaces(buf, s, s + 8);
+  h.commEnd = s + 8;
+  let p = parseDec(buf, s + 9, e);
+  if (p < 0) return false;
+  h.pid = num.v;
+  h.tgid = -1;
+  p = parseDec(buf, skipSpaces(buf, p, e), e);
+  if (p < 0) return false;
+  h.cpu = num.v;
+  h.irqStart = p;
+  while (p < e && buf[p] !== SP) p++;
+  h.irqEnd = p;
+  if (h.irqEnd - h.irqStart < 4) return false;
+  p = parseDec(buf, skipSpaces(buf, p, e), e);
+  if (p < 0 || buf[p] !== 0x75 /* u */ || buf[p + 1] !== 0x73 /* s */) return false;
+  h.timestampNs = num.v * 1000;
+  p += 2; // mark char (' ', '+', '!', ...) then ':'
+  if (p < e && buf[p] !== COLON) p++;
+  if (p >= e || buf[p] !== COLON) return false;
+  return parseName(buf, p + 1, e, h);
+}
+
+/** Parses the head of `buf[s..e)`; false when the line is not an event line. */
+export function parseHead(buf: Uint8Array, s: number, e: number, h: LineHead): boolean {
+  const cs = skipSpaces(buf, s, e);
+  // the CPU bracket: ` [ddd]` (first one from the left)
+  let b = -1;
+  const limit = Math.min(e, cs + 64);
+  for (let i = cs + 1; i < limit; i++) {
+    if (buf[i] !== LBRACK || buf[i - 1] !== SP) continue;
+    let j = i + 1;
+    while (j < e && isDigit(buf[j])) j++;
+    if (j > i + 1 && j < e && buf[j] === RBRACK) {
+      b = i;
+      break;
+    }
+  }
+  if (b < 0) return parseLatency(buf, s, e, h);
+  let p = parseDec(buf, b + 1, e);
+  h.cpu = num.v;
+  // leftwards: optional `(tgid)`, then the pid
+  let q = b - 1;
+  while (q > cs && buf[q] === SP) q--;
+  h.tgid = -1;
+  if (buf[q] === RPAR) {
+    let o = q - 1;
+    while (o > cs && buf[o] !== LPAR) o--;
+    if (buf[o] !== LPAR) return false;
+    const t = parseDec(buf, skipSpaces(buf, o + 1, q), q);
+    if (t === q) h.tgid = num.v;
+    q = o - 1;
+    while (q > cs && buf[q] === SP) q--;
+  }
+  const pidEnd = q + 1;
+  while (q >= cs && isDigit(buf[q])) q--;
+  if (q + 1 === pidEnd || q < cs) return false;
+  parseDec(buf, q + 1, pidEnd);
+  h.pid = num.v;
+  if (buf[q] === DASH) {
+    h.style = 'ftrace';
+    h.commEnd = q;
+  } else if (buf[q] === SP || buf[q] === SLASH) {
+    // perf: `comm tid` or `comm pid/tid`
+    h.style = 'perf';
+    if (buf[q] === SLASH) {
+      const tgidEnd = q;
+      q--;
+      while (q >= cs && isDigit(buf[q])) q--;
+      if (parseDec(buf, q + 1, tgidEnd) !== tgidEnd) return false;
+      h.tgid = num.v;
+    }
+    while (q > cs && buf[q] === SP) q--;
+    h.commEnd = q + 1;
+  } else return false;
+  h.commStart = cs;
+  // rightwards: `] `, optional LAT, timestamp `:`
+  p = skipSpaces(buf, p + 1, e);
+  let t = p;
+  while (t < e && buf[t] !== SP && buf[t] !== COLON) t++;
+  if (t < e && buf[t] === COLON && isDigit(buf[p])) {
+    h.irqStart = h.irqEnd = p;
+  } else {
+    h.irqStart = p;
+    h.irqEnd = t;
+    p = skipSpaces(buf, t, e);
+  }
+  p = parseTime(buf, p, e);
+  if (p < 0 || p >= e || buf[p] !== COLON) return false;
+  h.timestampNs = num.v;
+  return parseName(buf, p + 1, e, h);
+}

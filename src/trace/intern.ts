@@ -1,0 +1,171 @@
+/**
+ * Interning for the event store: byte ranges of the input (task names, flags text, mapping
+ * pointers, stack frames) become small integer ids without creating a string per line, and
+ * fixed-arity integer tuples (event shapes, stacks) become ids the same way. Open addressing,
+ * FNV-1a hashes, tables grow at 50% load.
+ */
+
+const EMPTY = -1;
+
+function grow<T extends Int32Array | Uint8Array>(a: T, need: number): T {
+  if (need <= a.length) return a;
+  let n = a.length * 2;
+  while (n < need) n *= 2;
+  const b = new (a.constructor as new (n: number) => T)(n);
+  b.set(a);
+  return b;
+}
+
+/** Byte-range -> id. Ids are dense from 0; `get(id)` decodes the text once (UTF-8). */
+export class ByteInterner {
+  private pool = new Uint8Array(1 << 16);
+  private poolLen = 0;
+  private starts = new Int32Array(256);
+  private lens = new Int32Array(256);
+  private hashes = new Int32Array(256);
+  private table = new Int32Array(1024).fill(EMPTY);
+  private readonly strings: string[] = [];
+
+  get size(): number {
+    return this.strings.length;
+  }
+
+  intern(buf: Uint8Array, start: number, end: number): number {
+    let h = 0x811c9dc5 | 0;
+    for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+    const mask = this.table.length - 1;
+    const len = end - start;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const id = this.table[slot];
+      if (id === EMPTY) return this.insert(buf, start, end, h, slot);
+      if (this.hashes[id] === h && this.lens[id] === len && this.equal(id, buf, start, len)) return id;
+    }
+  }
+
+  internString(s: string): number {
+    const b = Buffer.from(s, 'utf8');
+    return this.intern(b, 0, b.length);
+  }
+
+  get(id: number): string {
+    return this.strings[id];
+  }
+
+  /** Bytes held by the interner's tables (for the memory report). */
+  byteSize(): number {
+    let text = 0;
+    for (const s of this.strings) text += 16 + 2 * s.length;
+    return this.pool.byteLength + this.starts.byteLength * 3 + this.table.byteLength + text;
+  }
+
+  private equal(id: number, buf: Uint8Array, start: number, len: number): boolean {
+    const p = this.starts[id];
+    for (let i = 0; i < len; i++) if (this.pool[p + i] !== buf[start + i]) return false;
+    return true;
+  }
+
+  private insert(buf: Uint8Array, start: number, end: number, h: number, slot: number): number {
+    const id = this.strings.length;
+    const len = end - start;
+    this.pool = grow(this.pool, this.poolLen + len);
+    this.pool.set(buf.subarray(start, end), this.poolLen);
+    this.starts = grow(this.starts, id + 1);
+    this.lens = grow(this.lens, id + 1);
+    this.hashes = grow(this.hashes, id + 1);
+    this.starts[id] = this.poolLen;
+    this.lens[id] = len;
+    this.hashes[id] = h;
+    this.poolLen += len;
+    this.strings.push(Buffer.from(buf.buffer, buf.byteOffset + start, len).toString('utf8'));
+    this.table[slot] = id;
+    if ((id + 1) * 2 > this.table.length) this.rehash();
+    return id;
+  }
+
+  private rehash(): void {
+    const table = new Int32Array(this.table.length * 2).fill(EMPTY);
+    const mask = table.length - 1;
+    for (let id = 0; id < this.strings.length; id++) {
+      let slot = this.hashes[id] & mask;
+      while (table[slot] !== EMPTY) slot = (slot + 1) & mask;
+      table[slot] = id;
+    }
+    this.table = table;
+  }
+}
+
+/**
+ * Integer tuples -> id. Variable length is allowed (stacks); fixed-arity users (event shapes) just
+ * always pass the same length.
+ */
+export class TupleInterner {
+  private data = new Int32Array(1024);
+  private dataLen = 0;
+  private starts = new Int32Array(256);
+  private lens = new Int32Array(256);
+  private hashes = new Int32Array(256);
+  private table = new Int32Array(1024).fill(EMPTY);
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Interns `tuple[0..len)`. */
+  intern(tuple: Int32Array | readonly number[], len: number): number {
+    let h = 0x811c9dc5 | 0;
+    for (let i = 0; i < len; i++) h = Math.imul(h ^ tuple[i], 0x01000193) ^ (h >>> 15);
+    const mask = this.table.length - 1;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const id = this.table[slot];
+      if (id === EMPTY) return this.insert(tuple, len, h, slot);
+      if (this.hashes[id] === h && this.lens[id] === len && this.equal(id, tuple, len)) return id;
+    }
+  }
+
+  /** Element `k` of tuple `id`. */
+  at(id: number, k: number): number {
+    return this.data[this.starts[id] + k];
+  }
+
+  length(id: number): number {
+    return this.lens[id];
+  }
+
+  byteSize(): number {
+    return this.data.byteLength + this.starts.byteLength * 3 + this.table.byteLength;
+  }
+
+  private equal(id: number, tuple: Int32Array | readonly number[], len: number): boolean {
+    const p = this.starts[id];
+    for (let i = 0; i < len; i++) if (this.data[p + i] !== tuple[i]) return false;
+    return true;
+  }
+
+  private insert(tuple: Int32Array | readonly number[], len: number, h: number, slot: number): number {
+    const id = this.count++;
+    this.data = grow(this.data, this.dataLen + len);
+    for (let i = 0; i < len; i++) this.data[this.dataLen + i] = tuple[i];
+    this.starts = grow(this.starts, id + 1);
+    this.lens = grow(this.lens, id + 1);
+    this.hashes = grow(this.hashes, id + 1);
+    this.starts[id] = this.dataLen;
+    this.lens[id] = len;
+    this.hashes[id] = h;
+    this.dataLen += len;
+    this.table[slot] = id;
+    if (this.count * 2 > this.table.length) this.rehash();
+    return id;
+  }
+
+  private rehash(): void {
+    const table = new Int32Array(this.table.length * 2).fill(EMPTY);
+    const mask = table.length - 1;
+    for (let id = 0; id < this.count; id++) {
+      let slot = this.hashes[id] & mask;
+      while (table[slot] !== EMPTY) slot = (slot + 1) & mask;
+      table[slot] = id;
+    }
+    this.table = table;
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Byte sources for the readers: a file path or `-` for stdin, gzip detected by its magic bytes and
+ * inflated by a zlib stream, delivered as Buffers. Nothing holds the whole file.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+
+/** A problem with the input itself (missing file, unreadable, not a trace): exit code 2. */
+export class TraceInputError extends Error {
+  override readonly name = 'TraceInputError';
+}
+
+async function openFile(path: string): Promise<Readable> {
+  try {
+    const st = await stat(path);
+    if (st.isDirectory()) throw new TraceInputError(`${path}: is a directory, expected a trace file`);
+  } catch (err) {
+    if (err instanceof TraceInputError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(err);
+    throw new TraceInputError(`${path}: ${why}`);
+  }
+  return createReadStream(path, { highWaterMark: 1 << 20 });
+}
+
+/** Chunks of the decompressed input. `path` '-' reads stdin. */
+export async function* inputChunks(path: string, stdin: Readable = process.stdin): AsyncGenerator<Buffer> {
+  const raw = path === '-' ? stdin : await openFile(path);
+  const it = raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const first = await it.next();
+  if (first.done) return;
+  const head = first.value;
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    const gunzip = createGunzip({ chunkSize: 1 << 20 });
+    const feed = (async () => {
+      try {
+        let r: IteratorResult<Buffer> = first;
+        while (!r.done) {
+          if (!gunzip.write(r.value)) await new Promise((res) => gunzip.once('drain', res));
+          r = await it.next();
+        }
+        gunzip.end();
+      } catch (err) {
+        gunzip.destroy(err as Error);
+      }
+    })();
+    try {
+      for await (const chunk of gunzip) yield chunk as Buffer;
+    } catch (err) {
+      throw new TraceInputError(`${path}: gzip data is corrupt (${(err as Error).message})`);
+    }
+    await feed;
+    return;
+  }
+  yield head;
+  for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+}
