@@ -67,7 +67,8 @@ export type AccessorOp =
  * Page-side policies are the PF_* macros; folio-side the page index in the folio
  * (FOLIO_PF_* / FOLIO_HEAD_PAGE / FOLIO_SECOND_PAGE evaluate to 0 or 1).
  */
-export type PagePolicy = 'PF_ANY' | 'PF_HEAD' | 'PF_ONLY_HEAD' | 'PF_NO_TAIL' | 'PF_NO_COMPOUND' | 'PF_SECOND';
+export type PagePolicy =
+  'PF_ANY' | 'PF_HEAD' | 'PF_ONLY_HEAD' | 'PF_NO_TAIL' | 'PF_NO_COMPOUND' | 'PF_SECOND';
 
 /** One function the header generates (or a FALSE/NOOP stub). */
 export interface Accessor {
