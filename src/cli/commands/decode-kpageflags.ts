@@ -32,8 +32,7 @@ function decodeValue(value: bigint, o: DecodeKpageflagsOptions): string {
   const symbolic = pageFlagName(value, o.profile);
   const long = pageFlagLongname(value, o.profile);
   if (o.json) {
-    const bits = d.bits.map((b) => ({ ...b }));
-    const out = { kind: 'value', profile: o.profile, value: hex(value), symbolic, long, bits };
+    const out = { kind: 'value', profile: o.profile, value: hex(value), symbolic, long, bits: d.bits };
     return JSON.stringify({ ...out, unknownBits: d.unknownBits, notes: d.notes }, null, 2) + '\n';
   }
   const lines = [`${hex(value)}  (profile ${o.profile})`, `  ${symbolic}  ${long}`];
