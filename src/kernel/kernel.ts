@@ -35,6 +35,9 @@ export class Kernel {
   readonly PG_head_mask: number;
   /** set by the page allocator; the model default only leaves the folio with refcount 0 */
   freeFolio: FreeFolioHook = () => {};
+  private nextMappingId = 4;
+  /** kernel functions on the model's current path, outermost first (the simulator's stack) */
+  readonly callStack: string[] = [];
   /** address_space descriptions for dump_page(), by mapping id */
   readonly mappingInfo = new Map<number, MappingInfo>();
 
@@ -51,5 +54,12 @@ export class Kernel {
   /** dump_page(page, reason) */
   dumpPage(page: Pfn, reason?: string): string {
     return dump_page(this, page, reason);
+  }
+
+  /** A new anon_vma / address_space id: a multiple of 4, leaving the PAGE_MAPPING_* tag bits free. */
+  allocMappingId(): number {
+    const id = this.nextMappingId;
+    this.nextMappingId += 4;
+    return id;
   }
 }

@@ -7,7 +7,7 @@
  * profile and throw if called where the kernel has no such function.
  */
 import type { Kernel } from './kernel.js';
-import type { Pfn } from './mem_map.js';
+import { PAGEBLOCK_ORDER, type Pfn } from './mem_map.js';
 import { compound_head, page_mapcount } from './folio.js';
 import { PageRefType } from './tracepoint.js';
 import { VM_BUG_ON, VM_BUG_ON_PAGE } from './vm_bug.js';
@@ -27,7 +27,7 @@ function trace_page_ref(k: Kernel, type: PageRefType, page: Pfn, v: number, ret:
   r.count = m.refcount[page];
   r.mapcount = k.profile.facts.traceMapcount === 'raw' ? m.mapcount[page] : page_mapcount(k, page);
   r.mapping = m.mapping[page];
-  r.mt = m.pageblockMt[page >>> 9];
+  r.mt = m.pageblockMt[page >>> PAGEBLOCK_ORDER];
   r.val = v;
   r.ret = ret;
   k.tracer.emit();

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { summarize } from '../../src/analysis/summary.js';
 import { readTrace } from '../../src/trace/reader.js';
-import { TRACES } from '../shared.js';
+import { TRACES } from '../helpers/shared.js';
 
 const GOLDEN = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),

@@ -3,8 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDumpPage } from '../../src/explain/dumppage-parse.js';
 import { explainDumpPage, type PageFlagsDecoder } from '../../src/explain/dumppage-explain.js';
 import { dumpPageJson } from '../../src/cli/commands/decode-dumppage.js';
-
-const SAMPLES = '/work/shared/samples';
+import { SAMPLES } from '../helpers/shared.js';
 
 describe('public samples', () => {
   it('dump-page-5.18-refcount-underflow.txt (6.1-family layout)', () => {

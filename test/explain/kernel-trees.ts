@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { KernelConfig, evalConditions } from '../../src/kernel/profiles/config.js';
 import type { PageFlagsHeader } from '../../src/kernel/profiles/types.js';
+import { TRACES } from '../helpers/shared.js';
 
 export const SERIES = ['6.1', '6.12'] as const;
 export type Series = (typeof SERIES)[number];
@@ -29,7 +30,7 @@ export function debianConfig(s: Series): KernelConfig {
 }
 
 export function traceConfig(s: Series): KernelConfig {
-  const file = `/work/shared/traces/${s}/kernel.config`;
+  const file = `${TRACES}/${s}/kernel.config`;
   return KernelConfig.parse(readFileSync(file, 'utf8'), file);
 }
 
@@ -45,7 +46,7 @@ export function pageflagBits(
 
 /** `(1UL << N) - 1` and the `{1UL << PG_x, "x"}` pairs (spacing varies) of the first page_ref event's print fmt. */
 export function printFmt(s: Series): { nr: number; names: string[] } {
-  const text = readFileSync(`/work/shared/traces/${s}/info/page_ref_formats.txt`, 'utf8');
+  const text = readFileSync(`${TRACES}/${s}/info/page_ref_formats.txt`, 'utf8');
   const fmt = /^print fmt: .*$/m.exec(text)?.[0] ?? '';
   const nr = Number(/\(1UL << (\d+)\) - 1/.exec(fmt)?.[1]);
   const names = Array.from(fmt.matchAll(/\{ ?1UL << PG_(\w+), "(\w+)" ?\}/g), (m) => m[2]);

@@ -17,9 +17,8 @@ import {
   pageFlagName,
 } from '../../src/explain/page-types-format.js';
 import { runDecodeKpageflags } from '../../src/cli/commands/decode-kpageflags.js';
+import { SAMPLES, TRACES } from '../helpers/shared.js';
 
-const TRACES = '/work/shared/traces';
-const SAMPLES = '/work/shared/samples';
 const has = (v: bigint, b: number): boolean => ((v >> BigInt(b)) & 1n) === 1n;
 const names = (v: bigint, p: ProfileName): string[] => decodeKpageflags(v, p).bits.map((b) => b.name);
 

@@ -10,6 +10,7 @@ import type { ProfileName } from '../../src/kernel/profiles/types.js';
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const SHARED = resolve(REPO, '../shared');
 export const TRACES = resolve(SHARED, 'traces');
+export const SAMPLES = resolve(SHARED, 'samples');
 
 export function sharedPath(...parts: string[]): string {
   const p = resolve(SHARED, ...parts);

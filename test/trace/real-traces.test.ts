@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { summarize } from '../../src/analysis/summary.js';
 import { PAGE_REF_EVENT_NAMES } from '../../src/kernel/tracepoint.js';
 import { readTrace } from '../../src/trace/reader.js';
-import { TRACES } from '../shared.js';
+import { TRACES } from '../helpers/shared.js';
 import { parseNotes } from './notes.js';
 
 /** Every trace text file of every workload of both kernels, with its notes.txt figures. */

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readTrace } from '../../src/trace/reader.js';
-import { SAMPLES } from '../shared.js';
+import { SAMPLES } from '../helpers/shared.js';
 
 describe('public samples', () => {
   it('ftrace-2016-joonsoo-kim-cma.txt: [snip] lines and headerless frames are reported with line numbers', async () => {

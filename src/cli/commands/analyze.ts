@@ -1,18 +1,11 @@
 /** `folioscope analyze <file|->`: the summary of a trace, as text or --json. */
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { formatSummary, summarize } from '../../analysis/summary.js';
+import { PROFILE_NAMES } from '../../kernel/profiles/index.js';
 import type { ProfileName } from '../../kernel/profiles/types.js';
+import { parseProfileName } from '../profile-option.js';
 import { readTrace } from '../../trace/reader.js';
 import { TraceInputError } from '../../trace/source.js';
-
-const PROFILES: readonly ProfileName[] = ['6.1', '6.12', 'mainline'];
-
-function parseProfile(v: string): ProfileName {
-  if (!(PROFILES as readonly string[]).includes(v)) {
-    throw new InvalidArgumentError(`expected one of ${PROFILES.join(', ')}`);
-  }
-  return v as ProfileName;
-}
 
 export interface AnalyzeOptions {
   json?: boolean;
@@ -45,7 +38,11 @@ export function registerAnalyze(program: Command): void {
     )
     .argument('<file>', 'trace file, or - for stdin')
     .option('--json', 'print the summary as JSON')
-    .option('--profile <name>', `kernel profile (${PROFILES.join(', ')}); default: detected`, parseProfile)
+    .option(
+      '--profile <name>',
+      `kernel profile (${PROFILE_NAMES.join(', ')}); default: detected`,
+      parseProfileName,
+    )
     .action(async (file: string, opts: AnalyzeOptions) => {
       process.exitCode = await runAnalyze(file, opts);
     });

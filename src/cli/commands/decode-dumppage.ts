@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { explainDumpPage, type PageFlagsDecoder } from '../../explain/dumppage-explain.js';
 import { parseDumpPage } from '../../explain/dumppage-parse.js';
 import type { DumpPageBlock, DumpPageParseResult } from '../../explain/dumppage-types.js';
+import type { ProfileName } from '../../kernel/profiles/types.js';
 
 async function readInput(input: string): Promise<string> {
   if (input !== '-') return readFile(input, 'utf8');
@@ -68,13 +69,16 @@ function formatBlock(b: DumpPageBlock, decoder?: PageFlagsDecoder): string[] {
   return out;
 }
 
-export function formatDumpPage(r: DumpPageParseResult, decoder?: PageFlagsDecoder): string {
-  const out = r.blocks.flatMap((b) => [...formatBlock(b, decoder), '']);
+/** The flag decoder for a block's profile; undefined when the profile is unknown. */
+export type DecoderFor = (profile: ProfileName | undefined) => PageFlagsDecoder | undefined;
+
+export function formatDumpPage(r: DumpPageParseResult, decoderFor?: DecoderFor): string {
+  const out = r.blocks.flatMap((b) => [...formatBlock(b, decoderFor?.(b.profileGuess.profile)), '']);
   for (const u of r.unassigned) out.push(`line ${u.line}: not part of a dump_page block: ${u.text}`);
   return out.join('\n') + (out.length ? '\n' : '');
 }
 
-export function registerDecodeDumpPage(decode: Command, decoder?: PageFlagsDecoder): void {
+export function registerDecodeDumpPage(decode: Command, decoderFor?: DecoderFor): void {
   decode
     .command('dump-page')
     .description('parse dump_page() reports (dmesg, bug reports) into their fields')
@@ -82,7 +86,7 @@ export function registerDecodeDumpPage(decode: Command, decoder?: PageFlagsDecod
     .option('--json', 'machine-readable output')
     .action(async function (this: Command, input: string, o: { json?: boolean }) {
       const r = parseDumpPage(await readInput(input));
-      process.stdout.write(o.json ? dumpPageJson(r) : formatDumpPage(r, decoder));
+      process.stdout.write(o.json ? dumpPageJson(r) : formatDumpPage(r, decoderFor));
       for (const e of r.errors) process.stderr.write(`${input}:${e.line}: ${e.message}: ${e.text}\n`);
       if (r.errors.length)
         this.error(`folioscope decode dump-page: ${r.errors.length} malformed line(s)`, { exitCode: 1 });

@@ -38,21 +38,19 @@ const common: ConfigRecord = {
   CONFIG_ILLEGAL_POINTER_VALUE: '0xdead000000000000',
 };
 
+// 6.12: X86_PAT selects ARCH_USES_PG_ARCH_2; DAMON selects PAGE_IDLE_FLAG; MGLRU on by default
+const v6_12: ConfigRecord = {
+  ...common,
+  CONFIG_ARCH_USES_PG_ARCH_2: 'y',
+  CONFIG_PAGE_IDLE_FLAG: 'y',
+  CONFIG_SLAB_OBJ_EXT: 'y',
+  CONFIG_LRU_GEN_ENABLED: 'y',
+};
+
 export const DEBIAN_AMD64_CONFIG: Readonly<Record<ProfileName, ConfigRecord>> = {
   // X86_PAT selects ARCH_USES_PG_UNCACHED in 6.1; PAGE_IDLE_FLAG is off (no DAMON, no IDLE_PAGE_TRACKING)
   '6.1': { ...common, CONFIG_ARCH_USES_PG_UNCACHED: 'y' },
-  // 6.12: X86_PAT selects ARCH_USES_PG_ARCH_2; DAMON selects PAGE_IDLE_FLAG
-  '6.12': {
-    ...common,
-    CONFIG_ARCH_USES_PG_ARCH_2: 'y',
-    CONFIG_PAGE_IDLE_FLAG: 'y',
-    CONFIG_SLAB_OBJ_EXT: 'y',
-  },
+  '6.12': v6_12,
   // no Debian package for mainline: the 6.12 choices carried forward
-  mainline: {
-    ...common,
-    CONFIG_ARCH_USES_PG_ARCH_2: 'y',
-    CONFIG_PAGE_IDLE_FLAG: 'y',
-    CONFIG_SLAB_OBJ_EXT: 'y',
-  },
+  mainline: v6_12,
 };

@@ -14,6 +14,7 @@ export const facts_mainline: ProfileFacts = {
   // include/linux/page_ref.h (mainline): page_count_writable() guard before atomic_add_unless
   pageRef: { pageRefSubReturn: false, tryAdd: 'folio_ref_try_add', addUnlessChecksFakeHead: true },
   // include/linux/mm.h (mainline): get_page()/put_page() return early for slab and large-kmalloc folios
+  faultRefAddNrPagesMinusOne: true,
   getPutIgnoreSlab: true,
   folioLayout: 'folio_v6_12',
   dumpPageLayout: '6.12',

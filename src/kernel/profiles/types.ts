@@ -150,6 +150,11 @@ export interface ProfileFacts {
     /** page_ref_add_unless() refuses a fake head (HVO) before the atomic (6.12+) */
     readonly addUnlessChecksFakeHead: boolean;
   };
+  /**
+   * mm/memory.c do_anonymous_page()/finish_fault(): folio_ref_add(folio, nr_pages - 1), traced even
+   * for order 0 as `page_ref_mod val=0` (6.12+; 6.1 has no such call)
+   */
+  readonly faultRefAddNrPagesMinusOne: boolean;
   /** include/linux/mm.h: get_page()/put_page() ignore slab and large-kmalloc folios (mainline) */
   readonly getPutIgnoreSlab: boolean;
   /** how a large folio records its order and mapcounts (include/linux/mm_types.h) */

@@ -13,6 +13,8 @@ export const facts_v6_1: ProfileFacts = {
   // include/linux/page_ref.h (6.1): page_ref_sub_return, folio_ref_try_add_rcu, plain atomic_add_unless
   pageRef: { pageRefSubReturn: true, tryAdd: 'folio_ref_try_add_rcu', addUnlessChecksFakeHead: false },
   // include/linux/mm.h (6.1): get_page() = folio_get(page_folio(page)), no slab special case
+  // mm/memory.c (6.1) do_anonymous_page: no folio_ref_add after the allocation
+  faultRefAddNrPagesMinusOne: false,
   getPutIgnoreSlab: false,
   // include/linux/mm_types.h (6.1): page[1] compound_dtor/compound_order/compound_mapcount/compound_pincount
   folioLayout: 'compound_page_v6_1',

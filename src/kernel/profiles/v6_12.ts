@@ -12,6 +12,8 @@ export const facts_v6_12: ProfileFacts = {
   gupPinCountingBias: 1024,
   // include/linux/page_ref.h (6.12): no page_ref_sub_return; folio_ref_try_add; fake-head check in add_unless
   pageRef: { pageRefSubReturn: false, tryAdd: 'folio_ref_try_add', addUnlessChecksFakeHead: true },
+  // mm/memory.c (6.12) do_anonymous_page:4828 folio_ref_add(folio, nr_pages - 1)
+  faultRefAddNrPagesMinusOne: true,
   getPutIgnoreSlab: false,
   // include/linux/mm_types.h (6.12): struct folio _large_mapcount/_entire_mapcount/_nr_pages_mapped/_pincount
   folioLayout: 'folio_v6_12',

@@ -1,0 +1,105 @@
+/**
+ * Per-CPU LRU batches (mm/swap.c): folio_add_lru() takes a reference and queues the folio in this
+ * CPU's lru_add batch (PAGEVEC_SIZE entries, from the profile); draining moves the folios onto the
+ * LRU (PG_lru set by the drain loop) and drops the batch's references with folios_put().
+ * The LRU lists themselves hold no reference.
+ */
+import type { Kernel } from '../kernel/kernel.js';
+import type { Pfn } from '../kernel/mem_map.js';
+import { folio_test_large } from '../kernel/folio.js';
+import { folio_get, folio_put } from '../kernel/mm_ref.js';
+import { pageflags } from '../kernel/page_flags.js';
+import { VM_BUG_ON_FOLIO } from '../kernel/vm_bug.js';
+import { called } from './stack.js';
+
+const batches = new WeakMap<Kernel, Map<number, Pfn[]>>();
+
+function lru_add_batch(k: Kernel, cpu: number): Pfn[] {
+  let m = batches.get(k);
+  if (!m) batches.set(k, (m = new Map()));
+  let b = m.get(cpu);
+  if (!b) m.set(cpu, (b = []));
+  return b;
+}
+
+/** lru_gen_enabled(): MGLRU built in and switched on (CONFIG_LRU_GEN_ENABLED default) */
+export function lru_gen_enabled(k: Kernel): boolean {
+  return k.profile.config.isEnabled('CONFIG_LRU_GEN') && k.profile.config.isEnabled('CONFIG_LRU_GEN_ENABLED');
+}
+
+/** folio_add_lru(): the VM_BUG_ON_FOLIO checks, MGLRU's fault-time activation, then the batch */
+export function folio_add_lru(k: Kernel, folio: Pfn): void {
+  called(k, 'folio_add_lru', () => {
+    const f = pageflags(k);
+    const sites = k.profile.facts.bugSites;
+    VM_BUG_ON_FOLIO(
+      k,
+      f.folio_test_active(folio) && f.folio_test_unevictable(folio),
+      'folio_test_active(folio) && folio_test_unevictable(folio)',
+      folio,
+      sites['folio_add_lru:active_unevictable'],
+    );
+    VM_BUG_ON_FOLIO(k, f.folio_test_lru(folio), 'folio_test_lru(folio)', folio, sites['folio_add_lru:lru']);
+    if (lru_gen_enabled(k) && !f.folio_test_unevictable(folio)) f.folio_set_active(folio);
+    // __folio_batch_add_and_move(): folio_get(), then drain at once if the batch is full or the
+    // folio is large (!folio_may_be_lru_cached)
+    folio_get(k, folio);
+    const batch = lru_add_batch(k, k.tracer.ctx.cpu);
+    batch.push(folio);
+    if (batch.length >= k.profile.facts.folioBatchSize || folio_test_large(k, folio)) {
+      folio_batch_move_lru(k, batch);
+    }
+  });
+}
+
+/** folio_add_lru_vma(): VM_BUG_ON_FOLIO(folio_test_lru(folio)); no mlocked VMAs in the model */
+export function folio_add_lru_vma(k: Kernel, folio: Pfn): void {
+  VM_BUG_ON_FOLIO(
+    k,
+    pageflags(k).folio_test_lru(folio),
+    'folio_test_lru(folio)',
+    folio,
+    k.profile.facts.bugSites.folio_add_lru_vma,
+  );
+  folio_add_lru(k, folio);
+}
+
+/**
+ * folio_batch_move_lru(fbatch, lru_add): for each folio lru_add() (VM_BUG_ON if PG_lru; MGLRU's
+ * lru_gen_add_folio clears PG_active) then folio_set_lru(); finally folios_put(): one
+ * page_ref_mod_and_test val=-1 per folio.
+ */
+function folio_batch_move_lru(k: Kernel, batch: Pfn[]): void {
+  called(k, 'folio_batch_move_lru', () => {
+    const f = pageflags(k);
+    for (const folio of batch) {
+      f.folio_test_clear_unevictable(folio);
+      VM_BUG_ON_FOLIO(
+        k,
+        f.folio_test_lru(folio),
+        'folio_test_lru(folio)',
+        folio,
+        k.profile.facts.bugSites.lru_add,
+      );
+      if (lru_gen_enabled(k)) f.folio_clear_active(folio);
+      f.folio_set_lru(folio);
+    }
+    const folios = batch.splice(0);
+    called(k, 'folios_put', () => {
+      for (const folio of folios) folio_put(k, folio);
+    });
+  });
+}
+
+/** lru_add_drain(): drain this CPU's lru_add batch */
+export function lru_add_drain(k: Kernel): void {
+  called(k, 'lru_add_drain', () => {
+    const batch = lru_add_batch(k, k.tracer.ctx.cpu);
+    if (batch.length) folio_batch_move_lru(k, batch);
+  });
+}
+
+/** folios waiting in a CPU's lru_add batch (each holds one reference) */
+export function lru_add_pending(k: Kernel, cpu: number): readonly Pfn[] {
+  return lru_add_batch(k, cpu);
+}
