@@ -34,14 +34,15 @@ export function mm_alloc(k: Kernel): MmStruct {
 
 /**
  * do_anonymous_page() write fault (6.12 mm/memory.c:4736): folio_prealloc -> page_ref_set 1,
- * [6.12: folio_ref_add(nr_pages - 1) -> page_ref_mod val=0], __folio_mark_uptodate,
+ * __folio_mark_uptodate, [6.12: folio_ref_add(nr_pages - 1) -> page_ref_mod val=0],
  * folio_add_new_anon_rmap(RMAP_EXCLUSIVE), folio_add_lru_vma (+1 for the lru_add batch).
  */
 export function do_anonymous_page(k: Kernel, mm: MmStruct, index: number): Pfn {
   return called(k, 'do_anonymous_page', () => {
     const folio = called(k, 'vma_alloc_folio', () => alloc_page(k));
-    if (k.profile.facts.faultRefAddNrPagesMinusOne) folio_ref_add(k, folio, 0);
     pageflags(k).__folio_mark_uptodate(folio);
+    // under the PTE lock, after the pte_none recheck (6.12 mm/memory.c:4828)
+    if (k.profile.facts.faultRefAddNrPagesMinusOne) folio_ref_add(k, folio, 0);
     folio_add_new_anon_rmap(k, folio, mm.anonVma, index);
     folio_add_lru_vma(k, folio);
     mm.ptes.set(index, { pfn: folio, writable: true });

@@ -5,7 +5,8 @@ import { evalConditions } from '../../src/kernel/profiles/config.js';
 import type { PageFlagsHeader } from '../../src/kernel/profiles/types.js';
 import { ACCESSOR_NAME, indexHeaders, type HeaderSources } from '../../src/explain/kernelsrc/index.js';
 import { generateProfileModule } from '../../src/explain/kernelsrc/generate.js';
-import { extractDebianHeaders } from '../../src/explain/kernelsrc/tree.js';
+import { extractDebianHeaders, mainlineProfileModule } from '../../src/explain/kernelsrc/tree.js';
+import { indexMainlineHeader } from '../../src/explain/kernelsrc/mainline.js';
 import { cppFunctionDefinitions } from './cpp-oracle.js';
 import {
   SERIES,
@@ -52,6 +53,30 @@ describe.skipIf(!trees)('page-flags.h / mmflags.h from the Debian trees', () => 
       expect(await format(text, { ...options, filepath: file })).toBe(readFileSync(file, 'utf8'));
     });
   }
+
+  it('mainline: reconstructing from 6.12 equals the checked-in src/kernel/profiles/generated/mainline.ts', async () => {
+    const file = 'src/kernel/profiles/generated/mainline.ts';
+    const options = (await resolveConfig(file)) ?? {};
+    expect(
+      await format(mainlineProfileModule(sources.get('6.12') as HeaderSources), {
+        ...options,
+        filepath: file,
+      }),
+    ).toBe(readFileSync(file, 'utf8'));
+  });
+
+  it('mainline bit numbers with the Debian 6.12 config match reference §3.2 "6.18 Debian-like"', () => {
+    const { bits, nr } = pageflagBits(
+      indexMainlineHeader(sources.get('6.12') as HeaderSources),
+      debianConfig('6.12'),
+    );
+    expect(
+      Object.fromEntries(
+        ['dropbehind', 'mlocked', 'hwpoison', 'young', 'idle', 'arch_2'].map((f) => [f, bits.get(f)]),
+      ),
+    ).toEqual({ dropbehind: 19, mlocked: 20, hwpoison: 21, young: 22, idle: 23, arch_2: 24 });
+    expect(nr).toBe(25);
+  });
 
   it('6.1 bit numbers with the Debian amd64 config match reference §3.2', () => {
     const { bits, nr } = pageflagBits(get('6.1'), debianConfig('6.1'));

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { generateProfileModule } from './generate.js';
 import { indexPageFlagsHeader, MMFLAGS_H, PAGE_FLAGS_H, type HeaderSources } from './index.js';
+import { MAINLINE_EDITS, indexMainlineHeader } from './mainline.js';
 
 /** `6.12.117` from the top-level Makefile's VERSION / PATCHLEVEL / SUBLEVEL. */
 export function kernelVersion(makefile: string, file = 'Makefile'): string {
@@ -54,6 +55,18 @@ export function extractDebianHeaders(tarball: string): HeaderSources {
 
 export function renderDebianProfile(tarball: string, exportName: string): string {
   return generateProfileModule(indexPageFlagsHeader(extractDebianHeaders(tarball)), exportName);
+}
+
+/** mainline.ts from Debian's 6.12 headers + mainline's documented changes (see mainline.ts) */
+export function mainlineProfileModule(v6_12: HeaderSources): string {
+  return generateProfileModule(indexMainlineHeader(v6_12), 'mainline', [
+    'Reconstructed, not indexed from a mainline tree; line numbers are unknown (0). Changes applied:',
+    ...MAINLINE_EDITS.map((w) => `  - ${w}`),
+  ]);
+}
+
+export function renderMainlineProfile(tarball612: string): string {
+  return mainlineProfileModule(extractDebianHeaders(tarball612));
 }
 
 export function renderTreeProfile(dir: string, source: string, exportName: string): string {
