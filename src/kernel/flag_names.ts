@@ -28,10 +28,19 @@ function printFlagsSeq(p: Profile, flags: number): string {
   return out;
 }
 
-/** show_page_flags(flags & PAGEFLAGS_MASK): the `flags=` field of a page_ref event */
+const shown = new WeakMap<Profile, Map<number, string>>();
+
+/** show_page_flags(flags & PAGEFLAGS_MASK): the `flags=` field of a page_ref event (memoised per word) */
 export function show_page_flags(p: Profile, flagsLo: number): string {
   const masked = (flagsLo & pageflagsMask(p)) >>> 0;
-  return masked ? printFlagsSeq(p, masked) : 'none';
+  let cache = shown.get(p);
+  if (!cache) shown.set(p, (cache = new Map()));
+  let s = cache.get(masked);
+  if (s === undefined) {
+    s = masked ? printFlagsSeq(p, masked) : 'none';
+    if (cache.size < 65536) cache.set(masked, s);
+  }
+  return s;
 }
 
 /** format_page_flags(): the %pGp conversion, e.g. `0x17ffffc0020028(uptodate|lru|...|node=0|zone=2|...)` */
