@@ -94,22 +94,34 @@ export function formatTraceHeader(
     '#',
   ];
   const tgid = opts.tgid;
-  if (opts.irqInfo === 0) {
+  if (opts.irqInfo === 4) {
+    // pre-5.13 kernels (no migrate-disable column, 5-wide pid), as their trace files show it
+    if (tgid)
+      throw new Error(
+        'formatTraceHeader: the pre-5.13 (4-char irq-info) layout is modelled without record-tgid',
+      );
+    lines.push(
+      '#                              _-----=> irqs-off',
+      '#                             / _----=> need-resched',
+      '#                            | / _---=> hardirq/softirq',
+      '#                            || / _--=> preempt-depth',
+      '#                            ||| /     delay',
+      '#           TASK-PID   CPU#  ||||    TIMESTAMP  FUNCTION',
+      '#              | |       |   ||||       |         |',
+    );
+  } else if (opts.irqInfo === 0) {
     lines.push(`#           TASK-PID    ${tgid ? '   TGID   ' : ''} CPU#     TIMESTAMP  FUNCTION`);
     lines.push(`#              | |      ${tgid ? '     |    ' : ''}   |         |         |`);
   } else {
     const pad = ' '.repeat(tgid ? 12 : 2);
-    const five = opts.irqInfo === 5;
-    lines.push(`#                            ${pad}  _-----=> irqs-off${five ? '/BH-disabled' : ''}`);
+    lines.push(`#                            ${pad}  _-----=> irqs-off/BH-disabled`);
     lines.push(`#                            ${pad} / _----=> need-resched`);
     lines.push(`#                            ${pad}| / _---=> hardirq/softirq`);
     lines.push(`#                            ${pad}|| / _--=> preempt-depth`);
-    if (five) lines.push(`#                            ${pad}||| / _-=> migrate-disable`);
-    lines.push(`#                            ${pad}${five ? '||||' : '|||'} /     delay`);
-    const tg = tgid ? '     TGID   ' : '  ';
-    const bar = tgid ? '       |    ' : '  ';
-    lines.push(`#           TASK-PID  ${tg} CPU#  ${five ? '|||||' : '||||'}  TIMESTAMP  FUNCTION`);
-    lines.push(`#              | |    ${bar}   |   ${five ? '|||||' : '||||'}     |         |`);
+    lines.push(`#                            ${pad}||| / _-=> migrate-disable`);
+    lines.push(`#                            ${pad}|||| /     delay`);
+    lines.push(`#           TASK-PID  ${tgid ? '     TGID   ' : '  '} CPU#  |||||  TIMESTAMP  FUNCTION`);
+    lines.push(`#              | |    ${tgid ? '       |    ' : '  '}   |   |||||     |         |`);
   }
   return lines.join('\n') + '\n';
 }

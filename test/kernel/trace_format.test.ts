@@ -16,7 +16,7 @@ import {
   set_page_count,
 } from '../../src/kernel/page_ref.js';
 import { PAGE_REF_EVENT_NAMES, type PageRefRecord, type TraceContext } from '../../src/kernel/tracepoint.js';
-import { formatPageRefLine, formatTraceHeader } from '../../src/kernel/trace_format.js';
+import { formatContext, formatPageRefLine, formatTraceHeader } from '../../src/kernel/trace_format.js';
 import { readShared, traceProfile } from '../helpers/shared.js';
 
 const LINE =
@@ -132,6 +132,46 @@ describe('page_ref trace lines are byte-identical to the real kernel', () => {
     const header = text.split('\n').slice(0, 12).join('\n') + '\n';
     expect(formatTraceHeader({ tgid: true, irqInfo: 5 }, { inBuffer: 5457, written: 5457, cpus: 2 })).toBe(
       header,
+    );
+  });
+});
+
+describe('other tracefs layouts', () => {
+  // Public trace files: "bash-887   [000] .... 11824.891592: sys_enter: ..." under the pre-5.13 header
+  const OLD = `# tracer: nop
+#
+# entries-in-buffer/entries-written: 2/2   #P:1
+#
+#                              _-----=> irqs-off
+#                             / _----=> need-resched
+#                            | / _---=> hardirq/softirq
+#                            || / _--=> preempt-depth
+#                            ||| /     delay
+#           TASK-PID   CPU#  ||||    TIMESTAMP  FUNCTION
+#              | |       |   ||||       |         |
+`;
+  it('4-char irq-info (pre-5.13): header and a 5-wide pid', () => {
+    expect(formatTraceHeader({ tgid: false, irqInfo: 4 }, { inBuffer: 2, written: 2, cpus: 1 })).toBe(OLD);
+    const ctx = { comm: 'bash', pid: 887, tgid: 887, cpu: 0, irqInfo: '....', timestampNs: 11824891592000 };
+    expect(formatContext(ctx, { tgid: false, irqInfo: 4 })).toBe(
+      '            bash-887   [000] .... 11824.891592: ',
+    );
+  });
+
+  it('no tgid, 5-char irq-info: the context columns of trace_print_context()', () => {
+    const ctx = {
+      comm: 'kworker/u8:2',
+      pid: 12345678,
+      tgid: 0,
+      cpu: 1,
+      irqInfo: 'dNh1.',
+      timestampNs: 5_000_000_499,
+    };
+    expect(formatContext(ctx, { tgid: false, irqInfo: 5 })).toBe(
+      '    kworker/u8:2-12345678 [001] dNh1.     5.000000: ',
+    );
+    expect(formatContext(ctx, { tgid: true, irqInfo: 0 })).toBe(
+      '    kworker/u8:2-12345678 (-------) [001]     5.000000: ',
     );
   });
 });
