@@ -158,6 +158,7 @@ describe('other tracefs layouts', () => {
     );
   });
 
+  // irq-info off: "[%03d] " is followed directly by trace_print_time()'s " %5lu.%06lu"
   it('no tgid, 5-char irq-info: the context columns of trace_print_context()', () => {
     const ctx = {
       comm: 'kworker/u8:2',
@@ -171,7 +172,7 @@ describe('other tracefs layouts', () => {
       '    kworker/u8:2-12345678 [001] dNh1.     5.000000: ',
     );
     expect(formatContext(ctx, { tgid: true, irqInfo: 0 })).toBe(
-      '    kworker/u8:2-12345678 (-------) [001]     5.000000: ',
+      '    kworker/u8:2-12345678 (-------) [001]      5.000000: ',
     );
   });
 });
