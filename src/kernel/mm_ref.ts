@@ -82,6 +82,17 @@ export function get_page_unless_zero(k: Kernel, page: Pfn): boolean {
   return page_ref_add_unless(k, page, 1, 0);
 }
 
+/**
+ * folio_get_nontail_page() (6.12+ mm.h:1160): get_page_unless_zero(page) and the page as a folio,
+ * or undefined (NULL). Used by PFN walkers (compaction, memory-failure) that may meet tail pages.
+ */
+export function folio_get_nontail_page(k: Kernel, page: Pfn): Pfn | undefined {
+  if (!k.profile.facts.folioGetNontailPage) {
+    throw new Error(`folio_get_nontail_page() does not exist in Linux ${k.profile.facts.release}`);
+  }
+  return get_page_unless_zero(k, page) ? page : undefined;
+}
+
 /** __folio_put(): the folio's last reference is gone; hand it to the page allocator */
 export function __folio_put(k: Kernel, folio: Pfn): void {
   k.freeFolio(k, folio);

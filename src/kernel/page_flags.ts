@@ -101,7 +101,7 @@ function buildAccessor(k: Kernel, a: Accessor): PageFlagFn {
  * (page->compound_head & 1) [6.12], and VM_BUG_ON_PGFLAGS(n > 0 && !test_bit(PG_head, ...)).
  */
 function folioTarget(k: Kernel, fn: string, n: number): (folio: Pfn) => Pfn {
-  const tailCond = k.profile.name === '6.1' ? 'PageTail(page)' : 'page->compound_head & 1';
+  const tailCond = k.profile.facts.folioFlagsTailCheck;
   const where = folioFlagsSite(k);
   return (folio) => {
     k.mem.check(fn, folio);

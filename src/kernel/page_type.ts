@@ -42,8 +42,10 @@ export function page_mapcount_is_type(mapcount: number): boolean {
  */
 export function page_has_type(k: Kernel, page: Pfn): boolean {
   const t = k.mem.mapcount[page];
-  if (k.profile.header.pageTypeEncoding === 'inverted-bits') return t < PAGE_MAPCOUNT_RESERVE;
-  return k.profile.name === '6.12' ? page_mapcount_is_type(t) : page_type_has_type(t);
+  if (k.profile.facts.pageHasType === 'mapcount_reserve') return t < PAGE_MAPCOUNT_RESERVE;
+  return k.profile.facts.pageHasType === 'mapcount_is_type'
+    ? page_mapcount_is_type(t)
+    : page_type_has_type(t);
 }
 
 /** The type id the page holds (6.12: top byte; 6.1: the single cleared bit), or undefined. */

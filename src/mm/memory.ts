@@ -80,7 +80,7 @@ export function copy_present_pte(k: Kernel, src: MmStruct, dst: MmStruct, index:
 function wp_can_reuse_anon_folio(k: Kernel, folio: Pfn): boolean {
   return called(k, 'wp_can_reuse_anon_folio', () => {
     const f = pageflags(k);
-    if (k.profile.name !== '6.1' && folio_test_large(k, folio)) return false;
+    if (k.profile.facts.wpReuseRejectsLarge && folio_test_large(k, folio)) return false;
     if (folio_ref_count(k, folio) > 3) return false;
     if (!f.folio_test_lru(folio)) lru_add_drain(k);
     const swapcache = f.folio_test_swapcache(folio) ? 1 : 0;

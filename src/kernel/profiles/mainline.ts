@@ -23,6 +23,11 @@ export const facts_mainline: ProfileFacts = {
   // FOLIO_MAPPING_KSM 0x3; the movable bit is gone (PG_movable_ops replaces it)
   mappingFlags: { anon: 1, movable: undefined, ksm: 3 },
   entirelyMapped: 0x800000,
+  // page-flags.h (mainline): page_has_type = page_type_has_type(page_type)
+  pageHasType: 'type_has_type',
+  folioFlagsTailCheck: 'page->compound_head & 1',
+  wpReuseRejectsLarge: true,
+  folioGetNontailPage: true,
   pageTypeNone: -1,
   // line numbers not pinned for mainline: file only
   bugSites: {

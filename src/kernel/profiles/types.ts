@@ -171,6 +171,17 @@ export interface ProfileFacts {
   };
   /** mm/internal.h ENTIRELY_MAPPED (6.12+), undefined in 6.1 */
   readonly entirelyMapped: number | undefined;
+  /**
+   * page_has_type() (page-flags.h): 6.1 `(int)page_type < PAGE_MAPCOUNT_RESERVE`; 6.12
+   * `page_mapcount_is_type(page_type)`; mainline `page_type_has_type(page_type)`
+   */
+  readonly pageHasType: 'mapcount_reserve' | 'mapcount_is_type' | 'type_has_type';
+  /** folio_flags()'s tail check as written: 6.1 `PageTail(page)`, 6.12+ `page->compound_head & 1` */
+  readonly folioFlagsTailCheck: string;
+  /** wp_can_reuse_anon_folio() refuses large folios (6.12 mm/memory.c:3596; 6.1 has no such test) */
+  readonly wpReuseRejectsLarge: boolean;
+  /** include/linux/mm.h folio_get_nontail_page() exists (6.12+) */
+  readonly folioGetNontailPage: boolean;
   /** the page_type value meaning "no type" / the initial _mapcount */
   readonly pageTypeNone: number;
   /** where each modelled VM_BUG_ON sits ('include/linux/page_ref.h:288'), keyed by function[:check] */

@@ -25,6 +25,12 @@ export const facts_v6_1: ProfileFacts = {
   mappingFlags: { anon: 1, movable: 2, ksm: 3 },
   entirelyMapped: undefined,
   // mm/page_alloc.c (6.1) __init_single_page: page_mapcount_reset() -> _mapcount = -1
+  // page-flags.h (6.1): page_has_type = page_type < PAGE_MAPCOUNT_RESERVE; folio_flags checks PageTail(page)
+  // mm/memory.c (6.1) do_wp_page: no large-folio test; mm.h (6.1): no folio_get_nontail_page
+  pageHasType: 'mapcount_reserve',
+  folioFlagsTailCheck: 'PageTail(page)',
+  wpReuseRejectsLarge: false,
+  folioGetNontailPage: false,
   pageTypeNone: -1,
   // VM_BUG_ON sites read from the Debian tree (file:line)
   bugSites: {

@@ -24,6 +24,12 @@ export const facts_v6_12: ProfileFacts = {
   mappingFlags: { anon: 1, movable: 2, ksm: 3 },
   // mm/internal.h (6.12): #define ENTIRELY_MAPPED 0x800000
   entirelyMapped: 0x800000,
+  // page-flags.h (6.12):965 page_has_type = page_mapcount_is_type(page_type); :318 folio_flags
+  // mm/memory.c (6.12):3596 wp_can_reuse_anon_folio rejects large folios; mm.h:1160 folio_get_nontail_page
+  pageHasType: 'mapcount_is_type',
+  folioFlagsTailCheck: 'page->compound_head & 1',
+  wpReuseRejectsLarge: true,
+  folioGetNontailPage: true,
   pageTypeNone: -1,
   // VM_BUG_ON sites read from the Debian tree (file:line)
   bugSites: {
