@@ -8,6 +8,8 @@
 import { clear_compound_page, folio_order, folio_test_large, prep_compound_page } from '../kernel/folio.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { PAGEBLOCK_ORDER, type Pfn } from '../kernel/mem_map.js';
+import { pageflagsMask } from '../kernel/flag_names.js';
+import { memmap_init_range } from '../kernel/mm_init.js';
 import { set_page_count } from '../kernel/page_ref.js';
 
 export class FreeList {
@@ -30,10 +32,13 @@ const freeLists = new WeakMap<Kernel, FreeList>();
 const MIGRATE_MOVABLE = 1;
 
 /**
- * Hands pfns [start, end) to the allocator (memblock_free_all at boot, untraced here); their
- * pageblocks start MIGRATE_MOVABLE as memmap_init_range() marks them (mm/mm_init.c).
+ * Boot for a range of pfns: memmap_init_range() initialises the struct pages (ZONE_NORMAL, node 0)
+ * and marks their pageblocks MIGRATE_MOVABLE; __free_pages_core() then hands them to the
+ * allocator with set_page_count(p, 0) (mm/mm_init.c, mm/page_alloc.c).
  */
 export function free_area_init(k: Kernel, start: Pfn, end: Pfn): void {
+  memmap_init_range(k, start, end, 'Normal');
+  for (let pfn = start; pfn < end; pfn++) set_page_count(k, pfn, 0);
   k.mem.pageblockMt.fill(
     MIGRATE_MOVABLE,
     start >>> PAGEBLOCK_ORDER,
@@ -68,11 +73,17 @@ export function prep_new_page(k: Kernel, page: Pfn, order: number): void {
 function free_folio(k: Kernel, folio: Pfn): void {
   const order = folio_order(k, folio);
   if (folio_test_large(k, folio)) clear_compound_page(k, folio);
-  const keep = k.profile.bits.get('hwpoison');
-  const keepMask = keep === undefined ? 0 : 1 << keep;
+  // PAGE_FLAGS_CHECK_AT_PREP = (PAGEFLAGS_MASK & ~__PG_HWPOISON) | LRU_GEN_MASK | LRU_REFS_MASK
+  const hwpoison = k.profile.bits.get('hwpoison');
+  let clear = pageflagsMask(k.profile) & ~(hwpoison === undefined ? 0 : 1 << hwpoison);
+  for (const f of k.profile.layout.fields) {
+    if ((f.name === 'lru_gen' || f.name === 'lru_refs') && f.shift + f.width <= 32) {
+      clear |= ((2 ** f.width - 1) << f.shift) >>> 0;
+    }
+  }
   for (let i = 0; i < 1 << order; i++) {
     const p = folio + i;
-    k.mem.flagsLo[p] &= keepMask;
+    k.mem.flagsLo[p] &= ~clear;
     k.mem.mapping[p] = 0;
     k.mem.mapcount[p] = -1;
     freeLists.get(k)?.push(p);
