@@ -10,7 +10,7 @@ import type { Kernel } from './kernel.js';
 import { PAGEBLOCK_ORDER, type Pfn } from './mem_map.js';
 import { compound_head, page_mapcount } from './folio.js';
 import { PageRefType } from './tracepoint.js';
-import { VM_BUG_ON, VM_BUG_ON_PAGE } from './vm_bug.js';
+import { VM_BUG_ON, VM_BUG_ON_FOLIO, VM_BUG_ON_PAGE } from './vm_bug.js';
 
 /**
  * TP_fast_assign of page_ref_mod_template / page_ref_mod_and_test_template
@@ -194,7 +194,7 @@ export function folio_ref_try_add(k: Kernel, folio: Pfn, count: number): boolean
 export function folio_ref_try_add_rcu(k: Kernel, folio: Pfn, count: number): boolean {
   requireFn(k, k.profile.facts.pageRef.tryAdd === 'folio_ref_try_add_rcu', 'folio_ref_try_add_rcu');
   if (k.profile.config.isEnabled('CONFIG_TINY_RCU')) {
-    VM_BUG_ON_PAGE(
+    VM_BUG_ON_FOLIO(
       k,
       page_ref_count(k, folio) === 0,
       'folio_ref_count(folio) == 0',
