@@ -3,9 +3,12 @@ import { Command, CommanderError } from 'commander';
 import { dumpPageFlagsDecoder } from '../explain/profile-decoders.js';
 import { loadProfile } from '../kernel/profiles/index.js';
 import { registerAnalyze } from './commands/analyze.js';
+import { registerCheck } from './commands/check.js';
 import { registerDecodeDumpPage } from './commands/decode-dumppage.js';
 import { registerDecodeKpageflags } from './commands/decode-kpageflags.js';
 import { registerDemo } from './commands/demo.js';
+import { registerHistory } from './commands/history.js';
+import { registerHolders } from './commands/holders.js';
 import { registerProfile } from './commands/profile.js';
 
 export function buildProgram(): Command {
@@ -15,6 +18,9 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerDemo(program);
   registerAnalyze(program);
+  registerHistory(program);
+  registerCheck(program);
+  registerHolders(program);
   const decode = program
     .command('decode')
     .description('decode kernel page state: kpageflags, dump_page reports');

@@ -183,6 +183,23 @@ export class EventStore {
     return this.mapcounts[i];
   }
 
+  count(i: number): number {
+    return this.counts[i];
+  }
+
+  val(i: number): number {
+    const v = this.vals[i];
+    return v === VAL_OVERFLOW ? (this.valBig.get(i) as number) : v;
+  }
+
+  ret(i: number): number {
+    return this.shapes.at(this.shape[i], S_RET);
+  }
+
+  comm(i: number): string {
+    return this.text.get(this.shapes.at(this.shape[i], S_COMM));
+  }
+
   timestampNs(i: number): number {
     return this.ts[i];
   }

@@ -1,0 +1,93 @@
+/**
+ * `folioscope analyze --json`: the summary (summary.ts) plus the findings. Schema (stable):
+ *
+ *   events, eventsByName, pages, unparsed {count, samples[{line, text, reason}]}, lost {notes,
+ *   events, uncertainCpus, uncertainPages}, profile {name, source, evidence}, ...  (TraceSummary)
+ *   consistency      {pagesChecked, eventsChecked, byKind, speculativeRefusals}
+ *   inconsistencies  [{kind, severity: info|finding, pfn, line, event, expected, actual, note}]
+ *   freezeFailures   [{pfn, line, event, count, expected, actual, caller: stackId,
+ *                      holders: [Holder], expectedHolders: [Holder], extra: [Holder],
+ *                      unexplained, pairing {byOwner, handedOver, taskOrder, unmatched}}]
+ *   leaks            [{pfn, start, end, line, unmatched: [Holder]}]
+ *   stacks           [[frame, ...]]  innermost first; `stack`/`caller` fields index this table
+ *
+ * Holder = {owner, label, refs, line (of the get; null before the trace), task, stack: stackId
+ * or null}. Owners and their rules: owners.ts. pfns are numbers (JSON has no hex).
+ */
+import type { ProfileName } from '../kernel/profiles/types.js';
+import type { TraceReadResult } from '../trace/reader.js';
+import { checkConsistency, type ConsistencyReport, type Inconsistency } from './consistency.js';
+import { freezeFailures, type FreezeFailure, type Holder, type HolderContext } from './holders.js';
+import { findLeaks, type Leak } from './leaks.js';
+import { OwnerClassifier } from './owners.js';
+import { summarize, type TraceSummary } from './summary.js';
+
+export interface Findings {
+  summary: TraceSummary;
+  consistency: ConsistencyReport;
+  freezeFailures: FreezeFailure[];
+  leaks: Leak[];
+}
+
+export function holderContext(r: TraceReadResult, profile: ProfileName | undefined): HolderContext {
+  return { store: r.store, classifier: new OwnerClassifier(profile), hasStacks: r.stacks.attached > 0 };
+}
+
+export function analyzeTrace(r: TraceReadResult, profileOverride?: ProfileName): Findings {
+  const summary = summarize(r, profileOverride);
+  const profile = summary.profile.name;
+  const ctx = holderContext(r, profile);
+  return {
+    summary,
+    consistency: checkConsistency(r, profile),
+    freezeFailures: freezeFailures(ctx),
+    leaks: findLeaks(ctx),
+  };
+}
+
+type JsonHolder = Omit<Holder, 'stack' | 'line' | 'task'> & {
+  line: number | null;
+  task: string | null;
+  stack: number | null;
+};
+
+/** Deduplicates stacks into one table so that repeated holders stay small. */
+class StackTable {
+  readonly list: string[][] = [];
+  private readonly ids = new Map<string, number>();
+
+  id(frames: string[]): number | null {
+    if (frames.length === 0) return null;
+    const key = frames.join('\n');
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.list.length;
+      this.list.push(frames);
+      this.ids.set(key, id);
+    }
+    return id;
+  }
+
+  holder(h: Holder): JsonHolder {
+    return { ...h, line: h.line ?? null, task: h.task ?? null, stack: this.id(h.stack) };
+  }
+}
+
+export function findingsJson(f: Findings): object {
+  const t = new StackTable();
+  const { inconsistencies, ...consistency } = f.consistency;
+  return {
+    ...f.summary,
+    consistency,
+    inconsistencies: inconsistencies satisfies Inconsistency[],
+    freezeFailures: f.freezeFailures.map((x) => ({
+      ...x,
+      caller: t.id(x.caller),
+      holders: x.holders.map((h) => t.holder(h)),
+      expectedHolders: x.expectedHolders.map((h) => t.holder(h)),
+      extra: x.extra.map((h) => t.holder(h)),
+    })),
+    leaks: f.leaks.map((l) => ({ ...l, unmatched: l.unmatched.map((h) => t.holder(h)) })),
+    stacks: t.list,
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * Stretches of a trace whose events are missing: ring-buffer losses the reader noted (`LOST n
+ * EVENTS`, a CPU buffer that started late) and the capture harness's checkpoints, where tracing
+ * was switched off between `GT_SNAPSHOT tracing_off` and `GT_SNAPSHOT tracing_on_again`
+ * (traces/README.md). A count that jumps across one of them is explained, not an anomaly.
+ */
+import type { TraceReadResult } from '../trace/reader.js';
+
+export interface Gap {
+  /** first and last line of the stretch (a lost note is one line) */
+  fromLine: number;
+  toLine: number;
+  reason: string;
+}
+
+export class Gaps {
+  readonly list: Gap[] = [];
+
+  constructor(r: Pick<TraceReadResult, 'markers' | 'lost'>) {
+    let off: { line: number; text: string } | undefined;
+    for (const m of r.markers) {
+      if (m.name !== 'tracing_mark_write') continue;
+      if (m.text.startsWith('GT_SNAPSHOT tracing_off')) off = { line: m.line, text: m.text };
+      else if (m.text.startsWith('GT_SNAPSHOT tracing_on_again') && off) {
+        this.list.push({ fromLine: off.line, toLine: m.line, reason: `tracing off (${off.text})` });
+        off = undefined;
+      }
+    }
+    if (off) this.list.push({ fromLine: off.line, toLine: Infinity, reason: `tracing off (${off.text})` });
+    for (const l of r.lost) {
+      const what =
+        l.kind === 'lost' ? `CPU ${l.cpu} lost ${l.events ?? 'some'} events` : `CPU ${l.cpu} buffer started`;
+      this.list.push({ fromLine: l.line, toLine: l.line, reason: what });
+    }
+    this.list.sort((a, b) => a.fromLine - b.fromLine);
+  }
+
+  /** The gap lying between two event lines (exclusive), if any. */
+  between(fromLine: number, toLine: number): Gap | undefined {
+    return this.list.find((g) => g.toLine > fromLine && g.fromLine < toLine);
+  }
+}

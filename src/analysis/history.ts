@@ -1,0 +1,117 @@
+/**
+ * One page's timeline: every page_ref event of the pfn with its context, the mapcount field read
+ * per profile (6.1 page_mapcount(); 6.10+ raw _mapcount, page types in the top byte:
+ * include/trace/events/page_ref.h, reference §2.2), the stack when present, and the trace
+ * markers (tracing_mark_write) interleaved by line.
+ */
+import type { ProfileName } from '../kernel/profiles/types.js';
+import { PAGE_REF_EVENT_NAMES, pageRefHasRet } from '../kernel/tracepoint.js';
+import type { TraceReadResult } from '../trace/reader.js';
+import { eventStack } from './holders.js';
+
+export interface HistoryEvent {
+  kind: 'event';
+  line: number;
+  timestampNs: number;
+  cpu: number;
+  task: string;
+  event: string;
+  val: number;
+  ret: number | null;
+  count: number;
+  mapcount: number;
+  mapcountMeaning: string;
+  flags: string;
+  stack: string[];
+}
+
+export interface HistoryMarker {
+  kind: 'marker';
+  line: number;
+  timestampNs: number;
+  cpu: number;
+  task: string;
+  text: string;
+}
+
+export type HistoryEntry = HistoryEvent | HistoryMarker;
+
+/** What a traced mapcount value means under the profile's tracepoint. */
+export function mapcountMeaning(profile: ProfileName | undefined, m: number): string {
+  if (profile === undefined) return 'unknown profile';
+  if (profile === '6.1') {
+    if (m >= 0) return m === 0 ? 'not mapped' : `mapped ${m}x (page_mapcount)`;
+    return `page type (page_mapcount ${m})`;
+  }
+  if (m >= -1) return m === -1 ? 'not mapped' : `mapped ${m + 1}x (raw _mapcount ${m})`;
+  const top = (m >>> 24) & 0xff;
+  if (top >= 0xf0) return `page type 0x${top.toString(16)} (PGTY in the top byte)`;
+  return `raw _mapcount ${m}`;
+}
+
+export function pageHistory(
+  r: TraceReadResult,
+  pfn: number,
+  profile: ProfileName | undefined,
+): HistoryEntry[] {
+  const s = r.store;
+  const out: HistoryEntry[] = [];
+  for (const i of s.indicesOf(pfn)) {
+    const c = s.context(i);
+    const type = s.type(i);
+    const m = s.mapcount(i);
+    out.push({
+      kind: 'event',
+      line: c.line,
+      timestampNs: c.timestampNs,
+      cpu: c.cpu,
+      task: `${c.comm}-${c.pid}`,
+      event: PAGE_REF_EVENT_NAMES[type],
+      val: s.val(i),
+      ret: pageRefHasRet(type) ? s.ret(i) : null,
+      count: s.count(i),
+      mapcount: m,
+      mapcountMeaning: mapcountMeaning(profile, m),
+      flags: s.flagsText(i),
+      stack: eventStack(s, i),
+    });
+  }
+  if (out.length === 0) return out;
+  const first = out[0].line;
+  const last = out[out.length - 1].line;
+  for (const mk of r.markers) {
+    if (mk.name !== 'tracing_mark_write' || mk.line < first || mk.line > last) continue;
+    out.push({
+      kind: 'marker',
+      line: mk.line,
+      timestampNs: mk.timestampNs,
+      cpu: mk.cpu,
+      task: `${mk.comm}-${mk.pid}`,
+      text: mk.text,
+    });
+  }
+  return out.sort((a, b) => a.line - b.line);
+}
+
+export function formatHistory(entries: HistoryEntry[], pfn: number, source: string): string {
+  const ev = entries.filter((e) => e.kind === 'event');
+  const out = [`pfn 0x${pfn.toString(16)}: ${ev.length} events in ${source}`];
+  if (ev.length === 0) return out.join('\n') + '\n';
+  out.push(
+    `${'line'.padStart(8)} ${'time'.padStart(14)} cpu task                   event                   val  ret count mapcount  flags`,
+  );
+  for (const e of entries) {
+    const t = (e.timestampNs / 1e9).toFixed(6).padStart(14);
+    if (e.kind === 'marker') {
+      out.push(
+        `${String(e.line).padStart(8)} ${t} ${String(e.cpu).padStart(3)} ${e.task.padEnd(22)} -- ${e.text}`,
+      );
+      continue;
+    }
+    out.push(
+      `${String(e.line).padStart(8)} ${t} ${String(e.cpu).padStart(3)} ${e.task.padEnd(22)} ${e.event.padEnd(22)} ${String(e.val).padStart(4)} ${String(e.ret ?? '').padStart(4)} ${String(e.count).padStart(5)} ${String(e.mapcount).padStart(8)}  ${e.flags}  (${e.mapcountMeaning})`,
+    );
+    if (e.stack.length) out.push(`${' '.repeat(24)}${e.stack.slice(0, 6).join(' < ')}`);
+  }
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,162 @@
+/**
+ * Who holds a page's references at a given event, and why a page_ref_freeze failed (ret=0: the
+ * count was not the expected one). The freezer expects the references the kernel counts for it:
+ * the page cache's (and swap cache's, PG_private's) plus its own isolation or lookup reference
+ * (__remove_mapping: 1 + nr, mm/vmscan.c; folio_expected_refs + 1, 6.1 mm/migrate.c;
+ * mapping_evict_folio, mm/truncate.c). Every other outstanding reference is extra: those are the
+ * ones that block migration, compaction or reclaim.
+ */
+import { PAGE_REF_EVENT_NAMES, PageRefType } from '../kernel/tracepoint.js';
+import type { EventStore } from '../trace/store.js';
+import { OWNERS, type Owner, type OwnerClassifier } from './owners.js';
+import { RefTracker, type PairingStats, type RefEntry } from './refs.js';
+
+export interface Holder {
+  owner: Owner;
+  /** the owner in words ('pipe buffer') */
+  label: string;
+  refs: number;
+  /** the event that took it (undefined: before the trace) */
+  line: number | undefined;
+  task: string | undefined;
+  /** frames of the get, innermost first, tracepoint frames dropped; [] without stacks */
+  stack: string[];
+}
+
+export interface HoldersAt {
+  pfn: number;
+  line: number;
+  event: string;
+  count: number;
+  holders: Holder[];
+  /** count - sum of holders: references the trace does not explain */
+  unexplained: number;
+  pairing: PairingStats;
+}
+
+export interface FreezeFailure extends HoldersAt {
+  expected: number;
+  actual: number;
+  /** the freezer's stack */
+  caller: string[];
+  expectedHolders: Holder[];
+  extra: Holder[];
+}
+
+/** Owners the freezer counts in its expected value, in the order they are matched. */
+const EXPECTED_OWNERS: readonly Owner[] = ['page-cache', 'swap-cache', 'private', 'isolation', 'lookup'];
+const TRACE_FRAME = /^(trace_event_raw_event_|__page_ref_)/;
+
+export function eventStack(s: EventStore, i: number): string[] {
+  const st = s.stackOf(i);
+  return st === undefined ? [] : s.frames(st).filter((f) => !TRACE_FRAME.test(f));
+}
+
+function holder(s: EventStore, r: RefEntry, refs: number, hasStacks: boolean): Holder {
+  const known = r.event >= 0;
+  const owner = r.owner === 'unknown' && !hasStacks ? 'unknown' : r.owner;
+  return {
+    owner,
+    label: owner === 'unknown' && !hasStacks ? 'unknown (no stacks)' : OWNERS[owner],
+    refs,
+    line: known ? s.line(r.event) : undefined,
+    task: known ? `${s.comm(r.event)}-${s.pid(r.event)}` : undefined,
+    stack: known ? eventStack(s, r.event) : [],
+  };
+}
+
+function snapshot(s: EventStore, t: RefTracker, pfn: number, i: number, hasStacks: boolean): HoldersAt {
+  const holders = t.refs.map((r) => holder(s, r, r.n, hasStacks));
+  return {
+    pfn,
+    line: s.line(i),
+    event: PAGE_REF_EVENT_NAMES[s.type(i)],
+    count: s.count(i),
+    holders,
+    unexplained: s.count(i) - t.total(),
+    pairing: { ...t.stats },
+  };
+}
+
+/** Splits the holders of a failed freeze into the `val` references expected and the extra ones. */
+function splitExpected(s: EventStore, t: RefTracker, i: number, hasStacks: boolean) {
+  if (!hasStacks) {
+    // without stacks only the arithmetic is known: actual - expected references of unknown owners
+    const n = s.count(i) - s.val(i);
+    const unknown: Holder = {
+      owner: 'unknown',
+      label: 'unknown (no stacks)',
+      refs: n,
+      line: undefined,
+      task: undefined,
+      stack: [],
+    };
+    return { expectedHolders: [], extra: n > 0 ? [unknown] : [] };
+  }
+  let want = s.val(i);
+  const pid = s.pid(i);
+  const taken = new Map<RefEntry, number>();
+  for (const owner of EXPECTED_OWNERS) {
+    for (const r of t.refs) {
+      if (want === 0) break;
+      // a lookup counts only when the freezer took it itself (find_lock_entries before the freeze)
+      if (r.owner !== owner || (owner === 'lookup' && r.pid !== pid)) continue;
+      const n = Math.min(want, r.n);
+      taken.set(r, n);
+      want -= n;
+    }
+  }
+  const expectedHolders: Holder[] = [];
+  const extra: Holder[] = [];
+  for (const r of t.refs) {
+    const n = taken.get(r) ?? 0;
+    if (n > 0) expectedHolders.push(holder(s, r, n, hasStacks));
+    if (r.n > n) extra.push(holder(s, r, r.n - n, hasStacks));
+  }
+  return { expectedHolders, extra };
+}
+
+export interface HolderContext {
+  store: EventStore;
+  classifier: OwnerClassifier;
+  hasStacks: boolean;
+}
+
+/** The holders right after event `stop` of `pfn` (a store index in its list), or after its last. */
+export function holdersAt(ctx: HolderContext, pfn: number, stop?: number): HoldersAt | undefined {
+  const s = ctx.store;
+  const idx = s.indicesOf(pfn);
+  if (idx.length === 0) return undefined;
+  const t = new RefTracker(s, ctx.classifier);
+  let last = idx[0];
+  for (const i of idx) {
+    if (stop !== undefined && i > stop) break;
+    t.apply(i);
+    last = i;
+  }
+  return snapshot(s, t, pfn, last, ctx.hasStacks);
+}
+
+/** Every page_ref_freeze with ret=0, with its holders, in trace order. */
+export function freezeFailures(ctx: HolderContext): FreezeFailure[] {
+  const s = ctx.store;
+  const pfns = new Set<number>();
+  for (let i = 0; i < s.length; i++)
+    if (s.type(i) === PageRefType.freeze && s.ret(i) === 0) pfns.add(s.pfn(i));
+  const out: FreezeFailure[] = [];
+  for (const pfn of pfns) {
+    const t = new RefTracker(s, ctx.classifier);
+    for (const i of s.indicesOf(pfn)) {
+      t.apply(i);
+      if (s.type(i) !== PageRefType.freeze || s.ret(i) !== 0) continue;
+      out.push({
+        ...snapshot(s, t, pfn, i, ctx.hasStacks),
+        expected: s.val(i),
+        actual: s.count(i),
+        caller: eventStack(s, i),
+        ...splitExpected(s, t, i, ctx.hasStacks),
+      });
+    }
+  }
+  return out.sort((a, b) => a.line - b.line);
+}

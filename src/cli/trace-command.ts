@@ -1,0 +1,48 @@
+/** What the trace commands share: reading the trace (progress on stderr), --pfn, exit codes. */
+import { InvalidArgumentError } from 'commander';
+import { readTrace, type TraceReadResult } from '../trace/reader.js';
+import { TraceInputError } from '../trace/source.js';
+
+/** commander argParser for --pfn: 0x hex or decimal. */
+export function parsePfn(text: string): number {
+  const n = /^0x[0-9a-f]+$/i.test(text) ? Number.parseInt(text, 16) : /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n))
+    throw new InvalidArgumentError(`expected a pfn (0x hex or decimal), got "${text}"`);
+  return n;
+}
+
+export function parsePositive(text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0)
+    throw new InvalidArgumentError(`expected a non-negative number, got "${text}"`);
+  return n;
+}
+
+/**
+ * Reads `file` and runs `body`; returns its exit code, or 2 when the input cannot be read
+ * (the message goes to stderr, prefixed with the command).
+ */
+export async function withTrace(
+  command: string,
+  file: string,
+  body: (r: TraceReadResult) => number | Promise<number>,
+): Promise<number> {
+  const progress = process.stderr.isTTY
+    ? (bytes: number) => process.stderr.write(`\rreading ${file}: ${(bytes / 1048576).toFixed(0)} MiB`)
+    : undefined;
+  let r: TraceReadResult;
+  try {
+    r = await readTrace(file, { onProgress: progress });
+  } catch (err) {
+    if (!(err instanceof TraceInputError)) throw err;
+    process.stderr.write(`folioscope ${command}: ${err.message}\n`);
+    return 2;
+  }
+  if (progress) process.stderr.write('\r\x1b[K');
+  return body(r);
+}
+
+export function fail(command: string, message: string): number {
+  process.stderr.write(`folioscope ${command}: ${message}\n`);
+  return 2;
+}

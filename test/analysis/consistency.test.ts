@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { checkConsistency } from '../../src/analysis/consistency.js';
+import { marker, trace } from './handmade.js';
+
+const kinds = async (lines: Parameters<typeof trace>[0], profile: '6.1' | '6.12' = '6.12') => {
+  const c = checkConsistency(await trace(lines), profile);
+  return { kinds: c.inconsistencies.map((x) => x.kind), c };
+};
+
+describe('consistency: running count per page', () => {
+  it('accepts every event type with its ret semantics', async () => {
+    const { kinds: k } = await kinds([
+      { ev: 'set', val: 1, count: 1 },
+      { ev: 'mod', val: 2, count: 3 },
+      { ev: 'mod_and_test', val: -1, ret: 0, count: 2 },
+      { ev: 'mod_and_return', val: 1, ret: 3, count: 3 },
+      { ev: 'mod_unless', val: 1, ret: 1, count: 4 },
+      { ev: 'freeze', val: 5, ret: 0, count: 4 },
+      { ev: 'freeze', val: 4, ret: 1, count: 0 },
+      { ev: 'unfreeze', val: 2, count: 2 },
+      { ev: 'mod_and_test', val: -2, ret: 1, count: 0 },
+    ]);
+    expect(k).toEqual([]);
+  });
+
+  it('a count that nothing explains is missing, with its line', async () => {
+    const { c } = await kinds([
+      { ev: 'set', val: 1, count: 1 },
+      { ev: 'mod', val: 1, count: 5 },
+      { ev: 'mod', val: 1, count: 6 },
+    ]);
+    expect(c.inconsistencies).toMatchObject([{ kind: 'missing', expected: 2, actual: 5, line: 4 }]);
+  });
+
+  it('a jump across a GT_SNAPSHOT tracing_off/on gap is lost events, not an anomaly', async () => {
+    const { kinds: k } = await kinds([
+      { ev: 'set', val: 1, count: 1 },
+      marker('GT_SNAPSHOT tracing_off tag=x'),
+      marker('GT_SNAPSHOT tracing_on_again tag=x'),
+      { ev: 'mod', val: 1, count: 4 },
+    ]);
+    expect(k).toEqual(['lost']);
+  });
+
+  it('a count re-read after another CPU changed it is a race when the next event agrees', async () => {
+    const { kinds: k } = await kinds([
+      { ev: 'set', val: 1, count: 1 },
+      { ev: 'mod', val: 1, count: 3, cpu: 0 },
+      { ev: 'mod', val: 1, count: 3, cpu: 1 },
+    ]);
+    expect(k).toEqual(['race']);
+  });
+
+  it('equal timestamps on two CPUs merged in the wrong order are reordered, not missing', async () => {
+    const { kinds: k } = await kinds([
+      { ev: 'set', val: 1, count: 1 },
+      { ev: 'mod', val: 1, count: 3, cpu: 0, ts: 200 },
+      { ev: 'mod', val: 1, count: 2, cpu: 1, ts: 200 },
+      { ev: 'mod_and_test', val: -1, ret: 0, count: 2, ts: 201 },
+    ]);
+    expect(k).toEqual(['reordered']);
+  });
+
+  it('flags activity after the count reached 0, but not a refused speculative get', async () => {
+    const { kinds: k, c } = await kinds([
+      { ev: 'set', val: 1, count: 1 },
+      { ev: 'mod_and_test', val: -1, ret: 1, count: 0 },
+      { ev: 'mod_unless', val: 1, ret: 0, count: 0 },
+      { ev: 'mod', val: 1, count: 1 },
+    ]);
+    expect(k).toEqual(['after-free']);
+    expect(c.speculativeRefusals).toBe(1);
+  });
+
+  it('flags changes while frozen; unfreeze and a new set are fine', async () => {
+    const { kinds: k } = await kinds([
+      { ev: 'set', val: 2, count: 2 },
+      { ev: 'freeze', val: 2, ret: 1, count: 0 },
+      { ev: 'mod', val: 1, count: 1 },
+      { ev: 'unfreeze', val: 2, count: 2 },
+    ]);
+    expect(k).toEqual(['while-frozen']);
+  });
+
+  it('flags a negative count', async () => {
+    const { kinds: k } = await kinds([
+      { ev: 'set', val: 1, count: 1 },
+      { ev: 'mod', val: -2, count: -1 },
+    ]);
+    expect(k).toEqual(['negative']);
+  });
+
+  it('flags a page freed while mapped, per profile mapcount semantics', async () => {
+    const free = (mapcount: number) => [
+      { ev: 'set' as const, val: 1, count: 1 },
+      { ev: 'mod_and_test' as const, val: -1, ret: 1, count: 0, mapcount },
+    ];
+    expect((await kinds(free(0), '6.12')).kinds).toEqual(['freed-mapped']);
+    expect((await kinds(free(-1), '6.12')).kinds).toEqual([]);
+    expect((await kinds(free(0), '6.1')).kinds).toEqual([]);
+    expect((await kinds(free(1), '6.1')).kinds).toEqual(['freed-mapped']);
+  });
+});
