@@ -7,6 +7,7 @@ import { registerDecodeDumpPage } from './commands/decode-dumppage.js';
 import { registerDecodeKpageflags } from './commands/decode-kpageflags.js';
 import { registerDemo } from './commands/demo.js';
 import { registerProfile } from './commands/profile.js';
+import { registerRun } from './commands/run.js';
 
 export function buildProgram(): Command {
   const program = new Command('folioscope')
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError();
   registerDemo(program);
+  registerRun(program);
   registerAnalyze(program);
   const decode = program
     .command('decode')

@@ -56,8 +56,8 @@ function pgtableType(k: Kernel): number {
 
 /**
  * do_anonymous_page() (6.12 mm/memory.c:4736): a read maps the shared zero page (no reference);
- * a write allocates (page_ref_set 1), [6.12: folio_ref_add(nr_pages - 1) -> page_ref_mod val=0],
- * __folio_mark_uptodate, folio_add_new_anon_rmap(RMAP_EXCLUSIVE), folio_add_lru_vma (+1).
+ * a write allocates (page_ref_set 1), __folio_mark_uptodate, [6.12: folio_ref_add(nr_pages - 1) ->
+ * page_ref_mod val=0, flags=uptodate], folio_add_new_anon_rmap(RMAP_EXCLUSIVE), folio_add_lru_vma (+1).
  */
 function do_anonymous_page(k: Kernel, vma: Vma, i: number, write: boolean): void {
   called(k, 'do_anonymous_page', () => {
@@ -67,8 +67,8 @@ function do_anonymous_page(k: Kernel, vma: Vma, i: number, write: boolean): void
     }
     const anonVma = anon_vma_prepare(k, vma);
     const folio = called(k, 'vma_alloc_folio', () => folio_alloc(k, 0));
-    if (k.profile.facts.faultRefAddNrPagesMinusOne) folio_ref_add(k, folio, 0);
     pageflags(k).__folio_mark_uptodate(folio);
+    if (k.profile.facts.faultRefAddNrPagesMinusOne) folio_ref_add(k, folio, 0);
     folio_add_new_anon_rmap(k, folio, anonVma, vma.start + i);
     folio_add_lru_vma(k, folio);
     vma.pfn[i] = folio;
