@@ -10,6 +10,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerHistory } from './commands/history.js';
 import { registerHolders } from './commands/holders.js';
 import { registerProfile } from './commands/profile.js';
+import { registerRun } from './commands/run.js';
 
 export function buildProgram(): Command {
   const program = new Command('folioscope')
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError();
   registerDemo(program);
+  registerRun(program);
   registerAnalyze(program);
   registerHistory(program);
   registerCheck(program);

@@ -10,15 +10,19 @@ import type { Pfn } from './mem_map.js';
 import { flagsField, setFlagsField } from './page_flags_layout.js';
 import { init_page_count } from './page_ref.js';
 
-export function __init_single_page(k: Kernel, pfn: Pfn, zone: number, nid: number): void {
-  const m = k.mem;
+/** set_page_links() + page_cpupid_reset_last(): the flags word a fresh page of (zone, nid) has */
+function initialFlags(k: Kernel, zone: number, nid: number): bigint {
   const layout = k.profile.layout;
-  let flags = 0n;
-  flags = setFlagsField(layout, flags, 'zone', zone);
+  let flags = setFlagsField(layout, 0n, 'zone', zone);
   flags = setFlagsField(layout, flags, 'node', nid);
   const cpupid = flagsField(layout, 'lastcpupid');
-  if (cpupid) flags = setFlagsField(layout, flags, 'lastcpupid', 2 ** cpupid.width - 1);
-  m.setFlags(pfn, flags);
+  return cpupid ? setFlagsField(layout, flags, 'lastcpupid', 2 ** cpupid.width - 1) : flags;
+}
+
+function initPage(k: Kernel, pfn: Pfn, lo: number, hi: number): void {
+  const m = k.mem;
+  m.flagsLo[pfn] = lo;
+  m.flagsHi[pfn] = hi;
   m.mapping[pfn] = 0;
   m.index[pfn] = 0;
   m.private_[pfn] = 0;
@@ -27,6 +31,11 @@ export function __init_single_page(k: Kernel, pfn: Pfn, zone: number, nid: numbe
   m.lruPrev[pfn] = -1;
   init_page_count(k, pfn);
   m.mapcount[pfn] = -1;
+}
+
+export function __init_single_page(k: Kernel, pfn: Pfn, zone: number, nid: number): void {
+  const f = initialFlags(k, zone, nid);
+  initPage(k, pfn, Number(f & 0xffffffffn), Number(f >> 32n));
 }
 
 /** memmap_init_range(): every pfn of [start, end) in one zone of one node */
@@ -38,5 +47,8 @@ export function memmap_init_range(k: Kernel, start: Pfn, end: Pfn, zone: string,
     );
   k.mem.check('memmap_init_range', start);
   k.mem.check('memmap_init_range', end - 1);
-  for (let pfn = start; pfn < end; pfn++) __init_single_page(k, pfn, z, nid);
+  const f = initialFlags(k, z, nid);
+  const lo = Number(f & 0xffffffffn);
+  const hi = Number(f >> 32n);
+  for (let pfn = start; pfn < end; pfn++) initPage(k, pfn, lo, hi);
 }

@@ -1,17 +1,29 @@
 /**
- * Anonymous memory paths of mm/memory.c for order-0 folios: the write fault
- * (do_anonymous_page), fork (copy_present_pte[s]), the write fault on a page shared after fork
- * (do_wp_page -> wp_can_reuse_anon_folio / wp_page_copy) and unmapping at exit (zap_pte_range +
- * the mmu_gather flush). Each step takes and drops references in the kernel's order, so the
- * page_ref events come out as a real kernel prints them.
+ * mm/memory.c for order-0 anonymous memory: page faults (do_anonymous_page, the shared zero page,
+ * do_wp_page -> wp_can_reuse_anon_folio / wp_page_copy), PTE-table allocation (__pte_alloc), fork
+ * (copy_pte_range -> copy_present_pte[s], copy_present_page for pinned pages), and unmapping
+ * (zap_pte_range into the mmu_gather, free_pgtables). References are taken and dropped in the
+ * kernel's order, so the page_ref events come out as a real kernel prints them.
  */
 import { folio_test_large, page_folio } from '../kernel/folio.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
-import { folio_get, folio_maybe_dma_pinned, folio_put, folio_put_refs } from '../kernel/mm_ref.js';
+import { folio_get, folio_maybe_dma_pinned, folio_put } from '../kernel/mm_ref.js';
 import { pageflags } from '../kernel/page_flags.js';
 import { folio_ref_add, folio_ref_count } from '../kernel/page_ref.js';
-import { alloc_page } from './page_alloc.js';
+import { page_type_word } from '../kernel/page_type.js';
+import {
+  PTE_DIRTY,
+  PTE_PRESENT,
+  PTE_TABLE_SHIFT,
+  PTE_WRITE,
+  PTE_ZERO,
+  anon_vma_prepare,
+  type MmStruct,
+  type Vma,
+} from './mm_types.js';
+import { __tlb_remove_folio_pages, type MmuGather } from './mmu_gather.js';
+import { MIGRATE_UNMOVABLE, alloc_pages, folio_alloc } from './page_alloc.js';
 import {
   PageAnonExclusive,
   folio_add_new_anon_rmap,
@@ -22,60 +34,69 @@ import {
 import { called } from './stack.js';
 import { folio_add_lru_vma, lru_add_drain } from './swap.js';
 
-/** A process's anonymous memory: the anon_vma id and its PTEs (page index -> pfn). */
-export interface MmStruct {
-  readonly anonVma: number;
-  readonly ptes: Map<number, { pfn: Pfn; writable: boolean }>;
-}
-
-export function mm_alloc(k: Kernel): MmStruct {
-  return { anonVma: k.allocMappingId(), ptes: new Map() };
-}
-
 /**
- * do_anonymous_page() write fault (6.12 mm/memory.c:4736): folio_prealloc -> page_ref_set 1,
- * __folio_mark_uptodate, [6.12: folio_ref_add(nr_pages - 1) -> page_ref_mod val=0],
- * folio_add_new_anon_rmap(RMAP_EXCLUSIVE), folio_add_lru_vma (+1 for the lru_add batch).
+ * __pte_alloc() -> pte_alloc_one(): an UNMOVABLE order-0 page (page_ref_set val=1 shows no type),
+ * then pagetable_pte_ctor() -> __folio_set_pgtable (6.12) / __SetPageTable (6.1).
  */
-export function do_anonymous_page(k: Kernel, mm: MmStruct, index: number): Pfn {
-  return called(k, 'do_anonymous_page', () => {
-    const folio = called(k, 'vma_alloc_folio', () => alloc_page(k));
-    pageflags(k).__folio_mark_uptodate(folio);
-    // under the PTE lock, after the pte_none recheck (6.12 mm/memory.c:4828)
-    if (k.profile.facts.faultRefAddNrPagesMinusOne) folio_ref_add(k, folio, 0);
-    folio_add_new_anon_rmap(k, folio, mm.anonVma, index);
-    folio_add_lru_vma(k, folio);
-    mm.ptes.set(index, { pfn: folio, writable: true });
-    return folio;
+function __pte_alloc(k: Kernel, mm: MmStruct, vpn: number): void {
+  const key = vpn >>> PTE_TABLE_SHIFT;
+  if (mm.pteTables.has(key)) return;
+  called(k, '__pte_alloc', () => {
+    const page = called(k, 'pte_alloc_one', () => alloc_pages(k, 0, { migratetype: MIGRATE_UNMOVABLE }));
+    k.mem.mapcount[page] = page_type_word(k, pgtableType(k));
+    mm.pteTables.set(key, page);
   });
 }
 
+function pgtableType(k: Kernel): number {
+  const t = k.profile.pageTypes.get('table');
+  if (t === undefined) throw new Error(`profile ${k.profile.name} has no PageTable type`);
+  return t;
+}
+
 /**
- * fork: copy_present_pte[s] (6.12 mm/memory.c:981; 6.1 copy_present_pte) for a private anon
- * page: folio_get (+1, before the mapcount changes), folio_try_dup_anon_rmap_pte (mapcount +1,
- * PG_anon_exclusive cleared), both PTEs write-protected.
+ * do_anonymous_page() (6.12 mm/memory.c:4736): a read maps the shared zero page (no reference);
+ * a write allocates (page_ref_set 1), __folio_mark_uptodate, [6.12: folio_ref_add(nr_pages - 1) ->
+ * page_ref_mod val=0, flags=uptodate], folio_add_new_anon_rmap(RMAP_EXCLUSIVE), folio_add_lru_vma (+1).
  */
-export function copy_present_pte(k: Kernel, src: MmStruct, dst: MmStruct, index: number): void {
-  called(k, 'copy_present_pte', () => {
-    const pte = src.ptes.get(index);
-    if (!pte) return;
-    const folio = page_folio(k, pte.pfn);
-    folio_get(k, folio);
-    if (!folio_try_dup_anon_rmap_pte(k, folio, folio_maybe_dma_pinned(k, folio))) {
-      throw new Error(
-        'copy_present_pte: pinned pages are copied at fork (copy_present_page): not modelled yet',
-      );
+function do_anonymous_page(k: Kernel, vma: Vma, i: number, write: boolean): void {
+  called(k, 'do_anonymous_page', () => {
+    if (!write) {
+      vma.pte[i] = PTE_PRESENT | PTE_ZERO;
+      return;
     }
-    pte.writable = false;
-    dst.ptes.set(index, { pfn: pte.pfn, writable: false });
+    const anonVma = anon_vma_prepare(k, vma);
+    const folio = called(k, 'vma_alloc_folio', () => folio_alloc(k, 0));
+    pageflags(k).__folio_mark_uptodate(folio);
+    if (k.profile.facts.faultRefAddNrPagesMinusOne) folio_ref_add(k, folio, 0);
+    folio_add_new_anon_rmap(k, folio, anonVma, vma.start + i);
+    folio_add_lru_vma(k, folio);
+    vma.pfn[i] = folio;
+    vma.pte[i] = PTE_PRESENT | PTE_WRITE | PTE_DIRTY;
   });
 }
 
 /**
- * wp_can_reuse_anon_folio() (6.12 mm/memory.c:3586; inline in 6.1 do_wp_page): no for large
- * folios (6.12), KSM or refcount > 3; drain this CPU's lru_add batch if the folio is not on the
- * LRU; no if refcount > 1 + swapcache; then refcount must be exactly 1. Decided by the
- * refcount, not the mapcount.
+ * handle_mm_fault() for one page of an anonymous VMA: missing PTE -> do_anonymous_page; a write to
+ * a write-protected PTE -> do_wp_page. A write to a writable PTE needs no fault.
+ */
+export function handle_mm_fault(k: Kernel, mm: MmStruct, vma: Vma, i: number, write: boolean): void {
+  if (i < 0 || i >= vma.nrPages)
+    throw new RangeError(`${vma.name}: page ${i} is outside the ${vma.nrPages}-page mapping`);
+  const pte = vma.pte[i];
+  if (pte & PTE_PRESENT && (!write || pte & PTE_WRITE)) return;
+  called(k, 'handle_mm_fault', () => {
+    if (!(pte & PTE_PRESENT)) {
+      __pte_alloc(k, mm, vma.start + i);
+      do_anonymous_page(k, vma, i, write);
+    } else do_wp_page(k, vma, i);
+  });
+}
+
+/**
+ * wp_can_reuse_anon_folio() (6.12 mm/memory.c:3586; inline in 6.1 do_wp_page): no for KSM or
+ * refcount > 3; drain this CPU's lru_add batch if the folio is not on the LRU; no if refcount >
+ * 1 + swapcache; then refcount must be exactly 1. Decided by the refcount, not the mapcount.
  */
 function wp_can_reuse_anon_folio(k: Kernel, folio: Pfn): boolean {
   return called(k, 'wp_can_reuse_anon_folio', () => {
@@ -90,65 +111,134 @@ function wp_can_reuse_anon_folio(k: Kernel, folio: Pfn): boolean {
 }
 
 /**
- * do_wp_page() on a private anon page (6.12 mm/memory.c:3656): PG_anon_exclusive -> reuse;
- * else wp_can_reuse_anon_folio() -> reuse; else folio_get(old) and wp_page_copy().
- * Returns the pfn now mapped at `index`.
+ * do_wp_page() on a private anon PTE (6.12 mm/memory.c:3656): the zero page is copied without a
+ * reference on it; PG_anon_exclusive or wp_can_reuse_anon_folio() -> reuse (no events); otherwise
+ * folio_get(old) and wp_page_copy().
  */
-export function do_wp_page(k: Kernel, mm: MmStruct, index: number): Pfn {
-  return called(k, 'do_wp_page', () => {
-    const pte = mm.ptes.get(index);
-    if (!pte) throw new Error(`do_wp_page: no page at index ${index}`);
-    const old = page_folio(k, pte.pfn);
-    if (PageAnonExclusive(k, pte.pfn) || wp_can_reuse_anon_folio(k, old)) {
-      if (!PageAnonExclusive(k, pte.pfn)) folio_move_anon_rmap(k, old, mm.anonVma);
-      pte.writable = true; // wp_page_reuse(): no reference changes
-      return old;
+export function do_wp_page(k: Kernel, vma: Vma, i: number): void {
+  called(k, 'do_wp_page', () => {
+    if (vma.pte[i] & PTE_ZERO) {
+      wp_page_copy(k, vma, i, -1);
+      return;
+    }
+    const old = page_folio(k, vma.pfn[i]);
+    if (PageAnonExclusive(k, vma.pfn[i]) || wp_can_reuse_anon_folio(k, old)) {
+      if (!PageAnonExclusive(k, vma.pfn[i])) folio_move_anon_rmap(k, old, anon_vma_prepare(k, vma));
+      vma.pte[i] |= PTE_WRITE | PTE_DIRTY; // wp_page_reuse(): no reference changes
+      return;
     }
     folio_get(k, old);
-    return wp_page_copy(k, mm, index, old);
+    wp_page_copy(k, vma, i, old);
   });
 }
 
 /**
  * wp_page_copy() (6.12 mm/memory.c:3332): new folio (page_ref_set 1), copy, uptodate,
- * folio_add_new_anon_rmap + folio_add_lru_vma on the new one, folio_remove_rmap_pte(old) after
- * the PTE switch, then two folio_put(old): the old PTE's reference and do_wp_page's.
+ * folio_add_new_anon_rmap + folio_add_lru_vma on it, folio_remove_rmap_pte(old) after the PTE
+ * switch, then two folio_put(old): the old PTE's reference and do_wp_page()'s. `old` < 0: the
+ * zero page, which holds no reference.
  */
-function wp_page_copy(k: Kernel, mm: MmStruct, index: number, old: Pfn): Pfn {
-  return called(k, 'wp_page_copy', () => {
-    const folio = called(k, 'folio_prealloc', () => alloc_page(k));
+function wp_page_copy(k: Kernel, vma: Vma, i: number, old: Pfn): void {
+  called(k, 'wp_page_copy', () => {
+    const anonVma = anon_vma_prepare(k, vma);
+    const folio = called(k, 'folio_prealloc', () => folio_alloc(k, 0));
     pageflags(k).__folio_mark_uptodate(folio);
-    folio_add_new_anon_rmap(k, folio, mm.anonVma, index);
+    folio_add_new_anon_rmap(k, folio, anonVma, vma.start + i);
     folio_add_lru_vma(k, folio);
-    mm.ptes.set(index, { pfn: folio, writable: true });
+    vma.pfn[i] = folio;
+    vma.pte[i] = PTE_PRESENT | PTE_WRITE | PTE_DIRTY;
+    if (old < 0) return;
     folio_remove_rmap_pte(k, old);
     folio_put(k, old);
     folio_put(k, old);
-    return folio;
   });
 }
 
 /**
- * exit_mmap() (6.12 mm/mmap.c): lru_add_drain(), then unmap_vmas -> zap_pte_range (rmap removed
- * per PTE, no ref events) and tlb_finish_mmu -> free_pages_and_swap_cache -> folios_put_refs:
- * one page_ref_mod_and_test val=-1 per PTE.
+ * copy_present_pte[s]() for one small anon page (6.12 mm/memory.c:981; 6.1 copy_present_pte):
+ * folio_get (+1, before the mapcount changes), folio_try_dup_anon_rmap_pte (mapcount +1,
+ * PG_anon_exclusive cleared), both PTEs write-protected. A possibly pinned exclusive page
+ * (MMF_HAS_PINNED + folio_maybe_dma_pinned) gets -EBUSY: folio_put, and the child gets its own
+ * copy through copy_present_page() with a preallocated folio (the first try returns -EAGAIN).
  */
-export function exit_mmap(k: Kernel, mm: MmStruct): void {
-  called(k, 'exit_mmap', () => {
-    lru_add_drain(k);
-    const gathered: Pfn[] = [];
-    called(k, 'zap_pte_range', () => {
-      for (const pte of mm.ptes.values()) {
-        const folio = page_folio(k, pte.pfn);
-        folio_remove_rmap_pte(k, folio);
-        gathered.push(folio);
-      }
+function copy_present_pte(k: Kernel, src: MmStruct, vma: Vma, dst: Vma, i: number): void {
+  called(k, 'copy_present_ptes', () => {
+    const pte = vma.pte[i];
+    dst.pte[i] = pte & ~PTE_WRITE;
+    if (pte & PTE_ZERO) return; // vm_normal_page() is NULL for the zero pfn
+    const folio = page_folio(k, vma.pfn[i]);
+    const tryDup = (): boolean => {
+      folio_get(k, folio);
+      if (folio_try_dup_anon_rmap_pte(k, folio, src.hasPinned && folio_maybe_dma_pinned(k, folio)))
+        return true;
+      folio_put(k, folio);
+      return false;
+    };
+    if (tryDup()) {
+      vma.pte[i] &= ~PTE_WRITE;
+      dst.pfn[i] = vma.pfn[i];
+      return;
+    }
+    // copy_pte_range(): -EAGAIN, folio_prealloc() outside the locks, retry
+    const prealloc = called(k, 'folio_prealloc', () => folio_alloc(k, 0));
+    if (tryDup()) throw new Error('copy_present_pte: pin dropped between the two tries (not modelled)');
+    called(k, 'copy_present_page', () => {
+      pageflags(k).__folio_mark_uptodate(prealloc);
+      folio_add_new_anon_rmap(k, prealloc, anon_vma_prepare(k, dst), dst.start + i);
+      folio_add_lru_vma(k, prealloc);
+      dst.pfn[i] = prealloc;
+      dst.pte[i] = PTE_PRESENT | PTE_WRITE | PTE_DIRTY;
     });
-    mm.ptes.clear();
-    called(k, 'tlb_finish_mmu', () => {
-      for (const folio of gathered) {
-        folio_put_refs(k, folio, 1);
-      }
-    });
+  });
+}
+
+/** copy_page_range() for one VMA at fork: child PTE tables, then every present PTE */
+export function copy_page_range(k: Kernel, src: MmStruct, dst: MmStruct, vma: Vma, child: Vma): void {
+  called(k, 'copy_page_range', () => {
+    for (let i = 0; i < vma.nrPages; i++) {
+      if (!(vma.pte[i] & PTE_PRESENT)) continue;
+      __pte_alloc(k, dst, child.start + i);
+      copy_present_pte(k, src, vma, child, i);
+    }
+  });
+}
+
+/**
+ * zap_pte_range() -> zap_present_folio_ptes() (6.12 mm/memory.c:1483): rmap removed now (no
+ * event), the reference queued in the mmu_gather; the zero page is skipped.
+ */
+export function zap_pte_range(k: Kernel, tlb: MmuGather, vma: Vma, from: number, to: number): void {
+  called(k, 'zap_pte_range', () => {
+    for (let i = from; i < to; i++) {
+      const pte = vma.pte[i];
+      vma.pte[i] = 0;
+      if (!(pte & PTE_PRESENT) || pte & PTE_ZERO) continue;
+      const folio = page_folio(k, vma.pfn[i]);
+      vma.pfn[i] = -1;
+      folio_remove_rmap_pte(k, folio);
+      __tlb_remove_folio_pages(k, tlb, folio, 1);
+    }
+  });
+}
+
+/**
+ * free_pgtables() -> free_pte_range() -> pte_free_tlb(): pagetable_pte_dtor() clears the PageTable
+ * type, then tlb_remove_table() queues the page in the mmu_gather like a data page, so the flush's
+ * put (val=-1 ret=1) shows no type (6.1 and 6.12 traces). Only tables no other VMA still uses.
+ */
+export function free_pgtables(k: Kernel, tlb: MmuGather, mm: MmStruct, gone: readonly Vma[]): void {
+  called(k, 'free_pgtables', () => {
+    const live = new Set<number>();
+    for (const v of mm.vmas) {
+      if (gone.includes(v)) continue;
+      for (let key = v.start >>> PTE_TABLE_SHIFT; key <= (v.start + v.nrPages - 1) >>> PTE_TABLE_SHIFT; key++)
+        live.add(key);
+    }
+    for (const [key, page] of mm.pteTables) {
+      if (live.has(key)) continue;
+      mm.pteTables.delete(key);
+      k.mem.mapcount[page] = k.profile.facts.pageTypeNone;
+      __tlb_remove_folio_pages(k, tlb, page, 1);
+    }
   });
 }

@@ -1,91 +1,492 @@
 /**
- * The page allocator's entry and exit as they touch struct page (mm/page_alloc.c): prep_new_page()
- * -> set_page_refcounted() (page_ref_set val=1, before prep_compound_page, so the first event of a
- * large folio shows flags=none), and free_pages_prepare() when the last reference goes. Free
- * order-0 pages sit on a per-CPU free list (PCP) without the buddy type, as in the kernel; the
- * buddy allocator proper (merging, PageBuddy blocks) is the simulator's to add.
+ * The buddy allocator of mm/page_alloc.c for one zone: free lists per order and migratetype,
+ * split on allocation (expand), merge on free (__free_one_page), PageBuddy + private = order on
+ * the head of every free block only, pageblock migratetypes with fallback stealing, and per-CPU
+ * free lists (PCP) for orders <= PAGE_ALLOC_COSTLY_ORDER whose pages carry no buddy type.
+ * Allocation ends in prep_new_page() -> set_page_refcounted() (page_ref_set val=1, before
+ * prep_compound_page); freeing goes through free_pages_prepare() with the bad_page() checks.
+ * Lists are linked through mem_map's lru words (page->buddy_list shares page->lru in the kernel).
  */
-import { clear_compound_page, folio_order, folio_test_large, prep_compound_page } from '../kernel/folio.js';
+import {
+  folio_order,
+  folio_test_large,
+  PageTail,
+  prep_compound_page,
+  TAIL_MAPPING_ID,
+} from '../kernel/folio.js';
 import type { Kernel } from '../kernel/kernel.js';
-import { PAGEBLOCK_ORDER, type Pfn } from '../kernel/mem_map.js';
-import { pageflagsMask } from '../kernel/flag_names.js';
 import { memmap_init_range } from '../kernel/mm_init.js';
-import { set_page_count } from '../kernel/page_ref.js';
+import { PAGEBLOCK_ORDER, type Pfn } from '../kernel/mem_map.js';
+import { put_page_testzero } from '../kernel/mm_ref.js';
+import { page_ref_count, set_page_count } from '../kernel/page_ref.js';
+import { page_type_word } from '../kernel/page_type.js';
+import { VM_BUG_ON_PAGE } from '../kernel/vm_bug.js';
+import { called } from './stack.js';
+import { __page_cache_release } from './swap.js';
 
-export class FreeList {
-  private readonly stack: Int32Array;
-  private top = 0;
-  constructor(nrPages: number) {
-    this.stack = new Int32Array(nrPages);
-  }
-  push(pfn: Pfn): void {
-    this.stack[this.top++] = pfn;
-  }
-  pop(): Pfn | undefined {
-    return this.top > 0 ? this.stack[--this.top] : undefined;
+/** include/linux/mmzone.h enum migratetype (6.1 = 6.12, CONFIG_CMA on) */
+export const MIGRATE_UNMOVABLE = 0;
+export const MIGRATE_MOVABLE = 1;
+export const MIGRATE_RECLAIMABLE = 2;
+export const MIGRATE_HIGHATOMIC = 3;
+export const MIGRATE_CMA = 4;
+export const MIGRATE_ISOLATE = 5;
+const NR_MT = 6;
+/** MIGRATE_PCPTYPES: the types with their own PCP lists */
+const MIGRATE_PCPTYPES = 3;
+/** include/linux/mmzone.h PAGE_ALLOC_COSTLY_ORDER: PCP keeps orders 0..3 (THP's order 9 is left to the buddy here) */
+const PAGE_ALLOC_COSTLY_ORDER = 3;
+
+/** mm/page_alloc.c fallbacks[] (6.12; 6.1 has the same rows) */
+const FALLBACKS: readonly (readonly number[])[] = [
+  [MIGRATE_RECLAIMABLE, MIGRATE_MOVABLE],
+  [MIGRATE_RECLAIMABLE, MIGRATE_UNMOVABLE],
+  [MIGRATE_UNMOVABLE, MIGRATE_MOVABLE],
+];
+
+/** bad_page() (mm/page_alloc.c): "BUG: Bad page state in process <comm>  pfn:<pfn>" + dump_page */
+export class BadPage extends Error {
+  override readonly name = 'BadPage';
+  constructor(
+    readonly pfn: Pfn,
+    readonly reason: string,
+    comm: string,
+    dump: string,
+  ) {
+    super(`BUG: Bad page state in process ${comm}  pfn:${pfn.toString(16).padStart(5, '0')}\n${dump}`);
   }
 }
 
-const freeLists = new WeakMap<Kernel, FreeList>();
+/** struct per_cpu_pages: one list per (order, pcp migratetype) */
+class PerCpuPages {
+  readonly head: Int32Array = new Int32Array((PAGE_ALLOC_COSTLY_ORDER + 1) * MIGRATE_PCPTYPES).fill(-1);
+  count = 0;
+  constructor(
+    readonly high: number,
+    readonly batch: number,
+  ) {}
+}
 
-/** include/linux/mmzone.h enum migratetype: MIGRATE_MOVABLE */
-const MIGRATE_MOVABLE = 1;
+/** struct zone, reduced to what the struct pages see */
+export class Zone {
+  readonly maxOrder: number;
+  /** free_area[order].free_list[mt] heads, index order * NR_MT + mt */
+  readonly freeHead: Int32Array;
+  readonly nrFree: Int32Array;
+  readonly pcp: PerCpuPages[] = [];
+  /** the page_type word of PageBuddy and "no type" for this profile */
+  readonly buddyWord: number;
+  readonly noType: number;
+  /** PAGE_FLAGS_CHECK_AT_FREE as a mask over page->flags (low word) */
+  readonly checkAtFree: number;
+  /** every flag but PG_hwpoison: PAGE_FLAGS_CHECK_AT_PREP */
+  readonly clearAtPrep: number;
+  managed = 0;
+
+  constructor(k: Kernel, nrCpus: number) {
+    this.maxOrder = k.profile.facts.maxPageOrder;
+    this.freeHead = new Int32Array((this.maxOrder + 1) * NR_MT).fill(-1);
+    this.nrFree = new Int32Array((this.maxOrder + 1) * NR_MT);
+    const buddy = k.profile.pageTypes.get('buddy');
+    if (buddy === undefined) throw new Error(`profile ${k.profile.name} has no PageBuddy type`);
+    this.buddyWord = page_type_word(k, buddy);
+    this.noType = k.profile.facts.pageTypeNone;
+    let m = 0;
+    for (const f of k.profile.facts.pageFlagsCheckAtFree) {
+      const b = k.profile.bits.get(f);
+      if (b !== undefined) m |= 1 << b;
+    }
+    this.checkAtFree = m >>> 0;
+    const hw = k.profile.bits.get('hwpoison');
+    this.clearAtPrep = ~(hw === undefined ? 0 : 1 << hw) >>> 0;
+    // zone_batchsize()/zone_highsize() give 63 and a few thousand on a multi-GiB zone; the model
+    // uses batch 63 and high 6 * batch (no event depends on them)
+    for (let c = 0; c < nrCpus; c++) this.pcp.push(new PerCpuPages(6 * 63, 63));
+  }
+}
+
+const zones = new WeakMap<Kernel, Zone>();
+
+export function zoneOf(k: Kernel): Zone {
+  const z = zones.get(k);
+  if (!z) throw new Error('page allocator: memblock_free_all() was not called on this Kernel');
+  return z;
+}
+
+function list_add(k: Kernel, heads: Int32Array, i: number, p: Pfn, tail: boolean): void {
+  const next = k.mem.lruNext;
+  const prev = k.mem.lruPrev;
+  const h = heads[i];
+  if (h < 0) {
+    heads[i] = p;
+    next[p] = prev[p] = p;
+    return;
+  }
+  // circular list: heads[i] is the first entry, prev[first] the last
+  const last = prev[h];
+  next[last] = p;
+  prev[p] = last;
+  next[p] = h;
+  prev[h] = p;
+  if (!tail) heads[i] = p;
+}
+
+function list_del(k: Kernel, heads: Int32Array, i: number, p: Pfn): void {
+  const next = k.mem.lruNext;
+  const prev = k.mem.lruPrev;
+  if (next[p] === p) heads[i] = -1;
+  else {
+    next[prev[p]] = next[p];
+    prev[next[p]] = prev[p];
+    if (heads[i] === p) heads[i] = next[p];
+  }
+  next[p] = prev[p] = -1;
+}
+
+export function get_pageblock_migratetype(k: Kernel, pfn: Pfn): number {
+  return k.mem.pageblockMt[pfn >>> PAGEBLOCK_ORDER];
+}
+
+export function set_pageblock_migratetype(k: Kernel, pfn: Pfn, mt: number): void {
+  k.mem.pageblockMt[pfn >>> PAGEBLOCK_ORDER] = mt;
+}
+
+/** set_buddy_order(): private = order, __SetPageBuddy (6.12 expects page_type == UINT_MAX) */
+function set_buddy_order(k: Kernel, z: Zone, page: Pfn, order: number): void {
+  VM_BUG_ON_PAGE(
+    k,
+    k.mem.mapcount[page] !== z.noType,
+    'data_race(page->page_type) != UINT_MAX',
+    page,
+    'include/linux/page-flags.h',
+  );
+  k.mem.private_[page] = order;
+  k.mem.mapcount[page] = z.buddyWord;
+}
+
+export function PageBuddy(k: Kernel, page: Pfn): boolean {
+  return k.mem.mapcount[page] === zoneOf(k).buddyWord;
+}
+
+/** buddy_order(): page_private of a PageBuddy head */
+export function buddy_order(k: Kernel, page: Pfn): number {
+  return k.mem.private_[page];
+}
+
+function add_to_free_list(k: Kernel, z: Zone, page: Pfn, order: number, mt: number, tail: boolean): void {
+  list_add(k, z.freeHead, order * NR_MT + mt, page, tail);
+  z.nrFree[order * NR_MT + mt]++;
+}
+
+/** del_page_from_free_list(): off the list, __ClearPageBuddy, private = 0 */
+function del_page_from_free_list(k: Kernel, z: Zone, page: Pfn, order: number, mt: number): void {
+  list_del(k, z.freeHead, order * NR_MT + mt, page);
+  z.nrFree[order * NR_MT + mt]--;
+  k.mem.mapcount[page] = z.noType;
+  k.mem.private_[page] = 0;
+}
+
+/** migratetype_is_mergeable(): not ISOLATE, CMA or HIGHATOMIC (6.12 include/linux/mmzone.h) */
+function migratetype_is_mergeable(mt: number): boolean {
+  return mt < MIGRATE_HIGHATOMIC;
+}
 
 /**
- * Boot for a range of pfns: memmap_init_range() initialises the struct pages (ZONE_NORMAL, node 0)
- * and marks their pageblocks MIGRATE_MOVABLE; __free_pages_core() then hands them to the
- * allocator with set_page_count(p, 0) (mm/mm_init.c, mm/page_alloc.c).
+ * __free_one_page() (6.12 mm/page_alloc.c:810): merge with the buddy at pfn ^ (1 << order) while
+ * it is a free PageBuddy block of the same order; at order >= pageblock_order only mergeable types
+ * merge, and the buddy's block takes our migratetype. The merged head gets PageBuddy + order.
  */
-export function free_area_init(k: Kernel, start: Pfn, end: Pfn): void {
+function __free_one_page(k: Kernel, z: Zone, pfn: Pfn, order: number, mt: number, tail: boolean): void {
+  const m = k.mem;
+  while (order < z.maxOrder) {
+    const buddy = pfn ^ (1 << order);
+    if (buddy >= m.nrPages || m.mapcount[buddy] !== z.buddyWord || m.private_[buddy] !== order) break;
+    const buddyMt = get_pageblock_migratetype(k, buddy);
+    if (
+      order >= PAGEBLOCK_ORDER &&
+      buddyMt !== mt &&
+      !(migratetype_is_mergeable(mt) && migratetype_is_mergeable(buddyMt))
+    )
+      break;
+    del_page_from_free_list(k, z, buddy, order, buddyMt);
+    if (buddyMt !== mt) set_pageblock_migratetype(k, buddy, mt);
+    pfn &= buddy;
+    order++;
+  }
+  set_buddy_order(k, z, pfn, order);
+  add_to_free_list(k, z, pfn, order, mt, tail);
+}
+
+/** expand() (6.12 mm/page_alloc.c:1420): keep the low half, free the upper halves at high-1 ... low */
+function expand(k: Kernel, z: Zone, page: Pfn, low: number, high: number, mt: number): void {
+  while (high > low) {
+    high--;
+    const half = page + (1 << high);
+    set_buddy_order(k, z, half, high);
+    add_to_free_list(k, z, half, high, mt, false);
+  }
+}
+
+/** __rmqueue_smallest(): the smallest free block of this migratetype, split down to order */
+function __rmqueue_smallest(k: Kernel, z: Zone, order: number, mt: number): Pfn {
+  for (let cur = order; cur <= z.maxOrder; cur++) {
+    const page = z.freeHead[cur * NR_MT + mt];
+    if (page < 0) continue;
+    del_page_from_free_list(k, z, page, cur, mt);
+    expand(k, z, page, order, cur, mt);
+    return page;
+  }
+  return -1;
+}
+
+/**
+ * __rmqueue_fallback() (6.12 mm/page_alloc.c): steal the largest block of a fallback type; a block
+ * of at least pageblock_order / 2 claims its pageblock(s) for the requested type (the model moves
+ * the block's type, not the other free pages inside it).
+ */
+function __rmqueue_fallback(k: Kernel, z: Zone, order: number, mt: number): Pfn {
+  for (let cur = z.maxOrder; cur >= order; cur--) {
+    for (const fb of FALLBACKS[mt]) {
+      const page = z.freeHead[cur * NR_MT + fb];
+      if (page < 0) continue;
+      del_page_from_free_list(k, z, page, cur, fb);
+      const claim = cur >= PAGEBLOCK_ORDER >> 1;
+      if (claim)
+        for (let p = page; p < page + (1 << cur); p += 1 << PAGEBLOCK_ORDER)
+          set_pageblock_migratetype(k, p, mt);
+      expand(k, z, page, order, cur, claim ? mt : fb);
+      return page;
+    }
+  }
+  return -1;
+}
+
+function __rmqueue(k: Kernel, z: Zone, order: number, mt: number): Pfn {
+  const page = __rmqueue_smallest(k, z, order, mt);
+  return page >= 0 || mt >= MIGRATE_PCPTYPES ? page : __rmqueue_fallback(k, z, order, mt);
+}
+
+function pcpIndex(order: number, mt: number): number {
+  return order * MIGRATE_PCPTYPES + mt;
+}
+
+/** rmqueue(): PCP for small orders (refilled by rmqueue_bulk), the buddy otherwise */
+function rmqueue(k: Kernel, z: Zone, order: number, mt: number): Pfn {
+  if (order > PAGE_ALLOC_COSTLY_ORDER || mt >= MIGRATE_PCPTYPES) return __rmqueue(k, z, order, mt);
+  const pcp = z.pcp[k.tracer.ctx.cpu];
+  const i = pcpIndex(order, mt);
+  if (pcp.head[i] < 0) {
+    // rmqueue_bulk(): batch >> order blocks, each from __rmqueue, at the list tail
+    const n = Math.max(1, pcp.batch >> order);
+    for (let j = 0; j < n; j++) {
+      const p = __rmqueue(k, z, order, mt);
+      if (p < 0) break;
+      k.mem.private_[p] = order;
+      list_add(k, pcp.head, i, p, true);
+      pcp.count += 1 << order;
+    }
+  }
+  const page = pcp.head[i];
+  if (page < 0) return -1;
+  list_del(k, pcp.head, i, page);
+  pcp.count -= 1 << order;
+  return page;
+}
+
+/** check_new_page() / free_page_is_bad(): the reason bad_page() would print, or undefined */
+function page_bad_reason(
+  k: Kernel,
+  z: Zone,
+  page: Pfn,
+  flagsMask: number,
+  flagsWhat: string,
+): string | undefined {
+  const m = k.mem;
+  if (m.mapcount[page] !== z.noType) return 'nonzero mapcount';
+  if (m.mapping[page] !== 0) return 'non-NULL mapping';
+  if (m.refcount[page] !== 0) return 'nonzero _refcount';
+  if ((m.flagsLo[page] & flagsMask) !== 0) return `${flagsWhat} flag(s) set`;
+  return undefined;
+}
+
+function bad_page(k: Kernel, page: Pfn, reason: string): never {
+  throw new BadPage(page, reason, k.tracer.ctx.comm, k.dumpPage(page, reason));
+}
+
+/**
+ * prep_new_page() (6.12 mm/page_alloc.c:1605): post_alloc_hook() (private = 0),
+ * set_page_refcounted() (VM_BUG_ON tail or count != 0, then page_ref_set val=1; 6.1 does it inside
+ * post_alloc_hook, same event), then prep_compound_page() for __GFP_COMP.
+ */
+export function prep_new_page(k: Kernel, page: Pfn, order: number, comp: boolean): void {
+  called(k, 'prep_new_page', () => {
+    k.mem.private_[page] = 0;
+    VM_BUG_ON_PAGE(k, PageTail(k, page), 'PageTail(page)', page, 'mm/internal.h');
+    VM_BUG_ON_PAGE(k, page_ref_count(k, page) !== 0, 'page_ref_count(page)', page, 'mm/internal.h');
+    set_page_count(k, page, 1);
+    if (order > 0 && comp) prep_compound_page(k, page, order);
+  });
+}
+
+export interface AllocOptions {
+  /** gfp_migratetype(): MOVABLE for user pages (GFP_HIGHUSER_MOVABLE), UNMOVABLE for page tables */
+  migratetype?: number;
+  /** __GFP_COMP */
+  comp?: boolean;
+}
+
+/** __alloc_pages() -> get_page_from_freelist() -> rmqueue() -> prep_new_page(); throws when out of memory */
+export function alloc_pages(k: Kernel, order: number, opts: AllocOptions = {}): Pfn {
+  return called(k, '__alloc_pages', () => {
+    const z = zoneOf(k);
+    const mt = opts.migratetype ?? MIGRATE_MOVABLE;
+    const page = called(k, 'get_page_from_freelist', () => rmqueue(k, z, order, mt));
+    if (page < 0)
+      throw new Error(`__alloc_pages: out of memory for an order-${order} page (migratetype ${mt})`);
+    if (k.debugVm) {
+      for (let i = 0; i < 1 << order; i++) {
+        const why = page_bad_reason(k, z, page + i, z.checkAtFree, 'PAGE_FLAGS_CHECK_AT_PREP');
+        if (why) bad_page(k, page + i, why);
+      }
+    }
+    called(k, 'get_page_from_freelist', () => prep_new_page(k, page, order, opts.comp ?? false));
+    return page;
+  });
+}
+
+/** folio_alloc() / vma_alloc_folio(): __GFP_COMP, movable */
+export function folio_alloc(k: Kernel, order: number): Pfn {
+  return alloc_pages(k, order, { comp: true, migratetype: MIGRATE_MOVABLE });
+}
+
+/**
+ * free_pages_prepare() (6.12 mm/page_alloc.c:1071): tails checked by free_tail_page_prepare() and
+ * the compound state undone; PageMappingFlags -> mapping = NULL; free_page_is_bad() on each page;
+ * flags &= ~PAGE_FLAGS_CHECK_AT_PREP; private = 0.
+ */
+function free_pages_prepare(k: Kernel, z: Zone, page: Pfn, order: number): void {
+  const m = k.mem;
+  const compound = folio_test_large(k, page);
+  for (let i = 0; i < 1 << order; i++) {
+    const p = page + i;
+    if (compound && i > 0) {
+      if (m.mapping[p] !== TAIL_MAPPING_ID) bad_page(k, p, 'corrupted mapping in tail page');
+      m.compoundHead[p] = 0;
+      m.mapping[p] = 0;
+    }
+    if ((m.mapping[p] & 3) !== 0) m.mapping[p] = 0;
+    const why = page_bad_reason(k, z, p, z.checkAtFree, 'PAGE_FLAGS_CHECK_AT_FREE');
+    if (why) bad_page(k, p, why);
+    m.flagsLo[p] &= z.clearAtPrep;
+    m.flagsHi[p] = 0;
+    m.private_[p] = 0;
+  }
+  if (compound) {
+    m.order[page + 1] = 0;
+    m.dtor[page + 1] = 0;
+    m.largeMapcount[page + 1] = -1;
+    m.entireMapcount[page + 1] = -1;
+    m.nrPagesMapped[page + 1] = 0;
+    m.pincount[page + 1] = 0;
+  }
+}
+
+/** free_pcppages_bulk(): give `count` pages of this CPU's lists back to the buddy */
+function free_pcppages_bulk(k: Kernel, z: Zone, pcp: PerCpuPages, count: number): void {
+  for (let i = 0; count > 0 && i < pcp.head.length; i++) {
+    while (count > 0 && pcp.head[i] >= 0) {
+      const page = k.mem.lruPrev[pcp.head[i]]; // oldest first: the list tail
+      const order = k.mem.private_[page];
+      list_del(k, pcp.head, i, page);
+      k.mem.private_[page] = 0;
+      pcp.count -= 1 << order;
+      count -= 1 << order;
+      __free_one_page(k, z, page, order, get_pageblock_migratetype(k, page), false);
+    }
+  }
+}
+
+/**
+ * free_unref_page(page, order) (6.12 mm/page_alloc.c:2724; 6.1 free_the_page): free_pages_prepare,
+ * then this CPU's PCP list (HIGHATOMIC/CMA filed as MOVABLE, ISOLATE straight to buddy), spilling a
+ * batch to the buddy above pcp->high; orders the PCP does not keep go to __free_pages_ok().
+ */
+export function free_unref_page(k: Kernel, page: Pfn, order: number): void {
+  const z = zoneOf(k);
+  free_pages_prepare(k, z, page, order);
+  let mt = get_pageblock_migratetype(k, page);
+  if (order > PAGE_ALLOC_COSTLY_ORDER || mt === MIGRATE_ISOLATE) {
+    __free_one_page(k, z, page, order, mt, false);
+    return;
+  }
+  if (mt >= MIGRATE_PCPTYPES) mt = MIGRATE_MOVABLE;
+  const pcp = z.pcp[k.tracer.ctx.cpu];
+  k.mem.private_[page] = order;
+  list_add(k, pcp.head, pcpIndex(order, mt), page, false);
+  pcp.count += 1 << order;
+  if (pcp.count >= pcp.high) free_pcppages_bulk(k, z, pcp, pcp.batch);
+}
+
+/** __free_pages() (6.12 mm/page_alloc.c:4936): put; on zero free; a non-compound page's tail sub-blocks are freed here */
+export function __free_pages(k: Kernel, page: Pfn, order: number): void {
+  called(k, '__free_pages', () => {
+    const head = folio_test_large(k, page);
+    if (put_page_testzero(k, page)) free_unref_page(k, page, order);
+    else if (!head) while (order-- > 0) free_unref_page(k, page + (1 << order), order);
+  });
+}
+
+/** __folio_put() -> page_cache_release(), free_unref_page(&folio->page, folio_order(folio)) (the Kernel's freeFolio hook) */
+function free_folio(k: Kernel, folio: Pfn): void {
+  __page_cache_release(k, folio);
+  free_unref_page(k, folio, folio_order(k, folio));
+}
+
+/**
+ * memblock_free_all() -> __free_pages_memory() -> __free_pages_core() at boot: the struct pages
+ * initialised (memmap_init_range: ZONE_NORMAL, node 0), every pageblock MIGRATE_MOVABLE, each page set_page_count(0) (page_ref_set val=0: traced only
+ * if a listener is already subscribed; in a real boot tracing starts later), then the largest
+ * naturally aligned chunks (<= MAX_PAGE_ORDER) go through __free_one_page. [start, end) pfns.
+ */
+export function memblock_free_all(k: Kernel, start: Pfn, end: Pfn, nrCpus = 1): Zone {
+  const z = new Zone(k, nrCpus);
+  zones.set(k, z);
+  k.freeFolio = free_folio;
   memmap_init_range(k, start, end, 'Normal');
-  for (let pfn = start; pfn < end; pfn++) set_page_count(k, pfn, 0);
   k.mem.pageblockMt.fill(
     MIGRATE_MOVABLE,
     start >>> PAGEBLOCK_ORDER,
     (end + (1 << PAGEBLOCK_ORDER) - 1) >>> PAGEBLOCK_ORDER,
   );
-  const fl = new FreeList(k.mem.nrPages);
-  for (let pfn = end - 1; pfn >= start; pfn--) fl.push(pfn);
-  freeLists.set(k, fl);
-  k.freeFolio = free_folio;
-}
-
-/** alloc_pages(gfp, 0) / folio_alloc(gfp, 0): an order-0 page with refcount 1. */
-export function alloc_page(k: Kernel): Pfn {
-  const pfn = freeLists.get(k)?.pop();
-  if (pfn === undefined)
-    throw new Error('alloc_page: out of memory (free_area_init() not called, or no free page)');
-  prep_new_page(k, pfn, 0);
-  return pfn;
-}
-
-/** prep_new_page(): post_alloc_hook() -> set_page_refcounted(), then prep_compound_page() */
-export function prep_new_page(k: Kernel, page: Pfn, order: number): void {
-  set_page_count(k, page, 1);
-  if (order > 0) prep_compound_page(k, page, order);
-}
-
-/**
- * __folio_put() -> free_unref_page() -> free_pages_prepare(): clear the flags checked at prep
- * (PAGE_FLAGS_CHECK_AT_PREP: every page flag but hwpoison), drop the mapping; the page goes to
- * the per-CPU free list with page_type left at -1 (6.1/6.12 mm/page_alloc.c).
- */
-function free_folio(k: Kernel, folio: Pfn): void {
-  const order = folio_order(k, folio);
-  if (folio_test_large(k, folio)) clear_compound_page(k, folio);
-  // PAGE_FLAGS_CHECK_AT_PREP = (PAGEFLAGS_MASK & ~__PG_HWPOISON) | LRU_GEN_MASK | LRU_REFS_MASK
-  const hwpoison = k.profile.bits.get('hwpoison');
-  let clear = pageflagsMask(k.profile) & ~(hwpoison === undefined ? 0 : 1 << hwpoison);
-  for (const f of k.profile.layout.fields) {
-    if ((f.name === 'lru_gen' || f.name === 'lru_refs') && f.shift + f.width <= 32) {
-      clear |= ((2 ** f.width - 1) << f.shift) >>> 0;
-    }
+  let pfn = start;
+  while (pfn < end) {
+    let order = Math.min(z.maxOrder, pfn === 0 ? z.maxOrder : 31 - Math.clz32(pfn & -pfn));
+    while (pfn + (1 << order) > end) order--;
+    for (let i = 0; i < 1 << order; i++) set_page_count(k, pfn + i, 0);
+    __free_one_page(k, z, pfn, order, MIGRATE_MOVABLE, true);
+    z.managed += 1 << order;
+    pfn += 1 << order;
   }
-  for (let i = 0; i < 1 << order; i++) {
-    const p = folio + i;
-    k.mem.flagsLo[p] &= ~clear;
-    k.mem.mapping[p] = 0;
-    k.mem.mapcount[p] = -1;
-    freeLists.get(k)?.push(p);
+  return z;
+}
+
+/** /proc/buddyinfo-like counts: free blocks per order (all migratetypes) */
+export function buddyinfo(k: Kernel): number[] {
+  const z = zoneOf(k);
+  const out: number[] = [];
+  for (let o = 0; o <= z.maxOrder; o++) {
+    let n = 0;
+    for (let mt = 0; mt < NR_MT; mt++) n += z.nrFree[o * NR_MT + mt];
+    out.push(n);
   }
+  return out;
+}
+
+/** nr_free_pages(): buddy + PCP pages */
+export function nr_free_pages(k: Kernel): number {
+  const z = zoneOf(k);
+  let n = 0;
+  buddyinfo(k).forEach((c, o) => (n += c << o));
+  for (const p of z.pcp) n += p.count;
+  return n;
 }

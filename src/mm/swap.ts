@@ -99,6 +99,33 @@ export function lru_add_drain(k: Kernel): void {
   });
 }
 
+/** lru_add_drain_all(): every CPU's batch, each drained on its own CPU (the per-CPU kworkers) */
+export function lru_add_drain_all(k: Kernel, nrCpus: number): void {
+  called(k, 'lru_add_drain_all', () => {
+    const ctx = k.tracer.ctx;
+    const saved = { comm: ctx.comm, pid: ctx.pid, tgid: ctx.tgid, cpu: ctx.cpu };
+    for (let cpu = 0; cpu < nrCpus; cpu++) {
+      if (!lru_add_batch(k, cpu).length) continue;
+      Object.assign(ctx, { comm: `kworker/${cpu}:1`, pid: 20 + cpu, tgid: 20 + cpu, cpu });
+      called(k, 'lru_add_drain_per_cpu', () => lru_add_drain(k));
+    }
+    Object.assign(ctx, saved);
+  });
+}
+
+/**
+ * __folio_put()'s page_cache_release() (6.12 mm/swap.c:97; 6.1 __page_cache_release): a folio
+ * still marked PG_lru leaves the LRU and __folio_clear_lru_flags() clears lru, active and
+ * unevictable before the page allocator sees it.
+ */
+export function __page_cache_release(k: Kernel, folio: Pfn): void {
+  const f = pageflags(k);
+  if (!f.folio_test_lru(folio)) return;
+  f.folio_clear_lru(folio);
+  f.folio_clear_active(folio);
+  f.folio_clear_unevictable(folio);
+}
+
 /** folios waiting in a CPU's lru_add batch (each holds one reference) */
 export function lru_add_pending(k: Kernel, cpu: number): readonly Pfn[] {
   return lru_add_batch(k, cpu);

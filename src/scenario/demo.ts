@@ -6,21 +6,15 @@
  */
 import { page_mapcount } from '../kernel/folio.js';
 import { show_page_flags } from '../kernel/flag_names.js';
-import { Kernel } from '../kernel/kernel.js';
+import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
 import { page_type_name } from '../kernel/page_type.js';
 import type { Profile } from '../kernel/profiles/index.js';
 import { PAGE_REF_EVENT_NAMES, type PageRefRecord } from '../kernel/tracepoint.js';
 import { formatPageRefLine } from '../kernel/trace_format.js';
-import {
-  copy_present_pte,
-  do_anonymous_page,
-  do_wp_page,
-  exit_mmap,
-  mm_alloc,
-  type MmStruct,
-} from '../mm/memory.js';
-import { free_area_init } from '../mm/page_alloc.js';
+import { Machine } from '../mm/machine.js';
+import { handle_mm_fault } from '../mm/memory.js';
+import { do_mmap_anon, type Task } from '../mm/mm_types.js';
 import { PageAnonExclusive } from '../mm/rmap.js';
 import { lru_add_pending } from '../mm/swap.js';
 
@@ -65,10 +59,12 @@ const WHY: Record<string, string> = {
   'page_ref_set:vma_alloc_folio':
     'the page allocator hands out a page: set_page_refcounted() sets refcount 1 (flags are set later, so none show yet)',
   'page_ref_set:folio_prealloc': "wp_page_copy() allocates the child's own copy: refcount 1",
+  'page_ref_set:pte_alloc_one':
+    'a page-table page for the new mapping (pte_alloc_one): refcount 1, its PageTable type is set after the event',
   'page_ref_mod:do_anonymous_page':
     'folio_ref_add(folio, nr_pages - 1) with nr_pages = 1: adds 0 but is traced all the same',
   'page_ref_mod:folio_add_lru': "folio_add_lru(): this CPU's lru_add batch holds a reference until it drains",
-  'page_ref_mod:copy_present_pte':
+  'page_ref_mod:copy_present_ptes':
     "fork: the child's PTE takes a reference (folio_get) before the mapcount goes up",
   'page_ref_mod:do_wp_page':
     'do_wp_page(): the page is shared (not AnonExclusive, refcount > 1), so take a reference and copy',
@@ -77,7 +73,7 @@ const WHY: Record<string, string> = {
   'page_ref_mod_and_test:wp_page_copy':
     "wp_page_copy(): drops a reference on the old page (first the old PTE's, then do_wp_page()'s)",
   'page_ref_mod_and_test:tlb_finish_mmu':
-    "exit: the mmu_gather flush drops the PTE's reference (the rmap was removed before, untraced)",
+    "exit: the mmu_gather flush drops the PTE's reference (the rmap was removed before, untraced); page-table pages go the same way",
 };
 
 function explain(rec: PageRefRecord, path: string[]): string {
@@ -109,8 +105,8 @@ function pageState(k: Kernel, pfn: Pfn): DemoPageState {
 
 /** Runs the story on a fresh model of `profile` and returns every step. */
 export function runForkCowDemo(profile: Profile): DemoResult {
-  const k = new Kernel({ profile, nrPages: 0x4000 });
-  free_area_init(k, 0x2000, 0x4000);
+  const machine = new Machine({ profile, nrPages: 0x4000, nrCpus: 1 });
+  const k = machine.k;
   let clock = 8_416_184_000;
   let events: DemoEvent[] = [];
   k.tracer.subscribe((rec, ctx) => {
@@ -123,10 +119,6 @@ export function runForkCowDemo(profile: Profile): DemoResult {
       record: { ...rec },
     });
   });
-  const run = (comm: string, pid: number, body: () => void) => {
-    Object.assign(k.tracer.ctx, { comm, pid, tgid: pid, cpu: 0 });
-    body();
-  };
   const steps: DemoStep[] = [];
   const pages: Pfn[] = [];
   const step = (title: string, seed: () => string) => {
@@ -134,11 +126,10 @@ export function runForkCowDemo(profile: Profile): DemoResult {
     events = [];
   };
 
-  const parent: MmStruct = mm_alloc(k);
-  let child: MmStruct | undefined;
-  let x = 0;
-  let n = 0;
-  run('demo', 100, () => (x = do_anonymous_page(k, parent, 0)));
+  const parent: Task = machine.spawn('A', 'demo', 0);
+  const region = do_mmap_anon(parent.mm!, 'page', 1, false);
+  machine.run(parent, () => handle_mm_fault(k, parent.mm!, region, 0, true));
+  const x = region.pfn[0];
   pages.push(x);
   step('A writes one anonymous page: do_anonymous_page()', () => {
     const s = pageState(k, x);
@@ -150,10 +141,7 @@ export function runForkCowDemo(profile: Profile): DemoResult {
     );
   });
 
-  run('demo', 100, () => {
-    child = mm_alloc(k);
-    copy_present_pte(k, parent, child, 0);
-  });
+  const child = machine.fork(parent, 'B', 0);
   step('A forks B: copy_present_pte() shares the page', () => {
     const s = pageState(k, x);
     return (
@@ -164,7 +152,9 @@ export function runForkCowDemo(profile: Profile): DemoResult {
     );
   });
 
-  run('demo', 101, () => (n = do_wp_page(k, child!, 0)));
+  const childRegion = child.mm!.vmas[0];
+  machine.run(child, () => handle_mm_fault(k, child.mm!, childRegion, 0, true));
+  const n = childRegion.pfn[0];
   pages.push(n);
   step('B writes the shared page: do_wp_page() copies it (wp_page_copy)', () => {
     const o = pageState(k, x);
@@ -178,7 +168,7 @@ export function runForkCowDemo(profile: Profile): DemoResult {
     );
   });
 
-  run('demo', 101, () => exit_mmap(k, child!));
+  machine.exit(child);
   step('B exits: exit_mmap() drains the batch and unmaps', () => {
     const c = pageState(k, n);
     return (
@@ -187,7 +177,7 @@ export function runForkCowDemo(profile: Profile): DemoResult {
     );
   });
 
-  run('demo', 100, () => exit_mmap(k, parent));
+  machine.exit(parent);
   step('A exits: exit_mmap() frees the original page', () => {
     const o = pageState(k, x);
     return `seed: "__free_page(page)". Kernel: freed by A's exit, refcount ${o.refcount}, _mapcount back to ${o.mapcountRaw}.`;

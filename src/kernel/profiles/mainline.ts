@@ -30,6 +30,20 @@ export const facts_mainline: ProfileFacts = {
   folioGetNontailPage: true,
   pageTypeNone: -1,
   // line numbers not pinned for mainline: file only
+  // include/linux/page-flags.h (mainline, same list as 6.12) PAGE_FLAGS_CHECK_AT_FREE (LRU_GEN_MASK bits are above PAGEFLAGS_MASK)
+  pageFlagsCheckAtFree: [
+    'lru',
+    'locked',
+    'private',
+    'private_2',
+    'writeback',
+    'reserved',
+    'active',
+    'unevictable',
+    'mlocked',
+  ],
+  // mm/swap_state.c @cb9f145f: no lru_add_drain(), folios_put_refs()
+  mmuGatherFree: { put: 'folios_put_refs', drains: false },
   bugSites: {
     page_ref_unfreeze: 'include/linux/page_ref.h',
     'page_ref_unfreeze:count': 'include/linux/page_ref.h',

@@ -184,6 +184,17 @@ export interface ProfileFacts {
   readonly folioGetNontailPage: boolean;
   /** the page_type value meaning "no type" / the initial _mapcount */
   readonly pageTypeNone: number;
+  /**
+   * include/linux/page-flags.h PAGE_FLAGS_CHECK_AT_FREE: the PG_ lnames free_pages_prepare() reports
+   * as bad_page() "PAGE_FLAGS_CHECK_AT_FREE flag(s) set" (names missing from a config are skipped)
+   */
+  readonly pageFlagsCheckAtFree: readonly string[];
+  /**
+   * mm/swap_state.c free_pages_and_swap_cache(), the mmu_gather flush: 'release_pages' puts each
+   * entry with folio_put_testzero (val -1, 6.1); 'folios_put_refs' puts nr refs per entry (6.12+);
+   * `drains`: it starts with lru_add_drain() (6.1, 6.12; mainline dropped it)
+   */
+  readonly mmuGatherFree: { readonly put: 'release_pages' | 'folios_put_refs'; readonly drains: boolean };
   /** where each modelled VM_BUG_ON sits ('include/linux/page_ref.h:288'), keyed by function[:check] */
   readonly bugSites: Readonly<Record<BugSite, string>>;
 }

@@ -33,6 +33,21 @@ export const facts_v6_1: ProfileFacts = {
   folioGetNontailPage: false,
   pageTypeNone: -1,
   // VM_BUG_ON sites read from the Debian tree (file:line)
+  // include/linux/page-flags.h:1062 (6.1) PAGE_FLAGS_CHECK_AT_FREE (LRU_GEN_MASK bits are above PAGEFLAGS_MASK)
+  pageFlagsCheckAtFree: [
+    'lru',
+    'locked',
+    'private',
+    'private_2',
+    'writeback',
+    'reserved',
+    'active',
+    'unevictable',
+    'mlocked',
+    'slab',
+  ],
+  // mm/swap_state.c:307 (6.1): lru_add_drain(), then release_pages()
+  mmuGatherFree: { put: 'release_pages', drains: true },
   bugSites: {
     page_ref_unfreeze: 'include/linux/page_ref.h:332',
     'page_ref_unfreeze:count': 'include/linux/page_ref.h:333',

@@ -32,6 +32,20 @@ export const facts_v6_12: ProfileFacts = {
   folioGetNontailPage: true,
   pageTypeNone: -1,
   // VM_BUG_ON sites read from the Debian tree (file:line)
+  // include/linux/page-flags.h:1174 (6.12) PAGE_FLAGS_CHECK_AT_FREE (LRU_GEN_MASK bits are above PAGEFLAGS_MASK)
+  pageFlagsCheckAtFree: [
+    'lru',
+    'locked',
+    'private',
+    'private_2',
+    'writeback',
+    'reserved',
+    'active',
+    'unevictable',
+    'mlocked',
+  ],
+  // mm/swap_state.c:315 (6.12): lru_add_drain(), then folios_put_refs()
+  mmuGatherFree: { put: 'folios_put_refs', drains: true },
   bugSites: {
     page_ref_unfreeze: 'include/linux/page_ref.h:288',
     'page_ref_unfreeze:count': 'include/linux/page_ref.h:289',

@@ -1,0 +1,87 @@
+/**
+ * Address spaces as the fault, fork and unmap paths see them (include/linux/mm_types.h): an
+ * mm_struct with its VMAs, each VMA's PTEs as typed arrays (pfn + PTE bits per page, no object per
+ * page), and the PTE-table pages (PageTable-typed struct pages, one per 2 MiB of address space).
+ */
+import type { Kernel } from '../kernel/kernel.js';
+import type { Pfn } from '../kernel/mem_map.js';
+
+/** PTE bits the model keeps (arch/x86 _PAGE_PRESENT/_PAGE_RW/_PAGE_DIRTY; ZERO = the shared zero pfn) */
+export const PTE_PRESENT = 1;
+export const PTE_WRITE = 2;
+export const PTE_DIRTY = 4;
+export const PTE_ZERO = 8;
+
+/** PTRS_PER_PTE on x86_64: one PTE table maps 512 pages */
+export const PTE_TABLE_SHIFT = 9;
+
+export interface Vma {
+  readonly name: string;
+  /** first virtual page number */
+  readonly start: number;
+  readonly nrPages: number;
+  /** VM_SHARED */
+  readonly shared: boolean;
+  /** anon_vma id (0 until anon_vma_prepare) */
+  anonVma: number;
+  /** VM_DONTCOPY (MADV_DONTFORK) */
+  dontCopy: boolean;
+  readonly pfn: Int32Array;
+  readonly pte: Uint8Array;
+}
+
+export interface MmStruct {
+  readonly id: number;
+  readonly vmas: Vma[];
+  /** PTE-table pages by (vpn >> PTE_TABLE_SHIFT) */
+  readonly pteTables: Map<number, Pfn>;
+  /** MMF_HAS_PINNED: set at the first FOLL_PIN */
+  hasPinned: boolean;
+  /** next mmap address (top-down), in pages */
+  mmapBase: number;
+}
+
+export interface Task {
+  readonly pid: number;
+  readonly comm: string;
+  cpu: number;
+  mm: MmStruct | undefined;
+}
+
+let nextMmId = 1;
+
+export function mm_alloc(): MmStruct {
+  // TASK_SIZE / 3-ish: user mappings start near 0x7f0000000000 like a real mmap_base
+  return { id: nextMmId++, vmas: [], pteTables: new Map(), hasPinned: false, mmapBase: 0x7f9616600 };
+}
+
+export function vma_alloc(name: string, start: number, nrPages: number, shared: boolean): Vma {
+  return {
+    name,
+    start,
+    nrPages,
+    shared,
+    anonVma: 0,
+    dontCopy: false,
+    pfn: new Int32Array(nrPages).fill(-1),
+    pte: new Uint8Array(nrPages),
+  };
+}
+
+/** do_mmap() of an anonymous region: top-down placement, no pages yet */
+export function do_mmap_anon(mm: MmStruct, name: string, nrPages: number, shared: boolean): Vma {
+  mm.mmapBase -= nrPages;
+  const vma = vma_alloc(name, mm.mmapBase, nrPages, shared);
+  mm.vmas.push(vma);
+  return vma;
+}
+
+/** anon_vma_prepare(): the VMA's anon_vma on first anonymous fault */
+export function anon_vma_prepare(k: Kernel, vma: Vma): number {
+  if (!vma.anonVma) vma.anonVma = k.allocMappingId();
+  return vma.anonVma;
+}
+
+export function find_vma(mm: MmStruct, name: string): Vma | undefined {
+  return mm.vmas.find((v) => v.name === name);
+}

@@ -1,0 +1,58 @@
+/**
+ * Whole-address-space operations (mm/mmap.c, mm/vma.c, kernel/fork.c): munmap (vms_clear_ptes),
+ * exit_mmap, and dup_mmap at fork. Both unmap paths start with the local lru_add_drain() and end
+ * with the mmu_gather flush that puts the zapped pages' and page tables' references.
+ */
+import type { Kernel } from '../kernel/kernel.js';
+import { copy_page_range, free_pgtables, zap_pte_range } from './memory.js';
+import { mm_alloc, vma_alloc, type MmStruct, type Vma } from './mm_types.js';
+import { tlb_finish_mmu, tlb_gather_mmu } from './mmu_gather.js';
+import { called } from './stack.js';
+import { lru_add_drain } from './swap.js';
+
+/** do_vmi_munmap() -> vms_clear_ptes() (6.12 mm/vma.c:1100; 6.1 unmap_region): drain, zap, free tables, flush */
+export function do_munmap(k: Kernel, mm: MmStruct, vma: Vma): void {
+  called(k, '__x64_sys_munmap', () =>
+    called(k, 'vms_clear_ptes', () => {
+      lru_add_drain(k);
+      const tlb = tlb_gather_mmu(false);
+      called(k, 'unmap_vmas', () => zap_pte_range(k, tlb, vma, 0, vma.nrPages));
+      free_pgtables(k, tlb, mm, [vma]);
+      mm.vmas.splice(mm.vmas.indexOf(vma), 1);
+      tlb_finish_mmu(k, tlb);
+    }),
+  );
+}
+
+/** exit_mmap() (6.12 mm/mmap.c): lru_add_drain(), unmap_vmas, free_pgtables, tlb_finish_mmu */
+export function exit_mmap(k: Kernel, mm: MmStruct): void {
+  called(k, 'do_exit', () =>
+    called(k, 'exit_mmap', () => {
+      lru_add_drain(k);
+      const tlb = tlb_gather_mmu(true);
+      called(k, 'unmap_vmas', () => {
+        for (const vma of mm.vmas) zap_pte_range(k, tlb, vma, 0, vma.nrPages);
+      });
+      free_pgtables(k, tlb, mm, [...mm.vmas]);
+      mm.vmas.length = 0;
+      tlb_finish_mmu(k, tlb);
+    }),
+  );
+}
+
+/** dup_mmap() (kernel/fork.c): each VMA not VM_DONTCOPY is duplicated and its PTEs copied */
+export function dup_mmap(k: Kernel, parent: MmStruct): MmStruct {
+  return called(k, 'kernel_clone', () =>
+    called(k, 'dup_mmap', () => {
+      const child = mm_alloc();
+      child.mmapBase = parent.mmapBase;
+      for (const vma of parent.vmas) {
+        if (vma.dontCopy) continue;
+        const copy = vma_alloc(vma.name, vma.start, vma.nrPages, vma.shared);
+        child.vmas.push(copy);
+        copy_page_range(k, parent, child, vma, copy);
+      }
+      return child;
+    }),
+  );
+}

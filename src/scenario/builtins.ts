@@ -1,0 +1,39 @@
+/**
+ * Built-in scenarios, in the scenario format (src/scenario/format.ts). `fork_cow` replays the real
+ * workload of ../shared/traces/<v>/fork_cow (fork_cow.c: 256 pages, fork, the child writes every
+ * other page); its `@profile` lines stand for what the workload's process had already queued in its
+ * CPU's lru_add batch when the traced region was touched (exec, ld.so, libc): 12 pages on 6.12 and
+ * 11 on 6.1, read off the real traces (the batch drains at 31/15 entries, and the 20 (6.12) / 12
+ * (6.1) last pages of the region were still queued at fork).
+ */
+export const BUILTINS: Readonly<Record<string, string>> = {
+  seed002: `scenario seed 002: one anonymous page, fork, the child writes it, both exit
+machine cpus=1
+task A comm=demo cpu=0
+A mmap page anon 1
+A write page
+A fork B cpu=0
+B write page
+B exit
+A exit
+`,
+  fork_cow: `scenario fork_cow (../shared/traces/<v>/fork_cow/fork_cow.c, ./fork_cow 256 1)
+machine cpus=2 seed=1
+task parent comm=fork_cow cpu=1
+parent mmap setup anon 16       # the process's own pages before the workload (stack, heap, libc data)
+@6.12,mainline parent write setup 0..11
+@6.1 parent write setup 0..10
+parent mmap a anon 256
+parent mmap z anon 16
+parent write a
+parent read z                   # maps the shared zero page: no page_ref events
+parent fork child cpu=0
+child write a 0..255 step=2     # 128 COW faults
+checkpoint cow
+child exit
+checkpoint after_child_exit
+parent munmap a
+parent munmap z
+parent exit
+`,
+};

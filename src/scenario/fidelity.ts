@@ -1,0 +1,150 @@
+/**
+ * Fidelity against a real kernel: for each page of a workload's regions (found through a checkpoint's
+ * pagemap-pfns.txt in the real run and the same checkpoint in the simulated run), compare the
+ * page's lifecycle — the events from its allocation (page_ref_set val=1) to the event that leaves
+ * count 0 — as (event, val, ret, count, mapcount, flags) tuples. Pfns and timestamps are ignored.
+ */
+import { show_page_flags } from '../kernel/flag_names.js';
+import { PAGE_REF_EVENT_NAMES, pageRefHasRet } from '../kernel/tracepoint.js';
+import type { RunResult } from './runner.js';
+
+/** one event as compared: "mod_and_test -1 0 1 0 uptodate|lru|swapbacked" */
+export type EventKey = string;
+
+const LINE =
+  /^\s*\S.*?\[\d+\]\s+\S+\s+[\d.]+: page_ref_(\w+): pfn=0x([0-9a-f]+) flags=(\S+) count=(-?\d+) mapcount=(-?\d+) mapping=\S+ mt=\d+ val=(-?\d+)(?: ret=(\d+))?/;
+
+function key(ev: string, val: number, ret: string, count: number, mapcount: number, flags: string): EventKey {
+  return `${ev} ${val} ${ret} ${count} ${mapcount} ${flags}`;
+}
+
+/** The lifecycle around position `at` of a pfn's event list: last set-1 at or before, through count 0. */
+function lifecycle(
+  evs: readonly { at: number; key: EventKey; count: number; set1: boolean }[],
+  at: number,
+): EventKey[] {
+  let start = 0;
+  for (let i = 0; i < evs.length && evs[i].at <= at; i++) if (evs[i].set1) start = i;
+  const out: EventKey[] = [];
+  for (let i = start; i < evs.length; i++) {
+    out.push(evs[i].key);
+    if (evs[i].count === 0 && i > start) break;
+  }
+  return out;
+}
+
+type PfnEvents = Map<number, { at: number; key: EventKey; count: number; set1: boolean }[]>;
+
+/**
+ * Real side: the trace text lines, the checkpoint marker to anchor on ("GT_SNAPSHOT tracing_off
+ * tag=<tag>"), and pagemap-pfns.txt rows of that checkpoint: region -> pfns in vaddr order.
+ */
+export function realLifecycles(
+  traceLines: Iterable<string>,
+  tag: string,
+  regions: Map<string, number[]>,
+): Map<string, EventKey[][]> {
+  const byPfn: PfnEvents = new Map();
+  let at = 0;
+  let anchor = -1;
+  const wanted = new Set([...regions.values()].flat());
+  for (const line of traceLines) {
+    at++;
+    if (anchor < 0 && line.includes(`GT_SNAPSHOT tracing_off tag=${tag}`)) anchor = at;
+    const m = LINE.exec(line);
+    if (!m) continue;
+    const pfn = parseInt(m[2], 16);
+    if (!wanted.has(pfn)) continue;
+    const ev = m[1];
+    const count = Number(m[4]);
+    const val = Number(m[6]);
+    let list = byPfn.get(pfn);
+    if (!list) byPfn.set(pfn, (list = []));
+    list.push({
+      at,
+      key: key(ev, val, m[7] ?? '-', count, Number(m[5]), m[3]),
+      count,
+      set1: ev === 'set' && val === 1,
+    });
+  }
+  if (anchor < 0) throw new Error(`checkpoint marker for tag=${tag} not found in the trace`);
+  const out = new Map<string, EventKey[][]>();
+  for (const [region, pfns] of regions)
+    out.set(
+      region,
+      pfns.map((p) => lifecycle(byPfn.get(p) ?? [], anchor)),
+    );
+  return out;
+}
+
+/** pagemap-pfns.txt: the rows of `### checkpoint-<tag>`, region -> pfns in file (vaddr) order */
+export function pagemapRegions(text: string, tag: string): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  let inTag = false;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('### ')) inTag = line.trim() === `### checkpoint-${tag}`;
+    if (!inTag || line.startsWith('#') || !line.trim()) continue;
+    const [region, , , pfn, present] = line.split(/\s+/);
+    if (present !== '1') continue;
+    let l = out.get(region);
+    if (!l) out.set(region, (l = []));
+    l.push(parseInt(pfn, 16));
+  }
+  return out;
+}
+
+/** Simulated side: region ("task:vma") -> one lifecycle per page, anchored at checkpoint `tag`. */
+export function simLifecycles(
+  r: RunResult,
+  tag: string,
+  regions: readonly string[],
+): Map<string, EventKey[][]> {
+  const cp = r.checkpoints.get(tag);
+  if (!cp) throw new Error(`the scenario has no checkpoint ${tag}`);
+  const byPfn: PfnEvents = new Map();
+  r.events.forEach((e, at) => {
+    const rec = e.record;
+    const ev = PAGE_REF_EVENT_NAMES[rec.type].slice('page_ref_'.length);
+    let list = byPfn.get(rec.pfn);
+    if (!list) byPfn.set(rec.pfn, (list = []));
+    const ret = pageRefHasRet(rec.type) ? String(rec.ret) : '-';
+    const k = key(ev, rec.val, ret, rec.count, rec.mapcount, show_page_flags(r.profile, rec.flagsLo));
+    list.push({ at, key: k, count: rec.count, set1: ev === 'set' && rec.val === 1 });
+  });
+  const out = new Map<string, EventKey[][]>();
+  for (const region of regions) {
+    const pfns = cp.regions.get(region);
+    if (!pfns) throw new Error(`checkpoint ${tag} has no region ${region}`);
+    out.set(
+      region,
+      [...pfns].map((p) => (p < 0 ? [] : lifecycle(byPfn.get(p) ?? [], cp.at - 1))),
+    );
+  }
+  return out;
+}
+
+export interface PageDiff {
+  region: string;
+  index: number;
+  real: EventKey[];
+  sim: EventKey[];
+}
+
+/** Per page, per position: the pages whose lifecycles differ. */
+export function compareLifecycles(
+  real: Map<string, EventKey[][]>,
+  sim: Map<string, EventKey[][]>,
+  pairs: readonly [string, string][],
+): PageDiff[] {
+  const diffs: PageDiff[] = [];
+  for (const [realRegion, simRegion] of pairs) {
+    const a = real.get(realRegion) ?? [];
+    const b = sim.get(simRegion) ?? [];
+    for (let i = 0; i < Math.max(a.length, b.length); i++) {
+      const x = a[i] ?? [];
+      const y = b[i] ?? [];
+      if (x.join('\n') !== y.join('\n')) diffs.push({ region: realRegion, index: i, real: x, sim: y });
+    }
+  }
+  return diffs;
+}

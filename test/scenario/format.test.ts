@@ -1,0 +1,41 @@
+/** Scenario validation: each error names the line and what was expected. */
+import { describe, expect, it } from 'vitest';
+import { ScenarioError, parseScenario } from '../../src/scenario/format.js';
+import { runScenario } from '../../src/scenario/runner.js';
+import { BUILTINS } from '../../src/scenario/builtins.js';
+import { loadProfile } from '../../src/kernel/profiles/index.js';
+
+function err(text: string): string {
+  try {
+    runScenario(parseScenario(text, 's.txt'), loadProfile('6.12'));
+  } catch (e) {
+    if (e instanceof ScenarioError) return e.message;
+    throw e;
+  }
+  return 'no error';
+}
+
+describe('scenario errors', () => {
+  it.each([
+    [
+      'task a\na mmap x anon -3',
+      's.txt:2: expected `<task> mmap <region> anon <pages>` with a positive page count',
+    ],
+    ['task a\n\n# c\nb write x', "s.txt:4: 'b' is not a task defined above"],
+    ['task a\na write x', "s.txt:2: region 'x' was not mmap'ed above"],
+    ['task a\na mmap x anon 4\na write x 0..9', "s.txt:3: page 9 is outside 'x' (4 pages)"],
+    ['task a\na frobnicate', "s.txt:2: unknown action 'frobnicate'"],
+    ['task a\na vmsplice x', "s.txt:2: 'vmsplice' is part of the scenario language but not modelled yet"],
+    ['@6.3 task a', "s.txt:1: unknown profile '6.3'"],
+    ['machine cpus=2\ntask a cpu=5', 's.txt:2: cpu=5, but the machine has 2 CPUs'],
+    ['task a\na mmap x anon 4\na exit\na write x', "s.txt:4: task 'a' has exited"],
+  ])('%j', (text, message) => {
+    expect(err(text)).toContain(message);
+  });
+
+  it('built-ins parse and run', () => {
+    for (const [name, text] of Object.entries(BUILTINS)) {
+      expect(runScenario(parseScenario(text, name), loadProfile('6.1')).events.length).toBeGreaterThan(0);
+    }
+  });
+});
