@@ -64,16 +64,16 @@ function secondPageFlags(p: Profile): Map<number, string> {
 }
 
 /** Chooses among a bit's names using the rest of the word. */
-function meaningOf(p: Profile, member: string, names: readonly string[], has: (f: string) => boolean) {
+function meaningOf(member: string, names: readonly string[], has: (f: string) => boolean) {
   const pick = (meaning: string, note: string) => ({ meaning, note });
   if (names.includes('swapcache')) {
     // folio_test_swapcache() = swapbacked && PG_swapcache (page-flags.h, 6.1 and 6.12)
     return has('swapbacked')
       ? pick('swapcache', 'PG_swapbacked is set, so PG_owner_priv_1 reads as PG_swapcache')
-      : pick(
-          member,
-          'not PG_swapcache (that needs PG_swapbacked); PG_checked for filesystems, or a Xen alias',
-        );
+      : {
+          meaning: undefined,
+          note: 'not PG_swapcache (needs PG_swapbacked): PG_checked (filesystems) or a Xen alias',
+        };
   }
   if (names.includes('anon_exclusive')) {
     // anon folios use the bit as PG_anon_exclusive, file folios as PG_mappedtodisk (page-flags.h)
@@ -92,7 +92,7 @@ export function decodeFlags(p: Profile, word: bigint, opts: { secondPage?: boole
     const b = p.bits.get(f);
     return b !== undefined && ((lo >>> b) & 1) === 1;
   };
-  const second = secondPage ? secondPageFlags(p) : new Map<number, string>();
+  const second = secondPageFlags(p);
   const orderInLowByte = secondPage && p.facts.folioLayout === 'folio_v6_12';
   const bits: DecodedBit[] = [];
   for (let bit = 0; bit < p.nrPageflags; bit++) {
@@ -101,9 +101,12 @@ export function decodeFlags(p: Profile, word: bigint, opts: { secondPage?: boole
     const names = [member, ...p.header.aliases.filter((a) => p.bits.get(a.name) === bit).map((a) => a.name)];
     const unique = [...new Set(names)];
     const sec = second.get(bit);
-    const m = sec
-      ? { meaning: sec, note: `on a large folio's page[1], PG_${member} is PG_${sec}` }
-      : meaningOf(p, member, unique, has);
+    // second-page aliases mean nothing on page[0]; on page[1] they are the only meaning
+    const candidates = unique.filter((n) => n !== sec);
+    const m =
+      secondPage && sec
+        ? { meaning: sec, note: `on a large folio's page[1], PG_${member} is PG_${sec}` }
+        : meaningOf(member, candidates, has);
     bits.push({ bit, member, meaning: m.meaning, names: unique, ...(m.note ? { note: m.note } : {}) });
   }
   const fields = p.layout.fields.map((f) => {
