@@ -161,9 +161,13 @@ function elsewhere(src: ExplainSource, name: string): Elsewhere[] {
   const out: Elsewhere[] = [];
   for (const p of PROFILE_NAMES) {
     if (p === src.profile) continue;
-    const header = loadProfile(p).header;
-    const a = header.accessors.find((x) => x.name === name);
-    const h = header.handWritten.find((x) => x.name === name);
+    // prefer the definition the profile's own (Debian) config compiles
+    const profile = loadProfile(p);
+    const header = profile.header;
+    const h =
+      header.handWritten.find((x) => x.name === name && evalConditions(x.cond, profile.config)) ??
+      header.handWritten.find((x) => x.name === name);
+    const a = profile.accessors.get(name) ?? (h ? undefined : header.accessors.find((x) => x.name === name));
     if (a) out.push({ profile: p, invocation: a.invocation.text, line: a.invocation.line, generated: true });
     else if (h) out.push({ profile: p, invocation: null, line: h.line, generated: false });
   }
