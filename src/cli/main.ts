@@ -6,7 +6,10 @@ import { registerAnalyze } from './commands/analyze.js';
 import { registerCheck } from './commands/check.js';
 import { registerDecodeDumpPage } from './commands/decode-dumppage.js';
 import { registerDecodeKpageflags } from './commands/decode-kpageflags.js';
+import { registerDecodeFlags } from './commands/decode-flags.js';
+import { registerDecodePageType } from './commands/decode-pagetype.js';
 import { registerDemo } from './commands/demo.js';
+import { registerExplain } from './commands/explain.js';
 import { registerHistory } from './commands/history.js';
 import { registerHolders } from './commands/holders.js';
 import { registerProfile } from './commands/profile.js';
@@ -25,9 +28,14 @@ export function buildProgram(): Command {
   registerHolders(program);
   const decode = program
     .command('decode')
-    .description('decode kernel page state: kpageflags, dump_page reports');
+    .description(
+      'decode kernel page state: flags words, page types, trace mapcounts, kpageflags, dump_page reports',
+    );
+  registerDecodeFlags(decode);
+  registerDecodePageType(decode);
   registerDecodeKpageflags(decode);
   registerDecodeDumpPage(decode, (p) => (p ? dumpPageFlagsDecoder(loadProfile(p)) : undefined));
+  registerExplain(program);
   registerProfile(program);
   return program;
 }

@@ -7,6 +7,7 @@
  */
 import type { Kernel } from './kernel.js';
 import type { Pfn } from './mem_map.js';
+import type { Profile } from './profiles/index.js';
 
 /** 6.1 page-flags.h: PAGE_TYPE_BASE and PAGE_MAPCOUNT_RESERVE */
 export const PAGE_TYPE_BASE = 0xf0000000;
@@ -41,11 +42,13 @@ export function page_mapcount_is_type(mapcount: number): boolean {
  * `page_mapcount_is_type(page->page_type)`; mainline `page_type_has_type(page->page_type)`.
  */
 export function page_has_type(k: Kernel, page: Pfn): boolean {
-  const t = k.mem.mapcount[page];
-  if (k.profile.facts.pageHasType === 'mapcount_reserve') return t < PAGE_MAPCOUNT_RESERVE;
-  return k.profile.facts.pageHasType === 'mapcount_is_type'
-    ? page_mapcount_is_type(t)
-    : page_type_has_type(t);
+  return page_type_word_has_type(k.profile, k.mem.mapcount[page]);
+}
+
+/** page_has_type() on a page_type word `t` (signed or unsigned) under profile `p` */
+export function page_type_word_has_type(p: Profile, t: number): boolean {
+  if (p.facts.pageHasType === 'mapcount_reserve') return (t | 0) < PAGE_MAPCOUNT_RESERVE;
+  return p.facts.pageHasType === 'mapcount_is_type' ? page_mapcount_is_type(t) : page_type_has_type(t);
 }
 
 /** The type id the page holds (6.12: top byte; 6.1: the single cleared bit), or undefined. */
