@@ -20,6 +20,7 @@ import { PAGE_REF_EVENT_NAMES, PageRefType } from '../kernel/tracepoint.js';
 import type { TraceReadResult } from '../trace/reader.js';
 import type { EventStore } from '../trace/store.js';
 import { Gaps } from './gaps.js';
+import { loadProfile } from '../kernel/profiles/index.js';
 import { countBefore } from './refs.js';
 
 export type InconsistencyKind =
@@ -71,7 +72,7 @@ function reported(s: EventStore, i: number): number {
 export function tracedMapped(profile: ProfileName | undefined, mapcount: number): boolean {
   if (profile === undefined) return false;
   // 6.1 page_mapcount(): 0 = unmapped; 6.10+ raw _mapcount: -1 = unmapped; page types are negative
-  return profile === '6.1' ? mapcount > 0 : mapcount >= 0;
+  return loadProfile(profile).facts.traceMapcount === 'page_mapcount' ? mapcount > 0 : mapcount >= 0;
 }
 
 /**

@@ -7,6 +7,7 @@
 import type { ProfileName } from '../kernel/profiles/types.js';
 import { PAGE_REF_EVENT_NAMES, pageRefHasRet } from '../kernel/tracepoint.js';
 import type { TraceReadResult } from '../trace/reader.js';
+import { loadProfile } from '../kernel/profiles/index.js';
 import { eventStack } from './holders.js';
 
 export interface HistoryEvent {
@@ -39,7 +40,7 @@ export type HistoryEntry = HistoryEvent | HistoryMarker;
 /** What a traced mapcount value means under the profile's tracepoint. */
 export function mapcountMeaning(profile: ProfileName | undefined, m: number): string {
   if (profile === undefined) return 'unknown profile';
-  if (profile === '6.1') {
+  if (loadProfile(profile).facts.traceMapcount === 'page_mapcount') {
     if (m >= 0) return m === 0 ? 'not mapped' : `mapped ${m}x (page_mapcount)`;
     return `page type (page_mapcount ${m})`;
   }
