@@ -4,6 +4,7 @@
  * is delegated to a `PageFlagsDecoder`, which the integrator supplies from a profile.
  */
 import type { ProfileName } from '../kernel/profiles/types.js';
+import { explainVmBugCondition } from './vm-bug-conditions.js';
 import type { DumpPageBlock } from './dumppage-types.js';
 
 /** Profile-dependent flag decoding (extension point; implemented from a kernel profile). */
@@ -44,6 +45,8 @@ export function explainDumpPage(block: DumpPageBlock, decoder?: PageFlagsDecoder
     out.push(
       `${block.reason.macro} fired: the condition "${block.reason.condition}" was true (include/linux/mmdebug.h)`,
     );
+  const meaning = block.reason?.condition ? explainVmBugCondition(block.reason.condition) : undefined;
+  if (meaning) out.push(`which means: ${meaning}`);
   if (block.flags && decoder) out.push(...explainFlags(block.flags.word, block.flags.names, decoder));
   return out;
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDumpPage } from '../../src/explain/dumppage-parse.js';
 import { explainDumpPage, type PageFlagsDecoder } from '../../src/explain/dumppage-explain.js';
 import { dumpPageJson } from '../../src/cli/commands/decode-dumppage.js';
+import { explainVmBugCondition } from '../../src/explain/vm-bug-conditions.js';
 import { SAMPLES } from '../helpers/shared.js';
 
 describe('public samples', () => {
@@ -267,5 +268,17 @@ describe('explanation hook', () => {
     expect(lines.some((l) => l.includes('would print "uptodate"'))).toBe(true);
     expect(lines).toContain('lru: on an LRU list');
     expect(lines.some((l) => l.startsWith('mapcount = raw _mapcount + 1'))).toBe(true);
+  });
+});
+
+describe('VM_BUG_ON conditions in words', () => {
+  it('the 5.18 refcount-underflow report: folio_get on a freed page', () => {
+    const text = readFileSync(`${SAMPLES}/dump-page-5.18-refcount-underflow.txt`, 'utf8');
+    const [block] = parseDumpPage(text).blocks;
+    expect(explainVmBugCondition(block.reason!.condition!)).toMatch(
+      /^folio_get\(\)\/get_page\(\).*refcount is 0/,
+    );
+    expect(explainVmBugCondition('1 && PageTail(page)')).toMatch(/PF_NO_TAIL/);
+    expect(explainVmBugCondition('something else')).toBeUndefined();
   });
 });

@@ -61,7 +61,9 @@ export function runExplain(names: readonly string[], o: Options): { out: string;
   if (o.all)
     return {
       out: entries
-        .map((e) => (e.found ? `${e.name}\t${e.invocation ?? 'hand-written'}\t${where(e.file, e.line)}\n` : ''))
+        .map((e) =>
+          e.found ? `${e.name}\t${e.invocation ?? 'hand-written'}\t${where(e.file, e.line)}\n` : '',
+        )
         .join(''),
       code,
     };
