@@ -63,8 +63,11 @@ function secondPageFlags(p: Profile): Map<number, string> {
   return out;
 }
 
-/** Chooses among a bit's names using the rest of the word. */
-function meaningOf(member: string, names: readonly string[], has: (f: string) => boolean) {
+/** What the caller knows about the page: its mapping (dump_page prints "anon flags:" for anon) */
+export type PageKind = 'anon' | 'file' | undefined;
+
+/** Chooses among a bit's names using the rest of the word and what the caller knows. */
+function meaningOf(member: string, names: readonly string[], has: (f: string) => boolean, kind: PageKind) {
   const pick = (meaning: string, note: string) => ({ meaning, note });
   if (names.includes('swapcache')) {
     // folio_test_swapcache() = swapbacked && PG_swapcache (page-flags.h, 6.1 and 6.12)
@@ -77,6 +80,10 @@ function meaningOf(member: string, names: readonly string[], has: (f: string) =>
   }
   if (names.includes('anon_exclusive')) {
     // anon folios use the bit as PG_anon_exclusive, file folios as PG_mappedtodisk (page-flags.h)
+    if (kind === 'anon') return pick('anon_exclusive', 'an anon page: PG_anon_exclusive');
+    if (kind === 'file') {
+      return pick('mappedtodisk', 'a file page: PG_mappedtodisk (all buffer heads mapped to disk)');
+    }
     return has('swapbacked')
       ? pick('anon_exclusive', 'PG_swapbacked is set (anon or shmem), so most likely PG_anon_exclusive')
       : { meaning: undefined, note: 'PG_anon_exclusive on an anon page, PG_mappedtodisk on a file page' };
@@ -85,7 +92,11 @@ function meaningOf(member: string, names: readonly string[], has: (f: string) =>
   return { meaning: names.length === 1 ? member : undefined, note: undefined };
 }
 
-export function decodeFlags(p: Profile, word: bigint, opts: { secondPage?: boolean } = {}): DecodedFlags {
+export function decodeFlags(
+  p: Profile,
+  word: bigint,
+  opts: { secondPage?: boolean; kind?: PageKind } = {},
+): DecodedFlags {
   const secondPage = !!opts.secondPage;
   const lo = Number(word & BigInt(pageflagsMask(p)));
   const has = (f: string): boolean => {
@@ -106,7 +117,7 @@ export function decodeFlags(p: Profile, word: bigint, opts: { secondPage?: boole
     const m =
       secondPage && sec
         ? { meaning: sec, note: `on a large folio's page[1], PG_${member} is PG_${sec}` }
-        : meaningOf(member, candidates, has);
+        : meaningOf(member, candidates, has, opts.kind);
     bits.push({ bit, member, meaning: m.meaning, names: unique, ...(m.note ? { note: m.note } : {}) });
   }
   const fields = p.layout.fields.map((f) => {

@@ -200,3 +200,13 @@ describe('decode CLI', () => {
     expect(t.stdout).toContain('PG_buddy (0x80)');
   });
 });
+
+describe('decode flags --anon / --file settle the owner_2 alias', () => {
+  it('6.12 bit 11 alone: both readings; --anon PG_anon_exclusive; --file PG_mappedtodisk', () => {
+    const p = loadProfile('6.12');
+    const word = 1n << 11n;
+    expect(decodeFlags(p, word).bits[0].meaning).toBeUndefined();
+    expect(decodeFlags(p, word, { kind: 'anon' }).bits[0].meaning).toBe('anon_exclusive');
+    expect(decodeFlags(p, word, { kind: 'file' }).bits[0].meaning).toBe('mappedtodisk');
+  });
+});

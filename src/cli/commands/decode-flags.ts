@@ -11,6 +11,8 @@ interface Options {
   readonly profile: ProfileName;
   readonly config?: string;
   readonly secondPage?: boolean;
+  readonly anon?: boolean;
+  readonly file?: boolean;
   readonly json?: boolean;
 }
 
@@ -39,7 +41,9 @@ function formatText(d: DecodedFlags): string {
 
 export function runDecodeFlags(input: string, o: Options): string {
   const profile = resolveProfileOption(o.profile, o.config);
-  const d = decodeFlags(profile, parseFlagsWord(input), { secondPage: !!o.secondPage });
+  if (o.anon && o.file) throw new Error('--anon and --file exclude each other');
+  const kind = o.anon ? 'anon' : o.file ? 'file' : undefined;
+  const d = decodeFlags(profile, parseFlagsWord(input), { secondPage: !!o.secondPage, kind });
   return o.json ? JSON.stringify(d, null, 2) + '\n' : formatText(d);
 }
 
@@ -53,6 +57,11 @@ export function registerDecodeFlags(decode: Command): void {
     .option('--profile <profile>', 'kernel profile: 6.1, 6.12, mainline', parseProfileName, '6.12')
     .option('--config <file>', "kernel .config to resolve the profile with (default: Debian's amd64)")
     .option('--second-page', "the word is a large folio's page[1] (order, second-page flags)")
+    .option(
+      '--anon',
+      'the page is anonymous (dump_page printed "anon flags:"): owner_2/mappedtodisk is PG_anon_exclusive',
+    )
+    .option('--file', 'the page is a file page: owner_2/mappedtodisk is PG_mappedtodisk')
     .option('--json', 'machine-readable output')
     .action(function (this: Command, input: string, o: Options) {
       try {
