@@ -9,7 +9,6 @@ import { folio_test_large, page_folio } from '../kernel/folio.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
 import { folio_get, folio_maybe_dma_pinned, folio_put } from '../kernel/mm_ref.js';
-import { pageflags } from '../kernel/page_flags.js';
 import { folio_ref_add, folio_ref_count } from '../kernel/page_ref.js';
 import { page_type_word } from '../kernel/page_type.js';
 import {
@@ -33,6 +32,7 @@ import {
 } from './rmap.js';
 import { called } from './stack.js';
 import { folio_add_lru_vma, lru_add_drain } from './swap.js';
+import { mmcache } from './mm_cache.js';
 
 /**
  * __pte_alloc() -> pte_alloc_one(): an UNMOVABLE order-0 page (page_ref_set val=1 shows no type),
@@ -67,7 +67,7 @@ function do_anonymous_page(k: Kernel, vma: Vma, i: number, write: boolean): void
     }
     const anonVma = anon_vma_prepare(k, vma);
     const folio = called(k, 'vma_alloc_folio', () => folio_alloc(k, 0));
-    pageflags(k).__folio_mark_uptodate(folio);
+    mmcache(k).f.__folio_mark_uptodate(folio);
     if (k.profile.facts.faultRefAddNrPagesMinusOne) folio_ref_add(k, folio, 0);
     folio_add_new_anon_rmap(k, folio, anonVma, vma.start + i);
     folio_add_lru_vma(k, folio);
@@ -100,7 +100,7 @@ export function handle_mm_fault(k: Kernel, mm: MmStruct, vma: Vma, i: number, wr
  */
 function wp_can_reuse_anon_folio(k: Kernel, folio: Pfn): boolean {
   return called(k, 'wp_can_reuse_anon_folio', () => {
-    const f = pageflags(k);
+    const f = mmcache(k).f;
     if (k.profile.facts.wpReuseRejectsLarge && folio_test_large(k, folio)) return false;
     if (folio_ref_count(k, folio) > 3) return false;
     if (!f.folio_test_lru(folio)) lru_add_drain(k);
@@ -142,7 +142,7 @@ function wp_page_copy(k: Kernel, vma: Vma, i: number, old: Pfn): void {
   called(k, 'wp_page_copy', () => {
     const anonVma = anon_vma_prepare(k, vma);
     const folio = called(k, 'folio_prealloc', () => folio_alloc(k, 0));
-    pageflags(k).__folio_mark_uptodate(folio);
+    mmcache(k).f.__folio_mark_uptodate(folio);
     folio_add_new_anon_rmap(k, folio, anonVma, vma.start + i);
     folio_add_lru_vma(k, folio);
     vma.pfn[i] = folio;
@@ -183,7 +183,7 @@ function copy_present_pte(k: Kernel, src: MmStruct, vma: Vma, dst: Vma, i: numbe
     const prealloc = called(k, 'folio_prealloc', () => folio_alloc(k, 0));
     if (tryDup()) throw new Error('copy_present_pte: pin dropped between the two tries (not modelled)');
     called(k, 'copy_present_page', () => {
-      pageflags(k).__folio_mark_uptodate(prealloc);
+      mmcache(k).f.__folio_mark_uptodate(prealloc);
       folio_add_new_anon_rmap(k, prealloc, anon_vma_prepare(k, dst), dst.start + i);
       folio_add_lru_vma(k, prealloc);
       dst.pfn[i] = prealloc;

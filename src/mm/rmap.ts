@@ -5,17 +5,10 @@
 import { PageAnon } from '../kernel/folio.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
-import { pageflags } from '../kernel/page_flags.js';
-
-/** The bit of PG_anon_exclusive (an alias: PG_mappedtodisk in 6.1, PG_owner_2 in 6.12) */
-function anonExclusiveMask(k: Kernel): number {
-  const bit = k.profile.bits.get('anon_exclusive');
-  if (bit === undefined) throw new Error(`profile ${k.profile.name} has no PG_anon_exclusive`);
-  return 1 << bit;
-}
+import { mmcache } from './mm_cache.js';
 
 export function PageAnonExclusive(k: Kernel, page: Pfn): boolean {
-  return (k.mem.flagsLo[page] & anonExclusiveMask(k)) !== 0;
+  return (k.mem.flagsLo[page] & mmcache(k).anonExclusive) !== 0;
 }
 
 /**
@@ -24,11 +17,11 @@ export function PageAnonExclusive(k: Kernel, page: Pfn): boolean {
  * index, _mapcount = 0, SetPageAnonExclusive.
  */
 export function folio_add_new_anon_rmap(k: Kernel, folio: Pfn, anonVma: number, index: number): void {
-  pageflags(k).__folio_set_swapbacked(folio);
+  mmcache(k).f.__folio_set_swapbacked(folio);
   k.mem.mapping[folio] = anonVma | k.profile.facts.mappingFlags.anon;
   k.mem.index[folio] = index;
   k.mem.mapcount[folio] = 0;
-  k.mem.flagsLo[folio] |= anonExclusiveMask(k);
+  k.mem.flagsLo[folio] |= mmcache(k).anonExclusive;
 }
 
 /**
@@ -38,7 +31,7 @@ export function folio_add_new_anon_rmap(k: Kernel, folio: Pfn, anonVma: number, 
  */
 export function folio_try_dup_anon_rmap_pte(k: Kernel, folio: Pfn, maybePinned: boolean): boolean {
   if (maybePinned && PageAnonExclusive(k, folio)) return false;
-  k.mem.flagsLo[folio] &= ~anonExclusiveMask(k);
+  k.mem.flagsLo[folio] &= ~mmcache(k).anonExclusive;
   k.mem.mapcount[folio]++;
   return true;
 }
@@ -52,5 +45,5 @@ export function folio_remove_rmap_pte(k: Kernel, folio: Pfn): void {
 export function folio_move_anon_rmap(k: Kernel, folio: Pfn, anonVma: number): void {
   if (!PageAnon(k, folio)) throw new Error(`folio_move_anon_rmap: pfn 0x${folio.toString(16)} is not anon`);
   k.mem.mapping[folio] = anonVma | k.profile.facts.mappingFlags.anon;
-  k.mem.flagsLo[folio] |= anonExclusiveMask(k);
+  k.mem.flagsLo[folio] |= mmcache(k).anonExclusive;
 }

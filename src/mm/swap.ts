@@ -8,29 +8,24 @@ import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
 import { folio_test_large } from '../kernel/folio.js';
 import { folio_get, folio_put } from '../kernel/mm_ref.js';
-import { pageflags } from '../kernel/page_flags.js';
 import { VM_BUG_ON_FOLIO } from '../kernel/vm_bug.js';
 import { called } from './stack.js';
-
-const batches = new WeakMap<Kernel, Map<number, Pfn[]>>();
+import { mmcache } from './mm_cache.js';
 
 function lru_add_batch(k: Kernel, cpu: number): Pfn[] {
-  let m = batches.get(k);
-  if (!m) batches.set(k, (m = new Map()));
-  let b = m.get(cpu);
-  if (!b) m.set(cpu, (b = []));
-  return b;
+  const all = mmcache(k).lruAdd;
+  return all[cpu] ?? (all[cpu] = []);
 }
 
 /** lru_gen_enabled(): MGLRU built in and switched on (CONFIG_LRU_GEN_ENABLED default) */
 export function lru_gen_enabled(k: Kernel): boolean {
-  return k.profile.config.isEnabled('CONFIG_LRU_GEN') && k.profile.config.isEnabled('CONFIG_LRU_GEN_ENABLED');
+  return mmcache(k).lruGen;
 }
 
 /** folio_add_lru(): the VM_BUG_ON_FOLIO checks, MGLRU's fault-time activation, then the batch */
 export function folio_add_lru(k: Kernel, folio: Pfn): void {
   called(k, 'folio_add_lru', () => {
-    const f = pageflags(k);
+    const f = mmcache(k).f;
     const sites = k.profile.facts.bugSites;
     VM_BUG_ON_FOLIO(
       k,
@@ -40,7 +35,7 @@ export function folio_add_lru(k: Kernel, folio: Pfn): void {
       sites['folio_add_lru:active_unevictable'],
     );
     VM_BUG_ON_FOLIO(k, f.folio_test_lru(folio), 'folio_test_lru(folio)', folio, sites['folio_add_lru:lru']);
-    if (lru_gen_enabled(k) && !f.folio_test_unevictable(folio)) f.folio_set_active(folio);
+    if (mmcache(k).lruGen && !f.folio_test_unevictable(folio)) f.folio_set_active(folio);
     // __folio_batch_add_and_move(): folio_get(), then drain at once if the batch is full or the
     // folio is large (!folio_may_be_lru_cached)
     folio_get(k, folio);
@@ -56,7 +51,7 @@ export function folio_add_lru(k: Kernel, folio: Pfn): void {
 export function folio_add_lru_vma(k: Kernel, folio: Pfn): void {
   VM_BUG_ON_FOLIO(
     k,
-    pageflags(k).folio_test_lru(folio),
+    mmcache(k).f.folio_test_lru(folio),
     'folio_test_lru(folio)',
     folio,
     k.profile.facts.bugSites.folio_add_lru_vma,
@@ -71,7 +66,7 @@ export function folio_add_lru_vma(k: Kernel, folio: Pfn): void {
  */
 function folio_batch_move_lru(k: Kernel, batch: Pfn[]): void {
   called(k, 'folio_batch_move_lru', () => {
-    const f = pageflags(k);
+    const f = mmcache(k).f;
     for (const folio of batch) {
       f.folio_test_clear_unevictable(folio);
       VM_BUG_ON_FOLIO(
@@ -81,7 +76,7 @@ function folio_batch_move_lru(k: Kernel, batch: Pfn[]): void {
         folio,
         k.profile.facts.bugSites.lru_add,
       );
-      if (lru_gen_enabled(k)) f.folio_clear_active(folio);
+      if (mmcache(k).lruGen) f.folio_clear_active(folio);
       f.folio_set_lru(folio);
     }
     const folios = batch.splice(0);
@@ -119,7 +114,7 @@ export function lru_add_drain_all(k: Kernel, nrCpus: number): void {
  * unevictable before the page allocator sees it.
  */
 export function __page_cache_release(k: Kernel, folio: Pfn): void {
-  const f = pageflags(k);
+  const f = mmcache(k).f;
   if (!f.folio_test_lru(folio)) return;
   f.folio_clear_lru(folio);
   f.folio_clear_active(folio);
