@@ -5,7 +5,7 @@
  * (zap_pte_range into the mmu_gather, free_pgtables). References are taken and dropped in the
  * kernel's order, so the page_ref events come out as a real kernel prints them.
  */
-import { folio_test_large, page_folio } from '../kernel/folio.js';
+import { PageAnon, folio_test_large, page_folio } from '../kernel/folio.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
 import { folio_get, folio_maybe_dma_pinned, folio_put } from '../kernel/mm_ref.js';
@@ -21,6 +21,7 @@ import {
   type MmStruct,
   type Vma,
 } from './mm_types.js';
+import { __do_fault, do_file_fault } from './filemap.js';
 import { __tlb_remove_folio_pages, type MmuGather } from './mmu_gather.js';
 import { MIGRATE_UNMOVABLE, alloc_pages, folio_alloc } from './page_alloc.js';
 import {
@@ -86,10 +87,13 @@ export function handle_mm_fault(k: Kernel, mm: MmStruct, vma: Vma, i: number, wr
   const pte = vma.pte[i];
   if (pte & PTE_PRESENT && (!write || pte & PTE_WRITE)) return;
   called(k, 'handle_mm_fault', () => {
-    if (!(pte & PTE_PRESENT)) {
+    if (pte & PTE_PRESENT) do_wp_page(k, vma, i);
+    else {
       __pte_alloc(k, mm, vma.start + i);
-      do_anonymous_page(k, vma, i, write);
-    } else do_wp_page(k, vma, i);
+      if (!vma.file) do_anonymous_page(k, vma, i, write);
+      else if (write && !vma.shared) do_cow_fault(k, vma, i);
+      else do_file_fault(k, vma, i, write);
+    }
   });
 }
 
@@ -122,6 +126,18 @@ export function do_wp_page(k: Kernel, vma: Vma, i: number): void {
       return;
     }
     const old = page_folio(k, vma.pfn[i]);
+    if (!PageAnon(k, old)) {
+      // a page-cache folio: wp_page_shared() reuses it in a shared mapping (shmem has no
+      // ->page_mkwrite: no reference changes); a private mapping copies it
+      if (vma.shared) {
+        vma.pte[i] |= PTE_WRITE | PTE_DIRTY;
+        mmcache(k).f.folio_set_dirty(old);
+        return;
+      }
+      folio_get(k, old);
+      wp_page_copy(k, vma, i, old);
+      return;
+    }
     if (PageAnonExclusive(k, vma.pfn[i]) || wp_can_reuse_anon_folio(k, old)) {
       if (!PageAnonExclusive(k, vma.pfn[i])) folio_move_anon_rmap(k, old, anon_vma_prepare(k, vma));
       vma.pte[i] |= PTE_WRITE | PTE_DIRTY; // wp_page_reuse(): no reference changes
@@ -155,6 +171,29 @@ function wp_page_copy(k: Kernel, vma: Vma, i: number, old: Pfn): void {
 }
 
 /**
+ * do_cow_fault() (6.12 mm/memory.c:5333): a write to a private file mapping with no PTE. New anon
+ * folio N (set 1), __do_fault gets the page-cache folio F (+1), copy, finish_fault on N [6.12
+ * val=0] with folio_add_new_anon_rmap + folio_add_lru_vma (+1), then unlock and put F (-1).
+ */
+function do_cow_fault(k: Kernel, vma: Vma, i: number): void {
+  called(k, 'do_cow_fault', () => {
+    const anonVma = anon_vma_prepare(k, vma);
+    const folio = called(k, 'folio_prealloc', () => folio_alloc(k, 0));
+    const cached = __do_fault(k, vma, i);
+    mmcache(k).f.__folio_mark_uptodate(folio);
+    called(k, 'finish_fault', () => {
+      if (k.profile.facts.faultRefAddNrPagesMinusOne) folio_ref_add(k, folio, 0);
+      folio_add_new_anon_rmap(k, folio, anonVma, vma.start + i);
+      folio_add_lru_vma(k, folio);
+    });
+    vma.pfn[i] = folio;
+    vma.pte[i] = PTE_PRESENT | PTE_WRITE | PTE_DIRTY;
+    mmcache(k).f.__folio_clear_locked(cached);
+    folio_put(k, cached);
+  });
+}
+
+/**
  * copy_present_pte[s]() for one small anon page (6.12 mm/memory.c:981; 6.1 copy_present_pte):
  * folio_get (+1, before the mapcount changes), folio_try_dup_anon_rmap_pte (mapcount +1,
  * PG_anon_exclusive cleared), both PTEs write-protected. A possibly pinned exclusive page
@@ -169,6 +208,10 @@ function copy_present_pte(k: Kernel, src: MmStruct, vma: Vma, dst: Vma, i: numbe
     const folio = page_folio(k, vma.pfn[i]);
     const tryDup = (): boolean => {
       folio_get(k, folio);
+      if (!PageAnon(k, folio)) {
+        k.mem.mapcount[folio]++; // folio_dup_file_rmap_pte()
+        return true;
+      }
       if (folio_try_dup_anon_rmap_pte(k, folio, src.hasPinned && folio_maybe_dma_pinned(k, folio)))
         return true;
       folio_put(k, folio);

@@ -13,6 +13,8 @@ export interface MmCache {
   readonly anonExclusive: number;
   /** cpu_fbatches.lru_add per CPU (mm/swap.c), created on first use */
   readonly lruAdd: number[][];
+  /** lru_disable_count (mm/swap.c lru_cache_disable): folio_add_lru drains at once while > 0 */
+  lruDisabled: number;
 }
 
 const caches = new WeakMap<Kernel, MmCache>();
@@ -28,6 +30,7 @@ function build(k: Kernel): MmCache {
     lruGen: cfg.isEnabled('CONFIG_LRU_GEN') && cfg.isEnabled('CONFIG_LRU_GEN_ENABLED'),
     anonExclusive: 1 << bit,
     lruAdd: [],
+    lruDisabled: 0,
   };
 }
 

@@ -36,12 +36,13 @@ export function folio_add_lru(k: Kernel, folio: Pfn): void {
     );
     VM_BUG_ON_FOLIO(k, f.folio_test_lru(folio), 'folio_test_lru(folio)', folio, sites['folio_add_lru:lru']);
     if (mmcache(k).lruGen && !f.folio_test_unevictable(folio)) f.folio_set_active(folio);
-    // __folio_batch_add_and_move(): folio_get(), then drain at once if the batch is full or the
-    // folio is large (!folio_may_be_lru_cached)
+    // __folio_batch_add_and_move(): folio_get(), then drain at once if the batch is full, the
+    // folio is large (!folio_may_be_lru_cached) or lru_cache_disabled()
     folio_get(k, folio);
     const batch = lru_add_batch(k, k.tracer.ctx.cpu);
     batch.push(folio);
-    if (batch.length >= k.profile.facts.folioBatchSize || folio_test_large(k, folio)) {
+    const c = mmcache(k);
+    if (batch.length >= k.profile.facts.folioBatchSize || folio_test_large(k, folio) || c.lruDisabled) {
       folio_batch_move_lru(k, batch);
     }
   });
@@ -124,4 +125,34 @@ export function __page_cache_release(k: Kernel, folio: Pfn): void {
 /** folios waiting in a CPU's lru_add batch (each holds one reference) */
 export function lru_add_pending(k: Kernel, cpu: number): readonly Pfn[] {
   return lru_add_batch(k, cpu);
+}
+
+/** lru_cache_disable() (mm/swap.c): switch batching off, then drain every CPU */
+export function lru_cache_disable(k: Kernel, nrCpus: number): void {
+  mmcache(k).lruDisabled++;
+  lru_add_drain_all(k, nrCpus);
+}
+
+export function lru_cache_enable(k: Kernel): void {
+  mmcache(k).lruDisabled--;
+}
+
+/**
+ * folio_isolate_lru() (6.12 mm/vmscan.c:1787): folio_test_clear_lru first, then folio_get
+ * (page_ref_mod +1, the caller already holds a reference). False if it was not on the LRU.
+ */
+export function folio_isolate_lru(k: Kernel, folio: Pfn): boolean {
+  return called(k, 'folio_isolate_lru', () => {
+    if (!mmcache(k).f.folio_test_clear_lru(folio)) return false;
+    folio_get(k, folio);
+    return true;
+  });
+}
+
+/** folio_putback_lru() (6.12 mm/vmscan.c:852): folio_add_lru (+1), folio_put (-1) */
+export function folio_putback_lru(k: Kernel, folio: Pfn): void {
+  called(k, 'folio_putback_lru', () => {
+    folio_add_lru(k, folio);
+    folio_put(k, folio);
+  });
 }
