@@ -44,6 +44,11 @@ export class Tracer {
     this.enabled = enabled;
   }
 
+  /** some event is enabled and listened to: the simulator then records its call path */
+  get listening(): boolean {
+    return this.activeMask !== 0;
+  }
+
   /** page_ref_tracepoint_active(): tracepoint_enabled() with CONFIG_DEBUG_PAGE_REF, else false */
   active(type: PageRefType): boolean {
     return (this.activeMask & (1 << type)) !== 0;

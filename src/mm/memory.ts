@@ -5,11 +5,10 @@
  * (zap_pte_range into the mmu_gather, free_pgtables). References are taken and dropped in the
  * kernel's order, so the page_ref events come out as a real kernel prints them.
  */
-import { folio_test_large, page_folio } from '../kernel/folio.js';
+import { PageAnon, folio_test_large, page_folio } from '../kernel/folio.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
 import { folio_get, folio_maybe_dma_pinned, folio_put } from '../kernel/mm_ref.js';
-import { pageflags } from '../kernel/page_flags.js';
 import { folio_ref_add, folio_ref_count } from '../kernel/page_ref.js';
 import { page_type_word } from '../kernel/page_type.js';
 import {
@@ -22,6 +21,7 @@ import {
   type MmStruct,
   type Vma,
 } from './mm_types.js';
+import { __do_fault, do_file_fault } from './filemap.js';
 import { __tlb_remove_folio_pages, type MmuGather } from './mmu_gather.js';
 import { MIGRATE_UNMOVABLE, alloc_pages, folio_alloc } from './page_alloc.js';
 import {
@@ -33,6 +33,7 @@ import {
 } from './rmap.js';
 import { called } from './stack.js';
 import { folio_add_lru_vma, lru_add_drain } from './swap.js';
+import { mmcache } from './mm_cache.js';
 
 /**
  * __pte_alloc() -> pte_alloc_one(): an UNMOVABLE order-0 page (page_ref_set val=1 shows no type),
@@ -67,7 +68,7 @@ function do_anonymous_page(k: Kernel, vma: Vma, i: number, write: boolean): void
     }
     const anonVma = anon_vma_prepare(k, vma);
     const folio = called(k, 'vma_alloc_folio', () => folio_alloc(k, 0));
-    pageflags(k).__folio_mark_uptodate(folio);
+    mmcache(k).f.__folio_mark_uptodate(folio);
     if (k.profile.facts.faultRefAddNrPagesMinusOne) folio_ref_add(k, folio, 0);
     folio_add_new_anon_rmap(k, folio, anonVma, vma.start + i);
     folio_add_lru_vma(k, folio);
@@ -86,10 +87,13 @@ export function handle_mm_fault(k: Kernel, mm: MmStruct, vma: Vma, i: number, wr
   const pte = vma.pte[i];
   if (pte & PTE_PRESENT && (!write || pte & PTE_WRITE)) return;
   called(k, 'handle_mm_fault', () => {
-    if (!(pte & PTE_PRESENT)) {
+    if (pte & PTE_PRESENT) do_wp_page(k, vma, i);
+    else {
       __pte_alloc(k, mm, vma.start + i);
-      do_anonymous_page(k, vma, i, write);
-    } else do_wp_page(k, vma, i);
+      if (!vma.file) do_anonymous_page(k, vma, i, write);
+      else if (write && !vma.shared) do_cow_fault(k, vma, i);
+      else do_file_fault(k, vma, i, write);
+    }
   });
 }
 
@@ -100,7 +104,7 @@ export function handle_mm_fault(k: Kernel, mm: MmStruct, vma: Vma, i: number, wr
  */
 function wp_can_reuse_anon_folio(k: Kernel, folio: Pfn): boolean {
   return called(k, 'wp_can_reuse_anon_folio', () => {
-    const f = pageflags(k);
+    const f = mmcache(k).f;
     if (k.profile.facts.wpReuseRejectsLarge && folio_test_large(k, folio)) return false;
     if (folio_ref_count(k, folio) > 3) return false;
     if (!f.folio_test_lru(folio)) lru_add_drain(k);
@@ -122,6 +126,18 @@ export function do_wp_page(k: Kernel, vma: Vma, i: number): void {
       return;
     }
     const old = page_folio(k, vma.pfn[i]);
+    if (!PageAnon(k, old)) {
+      // a page-cache folio: wp_page_shared() reuses it in a shared mapping (shmem has no
+      // ->page_mkwrite: no reference changes); a private mapping copies it
+      if (vma.shared) {
+        vma.pte[i] |= PTE_WRITE | PTE_DIRTY;
+        mmcache(k).f.folio_set_dirty(old);
+        return;
+      }
+      folio_get(k, old);
+      wp_page_copy(k, vma, i, old);
+      return;
+    }
     if (PageAnonExclusive(k, vma.pfn[i]) || wp_can_reuse_anon_folio(k, old)) {
       if (!PageAnonExclusive(k, vma.pfn[i])) folio_move_anon_rmap(k, old, anon_vma_prepare(k, vma));
       vma.pte[i] |= PTE_WRITE | PTE_DIRTY; // wp_page_reuse(): no reference changes
@@ -142,7 +158,7 @@ function wp_page_copy(k: Kernel, vma: Vma, i: number, old: Pfn): void {
   called(k, 'wp_page_copy', () => {
     const anonVma = anon_vma_prepare(k, vma);
     const folio = called(k, 'folio_prealloc', () => folio_alloc(k, 0));
-    pageflags(k).__folio_mark_uptodate(folio);
+    mmcache(k).f.__folio_mark_uptodate(folio);
     folio_add_new_anon_rmap(k, folio, anonVma, vma.start + i);
     folio_add_lru_vma(k, folio);
     vma.pfn[i] = folio;
@@ -151,6 +167,29 @@ function wp_page_copy(k: Kernel, vma: Vma, i: number, old: Pfn): void {
     folio_remove_rmap_pte(k, old);
     folio_put(k, old);
     folio_put(k, old);
+  });
+}
+
+/**
+ * do_cow_fault() (6.12 mm/memory.c:5333): a write to a private file mapping with no PTE. New anon
+ * folio N (set 1), __do_fault gets the page-cache folio F (+1), copy, finish_fault on N [6.12
+ * val=0] with folio_add_new_anon_rmap + folio_add_lru_vma (+1), then unlock and put F (-1).
+ */
+function do_cow_fault(k: Kernel, vma: Vma, i: number): void {
+  called(k, 'do_cow_fault', () => {
+    const anonVma = anon_vma_prepare(k, vma);
+    const folio = called(k, 'folio_prealloc', () => folio_alloc(k, 0));
+    const cached = __do_fault(k, vma, i);
+    mmcache(k).f.__folio_mark_uptodate(folio);
+    called(k, 'finish_fault', () => {
+      if (k.profile.facts.faultRefAddNrPagesMinusOne) folio_ref_add(k, folio, 0);
+      folio_add_new_anon_rmap(k, folio, anonVma, vma.start + i);
+      folio_add_lru_vma(k, folio);
+    });
+    vma.pfn[i] = folio;
+    vma.pte[i] = PTE_PRESENT | PTE_WRITE | PTE_DIRTY;
+    mmcache(k).f.__folio_clear_locked(cached);
+    folio_put(k, cached);
   });
 }
 
@@ -169,6 +208,10 @@ function copy_present_pte(k: Kernel, src: MmStruct, vma: Vma, dst: Vma, i: numbe
     const folio = page_folio(k, vma.pfn[i]);
     const tryDup = (): boolean => {
       folio_get(k, folio);
+      if (!PageAnon(k, folio)) {
+        k.mem.mapcount[folio]++; // folio_dup_file_rmap_pte()
+        return true;
+      }
       if (folio_try_dup_anon_rmap_pte(k, folio, src.hasPinned && folio_maybe_dma_pinned(k, folio)))
         return true;
       folio_put(k, folio);
@@ -183,7 +226,7 @@ function copy_present_pte(k: Kernel, src: MmStruct, vma: Vma, dst: Vma, i: numbe
     const prealloc = called(k, 'folio_prealloc', () => folio_alloc(k, 0));
     if (tryDup()) throw new Error('copy_present_pte: pin dropped between the two tries (not modelled)');
     called(k, 'copy_present_page', () => {
-      pageflags(k).__folio_mark_uptodate(prealloc);
+      mmcache(k).f.__folio_mark_uptodate(prealloc);
       folio_add_new_anon_rmap(k, prealloc, anon_vma_prepare(k, dst), dst.start + i);
       folio_add_lru_vma(k, prealloc);
       dst.pfn[i] = prealloc;

@@ -11,9 +11,25 @@ export const PTE_PRESENT = 1;
 export const PTE_WRITE = 2;
 export const PTE_DIRTY = 4;
 export const PTE_ZERO = 8;
+/** a migration entry (not present): pfn is the folio under migration */
+export const PTE_MIGRATION = 16;
+/** the migration entry recorded PG_anon_exclusive (make_writable_migration_entry + exclusive) */
+export const PTE_MIGRATION_EXCL = 32;
 
 /** PTRS_PER_PTE on x86_64: one PTE table maps 512 pages */
 export const PTE_TABLE_SHIFT = 9;
+
+/**
+ * struct address_space of a file (include/linux/fs.h): the page cache as index -> pfn (-1 = none).
+ * `shmem`: tmpfs pages (swapbacked, created dirty by the fault); `file`: a block device or a
+ * disk file, read through readahead.
+ */
+export interface AddressSpace {
+  readonly id: number;
+  readonly name: string;
+  readonly kind: 'shmem' | 'file';
+  readonly pages: Int32Array;
+}
 
 export interface Vma {
   readonly name: string;
@@ -26,6 +42,8 @@ export interface Vma {
   anonVma: number;
   /** VM_DONTCOPY (MADV_DONTFORK) */
   dontCopy: boolean;
+  /** vm_file's mapping (file-backed VMA), page i maps index i */
+  readonly file?: AddressSpace;
   readonly pfn: Int32Array;
   readonly pte: Uint8Array;
 }
@@ -55,7 +73,13 @@ export function mm_alloc(): MmStruct {
   return { id: nextMmId++, vmas: [], pteTables: new Map(), hasPinned: false, mmapBase: 0x7f9616600 };
 }
 
-export function vma_alloc(name: string, start: number, nrPages: number, shared: boolean): Vma {
+export function vma_alloc(
+  name: string,
+  start: number,
+  nrPages: number,
+  shared: boolean,
+  file?: AddressSpace,
+): Vma {
   return {
     name,
     start,
@@ -63,6 +87,7 @@ export function vma_alloc(name: string, start: number, nrPages: number, shared: 
     shared,
     anonVma: 0,
     dontCopy: false,
+    file,
     pfn: new Int32Array(nrPages).fill(-1),
     pte: new Uint8Array(nrPages),
   };
@@ -72,6 +97,20 @@ export function vma_alloc(name: string, start: number, nrPages: number, shared: 
 export function do_mmap_anon(mm: MmStruct, name: string, nrPages: number, shared: boolean): Vma {
   mm.mmapBase -= nrPages;
   const vma = vma_alloc(name, mm.mmapBase, nrPages, shared);
+  mm.vmas.push(vma);
+  return vma;
+}
+
+/** do_mmap() of a file: MAP_SHARED or MAP_PRIVATE over its first nrPages pages */
+export function do_mmap_file(
+  mm: MmStruct,
+  name: string,
+  file: AddressSpace,
+  nrPages: number,
+  shared: boolean,
+): Vma {
+  mm.mmapBase -= nrPages;
+  const vma = vma_alloc(name, mm.mmapBase, nrPages, shared, file);
   mm.vmas.push(vma);
   return vma;
 }

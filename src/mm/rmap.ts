@@ -3,19 +3,23 @@
  * _mapcount changes that page_ref never traces. Large folios are the simulator's to add.
  */
 import { PageAnon } from '../kernel/folio.js';
+import { folio_get, folio_put } from '../kernel/mm_ref.js';
+import {
+  PTE_DIRTY,
+  PTE_MIGRATION,
+  PTE_MIGRATION_EXCL,
+  PTE_PRESENT,
+  PTE_WRITE,
+  type MmStruct,
+  type Vma,
+} from './mm_types.js';
+import { called } from './stack.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
-import { pageflags } from '../kernel/page_flags.js';
-
-/** The bit of PG_anon_exclusive (an alias: PG_mappedtodisk in 6.1, PG_owner_2 in 6.12) */
-function anonExclusiveMask(k: Kernel): number {
-  const bit = k.profile.bits.get('anon_exclusive');
-  if (bit === undefined) throw new Error(`profile ${k.profile.name} has no PG_anon_exclusive`);
-  return 1 << bit;
-}
+import { mmcache } from './mm_cache.js';
 
 export function PageAnonExclusive(k: Kernel, page: Pfn): boolean {
-  return (k.mem.flagsLo[page] & anonExclusiveMask(k)) !== 0;
+  return (k.mem.flagsLo[page] & mmcache(k).anonExclusive) !== 0;
 }
 
 /**
@@ -24,11 +28,11 @@ export function PageAnonExclusive(k: Kernel, page: Pfn): boolean {
  * index, _mapcount = 0, SetPageAnonExclusive.
  */
 export function folio_add_new_anon_rmap(k: Kernel, folio: Pfn, anonVma: number, index: number): void {
-  pageflags(k).__folio_set_swapbacked(folio);
+  mmcache(k).f.__folio_set_swapbacked(folio);
   k.mem.mapping[folio] = anonVma | k.profile.facts.mappingFlags.anon;
   k.mem.index[folio] = index;
   k.mem.mapcount[folio] = 0;
-  k.mem.flagsLo[folio] |= anonExclusiveMask(k);
+  k.mem.flagsLo[folio] |= mmcache(k).anonExclusive;
 }
 
 /**
@@ -38,7 +42,7 @@ export function folio_add_new_anon_rmap(k: Kernel, folio: Pfn, anonVma: number, 
  */
 export function folio_try_dup_anon_rmap_pte(k: Kernel, folio: Pfn, maybePinned: boolean): boolean {
   if (maybePinned && PageAnonExclusive(k, folio)) return false;
-  k.mem.flagsLo[folio] &= ~anonExclusiveMask(k);
+  k.mem.flagsLo[folio] &= ~mmcache(k).anonExclusive;
   k.mem.mapcount[folio]++;
   return true;
 }
@@ -52,5 +56,64 @@ export function folio_remove_rmap_pte(k: Kernel, folio: Pfn): void {
 export function folio_move_anon_rmap(k: Kernel, folio: Pfn, anonVma: number): void {
   if (!PageAnon(k, folio)) throw new Error(`folio_move_anon_rmap: pfn 0x${folio.toString(16)} is not anon`);
   k.mem.mapping[folio] = anonVma | k.profile.facts.mappingFlags.anon;
-  k.mem.flagsLo[folio] |= anonExclusiveMask(k);
+  k.mem.flagsLo[folio] |= mmcache(k).anonExclusive;
+}
+
+/** Every PTE of these address spaces that holds `folio` (present, or as a migration entry) */
+function rmap_walk(mms: readonly MmStruct[], folio: Pfn, fn: (vma: Vma, i: number) => void): void {
+  for (const mm of mms)
+    for (const vma of mm.vmas)
+      for (let i = 0; i < vma.nrPages; i++) if (vma.pfn[i] === folio && vma.pte[i]) fn(vma, i);
+}
+
+/**
+ * try_to_unmap() (6.12 mm/rmap.c try_to_unmap_one; file folios only in the model): each PTE is
+ * cleared, folio_remove_rmap_pte, folio_put (-1).
+ */
+export function try_to_unmap(k: Kernel, mms: readonly MmStruct[], folio: Pfn): void {
+  called(k, 'try_to_unmap', () =>
+    rmap_walk(mms, folio, (vma, i) => {
+      if (!(vma.pte[i] & PTE_PRESENT)) return;
+      if (PageAnon(k, folio)) throw new Error('try_to_unmap: anon pageout (swap) is not modelled');
+      vma.pte[i] = 0;
+      vma.pfn[i] = -1;
+      folio_remove_rmap_pte(k, folio);
+      folio_put(k, folio);
+    }),
+  );
+}
+
+/**
+ * try_to_migrate() (6.12 mm/rmap.c try_to_migrate_one): each PTE becomes a migration entry that
+ * records PG_anon_exclusive (cleared on the folio), folio_remove_rmap_pte, folio_put (-1).
+ */
+export function try_to_migrate(k: Kernel, mms: readonly MmStruct[], folio: Pfn): void {
+  called(k, 'try_to_migrate', () =>
+    rmap_walk(mms, folio, (vma, i) => {
+      if (!(vma.pte[i] & PTE_PRESENT)) return;
+      const excl = PageAnon(k, folio) && PageAnonExclusive(k, folio);
+      if (excl) k.mem.flagsLo[folio] &= ~mmcache(k).anonExclusive;
+      vma.pte[i] = PTE_MIGRATION | (vma.pte[i] & (PTE_WRITE | PTE_DIRTY)) | (excl ? PTE_MIGRATION_EXCL : 0);
+      folio_remove_rmap_pte(k, folio);
+      folio_put(k, folio);
+    }),
+  );
+}
+
+/**
+ * remove_migration_ptes(src, dst) (6.12 mm/migrate.c remove_migration_pte): each migration entry
+ * of src maps dst again: folio_get(dst) (+1), then the rmap (and PG_anon_exclusive from the entry).
+ */
+export function remove_migration_ptes(k: Kernel, mms: readonly MmStruct[], src: Pfn, dst: Pfn): void {
+  called(k, 'remove_migration_ptes', () =>
+    rmap_walk(mms, src, (vma, i) => {
+      const pte = vma.pte[i];
+      if (!(pte & PTE_MIGRATION)) return;
+      folio_get(k, dst);
+      k.mem.mapcount[dst]++;
+      if (pte & PTE_MIGRATION_EXCL) k.mem.flagsLo[dst] |= mmcache(k).anonExclusive;
+      vma.pfn[i] = dst;
+      vma.pte[i] = PTE_PRESENT | (pte & (PTE_WRITE | PTE_DIRTY));
+    }),
+  );
 }

@@ -8,29 +8,24 @@ import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
 import { folio_test_large } from '../kernel/folio.js';
 import { folio_get, folio_put } from '../kernel/mm_ref.js';
-import { pageflags } from '../kernel/page_flags.js';
 import { VM_BUG_ON_FOLIO } from '../kernel/vm_bug.js';
 import { called } from './stack.js';
-
-const batches = new WeakMap<Kernel, Map<number, Pfn[]>>();
+import { mmcache } from './mm_cache.js';
 
 function lru_add_batch(k: Kernel, cpu: number): Pfn[] {
-  let m = batches.get(k);
-  if (!m) batches.set(k, (m = new Map()));
-  let b = m.get(cpu);
-  if (!b) m.set(cpu, (b = []));
-  return b;
+  const all = mmcache(k).lruAdd;
+  return all[cpu] ?? (all[cpu] = []);
 }
 
 /** lru_gen_enabled(): MGLRU built in and switched on (CONFIG_LRU_GEN_ENABLED default) */
 export function lru_gen_enabled(k: Kernel): boolean {
-  return k.profile.config.isEnabled('CONFIG_LRU_GEN') && k.profile.config.isEnabled('CONFIG_LRU_GEN_ENABLED');
+  return mmcache(k).lruGen;
 }
 
 /** folio_add_lru(): the VM_BUG_ON_FOLIO checks, MGLRU's fault-time activation, then the batch */
 export function folio_add_lru(k: Kernel, folio: Pfn): void {
   called(k, 'folio_add_lru', () => {
-    const f = pageflags(k);
+    const f = mmcache(k).f;
     const sites = k.profile.facts.bugSites;
     VM_BUG_ON_FOLIO(
       k,
@@ -40,13 +35,14 @@ export function folio_add_lru(k: Kernel, folio: Pfn): void {
       sites['folio_add_lru:active_unevictable'],
     );
     VM_BUG_ON_FOLIO(k, f.folio_test_lru(folio), 'folio_test_lru(folio)', folio, sites['folio_add_lru:lru']);
-    if (lru_gen_enabled(k) && !f.folio_test_unevictable(folio)) f.folio_set_active(folio);
-    // __folio_batch_add_and_move(): folio_get(), then drain at once if the batch is full or the
-    // folio is large (!folio_may_be_lru_cached)
+    if (mmcache(k).lruGen && !f.folio_test_unevictable(folio)) f.folio_set_active(folio);
+    // __folio_batch_add_and_move(): folio_get(), then drain at once if the batch is full, the
+    // folio is large (!folio_may_be_lru_cached) or lru_cache_disabled()
     folio_get(k, folio);
     const batch = lru_add_batch(k, k.tracer.ctx.cpu);
     batch.push(folio);
-    if (batch.length >= k.profile.facts.folioBatchSize || folio_test_large(k, folio)) {
+    const c = mmcache(k);
+    if (batch.length >= k.profile.facts.folioBatchSize || folio_test_large(k, folio) || c.lruDisabled) {
       folio_batch_move_lru(k, batch);
     }
   });
@@ -56,7 +52,7 @@ export function folio_add_lru(k: Kernel, folio: Pfn): void {
 export function folio_add_lru_vma(k: Kernel, folio: Pfn): void {
   VM_BUG_ON_FOLIO(
     k,
-    pageflags(k).folio_test_lru(folio),
+    mmcache(k).f.folio_test_lru(folio),
     'folio_test_lru(folio)',
     folio,
     k.profile.facts.bugSites.folio_add_lru_vma,
@@ -71,7 +67,7 @@ export function folio_add_lru_vma(k: Kernel, folio: Pfn): void {
  */
 function folio_batch_move_lru(k: Kernel, batch: Pfn[]): void {
   called(k, 'folio_batch_move_lru', () => {
-    const f = pageflags(k);
+    const f = mmcache(k).f;
     for (const folio of batch) {
       f.folio_test_clear_unevictable(folio);
       VM_BUG_ON_FOLIO(
@@ -81,7 +77,7 @@ function folio_batch_move_lru(k: Kernel, batch: Pfn[]): void {
         folio,
         k.profile.facts.bugSites.lru_add,
       );
-      if (lru_gen_enabled(k)) f.folio_clear_active(folio);
+      if (mmcache(k).lruGen) f.folio_clear_active(folio);
       f.folio_set_lru(folio);
     }
     const folios = batch.splice(0);
@@ -119,7 +115,7 @@ export function lru_add_drain_all(k: Kernel, nrCpus: number): void {
  * unevictable before the page allocator sees it.
  */
 export function __page_cache_release(k: Kernel, folio: Pfn): void {
-  const f = pageflags(k);
+  const f = mmcache(k).f;
   if (!f.folio_test_lru(folio)) return;
   f.folio_clear_lru(folio);
   f.folio_clear_active(folio);
@@ -129,4 +125,34 @@ export function __page_cache_release(k: Kernel, folio: Pfn): void {
 /** folios waiting in a CPU's lru_add batch (each holds one reference) */
 export function lru_add_pending(k: Kernel, cpu: number): readonly Pfn[] {
   return lru_add_batch(k, cpu);
+}
+
+/** lru_cache_disable() (mm/swap.c): switch batching off, then drain every CPU */
+export function lru_cache_disable(k: Kernel, nrCpus: number): void {
+  mmcache(k).lruDisabled++;
+  lru_add_drain_all(k, nrCpus);
+}
+
+export function lru_cache_enable(k: Kernel): void {
+  mmcache(k).lruDisabled--;
+}
+
+/**
+ * folio_isolate_lru() (6.12 mm/vmscan.c:1787): folio_test_clear_lru first, then folio_get
+ * (page_ref_mod +1, the caller already holds a reference). False if it was not on the LRU.
+ */
+export function folio_isolate_lru(k: Kernel, folio: Pfn): boolean {
+  return called(k, 'folio_isolate_lru', () => {
+    if (!mmcache(k).f.folio_test_clear_lru(folio)) return false;
+    folio_get(k, folio);
+    return true;
+  });
+}
+
+/** folio_putback_lru() (6.12 mm/vmscan.c:852): folio_add_lru (+1), folio_put (-1) */
+export function folio_putback_lru(k: Kernel, folio: Pfn): void {
+  called(k, 'folio_putback_lru', () => {
+    folio_add_lru(k, folio);
+    folio_put(k, folio);
+  });
 }

@@ -36,4 +36,36 @@ parent munmap a
 parent munmap z
 parent exit
 `,
+  migration_blocked: `scenario migration_blocked (../shared/traces/<v>/migration_blocked/migration_blocked.c, 64 /dev/vda)
+machine cpus=2 seed=1
+task mb comm=migration_block cpu=1
+mb mmap anon anon 64
+mb mmap tmpfs shmem 64
+mb mmap bdev file 128
+mb write anon
+mb write tmpfs
+mb read bdev
+mb pipe pa
+mb pipe ps
+mb pipe pb
+mb vmsplice anon pa
+mb vmsplice tmpfs ps
+mb splice bdev pb 0..63
+checkpoint pinned
+mb migrate anon                  # move_pages: the pipe's reference blocks every page
+mb migrate tmpfs
+mb compact
+mb reclaim bdev                  # MADV_PAGEOUT: 64 pinned pages fail __remove_mapping's freeze
+checkpoint after_blocked_attempts
+mb close pa
+mb close ps
+mb close pb
+mb read bdev
+mb migrate anon
+mb migrate tmpfs
+mb reclaim bdev
+mb compact
+checkpoint after_release
+mb exit
+`,
 };

@@ -4,6 +4,18 @@
  *   machine pages=<n> cpus=<n> seed=<n>      RAM in 4 KiB pages, CPUs, scheduler seed (all optional)
  *   task <name> comm=<comm> [cpu=<n>]         a new process (exec'd, empty address space)
  *   <task> mmap <region> anon <pages>         a private anonymous mapping
+ *   <task> mmap <region> shmem|file <pages> [private]   a tmpfs file / a block device, shared
+ *                                             (or MAP_PRIVATE), each region its own file
+ *   <task> fread <region> [<a>..<b>]          read() of the region's file (page cache)
+ *   <task> pin|unpin <region> [<a>..<b>]      pin_user_pages_fast / unpin_user_page
+ *   <task> pipe <pipe>                        a new pipe
+ *   <task> vmsplice <region> <pipe> [<a>..<b>]   vmsplice(2) the pages into the pipe (FOLL_GET)
+ *   <task> splice <region> <pipe> [<a>..<b>]  splice(2) the region's file pages into the pipe
+ *   <task> close <pipe>                       release the pipe's buffers
+ *   <task> migrate <region> [<a>..<b>]        move_pages(2) of those pages
+ *   <task> reclaim <region> [<a>..<b>]        madvise(MADV_PAGEOUT)
+ *   <task> compact                            echo 1 > /proc/sys/vm/compact_memory
+ *   <task> drop_caches                        echo 1 > /proc/sys/vm/drop_caches
  *   <task> write|read <region> [<a>..<b>] [step=<n>]   touch pages (default: all)
  *   <task> madvise <region> dontfork          MADV_DONTFORK
  *   <task> fork <child> [cpu=<n>]             the child shares the parent's pages copy-on-write
@@ -30,7 +42,24 @@ export class ScenarioError extends Error {
 
 export type Action =
   | { op: 'task'; name: string; comm: string; cpu?: number }
-  | { op: 'mmap'; task: string; region: string; pages: number }
+  | {
+      op: 'mmap';
+      task: string;
+      region: string;
+      pages: number;
+      kind: 'anon' | 'shmem' | 'file';
+      shared: boolean;
+    }
+  | {
+      op: 'fread' | 'pin' | 'unpin' | 'migrate' | 'reclaim';
+      task: string;
+      region: string;
+      from?: number;
+      to?: number;
+    }
+  | { op: 'pipe' | 'close'; task: string; pipe: string }
+  | { op: 'vmsplice' | 'splice'; task: string; region: string; pipe: string; from?: number; to?: number }
+  | { op: 'compact' | 'drop_caches'; task: string }
   | { op: 'touch'; task: string; region: string; write: boolean; from?: number; to?: number; step: number }
   | { op: 'madvise'; task: string; region: string; advice: 'dontfork' }
   | { op: 'fork'; task: string; child: string; cpu?: number }
@@ -54,11 +83,20 @@ export interface Scenario {
 }
 
 const PROFILES: readonly string[] = ['6.1', '6.12', 'mainline'];
-/** actions of issue 4 the model does not run yet: named so the error says so */
-const NOT_YET = new Set(['pin', 'unpin', 'vmsplice', 'migrate', 'compact', 'drop_caches', 'reclaim']);
 
 const USAGE: Record<string, string> = {
-  mmap: '<task> mmap <region> anon <pages>',
+  mmap: '<task> mmap <region> anon|shmem|file <pages> [private]',
+  fread: '<task> fread <region> [<a>..<b>]',
+  pin: '<task> pin <region> [<a>..<b>]',
+  unpin: '<task> unpin <region> [<a>..<b>]',
+  migrate: '<task> migrate <region> [<a>..<b>]',
+  reclaim: '<task> reclaim <region> [<a>..<b>]',
+  pipe: '<task> pipe <pipe>',
+  close: '<task> close <pipe>',
+  vmsplice: '<task> vmsplice <region> <pipe> [<a>..<b>]',
+  splice: '<task> splice <region> <pipe> [<a>..<b>]',
+  compact: '<task> compact',
+  drop_caches: '<task> drop_caches',
   write: '<task> write <region> [<a>..<b>] [step=<n>]',
   read: '<task> read <region> [<a>..<b>] [step=<n>]',
   madvise: '<task> madvise <region> dontfork',
@@ -72,6 +110,7 @@ export function parseScenario(text: string, file: string): Scenario {
   const sc: Scenario = { name: file, statements: [] };
   const tasks = new Set<string>();
   const regions = new Set<string>();
+  const pipes = new Set<string>();
   const lines = text.split('\n');
   for (let n = 1; n <= lines.length; n++) {
     const words = lines[n - 1].replace(/#.*/, '').trim().split(/\s+/).filter(Boolean);
@@ -139,8 +178,14 @@ export function parseScenario(text: string, file: string): Scenario {
         `'${head}' is not a task defined above (define it with \`task ${head} comm=...\`), nor a statement`,
       );
     if (verb === undefined) fail(`expected an action after task '${head}': ${Object.keys(USAGE).join(', ')}`);
-    if (NOT_YET.has(verb)) fail(`'${verb}' is part of the scenario language but not modelled yet`);
     const usage = USAGE[verb] ?? fail(`unknown action '${verb}' (expected ${Object.keys(USAGE).join(', ')})`);
+    const range = (w: string | undefined): { from?: number; to?: number } => {
+      if (w === undefined) return {};
+      const m = /^(\d+)\.\.(\d+)$/.exec(w) ?? fail(`expected a page range <a>..<b>, got '${w}'`);
+      const [from, to] = [Number(m[1]), Number(m[2])];
+      if (to < from) fail(`range ${from}..${to} is empty`);
+      return { from, to };
+    };
     const region = (): string => {
       const r = rest[0] ?? fail(`expected \`${usage}\``);
       if (!regions.has(r)) fail(`region '${r}' was not mmap'ed above`);
@@ -149,12 +194,61 @@ export function parseScenario(text: string, file: string): Scenario {
     switch (verb) {
       case 'mmap': {
         const pages = Number(rest[2]);
-        if (rest.length !== 3 || rest[1] !== 'anon' || !Number.isInteger(pages) || pages <= 0)
+        const kind = rest[1];
+        const priv = rest[3] === 'private';
+        if (
+          rest.length !== (priv ? 4 : 3) ||
+          (kind !== 'anon' && kind !== 'shmem' && kind !== 'file') ||
+          (priv && kind === 'anon') ||
+          !Number.isInteger(pages) ||
+          pages <= 0
+        )
           fail(`expected \`${usage}\` with a positive page count, got '${words.join(' ')}'`);
         regions.add(rest[0]);
-        push({ op: 'mmap', task: head, region: rest[0], pages });
+        push({
+          op: 'mmap',
+          task: head,
+          region: rest[0],
+          pages,
+          kind: kind as 'anon' | 'shmem' | 'file',
+          shared: kind !== 'anon' && !priv,
+        });
         break;
       }
+      case 'fread':
+      case 'pin':
+      case 'unpin':
+      case 'migrate':
+      case 'reclaim': {
+        const r = region();
+        if (rest.length > 2) fail(`expected \`${usage}\`, got '${words.join(' ')}'`);
+        push({ op: verb, task: head, region: r, ...range(rest[1]) });
+        break;
+      }
+      case 'pipe':
+      case 'close': {
+        const pipe = rest[0] ?? fail(`expected \`${usage}\``);
+        if (rest.length !== 1) fail(`expected \`${usage}\`, got '${words.join(' ')}'`);
+        if (verb === 'pipe' && pipes.has(pipe)) fail(`pipe '${pipe}' is already defined`);
+        if (verb === 'close' && !pipes.has(pipe)) fail(`pipe '${pipe}' was not created above`);
+        pipes.add(pipe);
+        push({ op: verb, task: head, pipe });
+        break;
+      }
+      case 'vmsplice':
+      case 'splice': {
+        const r = region();
+        const pipe = rest[1] ?? fail(`expected \`${usage}\``);
+        if (!pipes.has(pipe)) fail(`pipe '${pipe}' was not created above (\`${head} pipe ${pipe}\`)`);
+        if (rest.length > 3) fail(`expected \`${usage}\`, got '${words.join(' ')}'`);
+        push({ op: verb, task: head, region: r, pipe, ...range(rest[2]) });
+        break;
+      }
+      case 'compact':
+      case 'drop_caches':
+        if (rest.length) fail(`${verb} takes no arguments, got '${rest[0]}'`);
+        push({ op: verb, task: head });
+        break;
       case 'write':
       case 'read': {
         const r = region();

@@ -18,10 +18,23 @@ import {
   formatPageRefLine,
   formatTraceHeader,
 } from '../kernel/trace_format.js';
-import { Machine } from '../mm/machine.js';
+import { compact_nodes } from '../mm/compaction.js';
+import { address_space_alloc, drop_pagecache, filemap_read } from '../mm/filemap.js';
+import { get_user_pages_fast, unpin_user_page } from '../mm/gup.js';
+import { FIRST_FREE_PFN, Machine } from '../mm/machine.js';
+import { do_pages_move, type MigrateCtx } from '../mm/migrate.js';
+import { filemap_splice_read, free_pipe_info, vmsplice_to_pipe, type Pipe } from '../mm/splice.js';
+import { madvise_pageout } from '../mm/vmscan.js';
 import { handle_mm_fault } from '../mm/memory.js';
 import { do_munmap } from '../mm/mmap.js';
-import { do_mmap_anon, find_vma, type Task } from '../mm/mm_types.js';
+import {
+  do_mmap_anon,
+  do_mmap_file,
+  find_vma,
+  type AddressSpace,
+  type Task,
+  type Vma,
+} from '../mm/mm_types.js';
 import { PageBuddy, buddy_order } from '../mm/page_alloc.js';
 import { lru_add_drain_all } from '../mm/swap.js';
 import { ScenarioError, type Scenario, type Statement } from './format.js';
@@ -69,6 +82,21 @@ export function runScenario(sc: Scenario, profile: Profile): RunResult {
   return result;
 }
 
+/** What a run keeps beside the machine: files (by mapping id), pipes, pinned pages */
+interface SimState {
+  files: Map<number, AddressSpace>;
+  pipes: Map<string, Pipe>;
+  pins: number[];
+}
+
+const simStates = new WeakMap<Machine, SimState>();
+
+function simState(m: Machine): SimState {
+  let s = simStates.get(m);
+  if (!s) simStates.set(m, (s = { files: new Map(), pipes: new Map(), pins: [] }));
+  return s;
+}
+
 function execute(machine: Machine, st: Statement, file: string, result: RunResult): void {
   const k = machine.k;
   const a = st.action;
@@ -85,6 +113,14 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
     if (!t.mm) fail(`task '${name}' has exited`);
     return t as Task & { mm: NonNullable<Task['mm']> };
   };
+  const sim = simState(machine);
+  const liveMms = () => [...machine.tasks.values()].flatMap((t) => (t.mm ? [t.mm] : []));
+  const migrateCtx = (): MigrateCtx => ({ mms: liveMms(), mappings: sim.files });
+  const span = (vma: Vma, from: number | undefined, to: number | undefined): [number, number] => {
+    const end = to ?? vma.nrPages - 1;
+    if (end >= vma.nrPages) fail(`page ${end} is outside '${vma.name}' (${vma.nrPages} pages)`);
+    return [from ?? 0, end];
+  };
   const vmaOf = (t: Task & { mm: NonNullable<Task['mm']> }, region: string) =>
     find_vma(t.mm, region) ??
     fail(`task has no mapping '${region}' (not mmap'ed by it or its parent, or unmapped)`);
@@ -95,7 +131,72 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
     case 'mmap': {
       const t = live(a.task);
       if (find_vma(t.mm, a.region)) fail(`region '${a.region}' is already mapped in task '${a.task}'`);
-      do_mmap_anon(t.mm, a.region, a.pages, false);
+      if (a.kind === 'anon') do_mmap_anon(t.mm, a.region, a.pages, false);
+      else {
+        const file = address_space_alloc(k, a.region, a.kind, a.pages);
+        sim.files.set(file.id, file);
+        do_mmap_file(t.mm, a.region, file, a.pages, a.shared);
+      }
+      break;
+    }
+    case 'fread':
+    case 'pin':
+    case 'unpin':
+    case 'migrate':
+    case 'reclaim': {
+      const t = live(a.task);
+      const vma = vmaOf(t, a.region);
+      const [from, to] = span(vma, a.from, a.to);
+      machine.run(t, () => {
+        if (a.op === 'fread') {
+          filemap_read(
+            k,
+            vma.file ?? fail(`'${a.region}' is anonymous: fread needs a file region`),
+            from,
+            to,
+          );
+        } else if (a.op === 'pin') {
+          sim.pins.push(...get_user_pages_fast(k, t.mm, vma, from, to, { pin: true, write: false }));
+        } else if (a.op === 'unpin') {
+          for (let i = from; i <= to; i++) {
+            const at = sim.pins.indexOf(vma.pfn[i]);
+            if (at < 0) fail(`page ${i} of '${a.region}' is not pinned`);
+            unpin_user_page(k, sim.pins.splice(at, 1)[0]);
+          }
+        } else if (a.op === 'migrate') do_pages_move(k, migrateCtx(), machine.nrCpus, vma, from, to);
+        else madvise_pageout(k, liveMms(), vma, from, to);
+      });
+      break;
+    }
+    case 'pipe':
+      sim.pipes.set(a.pipe, { name: a.pipe, bufs: [] });
+      break;
+    case 'close': {
+      const t = live(a.task);
+      machine.run(t, () => free_pipe_info(k, sim.pipes.get(a.pipe)!));
+      break;
+    }
+    case 'vmsplice':
+    case 'splice': {
+      const t = live(a.task);
+      const vma = vmaOf(t, a.region);
+      const [from, to] = span(vma, a.from, a.to);
+      const pipe = sim.pipes.get(a.pipe)!;
+      machine.run(t, () => {
+        if (a.op === 'vmsplice') vmsplice_to_pipe(k, pipe, t.mm, vma, from, to);
+        else if (!vma.file) fail(`'${a.region}' is anonymous: splice reads from a file region`);
+        else filemap_splice_read(k, pipe, vma.file, from, to);
+      });
+      break;
+    }
+    case 'compact': {
+      const t = live(a.task);
+      machine.run(t, () => compact_nodes(k, migrateCtx(), machine.nrCpus, FIRST_FREE_PFN, k.mem.nrPages));
+      break;
+    }
+    case 'drop_caches': {
+      const t = live(a.task);
+      machine.run(t, () => drop_pagecache(k, machine.nrCpus, sim.files.values()));
       break;
     }
     case 'touch': {

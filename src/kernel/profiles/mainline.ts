@@ -44,6 +44,8 @@ export const facts_mainline: ProfileFacts = {
   ],
   // mm/swap_state.c @cb9f145f: no lru_add_drain(), folios_put_refs()
   mmuGatherFree: { put: 'folios_put_refs', drains: false },
+  faultAroundRef: 'ref_inc_then_put',
+  migrate: { movePagesFollowPageGet: false, passes: [3, 7], unmapEveryPass: false, precheck: true },
   bugSites: {
     page_ref_unfreeze: 'include/linux/page_ref.h',
     'page_ref_unfreeze:count': 'include/linux/page_ref.h',

@@ -195,6 +195,33 @@ export interface ProfileFacts {
    * `drains`: it starts with lru_add_drain() (6.1, 6.12; mainline dropped it)
    */
   readonly mmuGatherFree: { readonly put: 'release_pages' | 'folios_put_refs'; readonly drains: boolean };
+  /**
+   * mm/filemap.c filemap_map_pages() for an order-0 folio: 6.1 (:3513) hands the next_uptodate_page()
+   * folio_try_get reference to the PTE (mod_unless +1 only); 6.12 filemap_map_order0_folio() (:3629)
+   * takes folio_ref_inc for the PTE and folio_put()s the lookup reference (+1, +1, -1)
+   */
+  readonly faultAroundRef: 'handed_to_pte' | 'ref_inc_then_put';
+  /** mm/migrate.c: the migration retry structure and the expected-refcount check */
+  readonly migrate: {
+    /**
+     * 6.1 add_page_for_migration() (:1972): follow_page(FOLL_GET) +1, isolate_lru_page +1, put_page -1;
+     * 6.12 (:2224): folio_walk without a reference, folio_isolate_lru +1
+     */
+    readonly movePagesFollowPageGet: boolean;
+    /**
+     * passes per round: 6.1 migrate_pages() NR_MAX_MIGRATE_PAGES_RETRY (:1490) = [10], each pass
+     * unmapping and remapping again (unmap_and_move); 6.12 migrate_pages_sync() (:1978, :2005):
+     * an ASYNC batch of NR_MAX_MIGRATE_ASYNC_RETRY 3 then SYNC of 7, each unmapping once
+     */
+    readonly passes: readonly number[];
+    readonly unmapEveryPass: boolean;
+    /**
+     * 6.12 __migrate_folio() (:793): folio_ref_count(src) != folio_expected_ref_count(src) + 1 ->
+     * -EAGAIN before any freeze; 6.1 folio_migrate_mapping() (:411) freezes mapping-backed folios
+     * directly (ret=0 on an extra reference) and only compares for anon without mapping (:395)
+     */
+    readonly precheck: boolean;
+  };
   /** where each modelled VM_BUG_ON sits ('include/linux/page_ref.h:288'), keyed by function[:check] */
   readonly bugSites: Readonly<Record<BugSite, string>>;
 }

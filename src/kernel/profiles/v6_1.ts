@@ -48,6 +48,8 @@ export const facts_v6_1: ProfileFacts = {
   ],
   // mm/swap_state.c:307 (6.1): lru_add_drain(), then release_pages()
   mmuGatherFree: { put: 'release_pages', drains: true },
+  faultAroundRef: 'handed_to_pte',
+  migrate: { movePagesFollowPageGet: true, passes: [10], unmapEveryPass: true, precheck: false },
   bugSites: {
     page_ref_unfreeze: 'include/linux/page_ref.h:332',
     'page_ref_unfreeze:count': 'include/linux/page_ref.h:333',

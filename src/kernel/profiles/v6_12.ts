@@ -46,6 +46,8 @@ export const facts_v6_12: ProfileFacts = {
   ],
   // mm/swap_state.c:315 (6.12): lru_add_drain(), then folios_put_refs()
   mmuGatherFree: { put: 'folios_put_refs', drains: true },
+  faultAroundRef: 'ref_inc_then_put',
+  migrate: { movePagesFollowPageGet: false, passes: [3, 7], unmapEveryPass: false, precheck: true },
   bugSites: {
     page_ref_unfreeze: 'include/linux/page_ref.h:288',
     'page_ref_unfreeze:count': 'include/linux/page_ref.h:289',

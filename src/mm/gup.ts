@@ -1,0 +1,76 @@
+/**
+ * get_user_pages and pinning (mm/gup.c): GUP-fast takes folio_try_get-style references
+ * (page_ref_mod_unless +1; a FOLL_PIN of a small folio then adds GUP_PIN_COUNTING_BIAS - 1), the
+ * slow path (after faulting the page in) adds +1 (FOLL_GET) or +GUP_PIN_COUNTING_BIAS (FOLL_PIN);
+ * unpin_user_page drops the bias. Small folios only.
+ */
+import type { Kernel } from '../kernel/kernel.js';
+import type { Pfn } from '../kernel/mem_map.js';
+import { folio_put_refs } from '../kernel/mm_ref.js';
+import { folio_ref_add, folio_ref_try_add, folio_ref_try_add_rcu } from '../kernel/page_ref.js';
+import { handle_mm_fault } from './memory.js';
+import { PTE_PRESENT, PTE_WRITE, PTE_ZERO, type MmStruct, type Vma } from './mm_types.js';
+import { called } from './stack.js';
+
+/** try_get_folio() (6.12 mm/gup.c:531 folio_ref_try_add; 6.1 try_grab_folio: folio_ref_try_add_rcu) */
+function try_get_folio(k: Kernel, folio: Pfn, refs: number): boolean {
+  return k.profile.facts.pageRef.tryAdd === 'folio_ref_try_add'
+    ? folio_ref_try_add(k, folio, refs)
+    : folio_ref_try_add_rcu(k, folio, refs);
+}
+
+/**
+ * try_grab_folio_fast() (6.12 mm/gup.c; 6.1 try_grab_folio): FOLL_GET -> +1 (mod_unless);
+ * FOLL_PIN of a small folio -> +1 (mod_unless) then folio_ref_add(GUP_PIN_COUNTING_BIAS - 1).
+ */
+function try_grab_folio_fast(k: Kernel, folio: Pfn, pin: boolean): boolean {
+  if (!try_get_folio(k, folio, 1)) return false;
+  if (pin) folio_ref_add(k, folio, k.profile.facts.gupPinCountingBias - 1);
+  return true;
+}
+
+/** try_grab_folio() of the slow path (6.12 mm/gup.c:146; 6.1 try_grab_page): +1 or +bias */
+function try_grab_folio(k: Kernel, folio: Pfn, pin: boolean): void {
+  folio_ref_add(k, folio, pin ? k.profile.facts.gupPinCountingBias : 1);
+}
+
+/**
+ * get_user_pages_fast() / pin_user_pages_fast() for pages [from, to] of a VMA: present PTEs (and
+ * writable ones for a write) go through GUP-fast; the others fault in (handle_mm_fault) and are
+ * grabbed by the slow path. The zero page is never pinned or referenced. Returns the folios.
+ */
+export function get_user_pages_fast(
+  k: Kernel,
+  mm: MmStruct,
+  vma: Vma,
+  from: number,
+  to: number,
+  opts: { pin: boolean; write: boolean },
+): Pfn[] {
+  return called(k, opts.pin ? 'pin_user_pages_fast' : 'get_user_pages_fast', () => {
+    if (opts.pin) mm.hasPinned = true;
+    const out: Pfn[] = [];
+    for (let i = from; i <= to; i++) {
+      const pte = vma.pte[i];
+      const fastOk = pte & PTE_PRESENT && !(pte & PTE_ZERO) && (!opts.write || pte & PTE_WRITE);
+      if (fastOk && called(k, 'gup_fast', () => try_grab_folio_fast(k, vma.pfn[i], opts.pin))) {
+        out.push(vma.pfn[i]);
+        continue;
+      }
+      called(k, '__get_user_pages', () => {
+        handle_mm_fault(k, mm, vma, i, opts.write);
+        if (vma.pte[i] & PTE_ZERO) return;
+        called(k, 'follow_page_pte', () => try_grab_folio(k, vma.pfn[i], opts.pin));
+        out.push(vma.pfn[i]);
+      });
+    }
+    return out;
+  });
+}
+
+/** unpin_user_page() -> gup_put_folio(folio, 1, FOLL_PIN) (6.12 mm/gup.c:107): -bias for a small folio */
+export function unpin_user_page(k: Kernel, folio: Pfn): void {
+  called(k, 'unpin_user_page', () =>
+    called(k, 'gup_put_folio', () => folio_put_refs(k, folio, k.profile.facts.gupPinCountingBias)),
+  );
+}

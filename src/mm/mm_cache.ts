@@ -1,0 +1,44 @@
+/**
+ * Per-kernel values the hot paths read on every page (the flag accessors, config switches, masks),
+ * resolved once per Kernel and kept behind a last-kernel check so a per-page call costs a compare.
+ */
+import type { Kernel } from '../kernel/kernel.js';
+import { pageflags, type PageFlagOps } from '../kernel/page_flags.js';
+
+export interface MmCache {
+  readonly f: PageFlagOps;
+  /** lru_gen_enabled(): CONFIG_LRU_GEN && CONFIG_LRU_GEN_ENABLED */
+  readonly lruGen: boolean;
+  /** 1 << PG_anon_exclusive (PG_mappedtodisk in 6.1, PG_owner_2 in 6.12) */
+  readonly anonExclusive: number;
+  /** cpu_fbatches.lru_add per CPU (mm/swap.c), created on first use */
+  readonly lruAdd: number[][];
+  /** lru_disable_count (mm/swap.c lru_cache_disable): folio_add_lru drains at once while > 0 */
+  lruDisabled: number;
+}
+
+const caches = new WeakMap<Kernel, MmCache>();
+let lastK: Kernel | undefined;
+let last: MmCache | undefined;
+
+function build(k: Kernel): MmCache {
+  const bit = k.profile.bits.get('anon_exclusive');
+  if (bit === undefined) throw new Error(`profile ${k.profile.name} has no PG_anon_exclusive`);
+  const cfg = k.profile.config;
+  return {
+    f: pageflags(k),
+    lruGen: cfg.isEnabled('CONFIG_LRU_GEN') && cfg.isEnabled('CONFIG_LRU_GEN_ENABLED'),
+    anonExclusive: 1 << bit,
+    lruAdd: [],
+    lruDisabled: 0,
+  };
+}
+
+export function mmcache(k: Kernel): MmCache {
+  if (k === lastK) return last!;
+  let c = caches.get(k);
+  if (!c) caches.set(k, (c = build(k)));
+  lastK = k;
+  last = c;
+  return c;
+}
