@@ -8,7 +8,11 @@
  *   freezeFailures   [{pfn, line, event, count, expected, actual, caller: stackId,
  *                      holders: [Holder], expectedHolders: [Holder], extra: [Holder],
  *                      unexplained, pairing {byOwner, handedOver, taskOrder, unmatched}}]
- *   leaks            [{pfn, start, end, line, unmatched: [Holder]}]
+ *   leaks            [{pfn, start, end, line, unmatched: [Holder]}]  only references that should have
+ *                    been dropped, ranked by owner (pipe, gup, isolation, migration, lookup, mapping,
+ *                    unknown); leaks.ts
+ *   leakExclusions   {excludedPages, excluded: [{owner, reason, pages, refs}]}  references expected
+ *                    to persist at the end (page cache, live mappings, LRU batches ...)
  *   stacks           [[frame, ...]]  innermost first; `stack`/`caller` fields index this table
  *
  * Holder = {owner, label, refs, line (of the get; null before the trace), task, stack: stackId
@@ -18,7 +22,7 @@ import type { ProfileName } from '../kernel/profiles/types.js';
 import type { TraceReadResult } from '../trace/reader.js';
 import { checkConsistency, type ConsistencyReport, type Inconsistency } from './consistency.js';
 import { freezeFailures, type FreezeFailure, type Holder, type HolderContext } from './holders.js';
-import { findLeaks, type Leak } from './leaks.js';
+import { findLeaks, type Leak, type LeakReport } from './leaks.js';
 import { OwnerClassifier } from './owners.js';
 import { summarize, type TraceSummary } from './summary.js';
 
@@ -27,6 +31,7 @@ export interface Findings {
   consistency: ConsistencyReport;
   freezeFailures: FreezeFailure[];
   leaks: Leak[];
+  leakExclusions: Omit<LeakReport, 'leaks'>;
 }
 
 export function holderContext(r: TraceReadResult, profile: ProfileName | undefined): HolderContext {
@@ -37,11 +42,13 @@ export function analyzeTrace(r: TraceReadResult, profileOverride?: ProfileName):
   const summary = summarize(r, profileOverride);
   const profile = summary.profile.name;
   const ctx = holderContext(r, profile);
+  const { leaks, ...leakExclusions } = findLeaks(ctx);
   return {
     summary,
     consistency: checkConsistency(r, profile),
     freezeFailures: freezeFailures(ctx),
-    leaks: findLeaks(ctx),
+    leaks,
+    leakExclusions,
   };
 }
 
@@ -88,6 +95,7 @@ export function findingsJson(f: Findings): object {
       extra: x.extra.map((h) => t.holder(h)),
     })),
     leaks: f.leaks.map((l) => ({ ...l, unmatched: l.unmatched.map((h) => t.holder(h)) })),
+    leakExclusions: f.leakExclusions,
     stacks: t.list,
   };
 }

@@ -1,11 +1,18 @@
 /**
- * References still held at the end of the trace: pages whose count at their last event is above
- * the count before their first one, with the gets that no put paired with (refs.ts), their
- * owners and stacks. A page the workload still uses at the end is listed too; the owners say
- * whether that is expected (page cache, mapping) or not (a pipe or GUP reference nobody dropped).
+ * Leaks: pages whose count at their last event is above the count before their first one, and
+ * whose outstanding gets (refs.ts pairing) include a reference whose owner should have dropped it
+ * by then. References expected to persist at the end are excluded and counted by reason:
+ *  - the page cache's (a file still cached keeps it until truncate or reclaim, mm/filemap.c),
+ *  - the swap cache's and PG_private's (mm/swap_state.c, fs/buffer.c),
+ *  - a per-CPU LRU batch's (dropped by the next lru_add_drain, mm/swap.c),
+ *  - a page-table mapping taken by a task that does not exit in the trace (exit_mmap would drop it),
+ *  - an allocation reference (the allocator's caller owns the page until it frees it).
+ * What is left — pipe buffers, GUP pins, isolations and migrations never put back, mappings of
+ * exited tasks, and references of unknown owner — is ranked by owner.
  */
 import type { EventStore } from '../trace/store.js';
-import { holdersAt, type HolderContext, type Holder } from './holders.js';
+import { eventStack, holdersAt, type HolderContext, type Holder } from './holders.js';
+import type { Owner } from './owners.js';
 import { countBefore } from './refs.js';
 
 export interface Leak {
@@ -15,32 +22,97 @@ export interface Leak {
   end: number;
   /** line of the last event */
   line: number;
-  /** references taken during the trace and still outstanding */
+  /** outstanding references that should have been dropped, ranked owner first */
   unmatched: Holder[];
 }
+
+export interface LeakExclusion {
+  owner: Owner;
+  reason: string;
+  pages: number;
+  refs: number;
+}
+
+export interface LeakReport {
+  leaks: Leak[];
+  /** pages ending above their start count whose outstanding references all persist legitimately */
+  excludedPages: number;
+  excluded: LeakExclusion[];
+}
+
+const PERSISTS: Partial<Record<Owner, string>> = {
+  'page-cache': 'page cache of a file still cached',
+  'swap-cache': 'swap cache entry still present',
+  private: 'PG_private data still attached',
+  'lru-batch': 'per-CPU LRU batch not drained yet',
+  allocation: 'allocation reference of a page still allocated',
+  'before-trace': 'taken before the trace started',
+};
+const NONE = 'no get of the trace outstanding (the count rose through page_ref_set or unfreeze)';
+const ALIVE = 'mapping of a task that does not exit in the trace';
+/** leak owners, most telling first */
+const RANK: readonly Owner[] = ['pipe', 'gup', 'isolation', 'migration', 'lookup', 'mapping', 'unknown'];
 
 function startCount(s: EventStore, i: number): number {
   return countBefore(s.type(i), s.val(i), s.ret(i), s.count(i));
 }
 
-export function findLeaks(ctx: HolderContext): Leak[] {
+/** pids that run exit_mmap / do_exit in the trace (their mappings are gone at the end) */
+function exitedPids(s: EventStore): Set<number> {
+  const out = new Set<number>();
+  for (let i = 0; i < s.length; i++)
+    if (s.hasStack(i) && eventStack(s, i).some((f) => /^(exit_mmap|do_exit|mmput)\b/.test(f)))
+      out.add(s.pid(i));
+  return out;
+}
+
+function taskPid(h: Holder): number {
+  const m = /-(\d+)$/.exec(h.task ?? '');
+  return m ? Number(m[1]) : -1;
+}
+
+export function findLeaks(ctx: HolderContext): LeakReport {
   const s = ctx.store;
-  const out: Leak[] = [];
+  const exited = exitedPids(s);
+  const leaks: Leak[] = [];
+  const excluded = new Map<string, LeakExclusion>();
+  let excludedPages = 0;
   for (const pfn of s.pfns()) {
     const idx = s.indicesOf(pfn);
-    const first = idx[0];
+    const start = startCount(s, idx[0]);
     const last = idx[idx.length - 1];
-    const start = startCount(s, first);
     const end = s.count(last);
     if (end <= start) continue;
-    const h = holdersAt(ctx, pfn);
-    out.push({
-      pfn,
-      start,
-      end,
-      line: s.line(last),
-      unmatched: h ? h.holders.filter((x) => x.line !== undefined) : [],
-    });
+    const held = holdersAt(ctx, pfn)?.holders.filter((x) => x.line !== undefined) ?? [];
+    const suspects: Holder[] = [];
+    const persisting = new Map<string, LeakExclusion>();
+    if (held.length === 0)
+      persisting.set(NONE, { owner: 'before-trace', reason: NONE, pages: 1, refs: end - start });
+    for (const h of held) {
+      const reason =
+        PERSISTS[h.owner] ?? (h.owner === 'mapping' && !exited.has(taskPid(h)) ? ALIVE : undefined);
+      if (reason === undefined) {
+        suspects.push(h);
+        continue;
+      }
+      const x = persisting.get(reason) ?? { owner: h.owner, reason, pages: 1, refs: 0 };
+      x.refs += h.refs;
+      persisting.set(reason, x);
+    }
+    if (suspects.length > 0) {
+      suspects.sort((a, b) => RANK.indexOf(a.owner) - RANK.indexOf(b.owner));
+      leaks.push({ pfn, start, end, line: s.line(last), unmatched: suspects });
+      continue;
+    }
+    excludedPages++;
+    for (const [reason, x] of persisting) {
+      const t = excluded.get(reason) ?? { ...x, pages: 0, refs: 0 };
+      t.pages++;
+      t.refs += x.refs;
+      excluded.set(reason, t);
+    }
   }
-  return out;
+  const rank = (l: Leak): number => RANK.indexOf(l.unmatched[0].owner);
+  leaks.sort((a, b) => rank(a) - rank(b) || a.pfn - b.pfn);
+  return { leaks, excludedPages, excluded: [...excluded.values()].sort((a, b) => b.pages - a.pages) };
 }

@@ -86,8 +86,12 @@ export function formatConsistency(c: ConsistencyReport, source: string): string 
   return out.join('\n') + '\n';
 }
 
-export function formatLeaks(leaks: Leak[], limit: number): string[] {
-  const out = [`${plural(leaks.length, 'page')} end the trace with more references than they started with`];
+export function formatLeaks(leaks: Leak[], ex: Findings['leakExclusions'], limit: number): string[] {
+  const out = [
+    `leaks: ${plural(leaks.length, 'page')} end the trace above their start count holding references that should have been dropped`,
+    `  not counted: ${plural(ex.excludedPages, 'page')} whose outstanding references are expected to persist:`,
+    ...ex.excluded.map((x) => `    ${plural(x.pages, 'page')}, ${plural(x.refs, 'ref')}: ${x.reason}`),
+  ];
   for (const l of leaks.slice(0, limit)) {
     out.push(`  pfn ${fmtPfn(l.pfn)}: ${l.start} -> ${l.end} (last event line ${l.line})`);
     for (const h of l.unmatched) out.push(`    ${holderLine(h)}${h.stack.length ? ` in ${h.stack[0]}` : ''}`);
@@ -121,6 +125,6 @@ export function formatFindings(f: Findings): string {
     out.push(`  ${n} x like this one:`);
     out.push(...formatFreezeFailure(first).map((l) => `  ${l}`));
   }
-  out.push(...formatLeaks(f.leaks, 10));
+  out.push(...formatLeaks(f.leaks, f.leakExclusions, 10));
   return out.join('\n') + '\n';
 }

@@ -13,6 +13,7 @@ import { registerExplain } from './commands/explain.js';
 import { registerHistory } from './commands/history.js';
 import { registerHolders } from './commands/holders.js';
 import { registerProfile } from './commands/profile.js';
+import { registerReplay } from './commands/replay.js';
 import { registerRun } from './commands/run.js';
 
 export function buildProgram(): Command {
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerHistory(program);
   registerCheck(program);
   registerHolders(program);
+  registerReplay(program);
   const decode = program
     .command('decode')
     .description(

@@ -13,22 +13,49 @@ import { TRACES } from '../helpers/shared.js';
 
 const GOLDEN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../golden');
 
-/** The reviewed part of `analyze --json`: findings, one freeze failure per line, leaks counted. */
+/**
+ * The reviewed summary of `analyze --json`: the head (findings), the freeze failures per
+ * class (expected/actual, the freezer's two innermost frames, the extra holders' owners and first
+ * frames) with counts, and the first failures in full. The per-failure assertions live in the
+ * test above, so a behaviour change shows up as a small diff here.
+ */
 function goldenText(f: Findings): string {
-  const j = findingsJson(f) as Record<string, unknown> & { freezeFailures: object[]; leaks: object[] };
+  const j = findingsJson(f) as Record<string, unknown> & {
+    freezeFailures: Record<string, unknown>[];
+    leaks: object[];
+    stacks: string[][];
+  };
+  const classes = new Map<string, number>();
+  for (const x of f.freezeFailures) {
+    const key = [
+      `expected ${x.expected} actual ${x.actual}`,
+      `freezer ${x.caller.slice(0, 2).join(' < ')}`,
+      `extra ${x.extra.map((h) => `${h.owner}x${h.refs}@${h.stack[0] ?? '?'}`).join(', ')}`,
+    ].join('; ');
+    classes.set(key, (classes.get(key) ?? 0) + 1);
+  }
   const head = {
     profile: f.summary.profile.name,
     events: f.summary.events,
     consistency: j.consistency,
     inconsistencies: j.inconsistencies,
     leaks: j.leaks.length,
-    stacks: j.stacks,
+    freezeFailures: f.freezeFailures.length,
+    freezeFailureClasses: Object.fromEntries([...classes].sort((a, b) => b[1] - a[1])),
   };
   // holders = expectedHolders + extra, and pairing statistics: left out of the reviewed file
-  const ff = j.freezeFailures.map((x) =>
-    JSON.stringify(x, (k, v: unknown) => (k === 'holders' || k === 'pairing' ? undefined : v)),
+  const first = j.freezeFailures
+    .slice(0, 3)
+    .map((x) => JSON.stringify(x, (k, v: unknown) => (k === 'holders' || k === 'pairing' ? undefined : v)));
+  const used = new Set<number>();
+  JSON.stringify(j.freezeFailures.slice(0, 3), (k, v: unknown) => {
+    if ((k === 'stack' || k === 'caller') && typeof v === 'number') used.add(v);
+    return v;
+  });
+  const stacks = [...used].sort((a, b) => a - b).map((id) => `stack ${id}: ${j.stacks[id].join(' < ')}`);
+  return [JSON.stringify(head, null, 1), '# first failures', ...first, '# their stacks', ...stacks, ''].join(
+    '\n',
   );
-  return JSON.stringify(head, null, 1) + '\n' + ff.join('\n') + '\n';
 }
 
 describe.each(['6.1', '6.12'] as const)('%s migration_blocked trace-stack', (version) => {

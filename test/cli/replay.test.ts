@@ -1,0 +1,34 @@
+/** `folioscope replay` through main(): the report, and bad input naming the file (exit 2). */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { TRACES } from '../helpers/shared.js';
+
+const dir = path.join(TRACES, '6.12', 'fork_cow');
+const args = (kpagecount: string): string[] => [
+  'replay',
+  path.join(dir, 'trace.txt.gz'),
+  '--kpagecount',
+  kpagecount,
+  '--kpageflags',
+  path.join(dir, 'kpageflags.bin.gz'),
+  '--pfns',
+  path.join(dir, 'pagemap-pfns.txt'),
+];
+
+describe('folioscope replay', () => {
+  it("reports the workload's pages against the snapshot, with the kernel.config beside the traces", async () => {
+    const r = await runCli(args(path.join(dir, 'kpagecount.bin.gz')));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`config ${path.join(TRACES, '6.12', 'kernel.config')}`);
+    expect(r.stdout).toContain("workload's pfns (pagemap-pfns.txt): 384 pages, 384 match, 0 differ");
+    expect(r.stdout).toContain('reallocated-after-trace-end');
+  });
+
+  it('exits 2 naming a missing snapshot file', async () => {
+    const missing = path.join(dir, 'no-such-kpagecount.bin');
+    const r = await runCli(args(missing));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`folioscope replay: ${missing}: ENOENT`);
+  });
+});
