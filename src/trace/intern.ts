@@ -33,6 +33,11 @@ export class ByteInterner {
   intern(buf: Uint8Array, start: number, end: number): number {
     let h = 0x811c9dc5 | 0;
     for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+    return this.internHashed(buf, start, end, h);
+  }
+
+  /** intern() with the FNV-1a hash of the range already computed by the caller's scan. */
+  internHashed(buf: Uint8Array, start: number, end: number, h: number): number {
     const mask = this.table.length - 1;
     const len = end - start;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
