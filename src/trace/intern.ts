@@ -16,6 +16,18 @@ function grow<T extends Int32Array | Uint8Array>(a: T, need: number): T {
   return b;
 }
 
+export interface InternedBytes {
+  pool: Uint8Array;
+  starts: Int32Array;
+  lens: Int32Array;
+}
+
+export interface InternedTuples {
+  data: Int32Array;
+  starts: Int32Array;
+  lens: Int32Array;
+}
+
 /** Byte-range -> id. Ids are dense from 0; `get(id)` decodes the text once (UTF-8). */
 export class ByteInterner {
   private pool = new Uint8Array(1 << 16);
@@ -54,6 +66,16 @@ export class ByteInterner {
 
   get(id: number): string {
     return this.strings[id];
+  }
+
+  /** The texts as plain data (for postMessage): text `id` is `pool[starts[id], +lens[id])`. */
+  data(): InternedBytes {
+    const n = this.strings.length;
+    return {
+      pool: this.pool.slice(0, this.poolLen),
+      starts: this.starts.slice(0, n),
+      lens: this.lens.slice(0, n),
+    };
   }
 
   /** Bytes held by the interner's tables (for the memory report). */
@@ -139,6 +161,16 @@ export class TupleInterner {
 
   byteSize(): number {
     return this.data.byteLength + this.starts.byteLength * 3 + this.table.byteLength;
+  }
+
+  /** The tuples as plain data (for postMessage): tuple `id` is `data[starts[id], +lens[id])`. */
+  tuples(): InternedTuples {
+    const n = this.count;
+    return {
+      data: this.data.slice(0, this.dataLen),
+      starts: this.starts.slice(0, n),
+      lens: this.lens.slice(0, n),
+    };
   }
 
   private equal(id: number, tuple: Int32Array | readonly number[], len: number): boolean {

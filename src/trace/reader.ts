@@ -1,15 +1,15 @@
 /**
- * Streaming reader: splits the input into lines (bytes), dispatches each to the head, page_ref,
- * stack or marker parser, and fills the columnar store. One parser serves ftrace, trace-cmd and
- * perf text (their differences are in head.ts and in the frame syntax below); the detected format
- * only decides how perf callchains end. Nothing is dropped silently: every line is an event, a
- * stack line, a header/comment, a blank line, a lost-events note, or counted as unparsed with its
- * line number. A bad line never stops the run.
+ * readTrace(): the entry point of the trace readers. A large plain file is read in parts on
+ * several threads (split.ts); anything else (gzip, stdin, small files) streams through one
+ * LineReader (lines.ts). Both give the same result.
  */
+import { availableParallelism } from 'node:os';
 import { detectFormat, type TraceFormat } from './detect.js';
 import { LineReader, type Counted, type LostNote, type TraceHeader } from './lines.js';
 import type { MarkerStore } from './markers.js';
+import { feedLines } from './feed.js';
 import { inputChunks } from './source.js';
+import { planSplit, readSplit } from './split.js';
 import type { EventStore } from './store.js';
 
 export type { Counted, LineSample, LostNote } from './lines.js';
@@ -34,43 +34,33 @@ export interface TraceReadResult {
 export interface ReadOptions {
   /** called with the bytes read so far, about every 16 MiB */
   onProgress?: (bytes: number) => void;
+  /**
+   * Threads for a large plain file (split.ts); default: the available cores, at most 4. 1 reads
+   * on this thread only. The result is the same either way.
+   */
+  threads?: number;
 }
 
 /** Reads a trace file (`-` = stdin; `.gz` or not). Throws TraceInputError for unreadable input. */
 export async function readTrace(path: string, opts: ReadOptions = {}): Promise<TraceReadResult> {
-  let reader: LineReader | undefined;
-  let carry: Buffer | undefined;
-  let bytes = 0;
-  let nextProgress = 1 << 24;
-  for await (const chunk of inputChunks(path)) {
-    if (!reader) reader = new LineReader(detectFormat(chunk.subarray(0, 1 << 16)));
-    bytes += chunk.length;
-    let s = 0;
-    if (carry) {
-      const nl = chunk.indexOf(0x0a);
-      if (nl < 0) {
-        carry = Buffer.concat([carry, chunk]);
-        continue;
-      }
-      const joined = Buffer.concat([carry, chunk.subarray(0, nl)]);
-      reader.line(joined, 0, joined.length);
-      carry = undefined;
-      s = nl + 1;
-    }
-    for (let nl = chunk.indexOf(0x0a, s); nl >= 0; nl = chunk.indexOf(0x0a, s)) {
-      reader.line(chunk, s, nl);
-      s = nl + 1;
-    }
-    if (s < chunk.length) carry = Buffer.from(chunk.subarray(s));
-    if (opts.onProgress && bytes >= nextProgress) {
-      opts.onProgress(bytes);
-      nextProgress += 1 << 24;
-    }
+  const plan = await planSplit(path, opts.threads ?? Math.min(4, availableParallelism()));
+  if (plan) {
+    const reader = await readSplit(path, plan, opts.onProgress);
+    reader.store.trim();
+    return result(path, reader, plan.size);
   }
-  reader ??= new LineReader('unknown');
-  if (carry) reader.line(carry, 0, carry.length);
-  reader.end();
+  const fed = await feedLines(
+    inputChunks(path),
+    (first) => new LineReader(detectFormat(first.subarray(0, 1 << 16))),
+    opts.onProgress,
+  );
+  const reader = fed.reader ?? new LineReader('unknown');
   reader.store.trim();
+  return result(path, reader, fed.bytes);
+}
+
+/** The result of a finished LineReader. */
+export function result(path: string, reader: LineReader, bytes: number): TraceReadResult {
   return {
     source: path,
     format: reader.format,

@@ -16,7 +16,7 @@
  */
 import type { PageRefRecord, PageRefType, TraceContext } from '../kernel/tracepoint.js';
 import type { FlagsDecoder } from './flags.js';
-import { ByteInterner, TupleInterner } from './intern.js';
+import { ByteInterner, TupleInterner, type InternedBytes, type InternedTuples } from './intern.js';
 
 /** Fields of one event as a reader fills them (reused, one object per reader). */
 export class EventScratch {
@@ -54,6 +54,31 @@ const S_TYPE = 0,
 const LINE_BLOCK = 256;
 const VAL_OVERFLOW = -32768;
 const LINE_OVERFLOW = 0xffff;
+
+/** A store as plain data, for postMessage from a reading worker (columns are transferable). */
+export interface StoreData {
+  n: number;
+  ts: Float64Array;
+  pfnLo: Uint32Array;
+  counts: Int32Array;
+  mapcounts: Int32Array;
+  shape: Uint32Array;
+  stack: Uint32Array;
+  vals: Int16Array;
+  /** absolute line of each event (part-local) */
+  lines: Uint32Array;
+  pfnHi: Map<number, number>;
+  valBig: Map<number, number>;
+  text: InternedBytes;
+  shapes: InternedTuples;
+  stacks: InternedTuples;
+}
+
+/** How a part's text and stack ids map to the merged store's. */
+export interface IdMaps {
+  text: Int32Array;
+  stacks: Int32Array;
+}
 
 export interface StoredContext extends TraceContext {
   /** 1-based line in the source */
@@ -124,13 +149,7 @@ export class EventStore {
       this.vals[i] = VAL_OVERFLOW;
       this.valBig.set(i, e.val);
     }
-    if ((i & (LINE_BLOCK - 1)) === 0) this.lineBase[i / LINE_BLOCK] = e.line;
-    const off = e.line - this.lineBase[Math.floor(i / LINE_BLOCK)];
-    if (off < LINE_OVERFLOW) this.lineOff[i] = off;
-    else {
-      this.lineOff[i] = LINE_OVERFLOW;
-      this.lineBig.set(i, e.line);
-    }
+    this.setLine(i, e.line);
     this.n = i + 1;
     this.byPfn = undefined;
     return i;
@@ -267,6 +286,78 @@ export class EventStore {
     this.reserve(this.n);
   }
 
+  /** The store as plain data (the part's own columns, trimmed; transfer their buffers). */
+  data(): StoreData {
+    this.trim();
+    const lines = new Uint32Array(this.n);
+    for (let i = 0; i < this.n; i++) lines[i] = this.line(i);
+    return {
+      n: this.n,
+      ts: this.ts,
+      pfnLo: this.pfnLo,
+      counts: this.counts,
+      mapcounts: this.mapcounts,
+      shape: this.shape,
+      stack: this.stack,
+      vals: this.vals,
+      lines,
+      pfnHi: this.pfnHi,
+      valBig: this.valBig,
+      text: this.text.data(),
+      shapes: this.shapes.tuples(),
+      stacks: this.stacks.tuples(),
+    };
+  }
+
+  /**
+   * Appends the events of a later part of the same trace, re-interning its texts, shapes and
+   * stacks into this store's tables; `lineOffset` = lines before the part.
+   */
+  append(d: StoreData, lineOffset: number): IdMaps {
+    const text = new Int32Array(d.text.starts.length);
+    for (let id = 0; id < text.length; id++) {
+      const s = d.text.starts[id];
+      text[id] = this.text.intern(d.text.pool, s, s + d.text.lens[id]);
+    }
+    const stacks = remapTuples(d.stacks, this.stacks, (t) => {
+      for (let k = 0; k < t.length; k++) t[k] = text[t[k]];
+    });
+    const shapes = remapTuples(d.shapes, this.shapes, (t) => {
+      t[S_IRQ] = text[t[S_IRQ]];
+      t[S_COMM] = text[t[S_COMM]];
+      t[S_FLAGS] = text[t[S_FLAGS]];
+      t[S_MAPPING] = text[t[S_MAPPING]];
+    });
+    const base = this.n;
+    if (this.cap < base + d.n) this.reserve(base + d.n);
+    this.ts.set(d.ts.subarray(0, d.n), base);
+    this.pfnLo.set(d.pfnLo.subarray(0, d.n), base);
+    this.counts.set(d.counts.subarray(0, d.n), base);
+    this.mapcounts.set(d.mapcounts.subarray(0, d.n), base);
+    this.vals.set(d.vals.subarray(0, d.n), base);
+    for (let j = 0; j < d.n; j++) {
+      this.shape[base + j] = shapes[d.shape[j]];
+      const st = d.stack[j];
+      this.stack[base + j] = st === 0 ? 0 : stacks[st - 1] + 1;
+      this.setLine(base + j, d.lines[j] + lineOffset);
+    }
+    for (const [j, hi] of d.pfnHi) this.pfnHi.set(base + j, hi);
+    for (const [j, v] of d.valBig) this.valBig.set(base + j, v);
+    this.n = base + d.n;
+    this.byPfn = undefined;
+    return { text, stacks };
+  }
+
+  private setLine(i: number, line: number): void {
+    if ((i & (LINE_BLOCK - 1)) === 0) this.lineBase[i / LINE_BLOCK] = line;
+    const off = line - this.lineBase[Math.floor(i / LINE_BLOCK)];
+    if (off >= 0 && off < LINE_OVERFLOW) this.lineOff[i] = off;
+    else {
+      this.lineOff[i] = LINE_OVERFLOW;
+      this.lineBig.set(i, line);
+    }
+  }
+
   private flagsLo(flagsId: number): number {
     if (!this.decoder) return 0;
     let lo = this.decoded.get(flagsId);
@@ -325,4 +416,15 @@ export class EventStore {
     this.byPfn = { pfns, offsets, indices };
     return this.byPfn;
   }
+}
+
+/** Re-interns every tuple of `d` into `into` after `fix` rewrote its ids; old id -> new id. */
+function remapTuples(d: InternedTuples, into: TupleInterner, fix: (t: Int32Array) => void): Int32Array {
+  const map = new Int32Array(d.starts.length);
+  for (let id = 0; id < map.length; id++) {
+    const t = d.data.slice(d.starts[id], d.starts[id] + d.lens[id]);
+    fix(t);
+    map[id] = into.intern(t, t.length);
+  }
+  return map;
 }
