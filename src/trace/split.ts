@@ -94,6 +94,8 @@ export async function readRange(
 ): Promise<LineReader> {
   const reader = new LineReader(format, start > 0);
   if (end <= start) return reader;
+  // page_ref lines are over 100 bytes; unused capacity is never touched, so costs no memory
+  reader.store.expect(Math.ceil((end - start) / 100));
   const chunks = createReadStream(path, { start, end: end - 1, highWaterMark: 1 << 20 });
   await feedLines(chunks, () => reader, onProgress);
   return reader;

@@ -101,6 +101,8 @@ export class EventStore {
   readonly stacks = new TupleInterner();
   private readonly shapes = new TupleInterner();
   private readonly shapeScratch = new Int32Array(SHAPE_LEN);
+  private readonly lastShape = new Int32Array(SHAPE_LEN);
+  private lastShapeId = 0;
   private cap = 0;
   private n = 0;
   private ts = new Float64Array(0);
@@ -137,7 +139,15 @@ export class EventStore {
     s[S_COMM] = e.comm;
     s[S_FLAGS] = e.flags;
     s[S_MAPPING] = e.mapping;
-    this.shape[i] = this.shapes.intern(s, SHAPE_LEN);
+    // consecutive events often share their shape: compare before hashing
+    const last = this.lastShape;
+    let same = i > 0;
+    for (let k = 0; same && k < SHAPE_LEN; k++) same = s[k] === last[k];
+    if (!same) {
+      this.lastShapeId = this.shapes.intern(s, SHAPE_LEN);
+      last.set(s);
+    }
+    this.shape[i] = this.lastShapeId;
     this.ts[i] = e.timestampNs;
     this.pfnLo[i] = e.pfn >>> 0;
     if (e.pfn > 0xffffffff) this.pfnHi.set(i, Math.floor(e.pfn / 0x100000000));
@@ -283,12 +293,16 @@ export class EventStore {
 
   /** Releases unused capacity once reading is done. */
   trim(): void {
-    this.reserve(this.n);
+    if (this.cap !== this.n) this.reserve(this.n);
   }
 
-  /** The store as plain data (the part's own columns, trimmed; transfer their buffers). */
+  /** Sizes the columns for about `events` events up front (growing copies them each time). */
+  expect(events: number): void {
+    if (events > this.cap) this.reserve(events);
+  }
+
+  /** The store as plain data (its own columns, `n` of them used; transfer their buffers). */
   data(): StoreData {
-    this.trim();
     const lines = new Uint32Array(this.n);
     for (let i = 0; i < this.n; i++) lines[i] = this.line(i);
     return {
