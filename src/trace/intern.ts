@@ -6,6 +6,9 @@
  */
 
 const EMPTY = -1;
+const SP = 0x20;
+const FNV_BASIS = 0x811c9dc5 | 0,
+  FNV_PRIME = 0x01000193;
 
 function grow<T extends Int32Array | Uint8Array>(a: T, need: number): T {
   if (need <= a.length) return a;
@@ -37,14 +40,18 @@ export class ByteInterner {
   private hashes = new Int32Array(256);
   private table = new Int32Array(1024).fill(EMPTY);
   private readonly strings: string[] = [];
+  /** per caller slot, the id it got last (internLast, internToken) */
+  private readonly last = new Int32Array(8).fill(EMPTY);
+  /** the id of the token internToken found */
+  tokenId = 0;
 
   get size(): number {
     return this.strings.length;
   }
 
   intern(buf: Uint8Array, start: number, end: number): number {
-    let h = 0x811c9dc5 | 0;
-    for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+    let h = FNV_BASIS;
+    for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i], FNV_PRIME);
     return this.internHashed(buf, start, end, h);
   }
 
@@ -57,6 +64,43 @@ export class ByteInterner {
       if (id === EMPTY) return this.insert(buf, start, end, h, slot);
       if (this.hashes[id] === h && this.lens[id] === len && this.equal(id, buf, start, len)) return id;
     }
+  }
+
+  /**
+   * intern() for a field that mostly repeats from one line to the next (task name, irq flags):
+   * checked against the text `slot` returned last before hashing.
+   */
+  internLast(buf: Uint8Array, start: number, end: number, slot: number): number {
+    const id = this.last[slot];
+    const len = end - start;
+    if (id >= 0 && this.lens[id] === len && this.equal(id, buf, start, len)) return id;
+    return (this.last[slot] = this.intern(buf, start, end));
+  }
+
+  /**
+   * Interns the token at `p` (up to a space or `e`), trying the text `slot` returned last first:
+   * its length says where the token would end, so a different token is usually rejected by one
+   * byte. Returns the token's end (p when empty); the id is in `tokenId`.
+   */
+  internToken(buf: Uint8Array, p: number, e: number, slot: number): number {
+    const id = this.last[slot];
+    if (id >= 0) {
+      const len = this.lens[id];
+      const q = p + len;
+      if (q <= e && (q === e || buf[q] === SP) && this.equal(id, buf, p, len)) {
+        this.tokenId = id;
+        return q;
+      }
+    }
+    let h = FNV_BASIS;
+    let q = p;
+    for (; q < e; q++) {
+      const c = buf[q];
+      if (c === SP) break;
+      h = Math.imul(h ^ c, FNV_PRIME);
+    }
+    if (q > p) this.tokenId = this.last[slot] = this.internHashed(buf, p, q, h);
+    return q;
   }
 
   internString(s: string): number {

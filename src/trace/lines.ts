@@ -151,8 +151,8 @@ export class LineReader {
       ev.tgid = h.tgid;
       ev.timestampNs = h.timestampNs;
       ev.line = this.lineNo;
-      ev.comm = store.text.intern(buf, h.commStart, h.commEnd);
-      ev.irq = store.text.intern(buf, h.irqStart, h.irqEnd);
+      ev.comm = store.text.internLast(buf, h.commStart, h.commEnd, 0);
+      ev.irq = store.text.internLast(buf, h.irqStart, h.irqEnd, 1);
       const i = store.push(ev);
       this.open.push(h.cpu, EVENT, i, h.pid);
       if (this.format === 'perf') this.startStack(i);
