@@ -224,6 +224,11 @@ export class HeadLayout {
     readonly irqEnd: number,
   ) {}
 
+  /** Where the context columns end (after the irq field's trailing space, or after `]`). */
+  get contextEnd(): number {
+    return this.irqStart >= 0 ? this.irqEnd + 1 : this.lbrack + 5;
+  }
+
   /** The layout of the line `h` was just parsed from, when it is fixed-width ftrace/trace-cmd. */
   static learn(buf: Uint8Array, s: number, h: LineHead): HeadLayout | undefined {
     if (h.style !== 'ftrace' || h.commEnd - s !== 16) return undefined;
@@ -244,8 +249,11 @@ export class HeadLayout {
   }
 }
 
-/** parseHead for a line shaped like the layout; false when it is not (then call parseHead). */
-export function parseHeadAt(buf: Uint8Array, s: number, e: number, h: LineHead, L: HeadLayout): boolean {
+/**
+ * The context columns (task, pid, tgid, cpu, irq) of a line shaped like the layout; false when it
+ * is not (then call parseHead). Reads only bytes before `s + L.contextEnd`.
+ */
+export function parseContextAt(buf: Uint8Array, s: number, e: number, h: LineHead, L: HeadLayout): boolean {
   const b = s + L.lbrack;
   if (b + 6 >= e || buf[s + 16] !== DASH || buf[b] !== LBRACK || buf[b + 4] !== RBRACK) return false;
   let p = s;
@@ -288,8 +296,12 @@ export function parseHeadAt(buf: Uint8Array, s: number, e: number, h: LineHead, 
     for (let i = is; i < ie; i++) if (buf[i] === SP) return false;
     h.irqStart = is;
     h.irqEnd = ie;
-    p = ie;
   } else h.irqStart = h.irqEnd = p;
+  return true;
+}
+
+/** The timestamp and event name, from the end of the context columns at p. */
+export function parseTimeNameAt(buf: Uint8Array, p: number, e: number, h: LineHead): boolean {
   while (p < e && buf[p] === SP) p++;
   p = parseTime(buf, p, e);
   if (p < 0 || p >= e || buf[p] !== COLON) return false;

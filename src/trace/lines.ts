@@ -11,7 +11,7 @@
  * counted as unattached.
  */
 import type { TraceFormat } from './detect.js';
-import { HeadLayout, LineHead, parseHead, parseHeadAt } from './head.js';
+import { HeadLayout, LineHead, parseContextAt, parseHead, parseTimeNameAt } from './head.js';
 import { MarkerStore } from './markers.js';
 import { EVENT, MARKER, OpenQueue } from './open-queue.js';
 import { pageRefTypeAt, parsePageRef } from './pageref.js';
@@ -84,6 +84,12 @@ export class LineReader {
   lineNo = 0;
   private readonly h = new LineHead();
   private layout: HeadLayout | undefined;
+  /** the context columns of the last line read by the layout (headAt); ctxLen 0 = none */
+  private readonly ctx = new Uint8Array(128);
+  private ctxLen = 0;
+  /** the current line's task name and irq field, as ids in store.text */
+  private commId = 0;
+  private irqId = 0;
   private readonly ev = new EventScratch();
   /**
    * Per CPU, the most recent entries still without a stack. A stack goes to the newest one of the
@@ -110,10 +116,11 @@ export class LineReader {
   line(buf: Buffer, s: number, e: number): void {
     this.lineNo++;
     if (e > s && buf[e - 1] === 0x0d) e--;
-    if (this.layout !== undefined && parseHeadAt(buf, s, e, this.h, this.layout)) {
+    if (this.layout !== undefined && this.headAt(buf, s, e, this.layout)) {
       if (this.pending) this.finishStack();
       return this.entry(buf, s, e);
     }
+    this.ctxLen = 0;
     let p = s;
     while (p < e && (buf[p] === 0x20 || buf[p] === 0x09)) p++;
     if (p === e) {
@@ -128,9 +135,35 @@ export class LineReader {
     if (c === 0x43 /* C */ || c === 0x63 /* c */ || c === 0x76 /* v */) {
       if (this.preamble(buf.toString('latin1', p, e))) return;
     }
-    if (!parseHead(buf, s, e, this.h)) return this.bad(buf, s, e, 'not an event line');
-    if (this.layout === undefined && this.format !== 'perf') this.layout = HeadLayout.learn(buf, s, this.h);
+    const h = this.h;
+    if (!parseHead(buf, s, e, h)) return this.bad(buf, s, e, 'not an event line');
+    if (this.layout === undefined && this.format !== 'perf') this.layout = HeadLayout.learn(buf, s, h);
+    this.commId = this.store.text.internLast(buf, h.commStart, h.commEnd, 0);
+    this.irqId = this.store.text.internLast(buf, h.irqStart, h.irqEnd, 1);
     this.entry(buf, s, e);
+  }
+
+  /**
+   * The head by the file's column layout. Consecutive lines mostly repeat their context columns
+   * (same task, cpu and irq state), so those bytes are compared with the previous line's first,
+   * which skips parsing them and interning the task name and irq field.
+   */
+  private headAt(buf: Buffer, s: number, e: number, L: HeadLayout): boolean {
+    const n = L.contextEnd;
+    if (e - s <= n) return false;
+    const ctx = this.ctx;
+    let same = this.ctxLen === n;
+    for (let i = 0; same && i < n; i++) same = buf[s + i] === ctx[i];
+    if (!same) {
+      this.ctxLen = 0;
+      const h = this.h;
+      if (n > ctx.length || !parseContextAt(buf, s, e, h, L)) return false;
+      ctx.set(buf.subarray(s, s + n));
+      this.ctxLen = n;
+      this.commId = this.store.text.internLast(buf, h.commStart, h.commEnd, 0);
+      this.irqId = this.store.text.internLast(buf, h.irqStart, h.irqEnd, 1);
+    }
+    return parseTimeNameAt(buf, s + n, e, this.h);
   }
 
   end(): void {
@@ -151,8 +184,8 @@ export class LineReader {
       ev.tgid = h.tgid;
       ev.timestampNs = h.timestampNs;
       ev.line = this.lineNo;
-      ev.comm = store.text.internLast(buf, h.commStart, h.commEnd, 0);
-      ev.irq = store.text.internLast(buf, h.irqStart, h.irqEnd, 1);
+      ev.comm = this.commId;
+      ev.irq = this.irqId;
       const i = store.push(ev);
       this.open.push(h.cpu, EVENT, i, h.pid);
       if (this.format === 'perf') this.startStack(i);
@@ -172,7 +205,7 @@ export class LineReader {
       timestampNs: h.timestampNs,
       cpu: h.cpu,
       pid: h.pid,
-      comm: buf.toString('utf8', h.commStart, h.commEnd),
+      comm: store.text.get(this.commId),
       name,
       text,
       line: this.lineNo,

@@ -51,7 +51,8 @@ const S_TYPE = 0,
   S_FLAGS = 8,
   S_MAPPING = 9,
   SHAPE_LEN = 10;
-const LINE_BLOCK = 256;
+const LINE_SHIFT = 8,
+  LINE_BLOCK = 1 << LINE_SHIFT;
 const VAL_OVERFLOW = -32768;
 const LINE_OVERFLOW = 0xffff;
 
@@ -153,7 +154,6 @@ export class EventStore {
     if (e.pfn > 0xffffffff) this.pfnHi.set(i, Math.floor(e.pfn / 0x100000000));
     this.counts[i] = e.count;
     this.mapcounts[i] = e.mapcount;
-    this.stack[i] = 0;
     if (e.val > VAL_OVERFLOW && e.val <= 32767) this.vals[i] = e.val;
     else {
       this.vals[i] = VAL_OVERFLOW;
@@ -363,8 +363,8 @@ export class EventStore {
   }
 
   private setLine(i: number, line: number): void {
-    if ((i & (LINE_BLOCK - 1)) === 0) this.lineBase[i / LINE_BLOCK] = line;
-    const off = line - this.lineBase[Math.floor(i / LINE_BLOCK)];
+    if ((i & (LINE_BLOCK - 1)) === 0) this.lineBase[i >>> LINE_SHIFT] = line;
+    const off = line - this.lineBase[i >>> LINE_SHIFT];
     if (off >= 0 && off < LINE_OVERFLOW) this.lineOff[i] = off;
     else {
       this.lineOff[i] = LINE_OVERFLOW;
