@@ -1,10 +1,11 @@
 /**
- * Using more cores: a plain trace file is cut into line-aligned parts, each starting at an event
- * line (never inside a stack block); part 0 is read on this thread while worker threads read the
- * others, and the parts are merged in file order (parts.ts). gzip and stdin are read on one
- * thread: they cannot be cut without inflating, and zlib already inflates on libuv's pool.
+ * Plain trace files, and using more cores for them: a large file is cut into line-aligned parts,
+ * each starting at an event line (never inside a stack block); part 0 is read on this thread
+ * while worker threads read the others, and the parts are merged in file order (parts.ts). gzip
+ * and stdin are streamed on one thread instead (reader.ts): they cannot be cut without inflating,
+ * and zlib already inflates on libuv's pool.
  */
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -13,6 +14,7 @@ import { feedLines } from './feed.js';
 import { LineHead, parseHead } from './head.js';
 import { LineReader } from './lines.js';
 import { mergePart, partData, type PartData } from './parts.js';
+import { fileRange } from './source.js';
 
 /** Below this, a worker's start-up costs more than it saves. */
 export const SPLIT_MIN_BYTES = 16 << 20;
@@ -45,39 +47,37 @@ async function recordStartAfter(fd: Awaited<ReturnType<typeof open>>, at: number
   return -1;
 }
 
-/** How to cut `path` into `parts`, or undefined when it should be read on one thread. */
+/**
+ * How to read `path` in `parts` (fewer when the file is below minBytes or has too few event
+ * lines: then `offsets` is empty and the file is read on this thread, still without a stream), or
+ * undefined for stdin, gzip and anything that is not a regular file.
+ */
 export async function planSplit(
   path: string,
   parts: number,
   minBytes = SPLIT_MIN_BYTES,
 ): Promise<SplitPlan | undefined> {
-  if (parts < 2 || path === '-') return undefined;
+  if (path === '-') return undefined;
   return planAt(path, (size) =>
     size < minBytes ? [] : Array.from({ length: parts - 1 }, (_, k) => (size * (k + 1)) / parts),
   );
 }
 
-/**
- * A plan cutting at the first event line at or after each of `cuts(size)` (byte offsets), or
- * undefined when there is nothing to cut (no cuts, gzip, not a regular file, no event line).
- */
+/** A plan cutting at the first event line at or after each of `cuts(size)` (byte offsets). */
 export async function planAt(path: string, cuts: (size: number) => number[]): Promise<SplitPlan | undefined> {
   const fd = await open(path).catch(() => undefined);
   if (!fd) return undefined; // readTrace's own open reports the error
   try {
     const st = await fd.stat();
     if (!st.isFile()) return undefined;
-    const at = cuts(st.size).map(Math.floor);
-    if (at.length === 0) return undefined;
     const head = Buffer.alloc(1 << 16);
     const { bytesRead } = await fd.read(head, 0, head.length, 0);
     if (bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b) return undefined;
     const offsets: number[] = [];
-    for (const a of at) {
+    for (const a of cuts(st.size).map(Math.floor)) {
       const o = a <= 0 ? -1 : await recordStartAfter(fd, a);
       if (o > (offsets.at(-1) ?? 0)) offsets.push(o);
     }
-    if (offsets.length === 0) return undefined;
     return { format: detectFormat(head.subarray(0, bytesRead)), size: st.size, offsets };
   } finally {
     await fd.close();
@@ -96,8 +96,7 @@ export async function readRange(
   if (end <= start) return reader;
   // page_ref lines are over 100 bytes; unused capacity is never touched, so costs no memory
   reader.store.expect(Math.ceil((end - start) / 100));
-  const chunks = createReadStream(path, { start, end: end - 1, highWaterMark: 1 << 20 });
-  await feedLines(chunks, () => reader, onProgress);
+  await feedLines(fileRange(path, start, end), () => reader, onProgress);
   return reader;
 }
 

@@ -40,7 +40,7 @@ function dump(r: TraceReadResult): unknown {
 
 async function split(file: string, cuts: (size: number) => number[]): Promise<TraceReadResult> {
   const plan = await planAt(file, cuts);
-  expect(plan, 'a cut was found').toBeDefined();
+  expect(plan?.offsets.length, 'a cut was found').toBeGreaterThan(0);
   return result(file, await readSplit(file, plan!, undefined, false), plan!.size);
 }
 
@@ -97,7 +97,7 @@ describe('reading in parts', () => {
     const lastEvent = text.lastIndexOf('\n', text.lastIndexOf('<stack trace>')) + 1;
     for (const s of starts.slice(1)) {
       for (const cut of [s, s + 5]) {
-        if (cut > lastEvent) expect(await planAt(file, () => [cut])).toBeUndefined();
+        if (cut > lastEvent) expect((await planAt(file, () => [cut]))?.offsets).toEqual([]);
         else expect(dump(await split(file, () => [cut])), `cut at ${cut}`).toEqual(dump(one));
       }
     }
@@ -125,7 +125,7 @@ describe('reading in parts', () => {
 
   it('gzip and small files are read on one thread', async () => {
     expect(await planSplit(path.join(REPO, '../shared/traces/6.12/boot/trace.txt.gz'), 2, 0)).toBeUndefined();
-    expect(await planSplit(plain('6.12/boot/trace.txt.gz'), 2)).toBeUndefined();
-    expect(await planSplit(plain('6.12/boot/trace.txt.gz'), 2, 0)).toBeDefined();
+    expect((await planSplit(plain('6.12/boot/trace.txt.gz'), 2))?.offsets).toEqual([]);
+    expect((await planSplit(plain('6.12/boot/trace.txt.gz'), 2, 0))?.offsets).toHaveLength(1);
   });
 });
