@@ -85,8 +85,11 @@ export class LineReader {
   private readonly h = new LineHead();
   private layout: HeadLayout | undefined;
   /** the context columns of the last line read by the layout (headAt); ctxLen 0 = none */
-  private readonly ctx = new Uint8Array(128);
+  private readonly ctx = new Int32Array(32);
+  private readonly ctxTail = new Uint8Array(4);
   private ctxLen = 0;
+  private view: DataView = new DataView(new ArrayBuffer(0));
+  private viewOf: Buffer | undefined;
   /** the current line's task name and irq field, as ids in store.text */
   private commId = 0;
   private irqId = 0;
@@ -151,14 +154,22 @@ export class LineReader {
   private headAt(buf: Buffer, s: number, e: number, L: HeadLayout): boolean {
     const n = L.contextEnd;
     if (e - s <= n) return false;
+    if (buf !== this.viewOf) {
+      this.view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+      this.viewOf = buf;
+    }
+    // compared four bytes at a time (unaligned DataView loads), the last n % 4 bytewise
+    const words = n >>> 2;
     const ctx = this.ctx;
     let same = this.ctxLen === n;
-    for (let i = 0; same && i < n; i++) same = buf[s + i] === ctx[i];
+    for (let k = 0; same && k < words; k++) same = this.view.getInt32(s + 4 * k, true) === ctx[k];
+    for (let i = 4 * words; same && i < n; i++) same = buf[s + i] === this.ctxTail[i - 4 * words];
     if (!same) {
       this.ctxLen = 0;
       const h = this.h;
-      if (n > ctx.length || !parseContextAt(buf, s, e, h, L)) return false;
-      ctx.set(buf.subarray(s, s + n));
+      if (words >= ctx.length || !parseContextAt(buf, s, e, h, L)) return false;
+      for (let k = 0; k < words; k++) ctx[k] = this.view.getInt32(s + 4 * k, true);
+      for (let i = 4 * words; i < n; i++) this.ctxTail[i - 4 * words] = buf[s + i];
       this.ctxLen = n;
       this.commId = this.store.text.internLast(buf, h.commStart, h.commEnd, 0);
       this.irqId = this.store.text.internLast(buf, h.irqStart, h.irqEnd, 1);
