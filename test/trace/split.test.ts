@@ -104,6 +104,35 @@ describe('reading in parts', () => {
     expect(dump(await split(file, () => starts.slice(1, -1)))).toEqual(dump(one));
   });
 
+  it('perf script callchains and CRLF line ends, cut anywhere', async () => {
+    const P = 'pfn=0x1a2b flags=uptodate|lru count=2 mapcount=0 mapping=00000000acab31da mt=1 val=1';
+    const sample = (comm: string, pid: number, t: number, chain: string[]) => [
+      `${comm.padStart(16)} ${String(pid).padStart(7)} [001] ${t.toFixed(6).padStart(12)}: page_ref:page_ref_mod: ${P}`,
+      ...chain.map((f, k) => `\tffffffff8118a${k}b0 ${f}+0x${k}0 ([kernel.kallsyms])`),
+      '',
+    ];
+    const lines = [
+      ...sample('fork_cow', 89, 14.1, ['trace_event_raw_event_page_ref_mod_template', '__page_ref_mod']),
+      ...sample('Web Content', 1240, 14.2, []),
+      ...sample('fork_cow', 89, 14.3, ['a', 'b', 'c']),
+      ...sample('kworker/0:1', 7, 14.4, ['d']),
+    ];
+    for (const eol of ['\n', '\r\n']) {
+      const text = lines.join(eol);
+      const file = path.join(dir, `perf${eol.length}.txt`);
+      writeFileSync(file, text);
+      const one = await readTrace(file, { threads: 1 });
+      expect(one.format).toBe('perf');
+      expect(one.unparsed.count).toBe(0);
+      expect(one.store.length).toBe(4);
+      const last = text.lastIndexOf('kworker') - 16;
+      for (let cut = 1; cut < text.length; cut += 7) {
+        if (cut > last) continue;
+        expect(dump(await split(file, () => [cut])), `cut at ${cut}`).toEqual(dump(one));
+      }
+    }
+  });
+
   it('the compiled reader uses a worker thread and gives the same result', async () => {
     const out = mkdtempSync(path.join(tmpdir(), 'folioscope-dist-'));
     execFileSync(
