@@ -26,7 +26,8 @@ function best(runs: number, fn: () => void): number {
 
 const rate = (n: number, s: number) => `${(n / s / 1e6).toFixed(1)} M/s`;
 
-export function main(): void {
+export async function bench(): Promise<void> {
+  console.log('model benchmark (page_ref API, tracing, formatting, mem_map)');
   const k = new Kernel({ profile: '6.12', nrPages: PAGES });
   const ops = 20_000_000;
   const refs = k.mem.refcount;

@@ -35,7 +35,8 @@ function workload(m: Machine): void {
   m.exit(parent);
 }
 
-export function main(): void {
+export async function bench(): Promise<void> {
+  console.log('simulator benchmark (16 GiB boot, fork-heavy workload)');
   parseScenario('', 'bench'); // the scenario layer is loaded as in a CLI run
   const profile = loadProfile('6.12');
   const t0 = performance.now();

@@ -208,3 +208,104 @@ export function parseHead(buf: Uint8Array, s: number, e: number, h: LineHead): b
   h.timestampNs = num.v;
   return parseName(buf, p + 1, e, h);
 }
+
+/**
+ * Column positions of a file's first ftrace-style event line. ftrace and trace-cmd print the head
+ * with fixed widths (`%16s-%-7d`, `(%7d)`, `[%03d]`, a fixed-width LAT field), so once learned the
+ * delimiters are checked at those offsets instead of searched for; a line that does not fit (wider
+ * pid, 4-digit cpu, another header variant) falls back to parseHead.
+ */
+export class HeadLayout {
+  constructor(
+    readonly lpar: number,
+    readonly rpar: number,
+    readonly lbrack: number,
+    readonly irqStart: number,
+    readonly irqEnd: number,
+  ) {}
+
+  /** Where the context columns end (after the irq field's trailing space, or after `]`). */
+  get contextEnd(): number {
+    return this.irqStart >= 0 ? this.irqEnd + 1 : this.lbrack + 5;
+  }
+
+  /** The layout of the line `h` was just parsed from, when it is fixed-width ftrace/trace-cmd. */
+  static learn(buf: Uint8Array, s: number, h: LineHead): HeadLayout | undefined {
+    if (h.style !== 'ftrace' || h.commEnd - s !== 16) return undefined;
+    let b = 17;
+    while (isDigit(buf[s + b])) b++;
+    while (buf[s + b] === SP) b++;
+    let lpar = -1;
+    let rpar = -1;
+    if (buf[s + b] === LPAR) {
+      lpar = b;
+      while (buf[s + b] !== RPAR) b++;
+      rpar = b;
+      b += 2;
+    }
+    if (buf[s + b] !== LBRACK || buf[s + b + 4] !== RBRACK || h.cpu > 999) return undefined;
+    const irq = h.irqEnd > h.irqStart ? [h.irqStart - s, h.irqEnd - s] : [-1, -1];
+    return new HeadLayout(lpar, rpar, b, irq[0], irq[1]);
+  }
+}
+
+/**
+ * The context columns (task, pid, tgid, cpu, irq) of a line shaped like the layout; false when it
+ * is not (then call parseHead). Reads only bytes before `s + L.contextEnd`.
+ */
+export function parseContextAt(buf: Uint8Array, s: number, e: number, h: LineHead, L: HeadLayout): boolean {
+  const b = s + L.lbrack;
+  if (b + 6 >= e || buf[s + 16] !== DASH || buf[b] !== LBRACK || buf[b + 4] !== RBRACK) return false;
+  let p = s;
+  while (buf[p] === SP) p++;
+  if (p >= s + 16) return false;
+  h.commStart = p;
+  h.commEnd = s + 16;
+  // pid: digits, then only spaces up to `(` or `[`
+  p = s + 17;
+  let v = 0;
+  while (isDigit(buf[p])) v = v * 10 + (buf[p++] - 0x30);
+  if (p === s + 17) return false;
+  h.pid = v;
+  const stop = L.lpar >= 0 ? s + L.lpar : b;
+  while (p < stop && buf[p] === SP) p++;
+  if (p !== stop) return false;
+  h.tgid = -1;
+  if (L.lpar >= 0) {
+    const r = s + L.rpar;
+    if (buf[r] !== RPAR || buf[r + 1] !== SP) return false;
+    p++;
+    while (buf[p] === SP) p++;
+    if (isDigit(buf[p])) {
+      v = 0;
+      while (isDigit(buf[p])) v = v * 10 + (buf[p++] - 0x30);
+      if (p !== r) return false;
+      h.tgid = v;
+    } else if (buf[p] !== DASH) return false;
+  }
+  const c0 = buf[b + 1] - 0x30,
+    c1 = buf[b + 2] - 0x30,
+    c2 = buf[b + 3] - 0x30;
+  if (c0 < 0 || c0 > 9 || c1 < 0 || c1 > 9 || c2 < 0 || c2 > 9 || buf[b - 1] !== SP) return false;
+  h.cpu = c0 * 100 + c1 * 10 + c2;
+  p = b + 5;
+  if (L.irqStart >= 0) {
+    const is = s + L.irqStart,
+      ie = s + L.irqEnd;
+    if (buf[is - 1] !== SP || buf[ie] !== SP) return false;
+    for (let i = is; i < ie; i++) if (buf[i] === SP) return false;
+    h.irqStart = is;
+    h.irqEnd = ie;
+  } else h.irqStart = h.irqEnd = p;
+  return true;
+}
+
+/** The timestamp and event name, from the end of the context columns at p. */
+export function parseTimeNameAt(buf: Uint8Array, p: number, e: number, h: LineHead): boolean {
+  while (p < e && buf[p] === SP) p++;
+  p = parseTime(buf, p, e);
+  if (p < 0 || p >= e || buf[p] !== COLON) return false;
+  h.style = 'ftrace';
+  h.timestampNs = num.v;
+  return parseName(buf, p + 1, e, h);
+}

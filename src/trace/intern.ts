@@ -6,6 +6,9 @@
  */
 
 const EMPTY = -1;
+const SP = 0x20;
+const FNV_BASIS = 0x811c9dc5 | 0,
+  FNV_PRIME = 0x01000193;
 
 function grow<T extends Int32Array | Uint8Array>(a: T, need: number): T {
   if (need <= a.length) return a;
@@ -14,6 +17,18 @@ function grow<T extends Int32Array | Uint8Array>(a: T, need: number): T {
   const b = new (a.constructor as new (n: number) => T)(n);
   b.set(a);
   return b;
+}
+
+export interface InternedBytes {
+  pool: Uint8Array;
+  starts: Int32Array;
+  lens: Int32Array;
+}
+
+export interface InternedTuples {
+  data: Int32Array;
+  starts: Int32Array;
+  lens: Int32Array;
 }
 
 /** Byte-range -> id. Ids are dense from 0; `get(id)` decodes the text once (UTF-8). */
@@ -25,14 +40,23 @@ export class ByteInterner {
   private hashes = new Int32Array(256);
   private table = new Int32Array(1024).fill(EMPTY);
   private readonly strings: string[] = [];
+  /** per caller slot, the id it got last (internLast, internToken) */
+  private readonly last = new Int32Array(8).fill(EMPTY);
+  /** the id of the token internToken found */
+  tokenId = 0;
 
   get size(): number {
     return this.strings.length;
   }
 
   intern(buf: Uint8Array, start: number, end: number): number {
-    let h = 0x811c9dc5 | 0;
-    for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+    let h = FNV_BASIS;
+    for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i], FNV_PRIME);
+    return this.internHashed(buf, start, end, h);
+  }
+
+  /** intern() with the FNV-1a hash of the range already computed by the caller's scan. */
+  internHashed(buf: Uint8Array, start: number, end: number, h: number): number {
     const mask = this.table.length - 1;
     const len = end - start;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
@@ -42,6 +66,43 @@ export class ByteInterner {
     }
   }
 
+  /**
+   * intern() for a field that mostly repeats from one line to the next (task name, irq flags):
+   * checked against the text `slot` returned last before hashing.
+   */
+  internLast(buf: Uint8Array, start: number, end: number, slot: number): number {
+    const id = this.last[slot];
+    const len = end - start;
+    if (id >= 0 && this.lens[id] === len && this.equal(id, buf, start, len)) return id;
+    return (this.last[slot] = this.intern(buf, start, end));
+  }
+
+  /**
+   * Interns the token at `p` (up to a space or `e`), trying the text `slot` returned last first:
+   * its length says where the token would end, so a different token is usually rejected by one
+   * byte. Returns the token's end (p when empty); the id is in `tokenId`.
+   */
+  internToken(buf: Uint8Array, p: number, e: number, slot: number): number {
+    const id = this.last[slot];
+    if (id >= 0) {
+      const len = this.lens[id];
+      const q = p + len;
+      if (q <= e && (q === e || buf[q] === SP) && this.equal(id, buf, p, len)) {
+        this.tokenId = id;
+        return q;
+      }
+    }
+    let h = FNV_BASIS;
+    let q = p;
+    for (; q < e; q++) {
+      const c = buf[q];
+      if (c === SP) break;
+      h = Math.imul(h ^ c, FNV_PRIME);
+    }
+    if (q > p) this.tokenId = this.last[slot] = this.internHashed(buf, p, q, h);
+    return q;
+  }
+
   internString(s: string): number {
     const b = Buffer.from(s, 'utf8');
     return this.intern(b, 0, b.length);
@@ -49,6 +110,16 @@ export class ByteInterner {
 
   get(id: number): string {
     return this.strings[id];
+  }
+
+  /** The texts as plain data (for postMessage): text `id` is `pool[starts[id], +lens[id])`. */
+  data(): InternedBytes {
+    const n = this.strings.length;
+    return {
+      pool: this.pool.slice(0, this.poolLen),
+      starts: this.starts.slice(0, n),
+      lens: this.lens.slice(0, n),
+    };
   }
 
   /** Bytes held by the interner's tables (for the memory report). */
@@ -134,6 +205,16 @@ export class TupleInterner {
 
   byteSize(): number {
     return this.data.byteLength + this.starts.byteLength * 3 + this.table.byteLength;
+  }
+
+  /** The tuples as plain data (for postMessage): tuple `id` is `data[starts[id], +lens[id])`. */
+  tuples(): InternedTuples {
+    const n = this.count;
+    return {
+      data: this.data.slice(0, this.dataLen),
+      starts: this.starts.slice(0, n),
+      lens: this.lens.slice(0, n),
+    };
   }
 
   private equal(id: number, tuple: Int32Array | readonly number[], len: number): boolean {

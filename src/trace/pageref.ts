@@ -4,48 +4,56 @@
  * flags and mapping stay raw text (interned): decoding needs a profile (reference §2.5).
  */
 import { PAGE_REF_EVENT_NAMES, pageRefHasRet, type PageRefType } from '../kernel/tracepoint.js';
-import { num, parseDec } from './head.js';
 import type { ByteInterner } from './intern.js';
 import type { EventScratch } from './store.js';
 
-const KEYS = ['pfn=0x', ' flags=', ' count=', ' mapcount=', ' mapping=', ' mt=', ' val=', ' ret='].map((k) =>
-  Buffer.from(k, 'latin1'),
-);
-const K_PFN = 0,
-  K_FLAGS = 1,
-  K_COUNT = 2,
-  K_MAPCOUNT = 3,
-  K_MAPPING = 4,
-  K_MT = 5,
-  K_VAL = 6,
-  K_RET = 7;
+const SP = 0x20;
+/** ByteInterner slots (see internToken); the line head uses 0 and 1 */
+const SLOT_FLAGS = 2,
+  SLOT_MAPPING = 3;
 
-function key(buf: Uint8Array, p: number, e: number, k: number): number {
-  const kb = KEYS[k];
-  if (p + kb.length > e) return -1;
-  for (let i = 0; i < kb.length; i++) if (buf[p + i] !== kb[i]) return -1;
-  return p + kb.length;
+/** Parse state shared by the helpers below (one reader per thread, so module state is safe). */
+let v = 0;
+
+/**
+ * ` name=` at p: its end, or -1. Checked by the space, the first two letters and the `=` at the
+ * key's length, which already tell the fixed TP_printk keys apart and cost a third of a full
+ * compare (this runs eight times per event).
+ */
+function key(buf: Uint8Array, p: number, e: number, len: number, c1: number, c2: number): number {
+  const q = p + len;
+  return q <= e && buf[q - 1] === 0x3d && buf[p + 1] === c1 && buf[p + 2] === c2 && buf[p] === SP ? q : -1;
 }
 
-function parseHex(buf: Uint8Array, p: number, e: number): number {
+function hex(buf: Uint8Array, p: number, e: number): number {
   const start = p;
-  let v = 0;
+  let x = 0;
   for (; p < e; p++) {
     const c = buf[p];
-    let d: number;
-    if (c >= 0x30 && c <= 0x39) d = c - 0x30;
-    else if (c >= 0x61 && c <= 0x66) d = c - 0x57;
-    else if (c >= 0x41 && c <= 0x46) d = c - 0x37;
+    if (c >= 0x30 && c <= 0x39) x = x * 16 + (c - 0x30);
+    else if (c >= 0x61 && c <= 0x66) x = x * 16 + (c - 0x57);
+    else if (c >= 0x41 && c <= 0x46) x = x * 16 + (c - 0x37);
     else break;
-    v = v * 16 + d;
   }
-  num.v = v;
+  v = x;
   return p === start ? -1 : p;
 }
 
-function token(buf: Uint8Array, p: number, e: number): number {
-  while (p < e && buf[p] !== 0x20) p++;
-  return p;
+function dec(buf: Uint8Array, p: number, e: number): number {
+  let neg = false;
+  if (p < e && buf[p] === 0x2d) {
+    neg = true;
+    p++;
+  }
+  const start = p;
+  let x = 0;
+  for (; p < e; p++) {
+    const d = buf[p] - 0x30;
+    if (d < 0 || d > 9) break;
+    x = x * 10 + d;
+  }
+  v = neg ? -x : x;
+  return p === start ? -1 : p;
 }
 
 /** The page_ref event type for a name range, or -1. */
@@ -72,30 +80,34 @@ export function parsePageRef(
   text: ByteInterner,
   ev: EventScratch,
 ): boolean {
-  if ((p = key(buf, p, end, K_PFN)) < 0 || (p = parseHex(buf, p, end)) < 0) return false;
-  ev.pfn = num.v;
-  if ((p = key(buf, p, end, K_FLAGS)) < 0) return false;
-  let t = token(buf, p, end);
+  if (p + 6 > end || buf[p] !== 0x70 || buf[p + 1] !== 0x66 || buf[p + 2] !== 0x6e) return false; // pfn
+  if (buf[p + 3] !== 0x3d || buf[p + 4] !== 0x30 || buf[p + 5] !== 0x78) return false; // =0x
+  if ((p = hex(buf, p + 6, end)) < 0) return false;
+  ev.pfn = v;
+  if ((p = key(buf, p, end, 7, 0x66, 0x6c)) < 0) return false; // flags=
+  let t = text.internToken(buf, p, end, SLOT_FLAGS);
   if (t === p) return false;
-  ev.flags = text.intern(buf, p, t);
-  if ((p = key(buf, t, end, K_COUNT)) < 0 || (p = parseDec(buf, p, end)) < 0) return false;
-  ev.count = num.v;
-  if ((p = key(buf, p, end, K_MAPCOUNT)) < 0 || (p = parseDec(buf, p, end)) < 0) return false;
-  ev.mapcount = num.v;
-  if ((p = key(buf, p, end, K_MAPPING)) < 0) return false;
-  t = token(buf, p, end);
+  ev.flags = text.tokenId;
+  p = t;
+  if ((p = key(buf, p, end, 7, 0x63, 0x6f)) < 0 || (p = dec(buf, p, end)) < 0) return false; // count=
+  ev.count = v;
+  if ((p = key(buf, p, end, 10, 0x6d, 0x61)) < 0 || (p = dec(buf, p, end)) < 0) return false; // mapcount=
+  ev.mapcount = v;
+  if ((p = key(buf, p, end, 9, 0x6d, 0x61)) < 0) return false; // mapping=
+  t = text.internToken(buf, p, end, SLOT_MAPPING);
   if (t === p) return false;
-  ev.mapping = text.intern(buf, p, t);
-  if ((p = key(buf, t, end, K_MT)) < 0 || (p = parseDec(buf, p, end)) < 0) return false;
-  ev.mt = num.v;
-  if ((p = key(buf, p, end, K_VAL)) < 0 || (p = parseDec(buf, p, end)) < 0) return false;
-  ev.val = num.v;
+  ev.mapping = text.tokenId;
+  p = t;
+  if ((p = key(buf, p, end, 4, 0x6d, 0x74)) < 0 || (p = dec(buf, p, end)) < 0) return false; // mt=
+  ev.mt = v;
+  if ((p = key(buf, p, end, 5, 0x76, 0x61)) < 0 || (p = dec(buf, p, end)) < 0) return false; // val=
+  ev.val = v;
   ev.type = type;
   ev.ret = 0;
   if (pageRefHasRet(type)) {
-    if ((p = key(buf, p, end, K_RET)) < 0 || (p = parseDec(buf, p, end)) < 0) return false;
-    ev.ret = num.v;
+    if ((p = key(buf, p, end, 5, 0x72, 0x65)) < 0 || (p = dec(buf, p, end)) < 0) return false; // ret=
+    ev.ret = v;
   }
-  while (p < end && buf[p] === 0x20) p++;
+  while (p < end && buf[p] === SP) p++;
   return p === end;
 }

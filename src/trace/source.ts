@@ -2,7 +2,7 @@
  * Byte sources for the readers: a file path or `-` for stdin, gzip detected by its magic bytes and
  * inflated by a zlib stream, delivered as Buffers. Nothing holds the whole file.
  */
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -56,4 +56,27 @@ export async function* inputChunks(path: string, stdin: Readable = process.stdin
   }
   yield head;
   for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+}
+
+const RANGE_CHUNK = 1 << 22;
+
+/**
+ * Bytes [start, end) of a plain file, read synchronously into one reused buffer: no stream, no
+ * Buffer per chunk. Each chunk is valid only until the next is requested (feedLines copies what it
+ * keeps). Yields to the event loop between chunks so that progress and worker messages get through.
+ */
+export async function* fileRange(path: string, start: number, end: number): AsyncGenerator<Buffer> {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(Math.min(RANGE_CHUNK, Math.max(1, end - start)));
+    for (let pos = start; pos < end;) {
+      const n = readSync(fd, buf, 0, Math.min(buf.length, end - pos), pos);
+      if (n === 0) break;
+      pos += n;
+      yield buf.subarray(0, n);
+      await new Promise((res) => setImmediate(res));
+    }
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -16,7 +16,7 @@
  */
 import type { PageRefRecord, PageRefType, TraceContext } from '../kernel/tracepoint.js';
 import type { FlagsDecoder } from './flags.js';
-import { ByteInterner, TupleInterner } from './intern.js';
+import { ByteInterner, TupleInterner, type InternedBytes, type InternedTuples } from './intern.js';
 
 /** Fields of one event as a reader fills them (reused, one object per reader). */
 export class EventScratch {
@@ -51,9 +51,35 @@ const S_TYPE = 0,
   S_FLAGS = 8,
   S_MAPPING = 9,
   SHAPE_LEN = 10;
-const LINE_BLOCK = 256;
+const LINE_SHIFT = 8,
+  LINE_BLOCK = 1 << LINE_SHIFT;
 const VAL_OVERFLOW = -32768;
 const LINE_OVERFLOW = 0xffff;
+
+/** A store as plain data, for postMessage from a reading worker (columns are transferable). */
+export interface StoreData {
+  n: number;
+  ts: Float64Array;
+  pfnLo: Uint32Array;
+  counts: Int32Array;
+  mapcounts: Int32Array;
+  shape: Uint32Array;
+  stack: Uint32Array;
+  vals: Int16Array;
+  /** absolute line of each event (part-local) */
+  lines: Uint32Array;
+  pfnHi: Map<number, number>;
+  valBig: Map<number, number>;
+  text: InternedBytes;
+  shapes: InternedTuples;
+  stacks: InternedTuples;
+}
+
+/** How a part's text and stack ids map to the merged store's. */
+export interface IdMaps {
+  text: Int32Array;
+  stacks: Int32Array;
+}
 
 export interface StoredContext extends TraceContext {
   /** 1-based line in the source */
@@ -76,6 +102,8 @@ export class EventStore {
   readonly stacks = new TupleInterner();
   private readonly shapes = new TupleInterner();
   private readonly shapeScratch = new Int32Array(SHAPE_LEN);
+  private readonly lastShape = new Int32Array(SHAPE_LEN);
+  private lastShapeId = 0;
   private cap = 0;
   private n = 0;
   private ts = new Float64Array(0);
@@ -112,25 +140,26 @@ export class EventStore {
     s[S_COMM] = e.comm;
     s[S_FLAGS] = e.flags;
     s[S_MAPPING] = e.mapping;
-    this.shape[i] = this.shapes.intern(s, SHAPE_LEN);
+    // consecutive events often share their shape: compare before hashing
+    const last = this.lastShape;
+    let same = i > 0;
+    for (let k = 0; same && k < SHAPE_LEN; k++) same = s[k] === last[k];
+    if (!same) {
+      this.lastShapeId = this.shapes.intern(s, SHAPE_LEN);
+      last.set(s);
+    }
+    this.shape[i] = this.lastShapeId;
     this.ts[i] = e.timestampNs;
     this.pfnLo[i] = e.pfn >>> 0;
     if (e.pfn > 0xffffffff) this.pfnHi.set(i, Math.floor(e.pfn / 0x100000000));
     this.counts[i] = e.count;
     this.mapcounts[i] = e.mapcount;
-    this.stack[i] = 0;
     if (e.val > VAL_OVERFLOW && e.val <= 32767) this.vals[i] = e.val;
     else {
       this.vals[i] = VAL_OVERFLOW;
       this.valBig.set(i, e.val);
     }
-    if ((i & (LINE_BLOCK - 1)) === 0) this.lineBase[i / LINE_BLOCK] = e.line;
-    const off = e.line - this.lineBase[Math.floor(i / LINE_BLOCK)];
-    if (off < LINE_OVERFLOW) this.lineOff[i] = off;
-    else {
-      this.lineOff[i] = LINE_OVERFLOW;
-      this.lineBig.set(i, e.line);
-    }
+    this.setLine(i, e.line);
     this.n = i + 1;
     this.byPfn = undefined;
     return i;
@@ -281,7 +310,83 @@ export class EventStore {
 
   /** Releases unused capacity once reading is done. */
   trim(): void {
-    this.reserve(this.n);
+    if (this.cap !== this.n) this.reserve(this.n);
+  }
+
+  /** Sizes the columns for about `events` events up front (growing copies them each time). */
+  expect(events: number): void {
+    if (events > this.cap) this.reserve(events);
+  }
+
+  /** The store as plain data (its own columns, `n` of them used; transfer their buffers). */
+  data(): StoreData {
+    const lines = new Uint32Array(this.n);
+    for (let i = 0; i < this.n; i++) lines[i] = this.line(i);
+    return {
+      n: this.n,
+      ts: this.ts,
+      pfnLo: this.pfnLo,
+      counts: this.counts,
+      mapcounts: this.mapcounts,
+      shape: this.shape,
+      stack: this.stack,
+      vals: this.vals,
+      lines,
+      pfnHi: this.pfnHi,
+      valBig: this.valBig,
+      text: this.text.data(),
+      shapes: this.shapes.tuples(),
+      stacks: this.stacks.tuples(),
+    };
+  }
+
+  /**
+   * Appends the events of a later part of the same trace, re-interning its texts, shapes and
+   * stacks into this store's tables; `lineOffset` = lines before the part.
+   */
+  append(d: StoreData, lineOffset: number): IdMaps {
+    const text = new Int32Array(d.text.starts.length);
+    for (let id = 0; id < text.length; id++) {
+      const s = d.text.starts[id];
+      text[id] = this.text.intern(d.text.pool, s, s + d.text.lens[id]);
+    }
+    const stacks = remapTuples(d.stacks, this.stacks, (t) => {
+      for (let k = 0; k < t.length; k++) t[k] = text[t[k]];
+    });
+    const shapes = remapTuples(d.shapes, this.shapes, (t) => {
+      t[S_IRQ] = text[t[S_IRQ]];
+      t[S_COMM] = text[t[S_COMM]];
+      t[S_FLAGS] = text[t[S_FLAGS]];
+      t[S_MAPPING] = text[t[S_MAPPING]];
+    });
+    const base = this.n;
+    if (this.cap < base + d.n) this.reserve(base + d.n);
+    this.ts.set(d.ts.subarray(0, d.n), base);
+    this.pfnLo.set(d.pfnLo.subarray(0, d.n), base);
+    this.counts.set(d.counts.subarray(0, d.n), base);
+    this.mapcounts.set(d.mapcounts.subarray(0, d.n), base);
+    this.vals.set(d.vals.subarray(0, d.n), base);
+    for (let j = 0; j < d.n; j++) {
+      this.shape[base + j] = shapes[d.shape[j]];
+      const st = d.stack[j];
+      this.stack[base + j] = st === 0 ? 0 : stacks[st - 1] + 1;
+      this.setLine(base + j, d.lines[j] + lineOffset);
+    }
+    for (const [j, hi] of d.pfnHi) this.pfnHi.set(base + j, hi);
+    for (const [j, v] of d.valBig) this.valBig.set(base + j, v);
+    this.n = base + d.n;
+    this.byPfn = undefined;
+    return { text, stacks };
+  }
+
+  private setLine(i: number, line: number): void {
+    if ((i & (LINE_BLOCK - 1)) === 0) this.lineBase[i >>> LINE_SHIFT] = line;
+    const off = line - this.lineBase[i >>> LINE_SHIFT];
+    if (off >= 0 && off < LINE_OVERFLOW) this.lineOff[i] = off;
+    else {
+      this.lineOff[i] = LINE_OVERFLOW;
+      this.lineBig.set(i, line);
+    }
   }
 
   private flagsLo(flagsId: number): number {
@@ -342,4 +447,15 @@ export class EventStore {
     this.byPfn = { pfns, offsets, indices };
     return this.byPfn;
   }
+}
+
+/** Re-interns every tuple of `d` into `into` after `fix` rewrote its ids; old id -> new id. */
+function remapTuples(d: InternedTuples, into: TupleInterner, fix: (t: Int32Array) => void): Int32Array {
+  const map = new Int32Array(d.starts.length);
+  for (let id = 0; id < map.length; id++) {
+    const t = d.data.slice(d.starts[id], d.starts[id] + d.lens[id]);
+    fix(t);
+    map[id] = into.intern(t, t.length);
+  }
+  return map;
 }

@@ -1,0 +1,160 @@
+/**
+ * Plain trace files, and using more cores for them: a large file is cut into line-aligned parts,
+ * each starting at an event line (never inside a stack block); part 0 is read on this thread
+ * while worker threads read the others, and the parts are merged in file order (parts.ts). gzip
+ * and stdin are streamed on one thread instead (reader.ts): they cannot be cut without inflating,
+ * and zlib already inflates on libuv's pool.
+ */
+import { existsSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { detectFormat, type TraceFormat } from './detect.js';
+import { feedLines } from './feed.js';
+import { LineHead, parseHead } from './head.js';
+import { LineReader } from './lines.js';
+import { mergePart, partData, type PartData } from './parts.js';
+import { fileRange } from './source.js';
+
+/** Below this, a worker's start-up costs more than it saves. */
+export const SPLIT_MIN_BYTES = 16 << 20;
+const WINDOW = 1 << 20;
+
+export interface SplitPlan {
+  format: TraceFormat;
+  size: number;
+  /** where parts 1.. start */
+  offsets: number[];
+}
+
+/** True for an event line (a head parses and it is not a stack frame). */
+function isRecordStart(buf: Buffer, s: number, e: number, h: LineHead): boolean {
+  let p = s;
+  while (p < e && (buf[p] === 0x20 || buf[p] === 0x09)) p++;
+  return p < e && buf[p] !== 0x3d /* = */ && buf[p] !== 0x23 /* # */ && parseHead(buf, s, e, h);
+}
+
+/** The first event line starting at or after `at`, or -1 within the window read there. */
+async function recordStartAfter(fd: Awaited<ReturnType<typeof open>>, at: number): Promise<number> {
+  const buf = Buffer.alloc(WINDOW);
+  const { bytesRead } = await fd.read(buf, 0, WINDOW, at - 1);
+  // the line starting at `at` counts when the byte before it is a newline
+  const h = new LineHead();
+  let s = buf.indexOf(0x0a) + 1;
+  for (let e = buf.indexOf(0x0a, s); s > 0 && e >= 0 && e < bytesRead; s = e + 1, e = buf.indexOf(0x0a, s)) {
+    if (isRecordStart(buf, s, e, h)) return at - 1 + s;
+  }
+  return -1;
+}
+
+/**
+ * How to read `path` in `parts` (fewer when the file is below minBytes or has too few event
+ * lines: then `offsets` is empty and the file is read on this thread, still without a stream), or
+ * undefined for stdin, gzip and anything that is not a regular file.
+ */
+export async function planSplit(
+  path: string,
+  parts: number,
+  minBytes = SPLIT_MIN_BYTES,
+): Promise<SplitPlan | undefined> {
+  if (path === '-') return undefined;
+  return planAt(path, (size) =>
+    size < minBytes ? [] : Array.from({ length: parts - 1 }, (_, k) => (size * (k + 1)) / parts),
+  );
+}
+
+/** A plan cutting at the first event line at or after each of `cuts(size)` (byte offsets). */
+export async function planAt(path: string, cuts: (size: number) => number[]): Promise<SplitPlan | undefined> {
+  const fd = await open(path).catch(() => undefined);
+  if (!fd) return undefined; // readTrace's own open reports the error
+  try {
+    const st = await fd.stat();
+    if (!st.isFile()) return undefined;
+    const head = Buffer.alloc(1 << 16);
+    const { bytesRead } = await fd.read(head, 0, head.length, 0);
+    if (bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b) return undefined;
+    const offsets: number[] = [];
+    for (const a of cuts(st.size).map(Math.floor)) {
+      const o = a <= 0 ? -1 : await recordStartAfter(fd, a);
+      if (o > (offsets.at(-1) ?? 0)) offsets.push(o);
+    }
+    return { format: detectFormat(head.subarray(0, bytesRead)), size: st.size, offsets };
+  } finally {
+    await fd.close();
+  }
+}
+
+/** Reads bytes [start, end) of a plain file; `part` when start is not the beginning. */
+export async function readRange(
+  path: string,
+  start: number,
+  end: number,
+  format: TraceFormat,
+  onProgress?: (bytes: number) => void,
+): Promise<LineReader> {
+  const reader = new LineReader(format, start > 0);
+  if (end <= start) return reader;
+  // page_ref lines are over 100 bytes; unused capacity is never touched, so costs no memory
+  reader.store.expect(Math.ceil((end - start) / 100));
+  await feedLines(fileRange(path, start, end), () => reader, onProgress);
+  return reader;
+}
+
+const WORKER = new URL('./read-worker.js', import.meta.url);
+
+export interface WorkerRequest {
+  path: string;
+  start: number;
+  end: number;
+  format: TraceFormat;
+}
+
+export type WorkerReply = { progress: number } | { part: PartData } | { error: string };
+
+function readOnWorker(req: WorkerRequest, onProgress: (bytes: number) => void): Promise<PartData> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(WORKER, { workerData: req });
+    w.on('message', (m: WorkerReply) => {
+      if ('progress' in m) onProgress(m.progress);
+      else if ('part' in m) resolve(m.part);
+      else reject(new Error(m.error));
+    });
+    w.on('error', reject);
+    w.on('exit', (code) => reject(new Error(`trace reader worker exited with code ${code}`)));
+  });
+}
+
+/**
+ * Reads the parts of a plan and merges them. Later parts go to worker threads when the compiled
+ * worker exists (it does not when running from the TypeScript sources, e.g. under vitest: then
+ * they are read here, one after the other, through the same merge).
+ */
+export async function readSplit(
+  path: string,
+  plan: SplitPlan,
+  onProgress?: (bytes: number) => void,
+  workers = existsSync(fileURLToPath(WORKER)),
+): Promise<LineReader> {
+  const bounds = [0, ...plan.offsets, plan.size];
+  const done = new Array<number>(bounds.length - 1).fill(0);
+  const progress = (k: number) => (bytes: number) => {
+    done[k] = bytes;
+    onProgress?.(done.reduce((a, b) => a + b, 0));
+  };
+  const later: Promise<PartData>[] = [];
+  for (let k = 1; workers && k < bounds.length - 1; k++) {
+    later.push(
+      readOnWorker({ path, start: bounds[k], end: bounds[k + 1], format: plan.format }, progress(k)),
+    );
+  }
+  // a failed worker must not leave an unhandled rejection while part 0 is read
+  later.forEach((p) => p.catch(() => undefined));
+  const first = await readRange(path, 0, bounds[1], plan.format, progress(0));
+  for (let k = 1; k < bounds.length - 1; k++) {
+    const part = workers
+      ? await later[k - 1]
+      : partData(await readRange(path, bounds[k], bounds[k + 1], plan.format, progress(k)));
+    mergePart(first, part);
+  }
+  return first;
+}
