@@ -16,7 +16,7 @@
  *   stacks           [[frame, ...]]  innermost first; `stack`/`caller` fields index this table
  *
  * Holder = {owner, label, refs, line (of the get; null before the trace), task, stack: stackId
- * or null}. Owners and their rules: owners.ts. pfns are numbers (JSON has no hex).
+ * or null, migratedFrom?: [pfn] (a leaked mapping restored by migration: its source pages)}. Owners and their rules: owners.ts. pfns are numbers (JSON has no hex).
  */
 import type { ProfileName } from '../kernel/profiles/types.js';
 import type { TraceReadResult } from '../trace/reader.js';

@@ -21,6 +21,8 @@ export interface Holder {
   task: string | undefined;
   /** frames of the get, innermost first, tracepoint frames dropped; [] without stacks */
   stack: string[];
+  /** a mapping restored by migration: the source pfns it moved from, newest first (migration.ts) */
+  migratedFrom?: number[];
 }
 
 export interface HoldersAt {
@@ -52,7 +54,7 @@ export function eventStack(s: EventStore, i: number): string[] {
   return st === undefined ? [] : s.frames(st).filter((f) => !TRACE_FRAME.test(f));
 }
 
-function holder(s: EventStore, r: RefEntry, refs: number, hasStacks: boolean): Holder {
+export function toHolder(s: EventStore, r: RefEntry, refs: number, hasStacks: boolean): Holder {
   const known = r.event >= 0;
   const owner = r.owner === 'unknown' && !hasStacks ? 'unknown' : r.owner;
   return {
@@ -66,7 +68,7 @@ function holder(s: EventStore, r: RefEntry, refs: number, hasStacks: boolean): H
 }
 
 function snapshot(s: EventStore, t: RefTracker, pfn: number, i: number, hasStacks: boolean): HoldersAt {
-  const holders = t.refs.map((r) => holder(s, r, r.n, hasStacks));
+  const holders = t.refs.map((r) => toHolder(s, r, r.n, hasStacks));
   return {
     pfn,
     line: s.line(i),
@@ -110,8 +112,8 @@ function splitExpected(s: EventStore, t: RefTracker, i: number, hasStacks: boole
   const extra: Holder[] = [];
   for (const r of t.refs) {
     const n = taken.get(r) ?? 0;
-    if (n > 0) expectedHolders.push(holder(s, r, n, hasStacks));
-    if (r.n > n) extra.push(holder(s, r, r.n - n, hasStacks));
+    if (n > 0) expectedHolders.push(toHolder(s, r, n, hasStacks));
+    if (r.n > n) extra.push(toHolder(s, r, r.n - n, hasStacks));
   }
   return { expectedHolders, extra };
 }
@@ -135,6 +137,13 @@ export function holdersAt(ctx: HolderContext, pfn: number, stop?: number): Holde
     last = i;
   }
   return snapshot(s, t, pfn, last, ctx.hasStacks);
+}
+
+/** The references outstanding after the last event of `pfn` (empty if it has no events). */
+export function refsAtEnd(ctx: HolderContext, pfn: number): RefEntry[] {
+  const t = new RefTracker(ctx.store, ctx.classifier);
+  for (const i of ctx.store.indicesOf(pfn)) t.apply(i);
+  return t.refs;
 }
 
 /** Every page_ref_freeze with ret=0, with its holders, in trace order. */

@@ -5,15 +5,18 @@
  *  - the page cache's (a file still cached keeps it until truncate or reclaim, mm/filemap.c),
  *  - the swap cache's and PG_private's (mm/swap_state.c, fs/buffer.c),
  *  - a per-CPU LRU batch's (dropped by the next lru_add_drain, mm/swap.c),
- *  - a page-table mapping taken by a task that does not exit in the trace (exit_mmap would drop it),
+ *  - a page-table mapping of a task that does not exit in the trace (exit_mmap would drop it);
+ *    a mapping restored by migration belongs to the task that mapped the source folio, not to
+ *    the migrating task (migration.ts follows it back),
  *  - an allocation reference (the allocator's caller owns the page until it frees it).
  * What is left — pipe buffers, GUP pins, isolations and migrations never put back, mappings of
  * exited tasks, and references of unknown owner — is ranked by owner.
  */
 import type { EventStore } from '../trace/store.js';
-import { eventStack, holdersAt, type HolderContext, type Holder } from './holders.js';
+import { eventStack, refsAtEnd, toHolder, type HolderContext, type Holder } from './holders.js';
+import { mappingOrigin, migrationLinks } from './migration.js';
 import type { Owner } from './owners.js';
-import { countBefore } from './refs.js';
+import { countBefore, type RefEntry } from './refs.js';
 
 export interface Leak {
   pfn: number;
@@ -50,6 +53,8 @@ const PERSISTS: Partial<Record<Owner, string>> = {
 };
 const NONE = 'no get of the trace outstanding (the count rose through page_ref_set or unfreeze)';
 const ALIVE = 'mapping of a task that does not exit in the trace';
+const MIGRATED_BEFORE = 'mapping moved by migration, mapped before the trace (its task is not known)';
+const MIGRATED_UNLINKED = 'mapping restored by migration whose source page was not identified';
 /** leak owners, most telling first */
 const RANK: readonly Owner[] = ['pipe', 'gup', 'isolation', 'migration', 'lookup', 'mapping', 'unknown'];
 
@@ -66,14 +71,34 @@ function exitedPids(s: EventStore): Set<number> {
   return out;
 }
 
-function taskPid(h: Holder): number {
-  const m = /-(\d+)$/.exec(h.task ?? '');
-  return m ? Number(m[1]) : -1;
+/**
+ * The holder to report for an outstanding entry, and why it persists (undefined: it should have
+ * been dropped). A migration's remap is judged by the mapping it moved.
+ */
+function judge(
+  ctx: HolderContext,
+  links: Map<number, number>,
+  exited: Set<number>,
+  r: RefEntry,
+): { holder: Holder; reason: string | undefined } {
+  const s = ctx.store;
+  const persists = PERSISTS[r.owner];
+  if (persists !== undefined || r.owner !== 'mapping' || !links.has(r.event)) {
+    const reason = persists ?? (r.owner === 'mapping' && !exited.has(r.pid) ? ALIVE : undefined);
+    return { holder: toHolder(s, r, r.n, ctx.hasStacks), reason };
+  }
+  const origin = mappingOrigin(ctx, links, r.event);
+  if (origin === undefined) return { holder: toHolder(s, r, r.n, ctx.hasStacks), reason: MIGRATED_UNLINKED };
+  const from = { ...origin.entry, owner: 'mapping' as const, n: r.n };
+  const holder = { ...toHolder(s, from, r.n, ctx.hasStacks), migratedFrom: origin.via };
+  if (from.event < 0) return { holder, reason: MIGRATED_BEFORE };
+  return { holder, reason: exited.has(from.pid) ? undefined : ALIVE };
 }
 
 export function findLeaks(ctx: HolderContext): LeakReport {
   const s = ctx.store;
   const exited = exitedPids(s);
+  const links = migrationLinks(s);
   const leaks: Leak[] = [];
   const excluded = new Map<string, LeakExclusion>();
   let excludedPages = 0;
@@ -83,14 +108,13 @@ export function findLeaks(ctx: HolderContext): LeakReport {
     const last = idx[idx.length - 1];
     const end = s.count(last);
     if (end <= start) continue;
-    const held = holdersAt(ctx, pfn)?.holders.filter((x) => x.line !== undefined) ?? [];
+    const held = refsAtEnd(ctx, pfn).filter((r) => r.event >= 0);
     const suspects: Holder[] = [];
     const persisting = new Map<string, LeakExclusion>();
     if (held.length === 0)
       persisting.set(NONE, { owner: 'before-trace', reason: NONE, pages: 1, refs: end - start });
-    for (const h of held) {
-      const reason =
-        PERSISTS[h.owner] ?? (h.owner === 'mapping' && !exited.has(taskPid(h)) ? ALIVE : undefined);
+    for (const r of held) {
+      const { holder: h, reason } = judge(ctx, links, exited, r);
       if (reason === undefined) {
         suspects.push(h);
         continue;

@@ -36,6 +36,8 @@ const UNFREEZE_DROP_ORDER: readonly Owner[] = ['page-cache', 'swap-cache'];
 
 export class RefTracker {
   refs: RefEntry[] = [];
+  /** what the last put consumed (owner, event, pid of each entry, n = refs taken from it) */
+  lastConsumed: RefEntry[] = [];
   readonly stats: PairingStats = { byOwner: 0, handedOver: 0, taskOrder: 0, unmatched: 0 };
   private started = false;
   private readonly ownerCache = new Map<number, Owner>();
@@ -104,6 +106,7 @@ export class RefTracker {
   private put(i: number, n: number): void {
     const owner = this.ownerOf(i, 'put');
     const pid = this.store.pid(i);
+    this.lastConsumed = [];
     while (n > 0) {
       let k = owner === 'unknown' ? -1 : this.pick((r) => r.owner === owner, pid);
       if (k >= 0) this.stats.byOwner++;
@@ -115,6 +118,7 @@ export class RefTracker {
         return;
       }
       const take = Math.min(n, this.refs[k].n);
+      this.lastConsumed.push({ ...this.refs[k], n: take });
       this.refs[k].n -= take;
       n -= take;
       if (this.refs[k].n === 0) this.refs.splice(k, 1);

@@ -94,7 +94,10 @@ export function formatLeaks(leaks: Leak[], ex: Findings['leakExclusions'], limit
   ];
   for (const l of leaks.slice(0, limit)) {
     out.push(`  pfn ${fmtPfn(l.pfn)}: ${l.start} -> ${l.end} (last event line ${l.line})`);
-    for (const h of l.unmatched) out.push(`    ${holderLine(h)}${h.stack.length ? ` in ${h.stack[0]}` : ''}`);
+    for (const h of l.unmatched) {
+      const moved = h.migratedFrom ? `, migrated from pfn ${h.migratedFrom.map(fmtPfn).join(' < ')}` : '';
+      out.push(`    ${holderLine(h)}${h.stack.length ? ` in ${h.stack[0]}` : ''}${moved}`);
+    }
   }
   if (leaks.length > limit) out.push(`  ... ${leaks.length - limit} more (--json lists all)`);
   return out;

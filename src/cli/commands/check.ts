@@ -15,7 +15,9 @@ interface CheckOptions {
 export function registerCheck(program: Command): void {
   program
     .command('check')
-    .description('check every event count against the running count per page; exit 1 on findings')
+    .description(
+      'check every event count against the running count per page; exit 1 on findings (count changes no event, gap or race explains), 0 when the only mismatches are informational (tracing gaps, lost events, reordering), 2 on unreadable input',
+    )
     .argument('<file>', 'trace file, or - for stdin')
     .option('--json', 'print the report as JSON')
     .option('--profile <name>', 'kernel profile; default: detected', parseProfileName)

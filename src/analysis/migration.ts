@@ -1,0 +1,128 @@
+/**
+ * Where a mapping reference taken by remove_migration_pte() came from. Migration runs in the
+ * migrating task (move_pages, compact_memory, kcompactd), but the PTEs it restores belong to
+ * whatever mms mapped the source folio: try_to_migrate_one() drops the source's PTE reference
+ * and remove_migration_pte() takes one on the destination for the same PTE (mm/rmap.c,
+ * mm/migrate.c). migrate_folio_move() then drops the destination's allocation reference and,
+ * right after it on the same CPU, migrate_folio_done() frees the source (put ret=1; 6.1 and
+ * 6.12 mm/migrate.c). That adjacency links destination to source; the reference the source's
+ * unmap dropped is the origin of the destination's mapping.
+ *
+ * An undo (remove_migration_ptes(src, src) after failed passes) restores the source's own PTEs:
+ * the page is then not a destination (it was unmapped since its allocation), so no link.
+ */
+import { PageRefType } from '../kernel/tracepoint.js';
+import type { EventStore } from '../trace/store.js';
+import type { HolderContext } from './holders.js';
+import { frameFunction } from './owners.js';
+import { RefTracker, type RefEntry } from './refs.js';
+
+const REMAP = 'remove_migration_pte';
+const UNMAP = 'try_to_migrate_one';
+/** frames of migrate_pages' allocation of a destination and of its final put of a source */
+const MIGRATE = new Set(['migrate_pages_batch', 'unmap_and_move', 'migrate_folio_done']);
+
+class StackFacts {
+  private readonly cache = new Map<number, number>();
+  constructor(private readonly s: EventStore) {}
+
+  /** bit 1: remove_migration_pte, 2: try_to_migrate_one, 4: a migrate_pages frame */
+  of(i: number): number {
+    const st = this.s.stackOf(i);
+    if (st === undefined) return 0;
+    let b = this.cache.get(st);
+    if (b === undefined) {
+      b = 0;
+      for (const f of this.s.frames(st).map(frameFunction))
+        b |= f === REMAP ? 1 : f === UNMAP ? 2 : MIGRATE.has(f) ? 4 : 0;
+      this.cache.set(st, b);
+    }
+    return b;
+  }
+}
+
+/** remove_migration_pte gets on a destination -> the source pfn, found in one pass. */
+export function migrationLinks(s: EventStore): Map<number, number> {
+  const facts = new StackFacts(s);
+  const links = new Map<number, number>();
+  /** pfn -> is a destination (allocated by migrate_pages, not unmapped since) */
+  const dest = new Map<number, boolean>();
+  const pending = new Map<number, { pfn: number; gets: number[] }>();
+  for (let i = 0; i < s.length; i++) {
+    const pfn = s.pfn(i);
+    const type = s.type(i);
+    const b = facts.of(i);
+    if (type === PageRefType.set) dest.set(pfn, (b & 4) !== 0);
+    else if (b & 2) dest.set(pfn, false);
+    const cpu = s.cpu(i);
+    const p = pending.get(cpu);
+    if (b & 1 && s.val(i) > 0 && dest.get(pfn) === true) {
+      if (p?.pfn === pfn) p.gets.push(i);
+      else pending.set(cpu, { pfn, gets: [i] });
+    } else if (p && pfn !== p.pfn && b & 4 && s.val(i) < 0 && s.ret(i) === 1 && type !== PageRefType.freeze) {
+      for (const g of p.gets) links.set(g, pfn);
+      pending.delete(cpu);
+    }
+  }
+  return links;
+}
+
+export interface MappingOrigin {
+  /** the reference the first source's unmap dropped (its get is the mapping's real origin) */
+  entry: RefEntry;
+  /** the sources, newest first */
+  via: number[];
+}
+
+/**
+ * The origin of the mapping reference taken at store index `get` (a remove_migration_pte on a
+ * destination): the entry the source's unmap consumed, followed through repeated migrations.
+ */
+export function mappingOrigin(
+  ctx: HolderContext,
+  links: Map<number, number>,
+  get: number,
+): MappingOrigin | undefined {
+  const via: number[] = [];
+  let at = get;
+  for (let depth = 0; depth < 16; depth++) {
+    const src = links.get(at);
+    if (src === undefined) break;
+    const entry = unmappedEntry(ctx, src, at, remapRank(ctx.store, links, at));
+    if (entry === undefined) break;
+    via.push(src);
+    if (entry.event < 0 || !links.has(entry.event)) return { entry, via };
+    at = entry.event;
+  }
+  return undefined;
+}
+
+/**
+ * The entry dropped by the source's last unmap before `before`; among several PTEs of one
+ * source, the k-th remap on the destination matches the k-th unmap (both walk the same rmap).
+ */
+function unmappedEntry(ctx: HolderContext, src: number, before: number, k: number): RefEntry | undefined {
+  const s = ctx.store;
+  const facts = new StackFacts(s);
+  const t = new RefTracker(s, ctx.classifier);
+  let unmaps: RefEntry[] = [];
+  for (const i of s.indicesOf(src)) {
+    if (i > before) break;
+    const b = facts.of(i);
+    if (b & 1 && s.val(i) > 0) unmaps = [];
+    t.apply(i);
+    if (b & 2 && s.val(i) < 0) unmaps.push(...t.lastConsumed);
+  }
+  return unmaps[Math.min(k, unmaps.length - 1)];
+}
+
+/** How many remaps of the same source precede `get` on its destination. */
+function remapRank(s: EventStore, links: Map<number, number>, get: number): number {
+  const src = links.get(get);
+  let k = 0;
+  for (const i of s.indicesOf(s.pfn(get))) {
+    if (i >= get) break;
+    if (links.get(i) === src) k++;
+  }
+  return k;
+}
