@@ -7,7 +7,9 @@
 import type { ProfileName } from '../kernel/profiles/types.js';
 import { PAGE_REF_EVENT_NAMES, pageRefHasRet } from '../kernel/tracepoint.js';
 import type { TraceReadResult } from '../trace/reader.js';
-import { loadProfile } from '../kernel/profiles/index.js';
+import { loadProfile, type Profile } from '../kernel/profiles/index.js';
+import { show_page_flags } from '../kernel/flag_names.js';
+import { traceFlagsDecoder } from '../explain/profile-decoders.js';
 import { eventStack } from './holders.js';
 
 export interface HistoryEvent {
@@ -23,6 +25,12 @@ export interface HistoryEvent {
   mapcount: number;
   mapcountMeaning: string;
   flags: string;
+  /**
+   * trace-cmd report / perf script print flags as hex (libtraceevent cannot resolve the PG_ enum,
+   * reference §2.5): the names the kernel would print, decoded with the profile, when the text
+   * has hex in it and a profile is known
+   */
+  flagsDecoded?: string;
   stack: string[];
 }
 
@@ -54,9 +62,11 @@ export function pageHistory(
   r: TraceReadResult,
   pfn: number,
   profile: ProfileName | undefined,
+  flagsProfile: Profile | undefined = profile ? loadProfile(profile) : undefined,
 ): HistoryEntry[] {
   const s = r.store;
   const out: HistoryEntry[] = [];
+  const decode = flagsProfile ? hexFlagsDecoder(flagsProfile) : () => undefined;
   for (const i of s.indicesOf(pfn)) {
     const c = s.context(i);
     const type = s.type(i);
@@ -74,6 +84,7 @@ export function pageHistory(
       mapcount: m,
       mapcountMeaning: mapcountMeaning(profile, m),
       flags: s.flagsText(i),
+      ...optional('flagsDecoded', decode(s.flagsText(i))),
       stack: eventStack(s, i),
     });
   }
@@ -94,6 +105,24 @@ export function pageHistory(
   return out.sort((a, b) => a.line - b.line);
 }
 
+function optional<K extends string>(key: K, v: string | undefined): Partial<Record<K, string>> {
+  return v === undefined ? {} : ({ [key]: v } as Record<K, string>);
+}
+
+/** flags text with hex parts -> show_page_flags() of the decoded word, memoised per text */
+function hexFlagsDecoder(p: Profile): (text: string) => string | undefined {
+  const dec = traceFlagsDecoder(p);
+  const memo = new Map<string, string | undefined>();
+  return (text) => {
+    if (!text.includes('0x')) return undefined;
+    if (!memo.has(text)) {
+      const d = dec.decode(text);
+      memo.set(text, d && d.unknown.length === 0 ? show_page_flags(p, d.lo) : undefined);
+    }
+    return memo.get(text);
+  };
+}
+
 export function formatHistory(entries: HistoryEntry[], pfn: number, source: string): string {
   const ev = entries.filter((e) => e.kind === 'event');
   const out = [`pfn 0x${pfn.toString(16)}: ${ev.length} events in ${source}`];
@@ -110,7 +139,7 @@ export function formatHistory(entries: HistoryEntry[], pfn: number, source: stri
       continue;
     }
     out.push(
-      `${String(e.line).padStart(8)} ${t} ${String(e.cpu).padStart(3)} ${e.task.padEnd(22)} ${e.event.padEnd(22)} ${String(e.val).padStart(4)} ${String(e.ret ?? '').padStart(4)} ${String(e.count).padStart(5)} ${String(e.mapcount).padStart(8)}  ${e.flags}  (${e.mapcountMeaning})`,
+      `${String(e.line).padStart(8)} ${t} ${String(e.cpu).padStart(3)} ${e.task.padEnd(22)} ${e.event.padEnd(22)} ${String(e.val).padStart(4)} ${String(e.ret ?? '').padStart(4)} ${String(e.count).padStart(5)} ${String(e.mapcount).padStart(8)}  ${e.flags}${e.flagsDecoded ? ` (= ${e.flagsDecoded})` : ''}  (${e.mapcountMeaning})`,
     );
     if (e.stack.length) out.push(`${' '.repeat(24)}${e.stack.slice(0, 6).join(' < ')}`);
   }
