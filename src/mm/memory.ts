@@ -31,7 +31,7 @@ import {
   folio_remove_rmap_pte,
   folio_try_dup_anon_rmap_pte,
 } from './rmap.js';
-import { called } from './stack.js';
+import { called, enter, leave } from './stack.js';
 import { folio_add_lru_vma, lru_add_drain } from './swap.js';
 import { mmcache } from './mm_cache.js';
 
@@ -86,15 +86,27 @@ export function handle_mm_fault(k: Kernel, mm: MmStruct, vma: Vma, i: number, wr
     throw new RangeError(`${vma.name}: page ${i} is outside the ${vma.nrPages}-page mapping`);
   const pte = vma.pte[i];
   if (pte & PTE_PRESENT && (!write || pte & PTE_WRITE)) return;
-  called(k, 'handle_mm_fault', () => {
-    if (pte & PTE_PRESENT) do_wp_page(k, vma, i);
+  // the stacks show the x86 entry (arch/x86/mm/fault.c) and __handle_mm_fault's callees
+  const d = enter(k, 'asm_exc_page_fault');
+  try {
+    enter(k, 'exc_page_fault');
+    enter(k, 'handle_mm_fault');
+    enter(k, '__handle_mm_fault');
+    if (pte & PTE_PRESENT) {
+      do_wp_page(k, vma, i);
+      return;
+    }
+    __pte_alloc(k, mm, vma.start + i);
+    enter(k, 'do_pte_missing');
+    if (!vma.file) do_anonymous_page(k, vma, i, write);
     else {
-      __pte_alloc(k, mm, vma.start + i);
-      if (!vma.file) do_anonymous_page(k, vma, i, write);
-      else if (write && !vma.shared) do_cow_fault(k, vma, i);
+      enter(k, 'do_fault');
+      if (write && !vma.shared) do_cow_fault(k, vma, i);
       else do_file_fault(k, vma, i, write);
     }
-  });
+  } finally {
+    leave(k, d);
+  }
 }
 
 /**

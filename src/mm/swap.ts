@@ -153,6 +153,6 @@ export function folio_isolate_lru(k: Kernel, folio: Pfn): boolean {
 export function folio_putback_lru(k: Kernel, folio: Pfn): void {
   called(k, 'folio_putback_lru', () => {
     folio_add_lru(k, folio);
-    folio_put(k, folio);
+    called(k, 'page_ref_dec_and_test', () => folio_put(k, folio));
   });
 }
