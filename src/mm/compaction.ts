@@ -38,24 +38,29 @@ function isolate_migratepage(k: Kernel, pfn: Pfn): boolean {
 /** compact_zone() for the whole zone, pfns [start, end) */
 export function compact_nodes(k: Kernel, ctx: MigrateCtx, nrCpus: number, start: Pfn, end: Pfn): void {
   called(k, 'sysctl_compaction_handler', () =>
-    called(k, 'compact_zone', () => {
-      lru_add_drain_all(k, nrCpus);
-      lru_add_drain(k);
-      let batch: Pfn[] = [];
-      const flush = () => {
-        putback_movable_pages(k, migrate_pages(k, ctx, batch));
-        batch = [];
-      };
-      // the folios on the LRU when the scan starts: migration targets are not scanned again
-      const lru = 1 << k.profile.bits.get('lru')!;
-      const candidates: Pfn[] = [];
-      for (let pfn = start; pfn < end; pfn++) if (k.mem.flagsLo[pfn] & lru) candidates.push(pfn);
-      for (const pfn of candidates) {
-        if (!called(k, 'isolate_migratepages_block', () => isolate_migratepage(k, pfn))) continue;
-        batch.push(pfn);
-        if (batch.length === COMPACT_CLUSTER_MAX) flush();
-      }
-      if (batch.length) flush();
-    }),
+    called(k, 'compact_node', () => compact_zone(k, ctx, nrCpus, start, end)),
   );
+}
+
+/** compact_zone() (mm/compaction.c): drain, isolate LRU folios in batches, migrate, put back */
+function compact_zone(k: Kernel, ctx: MigrateCtx, nrCpus: number, start: Pfn, end: Pfn): void {
+  called(k, 'compact_zone', () => {
+    lru_add_drain_all(k, nrCpus);
+    lru_add_drain(k);
+    let batch: Pfn[] = [];
+    const flush = () => {
+      putback_movable_pages(k, migrate_pages(k, ctx, batch));
+      batch = [];
+    };
+    // the folios on the LRU when the scan starts: migration targets are not scanned again
+    const lru = 1 << k.profile.bits.get('lru')!;
+    const candidates: Pfn[] = [];
+    for (let pfn = start; pfn < end; pfn++) if (k.mem.flagsLo[pfn] & lru) candidates.push(pfn);
+    for (const pfn of candidates) {
+      if (!called(k, 'isolate_migratepages_block', () => isolate_migratepage(k, pfn))) continue;
+      batch.push(pfn);
+      if (batch.length === COMPACT_CLUSTER_MAX) flush();
+    }
+    if (batch.length) flush();
+  });
 }

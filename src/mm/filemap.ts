@@ -61,9 +61,19 @@ export function filemap_add_folio(k: Kernel, mapping: AddressSpace, folio: Pfn, 
 
 /** filemap_get_entry() (6.12 mm/filemap.c:1826): xas_load + folio_try_get (mod_unless +1), or -1 */
 export function filemap_get_entry(k: Kernel, mapping: AddressSpace, index: number): Pfn {
+  return lookup(k, 'filemap_get_entry', mapping, index);
+}
+
+/** filemap_get_read_batch() (6.12 mm/filemap.c:2388) for one index: folio_try_get (+1), or -1 */
+export function filemap_get_read_batch(k: Kernel, mapping: AddressSpace, index: number): Pfn {
+  return lookup(k, 'filemap_get_read_batch', mapping, index);
+}
+
+/** `fn`'s xarray lookup of one index and folio_try_get (mod_unless +1), or -1 */
+function lookup(k: Kernel, fn: string, mapping: AddressSpace, index: number): Pfn {
   const folio = mapping.pages[index];
   if (folio < 0) return -1;
-  return called(k, 'filemap_get_entry', () => (folio_try_get(k, folio) ? folio : -1));
+  return called(k, fn, () => (called(k, 'folio_try_get', () => folio_try_get(k, folio)) ? folio : -1));
 }
 
 /**
@@ -151,13 +161,16 @@ function filemap_map_pages(k: Kernel, vma: Vma, i: number): void {
       const folio = mapping.pages[j];
       if (vma.pte[j] & PTE_PRESENT || folio < 0) continue;
       if (!f.folio_test_uptodate(folio) || f.folio_test_locked(folio)) continue;
-      if (!called(k, 'next_uptodate_folio', () => folio_try_get(k, folio))) continue;
+      const got = called(k, 'next_uptodate_folio', () =>
+        called(k, 'folio_try_get', () => folio_try_get(k, folio)),
+      );
+      if (!got) continue;
       folio_add_file_rmap_pte(k, folio);
       vma.pfn[j] = folio;
       vma.pte[j] = PTE_PRESENT;
       if (!inc) continue;
       folio_ref_inc(k, folio);
-      folio_put(k, folio);
+      called(k, 'folio_put', () => folio_put(k, folio));
     }
   });
 }
@@ -212,10 +225,10 @@ export function filemap_read(k: Kernel, mapping: AddressSpace, from: number, to:
         if (mapping.kind === 'shmem') continue; // shmem_file_read_iter: holes read as zeroes
         page_cache_ra_unbounded(k, mapping, i, i + 2 * FAULT_AROUND_PAGES);
       }
-      const folio = called(k, 'filemap_get_read_batch', () => filemap_get_entry(k, mapping, i));
+      const folio = called(k, 'filemap_get_pages', () => filemap_get_read_batch(k, mapping, i));
       if (folio < 0) continue;
       f.folio_set_referenced(folio);
-      folio_put(k, folio);
+      called(k, 'folio_put', () => folio_put(k, folio));
     }
   });
 }
@@ -229,7 +242,7 @@ export function __remove_mapping(k: Kernel, mapping: AddressSpace, folio: Pfn): 
   return called(k, '__remove_mapping', () => {
     const f = mmcache(k).f;
     const refcount = 1 + 1 + (f.folio_test_private(folio) ? 1 : 0);
-    if (!folio_ref_freeze(k, folio, refcount)) return false;
+    if (!called(k, 'page_ref_freeze', () => folio_ref_freeze(k, folio, refcount))) return false;
     mapping.pages[k.mem.index[folio]] = -1;
     k.mem.mapping[folio] = 0;
     return true;

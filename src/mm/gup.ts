@@ -24,7 +24,7 @@ function try_get_folio(k: Kernel, folio: Pfn, refs: number): boolean {
  * FOLL_PIN of a small folio -> +1 (mod_unless) then folio_ref_add(GUP_PIN_COUNTING_BIAS - 1).
  */
 function try_grab_folio_fast(k: Kernel, folio: Pfn, pin: boolean): boolean {
-  if (!try_get_folio(k, folio, 1)) return false;
+  if (!called(k, 'try_get_folio', () => try_get_folio(k, folio, 1))) return false;
   if (pin) folio_ref_add(k, folio, k.profile.facts.gupPinCountingBias - 1);
   return true;
 }
@@ -53,7 +53,7 @@ export function get_user_pages_fast(
     for (let i = from; i <= to; i++) {
       const pte = vma.pte[i];
       const fastOk = pte & PTE_PRESENT && !(pte & PTE_ZERO) && (!opts.write || pte & PTE_WRITE);
-      if (fastOk && called(k, 'gup_fast', () => try_grab_folio_fast(k, vma.pfn[i], opts.pin))) {
+      if (fastOk && called(k, 'gup_fast_fallback', () => try_grab_folio_fast(k, vma.pfn[i], opts.pin))) {
         out.push(vma.pfn[i]);
         continue;
       }

@@ -31,7 +31,7 @@ import {
   folio_remove_rmap_pte,
   folio_try_dup_anon_rmap_pte,
 } from './rmap.js';
-import { called } from './stack.js';
+import { called, enter, leave } from './stack.js';
 import { folio_add_lru_vma, lru_add_drain } from './swap.js';
 import { mmcache } from './mm_cache.js';
 
@@ -42,11 +42,27 @@ import { mmcache } from './mm_cache.js';
 function __pte_alloc(k: Kernel, mm: MmStruct, vpn: number): void {
   const key = vpn >>> PTE_TABLE_SHIFT;
   if (mm.pteTables.has(key)) return;
-  called(k, '__pte_alloc', () => {
-    const page = called(k, 'pte_alloc_one', () => alloc_pages(k, 0, { migratetype: MIGRATE_UNMOVABLE }));
+  const d = enter(k, '__pte_alloc');
+  try {
+    enter(k, 'pte_alloc_one');
+    const page = alloc_pages(k, 0, PTE_ALLOC_OPTIONS);
     k.mem.mapcount[page] = page_type_word(k, pgtableType(k));
     mm.pteTables.set(key, page);
-  });
+  } finally {
+    leave(k, d);
+  }
+}
+
+const PTE_ALLOC_OPTIONS = { migratetype: MIGRATE_UNMOVABLE };
+
+/** an order-0 folio allocated under `fn` (vma_alloc_folio, folio_prealloc) */
+function folio_alloc_in(k: Kernel, fn: string): Pfn {
+  const d = enter(k, fn);
+  try {
+    return folio_alloc(k, 0);
+  } finally {
+    leave(k, d);
+  }
 }
 
 function pgtableType(k: Kernel): number {
@@ -61,20 +77,23 @@ function pgtableType(k: Kernel): number {
  * page_ref_mod val=0, flags=uptodate], folio_add_new_anon_rmap(RMAP_EXCLUSIVE), folio_add_lru_vma (+1).
  */
 function do_anonymous_page(k: Kernel, vma: Vma, i: number, write: boolean): void {
-  called(k, 'do_anonymous_page', () => {
+  const d = enter(k, 'do_anonymous_page');
+  try {
     if (!write) {
       vma.pte[i] = PTE_PRESENT | PTE_ZERO;
       return;
     }
     const anonVma = anon_vma_prepare(k, vma);
-    const folio = called(k, 'vma_alloc_folio', () => folio_alloc(k, 0));
+    const folio = folio_alloc_in(k, 'vma_alloc_folio');
     mmcache(k).f.__folio_mark_uptodate(folio);
     if (k.profile.facts.faultRefAddNrPagesMinusOne) folio_ref_add(k, folio, 0);
     folio_add_new_anon_rmap(k, folio, anonVma, vma.start + i);
     folio_add_lru_vma(k, folio);
     vma.pfn[i] = folio;
     vma.pte[i] = PTE_PRESENT | PTE_WRITE | PTE_DIRTY;
-  });
+  } finally {
+    leave(k, d);
+  }
 }
 
 /**
@@ -86,15 +105,27 @@ export function handle_mm_fault(k: Kernel, mm: MmStruct, vma: Vma, i: number, wr
     throw new RangeError(`${vma.name}: page ${i} is outside the ${vma.nrPages}-page mapping`);
   const pte = vma.pte[i];
   if (pte & PTE_PRESENT && (!write || pte & PTE_WRITE)) return;
-  called(k, 'handle_mm_fault', () => {
-    if (pte & PTE_PRESENT) do_wp_page(k, vma, i);
+  // the stacks show the x86 entry (arch/x86/mm/fault.c) and __handle_mm_fault's callees
+  const d = enter(k, 'asm_exc_page_fault');
+  try {
+    enter(k, 'exc_page_fault');
+    enter(k, 'handle_mm_fault');
+    enter(k, '__handle_mm_fault');
+    if (pte & PTE_PRESENT) {
+      do_wp_page(k, vma, i);
+      return;
+    }
+    __pte_alloc(k, mm, vma.start + i);
+    enter(k, 'do_pte_missing');
+    if (!vma.file) do_anonymous_page(k, vma, i, write);
     else {
-      __pte_alloc(k, mm, vma.start + i);
-      if (!vma.file) do_anonymous_page(k, vma, i, write);
-      else if (write && !vma.shared) do_cow_fault(k, vma, i);
+      enter(k, 'do_fault');
+      if (write && !vma.shared) do_cow_fault(k, vma, i);
       else do_file_fault(k, vma, i, write);
     }
-  });
+  } finally {
+    leave(k, d);
+  }
 }
 
 /**
@@ -103,7 +134,8 @@ export function handle_mm_fault(k: Kernel, mm: MmStruct, vma: Vma, i: number, wr
  * 1 + swapcache; then refcount must be exactly 1. Decided by the refcount, not the mapcount.
  */
 function wp_can_reuse_anon_folio(k: Kernel, folio: Pfn): boolean {
-  return called(k, 'wp_can_reuse_anon_folio', () => {
+  const d = enter(k, 'wp_can_reuse_anon_folio');
+  try {
     const f = mmcache(k).f;
     if (k.profile.facts.wpReuseRejectsLarge && folio_test_large(k, folio)) return false;
     if (folio_ref_count(k, folio) > 3) return false;
@@ -111,7 +143,9 @@ function wp_can_reuse_anon_folio(k: Kernel, folio: Pfn): boolean {
     const swapcache = f.folio_test_swapcache(folio) ? 1 : 0;
     if (folio_ref_count(k, folio) > 1 + swapcache) return false;
     return folio_ref_count(k, folio) === 1;
-  });
+  } finally {
+    leave(k, d);
+  }
 }
 
 /**
@@ -120,7 +154,8 @@ function wp_can_reuse_anon_folio(k: Kernel, folio: Pfn): boolean {
  * folio_get(old) and wp_page_copy().
  */
 export function do_wp_page(k: Kernel, vma: Vma, i: number): void {
-  called(k, 'do_wp_page', () => {
+  const d = enter(k, 'do_wp_page');
+  try {
     if (vma.pte[i] & PTE_ZERO) {
       wp_page_copy(k, vma, i, -1);
       return;
@@ -145,7 +180,9 @@ export function do_wp_page(k: Kernel, vma: Vma, i: number): void {
     }
     folio_get(k, old);
     wp_page_copy(k, vma, i, old);
-  });
+  } finally {
+    leave(k, d);
+  }
 }
 
 /**
@@ -155,9 +192,10 @@ export function do_wp_page(k: Kernel, vma: Vma, i: number): void {
  * zero page, which holds no reference.
  */
 function wp_page_copy(k: Kernel, vma: Vma, i: number, old: Pfn): void {
-  called(k, 'wp_page_copy', () => {
+  const d = enter(k, 'wp_page_copy');
+  try {
     const anonVma = anon_vma_prepare(k, vma);
-    const folio = called(k, 'folio_prealloc', () => folio_alloc(k, 0));
+    const folio = folio_alloc_in(k, 'folio_prealloc');
     mmcache(k).f.__folio_mark_uptodate(folio);
     folio_add_new_anon_rmap(k, folio, anonVma, vma.start + i);
     folio_add_lru_vma(k, folio);
@@ -167,7 +205,9 @@ function wp_page_copy(k: Kernel, vma: Vma, i: number, old: Pfn): void {
     folio_remove_rmap_pte(k, old);
     folio_put(k, old);
     folio_put(k, old);
-  });
+  } finally {
+    leave(k, d);
+  }
 }
 
 /**
@@ -178,7 +218,7 @@ function wp_page_copy(k: Kernel, vma: Vma, i: number, old: Pfn): void {
 function do_cow_fault(k: Kernel, vma: Vma, i: number): void {
   called(k, 'do_cow_fault', () => {
     const anonVma = anon_vma_prepare(k, vma);
-    const folio = called(k, 'folio_prealloc', () => folio_alloc(k, 0));
+    const folio = folio_alloc_in(k, 'folio_prealloc');
     const cached = __do_fault(k, vma, i);
     mmcache(k).f.__folio_mark_uptodate(folio);
     called(k, 'finish_fault', () => {
@@ -201,30 +241,21 @@ function do_cow_fault(k: Kernel, vma: Vma, i: number): void {
  * copy through copy_present_page() with a preallocated folio (the first try returns -EAGAIN).
  */
 function copy_present_pte(k: Kernel, src: MmStruct, vma: Vma, dst: Vma, i: number): void {
-  called(k, 'copy_present_ptes', () => {
+  const d = enter(k, 'copy_present_ptes');
+  try {
     const pte = vma.pte[i];
     dst.pte[i] = pte & ~PTE_WRITE;
     if (pte & PTE_ZERO) return; // vm_normal_page() is NULL for the zero pfn
     const folio = page_folio(k, vma.pfn[i]);
-    const tryDup = (): boolean => {
-      folio_get(k, folio);
-      if (!PageAnon(k, folio)) {
-        k.mem.mapcount[folio]++; // folio_dup_file_rmap_pte()
-        return true;
-      }
-      if (folio_try_dup_anon_rmap_pte(k, folio, src.hasPinned && folio_maybe_dma_pinned(k, folio)))
-        return true;
-      folio_put(k, folio);
-      return false;
-    };
-    if (tryDup()) {
+    if (try_dup_rmap(k, src, folio)) {
       vma.pte[i] &= ~PTE_WRITE;
       dst.pfn[i] = vma.pfn[i];
       return;
     }
     // copy_pte_range(): -EAGAIN, folio_prealloc() outside the locks, retry
-    const prealloc = called(k, 'folio_prealloc', () => folio_alloc(k, 0));
-    if (tryDup()) throw new Error('copy_present_pte: pin dropped between the two tries (not modelled)');
+    const prealloc = folio_alloc_in(k, 'folio_prealloc');
+    if (try_dup_rmap(k, src, folio))
+      throw new Error('copy_present_pte: pin dropped between the two tries (not modelled)');
     called(k, 'copy_present_page', () => {
       mmcache(k).f.__folio_mark_uptodate(prealloc);
       folio_add_new_anon_rmap(k, prealloc, anon_vma_prepare(k, dst), dst.start + i);
@@ -232,18 +263,35 @@ function copy_present_pte(k: Kernel, src: MmStruct, vma: Vma, dst: Vma, i: numbe
       dst.pfn[i] = prealloc;
       dst.pte[i] = PTE_PRESENT | PTE_WRITE | PTE_DIRTY;
     });
-  });
+  } finally {
+    leave(k, d);
+  }
+}
+
+/** folio_get, then the rmap duplicate; false (and the reference dropped) for a maybe-pinned page */
+function try_dup_rmap(k: Kernel, src: MmStruct, folio: Pfn): boolean {
+  folio_get(k, folio);
+  if (!PageAnon(k, folio)) {
+    k.mem.mapcount[folio]++; // folio_dup_file_rmap_pte()
+    return true;
+  }
+  if (folio_try_dup_anon_rmap_pte(k, folio, src.hasPinned && folio_maybe_dma_pinned(k, folio))) return true;
+  folio_put(k, folio);
+  return false;
 }
 
 /** copy_page_range() for one VMA at fork: child PTE tables, then every present PTE */
 export function copy_page_range(k: Kernel, src: MmStruct, dst: MmStruct, vma: Vma, child: Vma): void {
-  called(k, 'copy_page_range', () => {
+  const d = enter(k, 'copy_page_range');
+  try {
     for (let i = 0; i < vma.nrPages; i++) {
       if (!(vma.pte[i] & PTE_PRESENT)) continue;
       __pte_alloc(k, dst, child.start + i);
       copy_present_pte(k, src, vma, child, i);
     }
-  });
+  } finally {
+    leave(k, d);
+  }
 }
 
 /**
@@ -251,7 +299,8 @@ export function copy_page_range(k: Kernel, src: MmStruct, dst: MmStruct, vma: Vm
  * event), the reference queued in the mmu_gather; the zero page is skipped.
  */
 export function zap_pte_range(k: Kernel, tlb: MmuGather, vma: Vma, from: number, to: number): void {
-  called(k, 'zap_pte_range', () => {
+  const d = enter(k, 'zap_pte_range');
+  try {
     for (let i = from; i < to; i++) {
       const pte = vma.pte[i];
       vma.pte[i] = 0;
@@ -261,7 +310,9 @@ export function zap_pte_range(k: Kernel, tlb: MmuGather, vma: Vma, from: number,
       folio_remove_rmap_pte(k, folio);
       __tlb_remove_folio_pages(k, tlb, folio, 1);
     }
-  });
+  } finally {
+    leave(k, d);
+  }
 }
 
 /**

@@ -45,7 +45,8 @@ function expected_count(k: Kernel, src: Pfn): number {
  * freezes(expected), gives dst the cache reference (+nr), unfreezes src to expected - nr.
  */
 function move_to_new_folio(k: Kernel, ctx: MigrateCtx, dst: Pfn, src: Pfn): boolean {
-  return called(k, 'move_to_new_folio', () => {
+  // move_to_new_folio() is inlined in both builds; the stacks show the a_ops->migrate_folio
+  return called(k, 'migrate_folio', () => {
     const expected = expected_count(k, src);
     const mem = k.mem;
     // a block device's folios go through blkdev_migrate_folio -> buffer_migrate_folio_norefs,
@@ -56,7 +57,7 @@ function move_to_new_folio(k: Kernel, ctx: MigrateCtx, dst: Pfn, src: Pfn): bool
       if (PageAnon(k, src)) {
         if (folio_ref_count(k, src) !== expected) return false;
       } else {
-        if (!folio_ref_freeze(k, src, expected)) return false;
+        if (!called(k, 'page_ref_freeze', () => folio_ref_freeze(k, src, expected))) return false;
         folio_ref_add(k, dst, 1);
         const mapping = ctx.mappings.get(mem.mapping[src]);
         if (mapping) mapping.pages[mem.index[src]] = dst;
@@ -81,19 +82,17 @@ function move_to_new_folio(k: Kernel, ctx: MigrateCtx, dst: Pfn, src: Pfn): bool
 
 /** migrate_folio_unmap() (6.12 :1183): dst (set 1), lock src, try_to_migrate */
 function migrate_folio_unmap(k: Kernel, ctx: MigrateCtx, src: Pfn): Pfn {
-  return called(k, 'migrate_folio_unmap', () => {
-    const dst = called(k, 'alloc_migration_target', () => folio_alloc(k, 0));
-    mmcache(k).f.__folio_set_locked(src);
-    try_to_migrate(k, ctx.mms, src);
-    return dst;
-  });
+  const dst = called(k, 'alloc_migration_target', () => folio_alloc(k, 0));
+  mmcache(k).f.__folio_set_locked(src);
+  try_to_migrate(k, ctx.mms, src);
+  return dst;
 }
 
 /** migrate_folio_undo_src/dst(): remove_migration_ptes(src, src) (+1 each), unlock, put dst (freed) */
 function migrate_folio_undo(k: Kernel, ctx: MigrateCtx, src: Pfn, dst: Pfn): void {
   called(k, 'migrate_folio_undo_src', () => remove_migration_ptes(k, ctx.mms, src, src));
   mmcache(k).f.__folio_clear_locked(src);
-  called(k, 'migrate_folio_undo_dst', () => folio_put(k, dst));
+  called(k, 'folio_put', () => folio_put(k, dst));
 }
 
 /**
@@ -101,13 +100,11 @@ function migrate_folio_undo(k: Kernel, ctx: MigrateCtx, src: Pfn, dst: Pfn): voi
  * point at dst (+1 each), folio_put(dst) (-1, the allocation reference), then src's last put.
  */
 function migrate_folio_move(k: Kernel, ctx: MigrateCtx, src: Pfn, dst: Pfn): void {
-  called(k, 'migrate_folio_move', () => {
-    folio_add_lru(k, dst);
-    remove_migration_ptes(k, ctx.mms, src, dst);
-    folio_put(k, dst);
-    mmcache(k).f.__folio_clear_locked(src);
-    called(k, 'migrate_folio_done', () => folio_put(k, src));
-  });
+  folio_add_lru(k, dst);
+  remove_migration_ptes(k, ctx.mms, src, dst);
+  called(k, 'folio_put', () => folio_put(k, dst));
+  mmcache(k).f.__folio_clear_locked(src);
+  called(k, 'folio_put', () => folio_put(k, src)); // migrate_folio_done()
 }
 
 /**
@@ -121,17 +118,19 @@ export function migrate_pages(k: Kernel, ctx: MigrateCtx, folios: readonly Pfn[]
     const m = k.profile.facts.migrate;
     let left = [...folios];
     if (m.unmapEveryPass) {
-      for (let pass = 0; pass < m.passes[0] && left.length; pass++)
-        left = left.filter((src) => {
-          const dst = migrate_folio_unmap(k, ctx, src);
-          if (move_to_new_folio(k, ctx, dst, src)) {
-            migrate_folio_move(k, ctx, src, dst);
-            return false;
-          }
-          migrate_folio_undo(k, ctx, src, dst);
-          return true;
-        });
-      return left;
+      return called(k, 'migrate_pages_batch', () => {
+        for (let pass = 0; pass < m.passes[0] && left.length; pass++)
+          left = left.filter((src) => {
+            const dst = migrate_folio_unmap(k, ctx, src);
+            if (move_to_new_folio(k, ctx, dst, src)) {
+              migrate_folio_move(k, ctx, src, dst);
+              return false;
+            }
+            migrate_folio_undo(k, ctx, src, dst);
+            return true;
+          });
+        return left;
+      });
     }
     const batch = (srcs: Pfn[], passes: number): Pfn[] =>
       called(k, 'migrate_pages_batch', () => {
@@ -146,9 +145,11 @@ export function migrate_pages(k: Kernel, ctx: MigrateCtx, folios: readonly Pfn[]
         for (const src of todo) migrate_folio_undo(k, ctx, src, dsts.get(src)!);
         return todo;
       });
-    left = batch(left, m.passes[0]);
-    for (const pass of m.passes.slice(1)) left = left.flatMap((src) => batch([src], pass));
-    return left;
+    return called(k, 'migrate_pages_sync', () => {
+      left = batch(left, m.passes[0]);
+      for (const pass of m.passes.slice(1)) left = left.flatMap((src) => batch([src], pass));
+      return left;
+    });
   });
 }
 
@@ -173,24 +174,26 @@ export function do_pages_move(
   from: number,
   to: number,
 ): number {
-  return called(k, '__x64_sys_move_pages', () =>
-    called(k, 'do_pages_move', () => {
-      lru_cache_disable(k, nrCpus);
-      const list: Pfn[] = [];
-      for (let i = from; i <= to; i++) {
-        if (!(vma.pte[i] & PTE_PRESENT)) continue;
-        const folio = vma.pfn[i];
-        called(k, 'add_page_for_migration', () => {
-          const follow = k.profile.facts.migrate.movePagesFollowPageGet;
-          if (follow) called(k, 'follow_page', () => folio_get(k, folio));
-          if (folio_isolate_lru(k, folio)) list.push(folio);
-          if (follow) put_page(k, folio);
-        });
-      }
+  // do_pages_move() and add_page_for_migration() are inlined into the syscall in both builds
+  return called(k, '__x64_sys_move_pages', () => {
+    lru_cache_disable(k, nrCpus);
+    const list: Pfn[] = [];
+    for (let i = from; i <= to; i++) {
+      if (!(vma.pte[i] & PTE_PRESENT)) continue;
+      const folio = vma.pfn[i];
+      const follow = k.profile.facts.migrate.movePagesFollowPageGet;
+      if (follow)
+        called(k, 'follow_page', () =>
+          called(k, 'follow_page_pte', () => called(k, 'try_grab_page', () => folio_get(k, folio))),
+        );
+      if (folio_isolate_lru(k, folio)) list.push(folio);
+      if (follow) called(k, 'folio_put', () => put_page(k, folio));
+    }
+    return called(k, 'move_pages_and_store_status', () => {
       const failed = migrate_pages(k, ctx, list);
       putback_movable_pages(k, failed);
       lru_cache_enable(k);
       return failed.length;
-    }),
-  );
+    });
+  });
 }

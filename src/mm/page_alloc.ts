@@ -21,7 +21,7 @@ import { put_page_testzero } from '../kernel/mm_ref.js';
 import { page_ref_count, set_page_count } from '../kernel/page_ref.js';
 import { page_type_word } from '../kernel/page_type.js';
 import { VM_BUG_ON_PAGE } from '../kernel/vm_bug.js';
-import { called } from './stack.js';
+import { enter, leave } from './stack.js';
 import { __page_cache_release } from './swap.js';
 
 /** include/linux/mmzone.h enum migratetype (6.1 = 6.12, CONFIG_CMA on) */
@@ -107,9 +107,16 @@ export class Zone {
 
 const zones = new WeakMap<Kernel, Zone>();
 
+let lastK: Kernel | undefined;
+let lastZone: Zone | undefined;
+
+/** the Kernel's zone, behind a last-kernel check (a WeakMap lookup per allocation shows in profiles) */
 export function zoneOf(k: Kernel): Zone {
+  if (k === lastK) return lastZone!;
   const z = zones.get(k);
   if (!z) throw new Error('page allocator: memblock_free_all() was not called on this Kernel');
+  lastK = k;
+  lastZone = z;
   return z;
 }
 
@@ -319,13 +326,16 @@ function bad_page(k: Kernel, page: Pfn, reason: string): never {
  * post_alloc_hook, same event), then prep_compound_page() for __GFP_COMP.
  */
 export function prep_new_page(k: Kernel, page: Pfn, order: number, comp: boolean): void {
-  called(k, 'prep_new_page', () => {
+  const d = enter(k, 'prep_new_page');
+  try {
     k.mem.private_[page] = 0;
     VM_BUG_ON_PAGE(k, PageTail(k, page), 'PageTail(page)', page, 'mm/internal.h');
     VM_BUG_ON_PAGE(k, page_ref_count(k, page) !== 0, 'page_ref_count(page)', page, 'mm/internal.h');
     set_page_count(k, page, 1);
     if (order > 0 && comp) prep_compound_page(k, page, order);
-  });
+  } finally {
+    leave(k, d);
+  }
 }
 
 export interface AllocOptions {
@@ -336,11 +346,13 @@ export interface AllocOptions {
 }
 
 /** __alloc_pages() -> get_page_from_freelist() -> rmqueue() -> prep_new_page(); throws when out of memory */
-export function alloc_pages(k: Kernel, order: number, opts: AllocOptions = {}): Pfn {
-  return called(k, '__alloc_pages', () => {
+export function alloc_pages(k: Kernel, order: number, opts: AllocOptions = NO_OPTIONS): Pfn {
+  const d = enter(k, '__alloc_pages');
+  try {
     const z = zoneOf(k);
     const mt = opts.migratetype ?? MIGRATE_MOVABLE;
-    const page = called(k, 'get_page_from_freelist', () => rmqueue(k, z, order, mt));
+    enter(k, 'get_page_from_freelist');
+    const page = rmqueue(k, z, order, mt);
     if (page < 0)
       throw new Error(`__alloc_pages: out of memory for an order-${order} page (migratetype ${mt})`);
     if (k.debugVm) {
@@ -349,14 +361,19 @@ export function alloc_pages(k: Kernel, order: number, opts: AllocOptions = {}): 
         if (why) bad_page(k, page + i, why);
       }
     }
-    called(k, 'get_page_from_freelist', () => prep_new_page(k, page, order, opts.comp ?? false));
+    prep_new_page(k, page, order, opts.comp ?? false);
     return page;
-  });
+  } finally {
+    leave(k, d);
+  }
 }
+
+const NO_OPTIONS: AllocOptions = {};
+const FOLIO_OPTIONS: AllocOptions = { comp: true, migratetype: MIGRATE_MOVABLE };
 
 /** folio_alloc() / vma_alloc_folio(): __GFP_COMP, movable */
 export function folio_alloc(k: Kernel, order: number): Pfn {
-  return alloc_pages(k, order, { comp: true, migratetype: MIGRATE_MOVABLE });
+  return alloc_pages(k, order, FOLIO_OPTIONS);
 }
 
 /**
@@ -429,11 +446,14 @@ export function free_unref_page(k: Kernel, page: Pfn, order: number): void {
 
 /** __free_pages() (6.12 mm/page_alloc.c:4936): put; on zero free; a non-compound page's tail sub-blocks are freed here */
 export function __free_pages(k: Kernel, page: Pfn, order: number): void {
-  called(k, '__free_pages', () => {
+  const d = enter(k, '__free_pages');
+  try {
     const head = folio_test_large(k, page);
     if (put_page_testzero(k, page)) free_unref_page(k, page, order);
     else if (!head) while (order-- > 0) free_unref_page(k, page + (1 << order), order);
-  });
+  } finally {
+    leave(k, d);
+  }
 }
 
 /** __folio_put() -> page_cache_release(), free_unref_page(&folio->page, folio_order(folio)) (the Kernel's freeFolio hook) */
@@ -451,6 +471,7 @@ function free_folio(k: Kernel, folio: Pfn): void {
 export function memblock_free_all(k: Kernel, start: Pfn, end: Pfn, nrCpus = 1): Zone {
   const z = new Zone(k, nrCpus);
   zones.set(k, z);
+  lastK = undefined;
   k.freeFolio = free_folio;
   memmap_init_range(k, start, end, 'Normal');
   k.mem.pageblockMt.fill(

@@ -13,7 +13,7 @@ import {
   type MmStruct,
   type Vma,
 } from './mm_types.js';
-import { called } from './stack.js';
+import { called, enter, leave } from './stack.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
 import { mmcache } from './mm_cache.js';
@@ -59,11 +59,41 @@ export function folio_move_anon_rmap(k: Kernel, folio: Pfn, anonVma: number): vo
   k.mem.flagsLo[folio] |= mmcache(k).anonExclusive;
 }
 
-/** Every PTE of these address spaces that holds `folio` (present, or as a migration entry) */
-function rmap_walk(mms: readonly MmStruct[], folio: Pfn, fn: (vma: Vma, i: number) => void): void {
-  for (const mm of mms)
-    for (const vma of mm.vmas)
-      for (let i = 0; i < vma.nrPages; i++) if (vma.pfn[i] === folio && vma.pte[i]) fn(vma, i);
+/**
+ * rmap_walk() (mm/rmap.c): rmap_walk_anon() or rmap_walk_file() over every PTE of these address
+ * spaces that holds `folio` (present, or as a migration entry), calling `one` (try_to_unmap_one,
+ * try_to_migrate_one, remove_migration_pte) under its own frame.
+ */
+function rmap_walk(
+  k: Kernel,
+  mms: readonly MmStruct[],
+  folio: Pfn,
+  one: string,
+  fn: (vma: Vma, i: number) => void,
+): void {
+  const d = enter(k, PageAnon(k, folio) ? 'rmap_walk_anon' : 'rmap_walk_file');
+  try {
+    for (const mm of mms)
+      for (const vma of mm.vmas)
+        for (let i = 0; i < vma.nrPages; i++) {
+          if (vma.pfn[i] !== folio || !vma.pte[i]) continue;
+          const d1 = enter(k, one);
+          try {
+            fn(vma, i);
+          } finally {
+            leave(k, d1);
+          }
+        }
+  } finally {
+    leave(k, d);
+  }
+}
+
+/** folio_put() of a PTE's reference, under its own frame as the real stacks show it */
+function put_pte_ref(k: Kernel, folio: Pfn): void {
+  const d = enter(k, 'folio_put');
+  folio_put(k, folio);
+  leave(k, d);
 }
 
 /**
@@ -72,13 +102,13 @@ function rmap_walk(mms: readonly MmStruct[], folio: Pfn, fn: (vma: Vma, i: numbe
  */
 export function try_to_unmap(k: Kernel, mms: readonly MmStruct[], folio: Pfn): void {
   called(k, 'try_to_unmap', () =>
-    rmap_walk(mms, folio, (vma, i) => {
+    rmap_walk(k, mms, folio, 'try_to_unmap_one', (vma, i) => {
       if (!(vma.pte[i] & PTE_PRESENT)) return;
       if (PageAnon(k, folio)) throw new Error('try_to_unmap: anon pageout (swap) is not modelled');
       vma.pte[i] = 0;
       vma.pfn[i] = -1;
       folio_remove_rmap_pte(k, folio);
-      folio_put(k, folio);
+      put_pte_ref(k, folio);
     }),
   );
 }
@@ -89,13 +119,13 @@ export function try_to_unmap(k: Kernel, mms: readonly MmStruct[], folio: Pfn): v
  */
 export function try_to_migrate(k: Kernel, mms: readonly MmStruct[], folio: Pfn): void {
   called(k, 'try_to_migrate', () =>
-    rmap_walk(mms, folio, (vma, i) => {
+    rmap_walk(k, mms, folio, 'try_to_migrate_one', (vma, i) => {
       if (!(vma.pte[i] & PTE_PRESENT)) return;
       const excl = PageAnon(k, folio) && PageAnonExclusive(k, folio);
       if (excl) k.mem.flagsLo[folio] &= ~mmcache(k).anonExclusive;
       vma.pte[i] = PTE_MIGRATION | (vma.pte[i] & (PTE_WRITE | PTE_DIRTY)) | (excl ? PTE_MIGRATION_EXCL : 0);
       folio_remove_rmap_pte(k, folio);
-      folio_put(k, folio);
+      put_pte_ref(k, folio);
     }),
   );
 }
@@ -106,7 +136,7 @@ export function try_to_migrate(k: Kernel, mms: readonly MmStruct[], folio: Pfn):
  */
 export function remove_migration_ptes(k: Kernel, mms: readonly MmStruct[], src: Pfn, dst: Pfn): void {
   called(k, 'remove_migration_ptes', () =>
-    rmap_walk(mms, src, (vma, i) => {
+    rmap_walk(k, mms, src, 'remove_migration_pte', (vma, i) => {
       const pte = vma.pte[i];
       if (!(pte & PTE_MIGRATION)) return;
       folio_get(k, dst);

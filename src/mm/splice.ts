@@ -8,11 +8,11 @@
 import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
 import { folio_get, folio_put, put_page } from '../kernel/mm_ref.js';
-import { filemap_get_entry } from './filemap.js';
+import { filemap_get_read_batch } from './filemap.js';
 import { get_user_pages_fast } from './gup.js';
 import { mmcache } from './mm_cache.js';
 import type { AddressSpace, MmStruct, Vma } from './mm_types.js';
-import { called } from './stack.js';
+import { called, enter, leave } from './stack.js';
 
 export interface Pipe {
   readonly name: string;
@@ -30,14 +30,22 @@ export function vmsplice_to_pipe(
   to: number,
 ): void {
   called(k, '__do_sys_vmsplice', () =>
-    called(k, 'iter_to_pipe', () => {
-      for (const page of get_user_pages_fast(k, mm, vma, from, to, { pin: false, write: false }))
-        pipe.bufs.push(page);
-    }),
+    called(k, 'iter_to_pipe', () =>
+      called(k, 'iov_iter_get_pages2', () =>
+        called(k, '__iov_iter_get_pages_alloc', () => {
+          for (const page of get_user_pages_fast(k, mm, vma, from, to, { pin: false, write: false }))
+            pipe.bufs.push(page);
+        }),
+      ),
+    ),
   );
 }
 
-/** filemap_splice_read() (mm/filemap.c): lookup +1, folio_mark_accessed, splice_folio_into_pipe +1, put -1 */
+/**
+ * splice(2) from a file: splice_file_to_pipe -> filemap_splice_read() (6.12 mm/filemap.c; 6.1
+ * generic_file_splice_read -> filemap_read, the same events): lookup +1, folio_mark_accessed,
+ * splice_folio_into_pipe +1, folio_batch_release -1
+ */
 export function filemap_splice_read(
   k: Kernel,
   pipe: Pipe,
@@ -45,22 +53,41 @@ export function filemap_splice_read(
   from: number,
   to: number,
 ): void {
-  called(k, 'filemap_splice_read', () => {
-    const f = mmcache(k).f;
-    for (let i = from; i <= to; i++) {
-      const folio = called(k, 'filemap_get_pages', () => filemap_get_entry(k, mapping, i));
-      if (folio < 0) throw new Error(`splice: page ${i} of ${mapping.name} is not cached (read it first)`);
-      f.folio_set_referenced(folio);
-      called(k, 'splice_folio_into_pipe', () => folio_get(k, folio));
-      pipe.bufs.push(folio);
-      folio_put(k, folio);
-    }
-  });
+  const d = enter(k, '__x64_sys_splice');
+  enter(k, 'do_splice');
+  enter(k, 'splice_file_to_pipe');
+  try {
+    called(k, 'filemap_splice_read', () => {
+      const f = mmcache(k).f;
+      for (let i = from; i <= to; i++) {
+        const folio = called(k, 'filemap_get_pages', () => filemap_get_read_batch(k, mapping, i));
+        if (folio < 0) throw new Error(`splice: page ${i} of ${mapping.name} is not cached (read it first)`);
+        f.folio_set_referenced(folio);
+        called(k, 'splice_folio_into_pipe', () => folio_get(k, folio));
+        pipe.bufs.push(folio);
+        called(k, 'folio_batch_release', () => folio_put(k, folio));
+      }
+    });
+  } finally {
+    leave(k, d);
+  }
 }
 
-/** free_pipe_info() on the last close: pipe_buf_release() of every buffer */
+/**
+ * close(2) of the last end: pipe_release -> free_pipe_info() (fs/pipe.c): each buffer's
+ * ->release, page_cache_pipe_buf_release (fs/splice.c; vmsplice's user_page_pipe_buf_ops use
+ * it too) -> put_page
+ */
 export function free_pipe_info(k: Kernel, pipe: Pipe): void {
-  called(k, 'free_pipe_info', () => {
-    for (const page of pipe.bufs.splice(0)) called(k, 'pipe_buf_release', () => put_page(k, page));
-  });
+  const d = enter(k, '__x64_sys_close');
+  enter(k, '__fput');
+  enter(k, 'pipe_release');
+  try {
+    called(k, 'free_pipe_info', () => {
+      for (const page of pipe.bufs.splice(0))
+        called(k, 'page_cache_pipe_buf_release', () => called(k, 'put_page', () => put_page(k, page)));
+    });
+  } finally {
+    leave(k, d);
+  }
 }

@@ -1,17 +1,39 @@
 /**
  * The model's call stack: mm functions push their kernel name while they run, so every page_ref
  * event can be explained by (and printed with) the path that caused it, like the stacktrace
- * option of a real trace. Only kept while someone listens to the tracer: untraced runs pay one
- * test per call.
+ * option of a real trace. A name is shown the way the profile's build shows it (profile fact
+ * `stackFrames`: inlined helpers vanish, renamed ones change). Only kept while someone listens
+ * to the tracer: untraced runs pay one test per call and allocate nothing.
+ *
+ *   const d = enter(k, 'shrink_folio_list');
+ *   try { ... } finally { leave(k, d); }
  */
 import type { Kernel } from '../kernel/kernel.js';
 
+/** Pushes `fn` (or the frames the profile shows for it); returns the depth to leave() to. */
+export function enter(k: Kernel, fn: string): number {
+  const s = k.callStack;
+  const depth = s.length;
+  if (!k.tracer.listening) return depth;
+  const shown = k.profile.facts.stackFrames[fn];
+  if (shown === undefined) s.push(fn);
+  else for (const f of shown) s.push(f);
+  return depth;
+}
+
+/** Pops back to the depth enter() returned. */
+export function leave(k: Kernel, depth: number): void {
+  const s = k.callStack;
+  if (s.length !== depth) s.length = depth;
+}
+
+/** enter/leave around a closure: for paths that are not per page (syscall entries, batches) */
 export function called<T>(k: Kernel, fn: string, body: () => T): T {
   if (!k.tracer.listening) return body();
-  k.callStack.push(fn);
+  const d = enter(k, fn);
   try {
     return body();
   } finally {
-    k.callStack.pop();
+    leave(k, d);
   }
 }

@@ -9,7 +9,7 @@ import type { Pfn } from '../kernel/mem_map.js';
 import { folio_test_large } from '../kernel/folio.js';
 import { folio_get, folio_put } from '../kernel/mm_ref.js';
 import { VM_BUG_ON_FOLIO } from '../kernel/vm_bug.js';
-import { called } from './stack.js';
+import { called, enter, leave } from './stack.js';
 import { mmcache } from './mm_cache.js';
 
 function lru_add_batch(k: Kernel, cpu: number): Pfn[] {
@@ -24,7 +24,8 @@ export function lru_gen_enabled(k: Kernel): boolean {
 
 /** folio_add_lru(): the VM_BUG_ON_FOLIO checks, MGLRU's fault-time activation, then the batch */
 export function folio_add_lru(k: Kernel, folio: Pfn): void {
-  called(k, 'folio_add_lru', () => {
+  const d = enter(k, 'folio_add_lru');
+  try {
     const f = mmcache(k).f;
     const sites = k.profile.facts.bugSites;
     VM_BUG_ON_FOLIO(
@@ -45,7 +46,9 @@ export function folio_add_lru(k: Kernel, folio: Pfn): void {
     if (batch.length >= k.profile.facts.folioBatchSize || folio_test_large(k, folio) || c.lruDisabled) {
       folio_batch_move_lru(k, batch);
     }
-  });
+  } finally {
+    leave(k, d);
+  }
 }
 
 /** folio_add_lru_vma(): VM_BUG_ON_FOLIO(folio_test_lru(folio)); no mlocked VMAs in the model */
@@ -66,7 +69,8 @@ export function folio_add_lru_vma(k: Kernel, folio: Pfn): void {
  * page_ref_mod_and_test val=-1 per folio.
  */
 function folio_batch_move_lru(k: Kernel, batch: Pfn[]): void {
-  called(k, 'folio_batch_move_lru', () => {
+  const d = enter(k, 'folio_batch_move_lru');
+  try {
     const f = mmcache(k).f;
     for (const folio of batch) {
       f.folio_test_clear_unevictable(folio);
@@ -81,10 +85,11 @@ function folio_batch_move_lru(k: Kernel, batch: Pfn[]): void {
       f.folio_set_lru(folio);
     }
     const folios = batch.splice(0);
-    called(k, 'folios_put', () => {
-      for (const folio of folios) folio_put(k, folio);
-    });
-  });
+    enter(k, 'folios_put');
+    for (const folio of folios) folio_put(k, folio);
+  } finally {
+    leave(k, d);
+  }
 }
 
 /** lru_add_drain(): drain this CPU's lru_add batch */
@@ -153,6 +158,6 @@ export function folio_isolate_lru(k: Kernel, folio: Pfn): boolean {
 export function folio_putback_lru(k: Kernel, folio: Pfn): void {
   called(k, 'folio_putback_lru', () => {
     folio_add_lru(k, folio);
-    folio_put(k, folio);
+    called(k, 'page_ref_dec_and_test', () => folio_put(k, folio));
   });
 }

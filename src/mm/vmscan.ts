@@ -12,7 +12,7 @@ import { __remove_mapping } from './filemap.js';
 import { mmcache } from './mm_cache.js';
 import { PTE_PRESENT, type AddressSpace, type MmStruct, type Vma } from './mm_types.js';
 import { try_to_unmap } from './rmap.js';
-import { called } from './stack.js';
+import { called, enter, leave } from './stack.js';
 import { folio_isolate_lru, folio_putback_lru, lru_add_drain } from './swap.js';
 
 /**
@@ -41,14 +41,17 @@ function shrink_folio_list(k: Kernel, mms: readonly MmStruct[], mapping: Address
 
 /** reclaim_pages() -> reclaim_folio_list() (6.12 mm/vmscan.c): shrink, then put back what stayed */
 function reclaim_pages(k: Kernel, mms: readonly MmStruct[], mapping: AddressSpace, folios: Pfn[]): void {
-  called(k, 'reclaim_pages', () => {
-    const kept = shrink_folio_list(k, mms, mapping, folios);
-    for (const folio of kept) folio_putback_lru(k, folio);
-  });
+  called(k, 'reclaim_pages', () =>
+    called(k, 'reclaim_folio_list', () => {
+      const kept = shrink_folio_list(k, mms, mapping, folios);
+      for (const folio of kept) folio_putback_lru(k, folio);
+    }),
+  );
 }
 
 /**
- * madvise(MADV_PAGEOUT) over pages [from, to] of a file VMA: lru_add_drain, isolate every mapped
+ * madvise(MADV_PAGEOUT) over pages [from, to] of a file VMA (mm/madvise.c madvise_pageout ->
+ * walk_page_range -> madvise_cold_or_pageout_pte_range): lru_add_drain, isolate every mapped
  * folio on the LRU, reclaim them.
  */
 export function madvise_pageout(
@@ -60,7 +63,16 @@ export function madvise_pageout(
 ): void {
   const mapping = vma.file;
   if (!mapping) throw new Error(`${vma.name}: MADV_PAGEOUT of anonymous memory needs swap (not modelled)`);
-  called(k, 'do_madvise', () =>
+  const d = enter(k, '__x64_sys_madvise');
+  for (const fn of [
+    'do_madvise',
+    'madvise_pageout',
+    'walk_page_range',
+    '__walk_page_range',
+    'walk_pgd_range',
+  ])
+    enter(k, fn);
+  try {
     called(k, 'madvise_cold_or_pageout_pte_range', () => {
       lru_add_drain(k);
       const list: Pfn[] = [];
@@ -71,6 +83,8 @@ export function madvise_pageout(
         if (folio_isolate_lru(k, folio)) list.push(folio);
       }
       reclaim_pages(k, mms, mapping, list);
-    }),
-  );
+    });
+  } finally {
+    leave(k, d);
+  }
 }

@@ -48,7 +48,7 @@ describe.each(['6.1', '6.12'] as const)('migration_blocked fidelity, %s', (versi
     const byCaller = new Map<string, number>();
     for (const e of run.events) {
       if (PAGE_REF_EVENT_NAMES[e.record.type] !== 'page_ref_freeze' || e.record.ret) continue;
-      byCaller.set(e.stack[0], (byCaller.get(e.stack[0]) ?? 0) + 1);
+      byCaller.set(e.stack[1], (byCaller.get(e.stack[1]) ?? 0) + 1); // stack[0]: page_ref_freeze
     }
     expect(Object.fromEntries(byCaller)).toEqual(
       version === '6.1' ? { folio_migrate_mapping: 1280, __remove_mapping: 64 } : { __remove_mapping: 64 },

@@ -46,6 +46,30 @@ export const facts_mainline: ProfileFacts = {
   mmuGatherFree: { put: 'folios_put_refs', drains: false },
   faultAroundRef: 'ref_inc_then_put',
   migrate: { movePagesFollowPageGet: false, passes: [3, 7], unmapEveryPass: false, precheck: true },
+  /*
+   * the frames this build shows (trace-stack.txt of ../shared/traces/6.12; mainline assumed alike): static helpers of
+   * mm/memory.c inlined into do_pte_missing()/do_wp_page(), the *_noprof allocator entry points
+   * (include/linux/alloc_tag.h), folio_add_lru() as __folio_batch_add_and_move() and folios_put()
+   * as folios_put_refs() (mm/swap.c), iter_to_pipe() and madvise_pageout() inlined (fs/splice.c,
+   * mm/madvise.c)
+   */
+  stackFrames: {
+    migrate_folio: ['__migrate_folio'],
+    folio_migrate_mapping: ['__folio_migrate_mapping'],
+    __alloc_pages: ['__alloc_pages_noprof'],
+    folio_add_lru: ['__folio_batch_add_and_move'],
+    folios_put: ['folios_put_refs'],
+    folio_batch_release: ['folios_put_refs'],
+    do_anonymous_page: [],
+    do_fault: [],
+    do_read_fault: [],
+    do_shared_fault: [],
+    do_cow_fault: [],
+    wp_page_copy: [],
+    copy_present_ptes: [],
+    madvise_pageout: [],
+    iter_to_pipe: [],
+  },
   bugSites: {
     page_ref_unfreeze: 'include/linux/page_ref.h',
     'page_ref_unfreeze:count': 'include/linux/page_ref.h',

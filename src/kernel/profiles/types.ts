@@ -222,6 +222,14 @@ export interface ProfileFacts {
      */
     readonly precheck: boolean;
   };
+  /**
+   * How this build's stacks show the simulator's functions (read off the real traces'
+   * `<stack trace>` blocks, ../shared/traces/<v>/<workload>/trace-stack.txt): a function missing here
+   * appears under its own name; an entry lists the frames shown instead, outermost first, [] when
+   * the compiler inlined it into its caller (static helpers of mm/memory.c, mm/filemap.c, ...) or
+   * the release has other names (6.12 *_noprof allocator entry points, 6.1 release_pages).
+   */
+  readonly stackFrames: Readonly<Record<string, readonly string[]>>;
   /** where each modelled VM_BUG_ON sits ('include/linux/page_ref.h:288'), keyed by function[:check] */
   readonly bugSites: Readonly<Record<BugSite, string>>;
 }

@@ -50,6 +50,35 @@ export const facts_v6_1: ProfileFacts = {
   mmuGatherFree: { put: 'release_pages', drains: true },
   faultAroundRef: 'handed_to_pte',
   migrate: { movePagesFollowPageGet: true, passes: [10], unmapEveryPass: true, precheck: false },
+  /*
+   * the frames this build shows (trace-stack.txt of ../shared/traces/6.1): no do_pte_missing()
+   * (handle_pte_fault() calls do_anonymous_page()/do_fault(), all inlined into __handle_mm_fault()),
+   * release_pages() + page_ref_dec_and_test() for folios_put() (mm/swap.c), free_pages_and_swap_cache()
+   * inlined (mm/swap_state.c), folio_try_get_rcu() and next_uptodate_page() (mm/filemap.c),
+   * generic_file_splice_read() -> filemap_read() -> copy_page_to_iter() for splice (fs/splice.c,
+   * lib/iov_iter.c), internal_get_user_pages_fast() (mm/gup.c)
+   */
+  stackFrames: {
+    migrate_folio: ['migrate_folio_extra'],
+    migrate_folio_undo_src: [],
+    do_pte_missing: [],
+    do_anonymous_page: [],
+    do_read_fault: [],
+    do_shared_fault: [],
+    do_cow_fault: [],
+    copy_present_ptes: [],
+    folios_put: ['release_pages', 'page_ref_dec_and_test'],
+    release_pages: ['release_pages', 'page_ref_dec_and_test'],
+    free_pages_and_swap_cache: [],
+    folio_batch_release: ['folio_put'],
+    folio_try_get: ['folio_try_get_rcu'],
+    next_uptodate_folio: ['next_uptodate_page'],
+    filemap_splice_read: ['generic_file_splice_read', 'blkdev_read_iter', 'filemap_read'],
+    splice_folio_into_pipe: ['copy_page_to_iter'],
+    gup_fast_fallback: ['internal_get_user_pages_fast'],
+    iter_to_pipe: [],
+    put_page: ['folio_put'],
+  },
   bugSites: {
     page_ref_unfreeze: 'include/linux/page_ref.h:332',
     'page_ref_unfreeze:count': 'include/linux/page_ref.h:333',
