@@ -7,31 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { decodeFlags, parseFlagsWord } from '../../src/explain/decode-flags.js';
 import { decodePageType, decodeTraceMapcount } from '../../src/explain/decode-pagetype.js';
 import { parse_page_flags } from '../../src/kernel/flag_names.js';
-import { KernelConfig } from '../../src/kernel/profiles/config.js';
-import { loadProfile, type Profile } from '../../src/kernel/profiles/index.js';
-import type { ProfileName } from '../../src/kernel/profiles/types.js';
+import { loadProfile } from '../../src/kernel/profiles/index.js';
 import { runCli } from '../helpers/cli.js';
-import { readShared, traceProfile } from '../helpers/shared.js';
-
-/** The reporting kernels: 5 zones, NODES_SHIFT 6, NUMA balancing (see test/kernel/dump_page.test.ts). */
-function reportProfile(name: ProfileName, nrCpus: number): Profile {
-  const config = KernelConfig.from({
-    CONFIG_64BIT: 'y',
-    CONFIG_MMU: 'y',
-    CONFIG_SMP: 'y',
-    CONFIG_NUMA: 'y',
-    CONFIG_NUMA_BALANCING: 'y',
-    CONFIG_NODES_SHIFT: '6',
-    CONFIG_NR_CPUS: String(nrCpus),
-    CONFIG_SPARSEMEM: 'y',
-    CONFIG_SPARSEMEM_VMEMMAP: 'y',
-    CONFIG_ZONE_DMA: 'y',
-    CONFIG_ZONE_DMA32: 'y',
-    CONFIG_ZONE_DEVICE: 'y',
-    CONFIG_TRANSPARENT_HUGEPAGE: 'y',
-  });
-  return loadProfile(name, { config, name: 'report' });
-}
+import { readShared, reportProfile, traceProfile } from '../helpers/shared.js';
 
 /** `flags: 0x…(…)` of a dump_page sample: the word and the %pGp text */
 function sampleFlags(file: string): { word: bigint; pGp: string } {

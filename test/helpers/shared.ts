@@ -32,3 +32,27 @@ export function traceProfile(version: '6.1' | '6.12'): Profile {
     name: path,
   });
 }
+
+/**
+ * The kernels behind the public dump_page reports in ../shared/samples: 5 zones (DMA, DMA32,
+ * Normal, Movable, Device -> ZONES_SHIFT 3), NODES_SHIFT 6, NUMA balancing; their lastcpupid
+ * widths (11 and 12 bits) give NR_CPUS 8 and 16.
+ */
+export function reportProfile(name: ProfileName, nrCpus: number): Profile {
+  const config = KernelConfig.from({
+    CONFIG_64BIT: 'y',
+    CONFIG_MMU: 'y',
+    CONFIG_SMP: 'y',
+    CONFIG_NUMA: 'y',
+    CONFIG_NUMA_BALANCING: 'y',
+    CONFIG_NODES_SHIFT: '6',
+    CONFIG_NR_CPUS: String(nrCpus),
+    CONFIG_SPARSEMEM: 'y',
+    CONFIG_SPARSEMEM_VMEMMAP: 'y',
+    CONFIG_ZONE_DMA: 'y',
+    CONFIG_ZONE_DMA32: 'y',
+    CONFIG_ZONE_DEVICE: 'y',
+    CONFIG_TRANSPARENT_HUGEPAGE: 'y',
+  });
+  return loadProfile(name, { config, name: 'report' });
+}

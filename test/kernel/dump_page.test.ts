@@ -10,29 +10,12 @@ import { Kernel } from '../../src/kernel/kernel.js';
 import { folio_get } from '../../src/kernel/mm_ref.js';
 import { pageflags } from '../../src/kernel/page_flags.js';
 import { setFlagsField } from '../../src/kernel/page_flags_layout.js';
-import { KernelConfig } from '../../src/kernel/profiles/config.js';
-import { loadProfile } from '../../src/kernel/profiles/index.js';
 import type { ProfileName } from '../../src/kernel/profiles/types.js';
 import { VmBug } from '../../src/kernel/vm_bug.js';
-import { readShared } from '../helpers/shared.js';
+import { readShared, reportProfile } from '../helpers/shared.js';
 
 function reportKernel(name: ProfileName, nrCpus: number): Kernel {
-  const config = KernelConfig.from({
-    CONFIG_64BIT: 'y',
-    CONFIG_MMU: 'y',
-    CONFIG_SMP: 'y',
-    CONFIG_NUMA: 'y',
-    CONFIG_NUMA_BALANCING: 'y',
-    CONFIG_NODES_SHIFT: '6',
-    CONFIG_NR_CPUS: String(nrCpus),
-    CONFIG_SPARSEMEM: 'y',
-    CONFIG_SPARSEMEM_VMEMMAP: 'y',
-    CONFIG_ZONE_DMA: 'y',
-    CONFIG_ZONE_DMA32: 'y',
-    CONFIG_ZONE_DEVICE: 'y',
-    CONFIG_TRANSPARENT_HUGEPAGE: 'y',
-  });
-  return new Kernel({ profile: loadProfile(name, { config, name: 'report' }), nrPages: 0x130000 });
+  return new Kernel({ profile: reportProfile(name, nrCpus), nrPages: 0x130000 });
 }
 
 function placeInZone(k: Kernel, pfn: number, zone: number, cpupid: number): void {
