@@ -5,7 +5,7 @@
  * (zap_pte_range into the mmu_gather, free_pgtables). References are taken and dropped in the
  * kernel's order, so the page_ref events come out as a real kernel prints them.
  */
-import { PageAnon, folio_test_large, page_folio } from '../kernel/folio.js';
+import { PageAnon, folio_nr_pages, folio_test_large, page_folio } from '../kernel/folio.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
 import { folio_get, folio_maybe_dma_pinned, folio_put } from '../kernel/mm_ref.js';
@@ -13,6 +13,7 @@ import { folio_ref_add, folio_ref_count } from '../kernel/page_ref.js';
 import { page_type_word } from '../kernel/page_type.js';
 import {
   PTE_DIRTY,
+  PTE_PMD,
   PTE_PRESENT,
   PTE_TABLE_SHIFT,
   PTE_WRITE,
@@ -22,8 +23,17 @@ import {
   type Vma,
 } from './mm_types.js';
 import { __do_fault, do_file_fault } from './filemap.js';
+import {
+  HPAGE_PMD_NR,
+  __split_huge_pmd,
+  copy_huge_pmd,
+  do_huge_pmd_anonymous_page,
+  do_huge_pmd_wp_page,
+  thp_pmd_suitable,
+  zap_huge_pmd,
+} from './huge_memory.js';
 import { __tlb_remove_folio_pages, type MmuGather } from './mmu_gather.js';
-import { MIGRATE_UNMOVABLE, alloc_pages, folio_alloc } from './page_alloc.js';
+import { MIGRATE_UNMOVABLE, __free_pages, alloc_pages, folio_alloc } from './page_alloc.js';
 import {
   PageAnonExclusive,
   folio_add_new_anon_rmap,
@@ -44,13 +54,30 @@ function __pte_alloc(k: Kernel, mm: MmStruct, vpn: number): void {
   if (mm.pteTables.has(key)) return;
   const d = enter(k, '__pte_alloc');
   try {
-    enter(k, 'pte_alloc_one');
-    const page = alloc_pages(k, 0, PTE_ALLOC_OPTIONS);
-    k.mem.mapcount[page] = page_type_word(k, pgtableType(k));
-    mm.pteTables.set(key, page);
+    mm.pteTables.set(key, pte_alloc_one(k));
   } finally {
     leave(k, d);
   }
+}
+
+/** pte_alloc_one(): an UNMOVABLE order-0 page typed PageTable (also a THP's deposited table) */
+export function pte_alloc_one(k: Kernel): Pfn {
+  const d = enter(k, 'pte_alloc_one');
+  try {
+    const page = alloc_pages(k, 0, PTE_ALLOC_OPTIONS);
+    k.mem.mapcount[page] = page_type_word(k, pgtableType(k));
+    return page;
+  } finally {
+    leave(k, d);
+  }
+}
+
+/** pte_free(): pagetable_pte_dtor, then __free_pages (page_ref_mod_and_test -1 ret=1) */
+export function pte_free(k: Kernel, page: Pfn): void {
+  const d = enter(k, 'pte_free');
+  k.mem.mapcount[page] = k.profile.facts.pageTypeNone;
+  __free_pages(k, page, 0);
+  leave(k, d);
 }
 
 const PTE_ALLOC_OPTIONS = { migratetype: MIGRATE_UNMOVABLE };
@@ -112,7 +139,12 @@ export function handle_mm_fault(k: Kernel, mm: MmStruct, vma: Vma, i: number, wr
     enter(k, 'handle_mm_fault');
     enter(k, '__handle_mm_fault');
     if (pte & PTE_PRESENT) {
+      if (pte & PTE_PMD && do_huge_pmd_wp_page(k, mm, vma, i)) return;
       do_wp_page(k, vma, i);
+      return;
+    }
+    if (thp_pmd_suitable(mm, vma, i)) {
+      do_huge_pmd_anonymous_page(k, mm, vma, i);
       return;
     }
     __pte_alloc(k, mm, vma.start + i);
@@ -199,10 +231,11 @@ function wp_page_copy(k: Kernel, vma: Vma, i: number, old: Pfn): void {
     mmcache(k).f.__folio_mark_uptodate(folio);
     folio_add_new_anon_rmap(k, folio, anonVma, vma.start + i);
     folio_add_lru_vma(k, folio);
+    const page = vma.pfn[i];
     vma.pfn[i] = folio;
     vma.pte[i] = PTE_PRESENT | PTE_WRITE | PTE_DIRTY;
     if (old < 0) return;
-    folio_remove_rmap_pte(k, old);
+    folio_remove_rmap_pte(k, old, page);
     folio_put(k, old);
     folio_put(k, old);
   } finally {
@@ -247,6 +280,7 @@ function copy_present_pte(k: Kernel, src: MmStruct, vma: Vma, dst: Vma, i: numbe
     dst.pte[i] = pte & ~PTE_WRITE;
     if (pte & PTE_ZERO) return; // vm_normal_page() is NULL for the zero pfn
     const folio = page_folio(k, vma.pfn[i]);
+    if (folio_test_large(k, folio)) throw new Error('fork of a PTE-mapped large folio is not modelled');
     if (try_dup_rmap(k, src, folio)) {
       vma.pte[i] &= ~PTE_WRITE;
       dst.pfn[i] = vma.pfn[i];
@@ -286,6 +320,11 @@ export function copy_page_range(k: Kernel, src: MmStruct, dst: MmStruct, vma: Vm
   try {
     for (let i = 0; i < vma.nrPages; i++) {
       if (!(vma.pte[i] & PTE_PRESENT)) continue;
+      if (vma.pte[i] & PTE_PMD) {
+        copy_huge_pmd(k, src, dst, vma, child, i);
+        i += HPAGE_PMD_NR - 1;
+        continue;
+      }
       __pte_alloc(k, dst, child.start + i);
       copy_present_pte(k, src, vma, child, i);
     }
@@ -295,20 +334,74 @@ export function copy_page_range(k: Kernel, src: MmStruct, dst: MmStruct, vma: Vm
 }
 
 /**
+ * zap_pmd_range() (mm/memory.c): a PMD block inside [from, to) is zapped whole (zap_huge_pmd);
+ * one the range only cuts is PTE-mapped first (__split_huge_pmd), then its PTEs are zapped.
+ */
+export function unmap_page_range(
+  k: Kernel,
+  tlb: MmuGather,
+  mm: MmStruct,
+  vma: Vma,
+  from: number,
+  to: number,
+): void {
+  const d = enter(k, 'unmap_page_range');
+  try {
+    let start = from;
+    for (let i = from; i < to; i++) {
+      if (!(vma.pte[i] & PTE_PMD)) continue;
+      zap_pte_range(k, tlb, vma, start, i);
+      const end = i - ((vma.start + i) % HPAGE_PMD_NR) + HPAGE_PMD_NR;
+      if (i + HPAGE_PMD_NR === end && end <= to) zap_huge_pmd(k, tlb, mm, vma, i);
+      else {
+        __split_huge_pmd(k, mm, vma, i);
+        zap_pte_range(k, tlb, vma, i, Math.min(end, to));
+      }
+      start = Math.min(end, to);
+      i = start - 1;
+    }
+    zap_pte_range(k, tlb, vma, start, to);
+  } finally {
+    leave(k, d);
+  }
+}
+
+/**
  * zap_pte_range() -> zap_present_folio_ptes() (6.12 mm/memory.c:1483): rmap removed now (no
- * event), the reference queued in the mmu_gather; the zero page is skipped.
+ * event), the reference queued in the mmu_gather; the zero page is skipped. A run of PTEs of one
+ * large folio is one entry of nr references where the gather keeps counts (6.12 folio_pte_batch +
+ * __tlb_remove_folio_pages: folios_put_refs -nr); 6.1 queues each page (release_pages -1 each).
  */
 export function zap_pte_range(k: Kernel, tlb: MmuGather, vma: Vma, from: number, to: number): void {
+  if (from >= to) return;
   const d = enter(k, 'zap_pte_range');
   try {
+    const batch = k.profile.facts.mmuGatherFree.put === 'folios_put_refs';
     for (let i = from; i < to; i++) {
       const pte = vma.pte[i];
-      vma.pte[i] = 0;
-      if (!(pte & PTE_PRESENT) || pte & PTE_ZERO) continue;
-      const folio = page_folio(k, vma.pfn[i]);
-      vma.pfn[i] = -1;
-      folio_remove_rmap_pte(k, folio);
-      __tlb_remove_folio_pages(k, tlb, folio, 1);
+      if (!(pte & PTE_PRESENT) || pte & PTE_ZERO) {
+        vma.pte[i] = 0;
+        continue;
+      }
+      const page = vma.pfn[i];
+      const folio = page_folio(k, page);
+      const end = folio + folio_nr_pages(k, folio);
+      let nr = 1;
+      if (batch)
+        while (
+          i + nr < to &&
+          vma.pte[i + nr] & PTE_PRESENT &&
+          vma.pfn[i + nr] === page + nr &&
+          page + nr < end
+        )
+          nr++;
+      for (let j = i; j < i + nr; j++) {
+        folio_remove_rmap_pte(k, folio, vma.pfn[j]);
+        vma.pte[j] = 0;
+        vma.pfn[j] = -1;
+      }
+      __tlb_remove_folio_pages(k, tlb, folio, nr);
+      i += nr - 1;
     }
   } finally {
     leave(k, d);

@@ -15,6 +15,8 @@ export const PTE_ZERO = 8;
 export const PTE_MIGRATION = 16;
 /** the migration entry recorded PG_anon_exclusive (make_writable_migration_entry + exclusive) */
 export const PTE_MIGRATION_EXCL = 32;
+/** the page is mapped by a PMD (set on all 512 entries of the block; pfn[i] = head + offset) */
+export const PTE_PMD = 64;
 
 /** PTRS_PER_PTE on x86_64: one PTE table maps 512 pages */
 export const PTE_TABLE_SHIFT = 9;
@@ -42,6 +44,8 @@ export interface Vma {
   anonVma: number;
   /** VM_DONTCOPY (MADV_DONTFORK) */
   dontCopy: boolean;
+  /** VM_HUGEPAGE (MADV_HUGEPAGE): THP enabled=madvise lets this VMA fault PMD THPs */
+  hugepage: boolean;
   /** vm_file's mapping (file-backed VMA), page i maps index i */
   readonly file?: AddressSpace;
   readonly pfn: Int32Array;
@@ -53,6 +57,8 @@ export interface MmStruct {
   readonly vmas: Vma[];
   /** PTE-table pages by (vpn >> PTE_TABLE_SHIFT) */
   readonly pteTables: Map<number, Pfn>;
+  /** page tables deposited for PMD mappings (pgtable_trans_huge_deposit), same keys */
+  readonly deposited: Map<number, Pfn>;
   /** MMF_HAS_PINNED: set at the first FOLL_PIN */
   hasPinned: boolean;
   /** next mmap address (top-down), in pages */
@@ -70,7 +76,14 @@ let nextMmId = 1;
 
 export function mm_alloc(): MmStruct {
   // TASK_SIZE / 3-ish: user mappings start near 0x7f0000000000 like a real mmap_base
-  return { id: nextMmId++, vmas: [], pteTables: new Map(), hasPinned: false, mmapBase: 0x7f9616600 };
+  return {
+    id: nextMmId++,
+    vmas: [],
+    pteTables: new Map(),
+    deposited: new Map(),
+    hasPinned: false,
+    mmapBase: 0x7f9616600,
+  };
 }
 
 export function vma_alloc(
@@ -87,6 +100,7 @@ export function vma_alloc(
     shared,
     anonVma: 0,
     dontCopy: false,
+    hugepage: false,
     file,
     pfn: new Int32Array(nrPages).fill(-1),
     pte: new Uint8Array(nrPages),

@@ -4,7 +4,7 @@
  * with the mmu_gather flush that puts the zapped pages' and page tables' references.
  */
 import type { Kernel } from '../kernel/kernel.js';
-import { copy_page_range, free_pgtables, zap_pte_range } from './memory.js';
+import { copy_page_range, free_pgtables, unmap_page_range } from './memory.js';
 import { mm_alloc, vma_alloc, type MmStruct, type Vma } from './mm_types.js';
 import { tlb_finish_mmu, tlb_gather_mmu } from './mmu_gather.js';
 import { called } from './stack.js';
@@ -16,9 +16,25 @@ export function do_munmap(k: Kernel, mm: MmStruct, vma: Vma): void {
     called(k, 'vms_clear_ptes', () => {
       lru_add_drain(k);
       const tlb = tlb_gather_mmu(false);
-      called(k, 'unmap_vmas', () => zap_pte_range(k, tlb, vma, 0, vma.nrPages));
+      called(k, 'unmap_vmas', () => unmap_page_range(k, tlb, mm, vma, 0, vma.nrPages));
       free_pgtables(k, tlb, mm, [vma]);
       mm.vmas.splice(mm.vmas.indexOf(vma), 1);
+      tlb_finish_mmu(k, tlb);
+    }),
+  );
+}
+
+/**
+ * munmap() of pages [from, to) inside a VMA: the same drain, zap and flush; the VMA split is not
+ * modelled (the pages stay as empty PTEs) and no page table is freed, since the rest of the VMA
+ * still uses the tables around the hole. A PMD the range cuts is PTE-mapped first.
+ */
+export function do_munmap_range(k: Kernel, mm: MmStruct, vma: Vma, from: number, to: number): void {
+  called(k, '__x64_sys_munmap', () =>
+    called(k, 'vms_clear_ptes', () => {
+      lru_add_drain(k);
+      const tlb = tlb_gather_mmu(false);
+      called(k, 'unmap_vmas', () => unmap_page_range(k, tlb, mm, vma, from, to));
       tlb_finish_mmu(k, tlb);
     }),
   );
@@ -31,7 +47,7 @@ export function exit_mmap(k: Kernel, mm: MmStruct): void {
       lru_add_drain(k);
       const tlb = tlb_gather_mmu(true);
       called(k, 'unmap_vmas', () => {
-        for (const vma of mm.vmas) zap_pte_range(k, tlb, vma, 0, vma.nrPages);
+        for (const vma of mm.vmas) unmap_page_range(k, tlb, mm, vma, 0, vma.nrPages);
       });
       free_pgtables(k, tlb, mm, [...mm.vmas]);
       mm.vmas.length = 0;

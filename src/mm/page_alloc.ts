@@ -384,6 +384,9 @@ export function folio_alloc(k: Kernel, order: number): Pfn {
 function free_pages_prepare(k: Kernel, z: Zone, page: Pfn, order: number): void {
   const m = k.mem;
   const compound = folio_test_large(k, page);
+  // 6.12 mm/page_alloc.c:1142: page[1].flags &= ~PAGE_FLAGS_SECOND (the order byte and
+  // has_hwpoisoned, large_rmappable, partially_mapped); 6.1 keeps the order in page[1].compound_order
+  if (compound && k.profile.facts.folioLayout === 'folio_v6_12') m.flagsLo[page + 1] &= ~pageFlagsSecond(k);
   for (let i = 0; i < 1 << order; i++) {
     const p = page + i;
     if (compound && i > 0) {
@@ -406,6 +409,16 @@ function free_pages_prepare(k: Kernel, z: Zone, page: Pfn, order: number): void 
     m.nrPagesMapped[page + 1] = 0;
     m.pincount[page + 1] = 0;
   }
+}
+
+/** PAGE_FLAGS_SECOND (6.12 include/linux/page-flags.h:1196) from the profile's bit numbers */
+function pageFlagsSecond(k: Kernel): number {
+  let mask = 0xff;
+  for (const name of ['has_hwpoisoned', 'large_rmappable', 'partially_mapped']) {
+    const bit = k.profile.bits.get(name);
+    if (bit !== undefined) mask |= 1 << bit;
+  }
+  return mask;
 }
 
 /** free_pcppages_bulk(): give `count` pages of this CPU's lists back to the buddy */

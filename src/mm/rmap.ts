@@ -2,7 +2,7 @@
  * Reverse-map accounting of anonymous small folios (mm/rmap.c, include/linux/rmap.h): the
  * _mapcount changes that page_ref never traces. Large folios are the simulator's to add.
  */
-import { PageAnon } from '../kernel/folio.js';
+import { PageAnon, folio_entire_mapcount, folio_test_large } from '../kernel/folio.js';
 import { folio_get, folio_put } from '../kernel/mm_ref.js';
 import {
   PTE_DIRTY,
@@ -47,9 +47,111 @@ export function folio_try_dup_anon_rmap_pte(k: Kernel, folio: Pfn, maybePinned: 
   return true;
 }
 
-/** folio_remove_rmap_pte(): _mapcount--; the folio is unmapped when it goes back to -1 */
-export function folio_remove_rmap_pte(k: Kernel, folio: Pfn): void {
-  k.mem.mapcount[folio]--;
+/**
+ * folio_remove_rmap_pte(folio, page) (6.12 mm/rmap.c __folio_remove_rmap; 6.1 page_remove_rmap):
+ * the page's _mapcount--; for a large folio (6.12) _large_mapcount-- and _nr_pages_mapped-- when
+ * the page is unmapped. (A partially mapped anon folio is then queued for deferred split, which
+ * takes no reference and is not modelled.)
+ */
+export function folio_remove_rmap_pte(k: Kernel, folio: Pfn, page: Pfn = folio): void {
+  const m = k.mem;
+  const unmapped = --m.mapcount[page] === -1;
+  if (page === folio && !folio_test_large(k, folio)) return;
+  if (k.profile.facts.folioLayout !== 'folio_v6_12') return;
+  m.largeMapcount[folio + 1]--;
+  if (unmapped) m.nrPagesMapped[folio + 1]--;
+}
+
+function entirelyMapped(k: Kernel): number {
+  const v = k.profile.facts.entirelyMapped;
+  if (v === undefined) throw new Error(`profile ${k.profile.name} has no ENTIRELY_MAPPED`);
+  return v;
+}
+
+/**
+ * folio_add_new_anon_rmap() of a PMD-mappable folio (6.12 mm/rmap.c:1422: _entire_mapcount 0,
+ * _large_mapcount 0, _nr_pages_mapped ENTIRELY_MAPPED; 6.1 page_add_new_anon_rmap: compound_mapcount
+ * 0): PG_anon_exclusive on the head only, every page's own _mapcount stays -1.
+ */
+export function folio_add_new_anon_rmap_pmd(k: Kernel, folio: Pfn, anonVma: number, index: number): void {
+  const m = k.mem;
+  mmcache(k).f.__folio_set_swapbacked(folio);
+  m.mapping[folio] = anonVma | k.profile.facts.mappingFlags.anon;
+  m.index[folio] = index;
+  m.entireMapcount[folio + 1] = 0;
+  if (k.profile.facts.folioLayout === 'folio_v6_12') {
+    m.largeMapcount[folio + 1] = 0;
+    m.nrPagesMapped[folio + 1] = entirelyMapped(k);
+  }
+  m.flagsLo[folio] |= mmcache(k).anonExclusive;
+}
+
+/**
+ * folio_try_dup_anon_rmap_pmd() at fork (6.12 include/linux/rmap.h; 6.1 page_try_dup_anon_rmap
+ * compound): -EBUSY for a maybe-pinned exclusive folio; else clear the head's PG_anon_exclusive,
+ * _entire_mapcount++ (and 6.12 _large_mapcount++).
+ */
+export function folio_try_dup_anon_rmap_pmd(k: Kernel, folio: Pfn, maybePinned: boolean): boolean {
+  if (maybePinned && PageAnonExclusive(k, folio)) return false;
+  k.mem.flagsLo[folio] &= ~mmcache(k).anonExclusive;
+  k.mem.entireMapcount[folio + 1]++;
+  if (k.profile.facts.folioLayout === 'folio_v6_12') k.mem.largeMapcount[folio + 1]++;
+  return true;
+}
+
+/** 6.1 PG_double_map (page[1], PF_SECOND) */
+function doubleMapBit(k: Kernel): number {
+  const bit = k.profile.bits.get('double_map');
+  if (bit === undefined) throw new Error(`profile ${k.profile.name} has no PG_double_map`);
+  return 1 << bit;
+}
+
+/**
+ * folio_remove_rmap_pmd() (6.12 mm/rmap.c __folio_remove_rmap RMAP_LEVEL_PMD: _entire_mapcount--,
+ * _large_mapcount--, the last one takes ENTIRELY_MAPPED off _nr_pages_mapped; 6.1 page_remove_rmap
+ * compound: compound_mapcount--, the last one clears PG_double_map and drops every page's extra
+ * _mapcount).
+ */
+export function folio_remove_rmap_pmd(k: Kernel, folio: Pfn): void {
+  const m = k.mem;
+  const last = --m.entireMapcount[folio + 1] === -1;
+  if (k.profile.facts.folioLayout === 'folio_v6_12') {
+    m.largeMapcount[folio + 1]--;
+    if (last) m.nrPagesMapped[folio + 1] -= entirelyMapped(k);
+    return;
+  }
+  const dm = doubleMapBit(k);
+  if (!last || !(m.flagsLo[folio + 1] & dm)) return;
+  m.flagsLo[folio + 1] &= ~dm;
+  for (let i = 0; i < 1 << PMD_ORDER; i++) m.mapcount[folio + i]--;
+}
+
+/** HPAGE_PMD_ORDER on x86_64 */
+export const PMD_ORDER = 9;
+
+/**
+ * The rmap half of __split_huge_pmd_locked() for an anon PMD, without freeze: every page gets a PTE
+ * (_mapcount++, PG_anon_exclusive if the head had it), then the PMD's mapping is removed.
+ * 6.12 (mm/huge_memory.c:2716): folio_add_anon_rmap_ptes(512) + folio_remove_rmap_pmd.
+ * 6.1 (mm/huge_memory.c:2077): atomic_inc per page, PG_double_map (+1 per page) while another PMD
+ * still maps it, then compound_mapcount--.
+ */
+export function split_pmd_rmap(k: Kernel, folio: Pfn): void {
+  const m = k.mem;
+  const nr = 1 << PMD_ORDER;
+  const excl = PageAnonExclusive(k, folio);
+  for (let i = 0; i < nr; i++) {
+    m.mapcount[folio + i]++;
+    if (excl) m.flagsLo[folio + i] |= mmcache(k).anonExclusive;
+  }
+  if (k.profile.facts.folioLayout === 'folio_v6_12') {
+    m.largeMapcount[folio + 1] += nr;
+    m.nrPagesMapped[folio + 1] += nr;
+  } else if (folio_entire_mapcount(k, folio) > 1 && !(m.flagsLo[folio + 1] & doubleMapBit(k))) {
+    m.flagsLo[folio + 1] |= doubleMapBit(k);
+    for (let i = 0; i < nr; i++) m.mapcount[folio + i]++;
+  }
+  folio_remove_rmap_pmd(k, folio);
 }
 
 /** folio_move_anon_rmap() + SetPageAnonExclusive on COW reuse */

@@ -68,4 +68,20 @@ mb compact
 checkpoint after_release
 mb exit
 `,
+  thp: `scenario thp (../shared/traces/<v>/thp/thp.c, ./thp 2; the 6.12 64 KiB mTHP part is not modelled)
+machine cpus=2 seed=1
+task parent comm=thp cpu=1
+parent mmap thp anon 1024       # first mapping: its start is 2 MiB aligned, like thp.c's aligned a
+parent madvise thp hugepage
+parent write thp 0..1023 step=512   # two PMD faults: set 1 (flags none), +1, drained at once -1
+checkpoint thp_touched
+parent fork child cpu=0         # copy_huge_pmd: +1 per THP
+child write thp 3..3            # PMD split in the child (+511) and a COW of one page
+checkpoint thp_forked
+child exit                      # PTE runs of the first THP (-3, -508), the second's PMD (-1)
+parent munmap thp 640..895      # 1 MiB in the middle of the second THP: split (+511), -256
+checkpoint thp_partial_unmap
+parent munmap thp               # first THP's PMD (-1, freed); second: -128, -128
+parent exit
+`,
 };

@@ -17,9 +17,9 @@
  *   <task> compact                            echo 1 > /proc/sys/vm/compact_memory
  *   <task> drop_caches                        echo 1 > /proc/sys/vm/drop_caches
  *   <task> write|read <region> [<a>..<b>] [step=<n>]   touch pages (default: all)
- *   <task> madvise <region> dontfork          MADV_DONTFORK
+ *   <task> madvise <region> dontfork|hugepage MADV_DONTFORK / MADV_HUGEPAGE (THP enabled=madvise)
  *   <task> fork <child> [cpu=<n>]             the child shares the parent's pages copy-on-write
- *   <task> munmap <region>
+ *   <task> munmap <region> [<a>..<b>]         the whole region, or those pages (the VMA is kept)
  *   <task> exit
  *   drain                                     lru_add_drain_all()
  *   checkpoint <tag>                          record every task's region -> pfn lists
@@ -61,9 +61,9 @@ export type Action =
   | { op: 'vmsplice' | 'splice'; task: string; region: string; pipe: string; from?: number; to?: number }
   | { op: 'compact' | 'drop_caches'; task: string }
   | { op: 'touch'; task: string; region: string; write: boolean; from?: number; to?: number; step: number }
-  | { op: 'madvise'; task: string; region: string; advice: 'dontfork' }
+  | { op: 'madvise'; task: string; region: string; advice: 'dontfork' | 'hugepage' }
   | { op: 'fork'; task: string; child: string; cpu?: number }
-  | { op: 'munmap'; task: string; region: string }
+  | { op: 'munmap'; task: string; region: string; from?: number; to?: number }
   | { op: 'exit'; task: string }
   | { op: 'drain' }
   | { op: 'checkpoint'; tag: string };
@@ -99,9 +99,9 @@ const USAGE: Record<string, string> = {
   drop_caches: '<task> drop_caches',
   write: '<task> write <region> [<a>..<b>] [step=<n>]',
   read: '<task> read <region> [<a>..<b>] [step=<n>]',
-  madvise: '<task> madvise <region> dontfork',
+  madvise: '<task> madvise <region> dontfork|hugepage',
   fork: '<task> fork <child> [cpu=<n>]',
-  munmap: '<task> munmap <region>',
+  munmap: '<task> munmap <region> [<a>..<b>]',
   exit: '<task> exit',
 };
 
@@ -264,10 +264,12 @@ export function parseScenario(text: string, file: string): Scenario {
         push({ op: 'touch', task: head, region: r, write: verb === 'write', from, to, step });
         break;
       }
-      case 'madvise':
-        if (rest[1] !== 'dontfork') fail(`expected \`${usage}\``);
-        push({ op: 'madvise', task: head, region: region(), advice: 'dontfork' });
+      case 'madvise': {
+        const advice =
+          rest[1] === 'dontfork' || rest[1] === 'hugepage' ? rest[1] : fail(`expected \`${usage}\``);
+        push({ op: 'madvise', task: head, region: region(), advice });
         break;
+      }
       case 'fork': {
         const child = rest[0] ?? fail(`expected \`${usage}\``);
         if (tasks.has(child)) fail(`task '${child}' is already defined`);
@@ -280,7 +282,7 @@ export function parseScenario(text: string, file: string): Scenario {
         break;
       }
       case 'munmap':
-        push({ op: 'munmap', task: head, region: region() });
+        push({ op: 'munmap', task: head, region: region(), ...range(rest[1]) });
         break;
       case 'exit':
         if (rest.length) fail(`exit takes no arguments, got '${rest[0]}'`);

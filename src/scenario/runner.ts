@@ -26,7 +26,7 @@ import { do_pages_move, type MigrateCtx } from '../mm/migrate.js';
 import { filemap_splice_read, free_pipe_info, vmsplice_to_pipe, type Pipe } from '../mm/splice.js';
 import { madvise_pageout } from '../mm/vmscan.js';
 import { handle_mm_fault } from '../mm/memory.js';
-import { do_munmap } from '../mm/mmap.js';
+import { do_munmap, do_munmap_range } from '../mm/mmap.js';
 import {
   do_mmap_anon,
   do_mmap_file,
@@ -209,16 +209,23 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
       });
       break;
     }
-    case 'madvise':
-      vmaOf(live(a.task), a.region).dontCopy = true;
+    case 'madvise': {
+      const vma = vmaOf(live(a.task), a.region);
+      if (a.advice === 'dontfork') vma.dontCopy = true;
+      else vma.hugepage = true;
       break;
+    }
     case 'fork':
       machine.fork(live(a.task), a.child, cpuOk(a.cpu));
       break;
     case 'munmap': {
       const t = live(a.task);
       const vma = vmaOf(t, a.region);
-      machine.run(t, () => do_munmap(k, t.mm, vma));
+      if (a.from === undefined) machine.run(t, () => do_munmap(k, t.mm, vma));
+      else {
+        const [from, to] = span(vma, a.from, a.to);
+        machine.run(t, () => do_munmap_range(k, t.mm, vma, from, to + 1));
+      }
       break;
     }
     case 'exit':

@@ -1,0 +1,177 @@
+/**
+ * mm/huge_memory.c for anonymous PMD THPs: the fault (do_huge_pmd_anonymous_page), fork
+ * (copy_huge_pmd), the write fault on a shared PMD (do_huge_pmd_wp_page: split the PMD and fall
+ * back to a PTE-level COW), PTE-mapping a PMD (__split_huge_pmd_locked, without freeze) and the
+ * PMD zap (zap_huge_pmd). 6.1 and 6.12 take the same references; their rmap counters differ
+ * (rmap.ts). Not modelled: split_huge_page, mTHP, the huge zero page, the deferred-split queue.
+ */
+import type { Kernel } from '../kernel/kernel.js';
+import type { Pfn } from '../kernel/mem_map.js';
+import { folio_get, folio_maybe_dma_pinned } from '../kernel/mm_ref.js';
+import { folio_ref_add, folio_ref_count } from '../kernel/page_ref.js';
+import { pte_alloc_one, pte_free } from './memory.js';
+import { PTE_DIRTY, PTE_PMD, PTE_PRESENT, PTE_TABLE_SHIFT, PTE_WRITE, anon_vma_prepare } from './mm_types.js';
+import type { MmStruct, Vma } from './mm_types.js';
+import { __tlb_remove_folio_pages, type MmuGather } from './mmu_gather.js';
+import { folio_alloc } from './page_alloc.js';
+import {
+  PMD_ORDER,
+  PageAnonExclusive,
+  folio_add_new_anon_rmap_pmd,
+  folio_remove_rmap_pmd,
+  folio_try_dup_anon_rmap_pmd,
+  split_pmd_rmap,
+} from './rmap.js';
+import { enter, leave } from './stack.js';
+import { folio_add_lru_vma } from './swap.js';
+import { mmcache } from './mm_cache.js';
+
+export const HPAGE_PMD_NR = 1 << PMD_ORDER;
+
+/** first page index (in the VMA) of the PMD block holding page i */
+function pmdBase(vma: Vma, i: number): number {
+  return i - ((vma.start + i) % HPAGE_PMD_NR); // vpns exceed 32 bits: no shifts
+}
+
+/**
+ * thp_vma_allowable_order() + transhuge_vma_suitable() for a missing PTE, THP enabled=madvise:
+ * a VM_HUGEPAGE anonymous VMA, the aligned 2 MiB block inside it, and no PTE table there yet.
+ */
+export function thp_pmd_suitable(mm: MmStruct, vma: Vma, i: number): boolean {
+  if (!vma.hugepage || vma.file) return false;
+  const base = pmdBase(vma, i);
+  if (base < 0 || base + HPAGE_PMD_NR > vma.nrPages) return false;
+  return !mm.pteTables.has((vma.start + base) >>> PTE_TABLE_SHIFT);
+}
+
+/**
+ * do_huge_pmd_anonymous_page() (6.12 mm/huge_memory.c:1324 -> __do_huge_pmd_anonymous_page
+ * :1192; 6.1 :799): vma_alloc_folio(order 9) (page_ref_set 1 before prep_compound_page, so
+ * flags=none), pte_alloc_one() for the deposit, uptodate, folio_add_new_anon_rmap, folio_add_lru_vma
+ * (+1, drained at once: large), set_pmd_at. 6.12 also queues it for the underused-THP shrinker
+ * (deferred_split_folio, no reference).
+ */
+export function do_huge_pmd_anonymous_page(k: Kernel, mm: MmStruct, vma: Vma, i: number): void {
+  const d = enter(k, 'do_huge_pmd_anonymous_page');
+  try {
+    const base = pmdBase(vma, i);
+    const anonVma = anon_vma_prepare(k, vma);
+    const d1 = enter(k, 'vma_alloc_folio');
+    const folio = folio_alloc(k, PMD_ORDER);
+    leave(k, d1);
+    mm.deposited.set((vma.start + base) >>> PTE_TABLE_SHIFT, pte_alloc_one(k));
+    mmcache(k).f.__folio_mark_uptodate(folio);
+    folio_add_new_anon_rmap_pmd(k, folio, anonVma, vma.start + base);
+    folio_add_lru_vma(k, folio);
+    for (let j = 0; j < HPAGE_PMD_NR; j++) {
+      vma.pfn[base + j] = folio + j;
+      vma.pte[base + j] = PTE_PRESENT | PTE_WRITE | PTE_DIRTY | PTE_PMD;
+    }
+  } finally {
+    leave(k, d);
+  }
+}
+
+/**
+ * copy_huge_pmd() (6.12 mm/huge_memory.c:1618; 6.1 :1075): pte_alloc_one() for the child's
+ * deposit, folio_get (+1), folio_try_dup_anon_rmap_pmd, both PMDs write-protected. A maybe-pinned
+ * exclusive THP would be split and copied by PTE instead (not modelled).
+ */
+export function copy_huge_pmd(
+  k: Kernel,
+  src: MmStruct,
+  dst: MmStruct,
+  vma: Vma,
+  child: Vma,
+  i: number,
+): void {
+  const d = enter(k, 'copy_huge_pmd');
+  try {
+    const folio = vma.pfn[i];
+    dst.deposited.set((child.start + i) >>> PTE_TABLE_SHIFT, pte_alloc_one(k));
+    folio_get(k, folio);
+    if (!folio_try_dup_anon_rmap_pmd(k, folio, src.hasPinned && folio_maybe_dma_pinned(k, folio)))
+      throw new Error('copy_huge_pmd: a maybe-pinned exclusive THP at fork is not modelled');
+    for (let j = i; j < i + HPAGE_PMD_NR; j++) {
+      vma.pte[j] &= ~PTE_WRITE;
+      child.pte[j] = vma.pte[j];
+      child.pfn[j] = vma.pfn[j];
+    }
+  } finally {
+    leave(k, d);
+  }
+}
+
+/**
+ * __split_huge_pmd_locked() for an anon PMD without freeze (6.12 mm/huge_memory.c:2716; 6.1
+ * :2077): folio_ref_add(HPAGE_PMD_NR - 1) (one reference per PTE), the deposited table becomes the
+ * PTE table (a dirty PMD dirties the folio first), 512 PTEs keep the PMD's write bit, then the rmap moves from the PMD to the PTEs.
+ */
+export function __split_huge_pmd(k: Kernel, mm: MmStruct, vma: Vma, i: number): void {
+  const d = enter(k, '__split_huge_pmd');
+  try {
+    const base = pmdBase(vma, i);
+    const folio = vma.pfn[base];
+    const key = (vma.start + base) >>> PTE_TABLE_SHIFT;
+    const table = mm.deposited.get(key);
+    if (table === undefined) throw new Error(`__split_huge_pmd: no deposited table at ${vma.name}+${base}`);
+    enter(k, '__split_huge_pmd_locked');
+    if (vma.pte[base] & PTE_DIRTY) mmcache(k).f.folio_set_dirty(folio); // pmd_dirty(old_pmd)
+    folio_ref_add(k, folio, HPAGE_PMD_NR - 1);
+    mm.deposited.delete(key);
+    mm.pteTables.set(key, table);
+    for (let j = base; j < base + HPAGE_PMD_NR; j++) vma.pte[j] &= ~PTE_PMD;
+    split_pmd_rmap(k, folio);
+  } finally {
+    leave(k, d);
+  }
+}
+
+/**
+ * do_huge_pmd_wp_page() (6.12 mm/huge_memory.c:1818; 6.1 :1323, the same logic): an exclusive
+ * head, or refcount 1, is reused in place (true); otherwise the PMD is split and the fault falls
+ * back to the PTE level (false), where do_wp_page copies one 4 KiB page.
+ */
+export function do_huge_pmd_wp_page(k: Kernel, mm: MmStruct, vma: Vma, i: number): boolean {
+  const d = enter(k, 'do_huge_pmd_wp_page');
+  try {
+    const base = pmdBase(vma, i);
+    const folio = vma.pfn[base];
+    const swapcache = mmcache(k).f.folio_test_swapcache(folio) ? HPAGE_PMD_NR : 0;
+    const reuse = PageAnonExclusive(k, folio) || folio_ref_count(k, folio) <= 1 + swapcache;
+    if (reuse && folio_ref_count(k, folio) === 1) k.mem.flagsLo[folio] |= mmcache(k).anonExclusive;
+    if (reuse) {
+      for (let j = base; j < base + HPAGE_PMD_NR; j++) vma.pte[j] |= PTE_WRITE | PTE_DIRTY;
+      return true;
+    }
+    __split_huge_pmd(k, mm, vma, i);
+    return false;
+  } finally {
+    leave(k, d);
+  }
+}
+
+/**
+ * zap_huge_pmd() (6.12 mm/huge_memory.c; 6.1 the same): folio_remove_rmap_pmd, the reference queued
+ * in the mmu_gather as one entry (tlb_remove_page_size: put -1 at the flush), and the deposited
+ * table freed at once (zap_deposited_table -> pte_free).
+ */
+export function zap_huge_pmd(k: Kernel, tlb: MmuGather, mm: MmStruct, vma: Vma, base: number): void {
+  const d = enter(k, 'zap_huge_pmd');
+  try {
+    const folio: Pfn = vma.pfn[base];
+    for (let j = base; j < base + HPAGE_PMD_NR; j++) {
+      vma.pte[j] = 0;
+      vma.pfn[j] = -1;
+    }
+    folio_remove_rmap_pmd(k, folio);
+    __tlb_remove_folio_pages(k, tlb, folio, 1);
+    const key = (vma.start + base) >>> PTE_TABLE_SHIFT;
+    const table = mm.deposited.get(key);
+    if (table === undefined) return;
+    mm.deposited.delete(key);
+    pte_free(k, table);
+  } finally {
+    leave(k, d);
+  }
+}
