@@ -10,11 +10,12 @@
  * whose event lies in an earlier part is kept in `deferred` for the merge instead of being
  * counted as unattached.
  */
+import { PAGE_REF_EVENT_NAMES, type PageRefType } from '../kernel/tracepoint.js';
 import type { TraceFormat } from './detect.js';
-import { HeadLayout, LineHead, parseContextAt, parseHead, parseTimeNameAt } from './head.js';
+import { HeadLayout, LineHead, parseContextAt, parseHead, parseName, parseTimeAt } from './head.js';
 import { MarkerStore } from './markers.js';
 import { EVENT, MARKER, OpenQueue } from './open-queue.js';
-import { pageRefTypeAt, parsePageRef } from './pageref.js';
+import { pageRefNameAt, pageRefTypeAt, parsePageRef } from './pageref.js';
 import { EventScratch, EventStore } from './store.js';
 
 export interface LineSample {
@@ -93,6 +94,8 @@ export class LineReader {
   /** the current line's task name and irq field, as ids in store.text */
   private commId = 0;
   private irqId = 0;
+  /** the page_ref type headAt recognised at the name's usual column, -1 = not found there */
+  private nameType: PageRefType | -1 = -1;
   private readonly ev = new EventScratch();
   /**
    * Per CPU, the most recent entries still without a stack. A stack goes to the newest one of the
@@ -143,6 +146,7 @@ export class LineReader {
     if (this.layout === undefined && this.format !== 'perf') this.layout = HeadLayout.learn(buf, s, h);
     this.commId = this.store.text.internLast(buf, h.commStart, h.commEnd, 0);
     this.irqId = this.store.text.internLast(buf, h.irqStart, h.irqEnd, 1);
+    this.nameType = -1;
     this.entry(buf, s, e);
   }
 
@@ -174,7 +178,18 @@ export class LineReader {
       this.commId = this.store.text.internLast(buf, h.commStart, h.commEnd, 0);
       this.irqId = this.store.text.internLast(buf, h.irqStart, h.irqEnd, 1);
     }
-    return parseTimeNameAt(buf, s + n, e, this.h);
+    const h = this.h;
+    const colon = parseTimeAt(buf, s + n, e, h);
+    if (colon < 0) return false;
+    const type = buf[colon + 1] === 0x20 ? pageRefNameAt(buf, this.view, colon + 2, e) : -1;
+    this.nameType = type;
+    if (type === -1) return parseName(buf, colon + 1, e, h);
+    h.nameStart = colon + 2;
+    h.nameEnd = h.nameStart + PAGE_REF_EVENT_NAMES[type].length;
+    let p = h.nameEnd + 1;
+    while (p < e && buf[p] === 0x20) p++;
+    h.payload = p;
+    return true;
   }
 
   end(): void {
@@ -184,7 +199,7 @@ export class LineReader {
   private entry(buf: Buffer, s: number, e: number): void {
     const h = this.h;
     const store = this.store;
-    const type = pageRefTypeAt(buf, h.nameStart, h.nameEnd);
+    const type = this.nameType !== -1 ? this.nameType : pageRefTypeAt(buf, h.nameStart, h.nameEnd);
     if (type !== -1) {
       const ev = this.ev;
       if (!parsePageRef(buf, h.payload, e, type, store.text, ev)) {
