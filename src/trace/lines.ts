@@ -91,9 +91,9 @@ export class LineReader {
   private ctxLen = 0;
   private view: DataView = new DataView(new ArrayBuffer(0));
   private viewOf: Buffer | undefined;
-  /** the current line's task name and irq field, as ids in store.text */
+  /** the current line's context (task, pid, tgid, cpu, irq) as a store.contextId(), and task name */
+  private contextId = 0;
   private commId = 0;
-  private irqId = 0;
   /** the page_ref type headAt recognised at the name's usual column, -1 = not found there */
   private nameType: PageRefType | -1 = -1;
   private readonly ev = new EventScratch();
@@ -144,8 +144,7 @@ export class LineReader {
     const h = this.h;
     if (!parseHead(buf, s, e, h)) return this.bad(buf, s, e, 'not an event line');
     if (this.layout === undefined && this.format !== 'perf') this.layout = HeadLayout.learn(buf, s, h);
-    this.commId = this.store.text.internLast(buf, h.commStart, h.commEnd, 0);
-    this.irqId = this.store.text.internLast(buf, h.irqStart, h.irqEnd, 1);
+    this.context(buf, h);
     this.nameType = -1;
     this.entry(buf, s, e);
   }
@@ -165,18 +164,19 @@ export class LineReader {
     // compared four bytes at a time (unaligned DataView loads), the last n % 4 bytewise
     const words = n >>> 2;
     const ctx = this.ctx;
-    let same = this.ctxLen === n;
-    for (let k = 0; same && k < words; k++) same = this.view.getInt32(s + 4 * k, true) === ctx[k];
+    const view = this.view;
+    let k = 0;
+    if (this.ctxLen === n) while (k < words && view.getInt32(s + 4 * k, true) === ctx[k]) k++;
+    let same = k === words && this.ctxLen === n;
     for (let i = 4 * words; same && i < n; i++) same = buf[s + i] === this.ctxTail[i - 4 * words];
     if (!same) {
       this.ctxLen = 0;
       const h = this.h;
       if (words >= ctx.length || !parseContextAt(buf, s, e, h, L)) return false;
-      for (let k = 0; k < words; k++) ctx[k] = this.view.getInt32(s + 4 * k, true);
+      for (let j = 0; j < words; j++) ctx[j] = view.getInt32(s + 4 * j, true);
       for (let i = 4 * words; i < n; i++) this.ctxTail[i - 4 * words] = buf[s + i];
       this.ctxLen = n;
-      this.commId = this.store.text.internLast(buf, h.commStart, h.commEnd, 0);
-      this.irqId = this.store.text.internLast(buf, h.irqStart, h.irqEnd, 1);
+      this.context(buf, h);
     }
     const h = this.h;
     const colon = parseTimeAt(buf, s + n, e, h);
@@ -192,6 +192,13 @@ export class LineReader {
     return true;
   }
 
+  private context(buf: Buffer, h: LineHead): void {
+    const text = this.store.text;
+    this.commId = text.internLast(buf, h.commStart, h.commEnd, 0);
+    const irq = text.internLast(buf, h.irqStart, h.irqEnd, 1);
+    this.contextId = this.store.contextId(h.cpu, h.pid, h.tgid, irq, this.commId);
+  }
+
   end(): void {
     if (this.pending) this.finishStack();
   }
@@ -205,13 +212,9 @@ export class LineReader {
       if (!parsePageRef(buf, h.payload, e, type, store.text, ev)) {
         return this.bad(buf, s, e, `malformed ${buf.toString('latin1', h.nameStart, h.nameEnd)} fields`);
       }
-      ev.cpu = h.cpu;
-      ev.pid = h.pid;
-      ev.tgid = h.tgid;
+      ev.context = this.contextId;
       ev.timestampNs = h.timestampNs;
       ev.line = this.lineNo;
-      ev.comm = this.commId;
-      ev.irq = this.irqId;
       const i = store.push(ev);
       this.open.push(h.cpu, EVENT, i, h.pid);
       if (this.format === 'perf') this.startStack(i);
