@@ -304,14 +304,43 @@ export function parseContextAt(buf: Uint8Array, s: number, e: number, h: LineHea
 }
 
 /**
- * The timestamp, from the end of the context columns at p: the position of the colon after it,
- * or -1 (then the line is not an event line of this layout).
+ * Four ASCII digits in a little-endian word (first digit lowest) as a number, or -1 when a byte is
+ * not a digit: every high nibble must be 3 and no low nibble above 9 (adding 6 would carry).
  */
-export function parseTimeAt(buf: Uint8Array, p: number, e: number, h: LineHead): number {
+function digits4(w: number): number {
+  if ((w & 0xf0f0f0f0) !== 0x30303030 || ((w + 0x06060606) & 0xf0f0f0f0) !== 0x30303030) return -1;
+  return (w & 0xf) * 1000 + ((w >>> 8) & 0xf) * 100 + ((w >>> 16) & 0xf) * 10 + ((w >>> 24) & 0xf);
+}
+
+/**
+ * The timestamp, from the end of the context columns at p: the position of the colon after it,
+ * or -1 (then the line is not an event line of this layout). parseTime's result, with the digits
+ * read four at a time through `dv` (a view of buf): a bytewise digit loop was a tenth of a read.
+ */
+export function parseTimeAt(buf: Uint8Array, dv: DataView, p: number, e: number, h: LineHead): number {
   while (p < e && buf[p] === SP) p++;
-  p = parseTime(buf, p, e);
-  if (p < 0 || p >= e || buf[p] !== COLON) return -1;
+  const start = p;
+  let sec = 0;
+  for (let d = 0; p + 4 <= e && (d = digits4(dv.getInt32(p, true))) >= 0; p += 4) sec = sec * 10000 + d;
+  while (p < e && isDigit(buf[p])) sec = sec * 10 + (buf[p++] - 0x30);
+  if (p === start) return -1;
+  let frac = 0;
+  let n = 0;
+  if (p < e && buf[p] === DOT) {
+    p++;
+    for (let d = 0; n <= 5 && p + 4 <= e && (d = digits4(dv.getInt32(p, true))) >= 0; p += 4) {
+      frac = frac * 10000 + d;
+      n += 4;
+    }
+    for (; p < e && isDigit(buf[p]); p++) {
+      if (n < 9) {
+        frac = frac * 10 + (buf[p] - 0x30);
+        n++;
+      }
+    }
+  }
+  if (p >= e || buf[p] !== COLON) return -1;
   h.style = 'ftrace';
-  h.timestampNs = num.v;
+  h.timestampNs = sec * 1e9 + frac * FRAC_SCALE[n];
   return p;
 }

@@ -179,7 +179,7 @@ export class LineReader {
       this.context(buf, h);
     }
     const h = this.h;
-    const colon = parseTimeAt(buf, s + n, e, h);
+    const colon = parseTimeAt(buf, view, s + n, e, h);
     if (colon < 0) return false;
     const type = buf[colon + 1] === 0x20 ? pageRefNameAt(buf, this.view, colon + 2, e) : -1;
     this.nameType = type;
