@@ -1,15 +1,25 @@
 /**
  * Reader throughput: builds a large ftrace text file from a real trace (pfns and timestamps shifted
  * per copy), then times, in the same run and as whole processes, `grep -c page_ref`, an awk per-pfn
- * sum of val, and readTrace() on one thread and on all cores. Prints ratios, never asserts times.
+ * sum of val, and readTrace() on one thread, on all cores and on a gzip of the file (the usual form
+ * of shared traces: read on one thread, inflated by zlib). Prints ratios, never asserts times.
  * Goal: >= 400 MB/s, <= ~4x grep -c.
  */
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
+import { pipeline } from 'node:stream/promises';
+import { createGzip, gunzipSync } from 'node:zlib';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SOURCE = path.resolve(ROOT, '../shared/traces/6.12/migration_blocked/trace.txt.gz');
@@ -62,9 +72,11 @@ export async function bench(): Promise<void> {
   const file = path.join(dir, 'trace.txt');
   try {
     await generate(file);
+    await pipeline(createReadStream(file), createGzip(), createWriteStream(`${file}.gz`));
     const mb = statSync(file).size / 1e6;
     const threads = Math.min(4, availableParallelism());
     const t = { grep: [] as number[], awk: [] as number[], one: [] as number[], par: [] as number[] };
+    const gz: number[] = [];
     const ratio = { grep: [] as number[], awk: [] as number[], one: [] as number[] };
     let report: ChildReport | undefined;
     // interleaved rounds, so that a change in the machine's load hits all commands alike
@@ -73,6 +85,7 @@ export async function bench(): Promise<void> {
       const awk = run('awk', [AWK_SUM, file]).seconds;
       const one = run(process.execPath, [CHILD, file, '1']).seconds;
       const par = run(process.execPath, [CHILD, file, String(threads)]);
+      gz.push(run(process.execPath, [CHILD, `${file}.gz`, '1']).seconds);
       report = JSON.parse(par.out) as ChildReport;
       t.grep.push(grep);
       t.awk.push(awk);
@@ -90,6 +103,7 @@ export async function bench(): Promise<void> {
       ['awk per-pfn sum', rate(t.awk)],
       ['readTrace, 1 thread', rate(t.one)],
       [`readTrace, ${threads} threads`, rate(t.par)],
+      ['readTrace, gzip', `${rate(gz)}, ${(statSync(`${file}.gz`).size / 1e6).toFixed(0)} MB compressed`],
       ['ratio to grep -c', `${median(ratio.grep).toFixed(2)}x (goal <= ~4x)`],
       ['ratio to awk', `${median(ratio.awk).toFixed(2)}x`],
       [`${threads} threads / 1 thread`, `${median(ratio.one).toFixed(2)}x`],

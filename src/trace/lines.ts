@@ -10,11 +10,12 @@
  * whose event lies in an earlier part is kept in `deferred` for the merge instead of being
  * counted as unattached.
  */
+import { PAGE_REF_EVENT_NAMES, type PageRefType } from '../kernel/tracepoint.js';
 import type { TraceFormat } from './detect.js';
-import { HeadLayout, LineHead, parseContextAt, parseHead, parseTimeNameAt } from './head.js';
+import { HeadLayout, LineHead, parseContextAt, parseHead, parseName, parseTimeAt } from './head.js';
 import { MarkerStore } from './markers.js';
 import { EVENT, MARKER, OpenQueue } from './open-queue.js';
-import { pageRefTypeAt, parsePageRef } from './pageref.js';
+import { pageRefNameAt, pageRefTypeAt, parsePageRef } from './pageref.js';
 import { EventScratch, EventStore } from './store.js';
 
 export interface LineSample {
@@ -90,9 +91,11 @@ export class LineReader {
   private ctxLen = 0;
   private view: DataView = new DataView(new ArrayBuffer(0));
   private viewOf: Buffer | undefined;
-  /** the current line's task name and irq field, as ids in store.text */
+  /** the current line's context (task, pid, tgid, cpu, irq) as a store.contextId(), and task name */
+  private contextId = 0;
   private commId = 0;
-  private irqId = 0;
+  /** the page_ref type headAt recognised at the name's usual column, -1 = not found there */
+  private nameType: PageRefType | -1 = -1;
   private readonly ev = new EventScratch();
   /**
    * Per CPU, the most recent entries still without a stack. A stack goes to the newest one of the
@@ -141,8 +144,8 @@ export class LineReader {
     const h = this.h;
     if (!parseHead(buf, s, e, h)) return this.bad(buf, s, e, 'not an event line');
     if (this.layout === undefined && this.format !== 'perf') this.layout = HeadLayout.learn(buf, s, h);
-    this.commId = this.store.text.internLast(buf, h.commStart, h.commEnd, 0);
-    this.irqId = this.store.text.internLast(buf, h.irqStart, h.irqEnd, 1);
+    this.context(buf, h);
+    this.nameType = -1;
     this.entry(buf, s, e);
   }
 
@@ -161,20 +164,39 @@ export class LineReader {
     // compared four bytes at a time (unaligned DataView loads), the last n % 4 bytewise
     const words = n >>> 2;
     const ctx = this.ctx;
-    let same = this.ctxLen === n;
-    for (let k = 0; same && k < words; k++) same = this.view.getInt32(s + 4 * k, true) === ctx[k];
+    const view = this.view;
+    let k = 0;
+    if (this.ctxLen === n) while (k < words && view.getInt32(s + 4 * k, true) === ctx[k]) k++;
+    let same = k === words && this.ctxLen === n;
     for (let i = 4 * words; same && i < n; i++) same = buf[s + i] === this.ctxTail[i - 4 * words];
     if (!same) {
       this.ctxLen = 0;
       const h = this.h;
       if (words >= ctx.length || !parseContextAt(buf, s, e, h, L)) return false;
-      for (let k = 0; k < words; k++) ctx[k] = this.view.getInt32(s + 4 * k, true);
+      for (let j = 0; j < words; j++) ctx[j] = view.getInt32(s + 4 * j, true);
       for (let i = 4 * words; i < n; i++) this.ctxTail[i - 4 * words] = buf[s + i];
       this.ctxLen = n;
-      this.commId = this.store.text.internLast(buf, h.commStart, h.commEnd, 0);
-      this.irqId = this.store.text.internLast(buf, h.irqStart, h.irqEnd, 1);
+      this.context(buf, h);
     }
-    return parseTimeNameAt(buf, s + n, e, this.h);
+    const h = this.h;
+    const colon = parseTimeAt(buf, view, s + n, e, h);
+    if (colon < 0) return false;
+    const type = buf[colon + 1] === 0x20 ? pageRefNameAt(buf, this.view, colon + 2, e) : -1;
+    this.nameType = type;
+    if (type === -1) return parseName(buf, colon + 1, e, h);
+    h.nameStart = colon + 2;
+    h.nameEnd = h.nameStart + PAGE_REF_EVENT_NAMES[type].length;
+    let p = h.nameEnd + 1;
+    while (p < e && buf[p] === 0x20) p++;
+    h.payload = p;
+    return true;
+  }
+
+  private context(buf: Buffer, h: LineHead): void {
+    const text = this.store.text;
+    this.commId = text.internLast(buf, h.commStart, h.commEnd, 0);
+    const irq = text.internLast(buf, h.irqStart, h.irqEnd, 1);
+    this.contextId = this.store.contextId(h.cpu, h.pid, h.tgid, irq, this.commId);
   }
 
   end(): void {
@@ -184,19 +206,15 @@ export class LineReader {
   private entry(buf: Buffer, s: number, e: number): void {
     const h = this.h;
     const store = this.store;
-    const type = pageRefTypeAt(buf, h.nameStart, h.nameEnd);
+    const type = this.nameType !== -1 ? this.nameType : pageRefTypeAt(buf, h.nameStart, h.nameEnd);
     if (type !== -1) {
       const ev = this.ev;
       if (!parsePageRef(buf, h.payload, e, type, store.text, ev)) {
         return this.bad(buf, s, e, `malformed ${buf.toString('latin1', h.nameStart, h.nameEnd)} fields`);
       }
-      ev.cpu = h.cpu;
-      ev.pid = h.pid;
-      ev.tgid = h.tgid;
+      ev.context = this.contextId;
       ev.timestampNs = h.timestampNs;
       ev.line = this.lineNo;
-      ev.comm = this.commId;
-      ev.irq = this.irqId;
       const i = store.push(ev);
       this.open.push(h.cpu, EVENT, i, h.pid);
       if (this.format === 'perf') this.startStack(i);

@@ -71,6 +71,33 @@ export function pageRefTypeAt(buf: Uint8Array, s: number, e: number): PageRefTyp
   return -1;
 }
 
+const NAME_COLON = PAGE_REF_EVENT_NAMES.map((n) => Buffer.from(`${n}:`, 'latin1'));
+const WORD = (b: Buffer, at: number): number => b.readInt32LE(at);
+const PAGE = WORD(NAME_COLON[0], 0),
+  _REF = WORD(NAME_COLON[0], 4);
+/** per type, bytes 9-12 of `name:` (after `page_ref_`), which tell most names apart */
+const TAIL_KEY = NAME_COLON.map((b) => WORD(b, 9));
+
+/**
+ * The page_ref event type whose `name:` starts exactly at s, or -1: the fast path for the name's
+ * usual place (one space after the timestamp's colon). Compares the `page_ref_` prefix and the
+ * next four bytes as words instead of scanning for the colon and comparing names.
+ */
+export function pageRefNameAt(buf: Uint8Array, dv: DataView, s: number, e: number): PageRefType | -1 {
+  if (s + 14 > e || dv.getInt32(s, true) !== PAGE || dv.getInt32(s + 4, true) !== _REF) return -1;
+  if (buf[s + 8] !== 0x5f /* _ */) return -1;
+  const key = dv.getInt32(s + 9, true);
+  for (let t = 0; t < TAIL_KEY.length; t++) {
+    if (TAIL_KEY[t] !== key) continue;
+    const nb = NAME_COLON[t];
+    if (s + nb.length > e) continue;
+    let i = nb.length - 1;
+    while (i >= 13 && buf[s + i] === nb[i]) i--;
+    if (i < 13) return t as PageRefType;
+  }
+  return -1;
+}
+
 /** Fills e's payload fields from `buf[p..end)`; false when the text is not shaped as above. */
 export function parsePageRef(
   buf: Uint8Array,

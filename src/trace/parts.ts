@@ -44,7 +44,7 @@ export function partData(r: LineReader): PartData {
 export function transferList(d: PartData): ArrayBuffer[] {
   const s = d.store;
   const arrays: ArrayBufferView[] = [s.ts, s.pfnLo, s.counts, s.mapcounts, s.shape, s.stack, s.vals, s.lines];
-  arrays.push(s.text.pool, s.text.starts, s.text.lens, s.shapes.data, s.stacks.data);
+  arrays.push(s.text.pool, s.text.starts, s.text.lens, s.shapes.data, s.contexts.data, s.stacks.data);
   return arrays.map((a) => a.buffer as ArrayBuffer);
 }
 

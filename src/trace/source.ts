@@ -1,6 +1,10 @@
 /**
  * Byte sources for the readers: a file path or `-` for stdin, gzip detected by its magic bytes and
  * inflated by a zlib stream, delivered as Buffers. Nothing holds the whole file.
+ *
+ * zlib's stream already inflates on libuv's pool while the reader parses. Inflating on a worker
+ * thread instead (batches handed back and forth) was measured slower: 240 MB trace gzipped, 2
+ * loaded cores, 7 paired whole-process runs: 1.19x wall, 1.19x cpu.
  */
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';

@@ -5,7 +5,9 @@
  *   pfn          Uint32    4  low 32 bits; pfns >= 2^32 (16 TiB) keep their high part in a sparse map
  *   count        Int32     4
  *   mapcount     Int32     4  raw field (6.12: page_type values such as 0xf5000000 fit as Int32)
- *   shape        Uint32    4  interned (type, ret, mt, cpu, pid, tgid, irq, comm, flags, mapping)
+ *   shape        Uint32    4  interned (type, ret, mt, flags, mapping, context), the context
+ *                             itself interned (cpu, pid, tgid, irq, comm): it changes on few lines
+ *                             and is interned only then, so a new shape hashes 6 numbers, not 10
  *   stack        Uint32    4  interned stack id + 1, 0 = none
  *   val          Int16     2  out-of-range values go to a sparse map
  *   lineOffset   Uint16    2  source line - line of the first event of its 256-event block
@@ -27,15 +29,11 @@ export class EventScratch {
   mt = 0;
   val = 0;
   ret = 0;
-  cpu = 0;
-  pid = 0;
-  /** -1 when the trace has no tgid column or prints `(-------)` */
-  tgid = -1;
+  /** EventStore.contextId() of the line's task, pid, tgid, cpu and irq field */
+  context = 0;
   timestampNs = 0;
   line = 0;
   /** ids in the store's `text` interner */
-  irq = 0;
-  comm = 0;
   flags = 0;
   mapping = 0;
 }
@@ -43,14 +41,16 @@ export class EventScratch {
 const S_TYPE = 0,
   S_RET = 1,
   S_MT = 2,
-  S_CPU = 3,
-  S_PID = 4,
-  S_TGID = 5,
-  S_IRQ = 6,
-  S_COMM = 7,
-  S_FLAGS = 8,
-  S_MAPPING = 9,
-  SHAPE_LEN = 10;
+  S_FLAGS = 3,
+  S_MAPPING = 4,
+  S_CONTEXT = 5,
+  SHAPE_LEN = 6;
+const C_CPU = 0,
+  C_PID = 1,
+  C_TGID = 2,
+  C_IRQ = 3,
+  C_COMM = 4,
+  CONTEXT_LEN = 5;
 const LINE_SHIFT = 8,
   LINE_BLOCK = 1 << LINE_SHIFT;
 const VAL_OVERFLOW = -32768;
@@ -72,6 +72,7 @@ export interface StoreData {
   valBig: Map<number, number>;
   text: InternedBytes;
   shapes: InternedTuples;
+  contexts: InternedTuples;
   stacks: InternedTuples;
 }
 
@@ -101,6 +102,9 @@ export class EventStore {
   /** interned stacks: sequences of frame ids in `text` */
   readonly stacks = new TupleInterner();
   private readonly shapes = new TupleInterner();
+  private readonly contexts = new TupleInterner();
+  private readonly lastContext = new Int32Array(CONTEXT_LEN).fill(-2);
+  private lastContextId = 0;
   private readonly shapeScratch = new Int32Array(SHAPE_LEN);
   private readonly lastShape = new Int32Array(SHAPE_LEN);
   private lastShapeId = 0;
@@ -133,13 +137,9 @@ export class EventStore {
     s[S_TYPE] = e.type;
     s[S_RET] = e.ret;
     s[S_MT] = e.mt;
-    s[S_CPU] = e.cpu;
-    s[S_PID] = e.pid;
-    s[S_TGID] = e.tgid;
-    s[S_IRQ] = e.irq;
-    s[S_COMM] = e.comm;
     s[S_FLAGS] = e.flags;
     s[S_MAPPING] = e.mapping;
+    s[S_CONTEXT] = e.context;
     // consecutive events often share their shape: compare before hashing
     const last = this.lastShape;
     let same = i > 0;
@@ -163,6 +163,29 @@ export class EventStore {
     this.n = i + 1;
     this.byPfn = undefined;
     return i;
+  }
+
+  /**
+   * The id of a line's context (`irq` and `comm` are ids in `text`) for EventScratch.context;
+   * the previous one is returned without hashing when it repeats.
+   */
+  contextId(cpu: number, pid: number, tgid: number, irq: number, comm: number): number {
+    const c = this.lastContext;
+    if (
+      c[C_CPU] !== cpu ||
+      c[C_PID] !== pid ||
+      c[C_TGID] !== tgid ||
+      c[C_IRQ] !== irq ||
+      c[C_COMM] !== comm
+    ) {
+      c[C_CPU] = cpu;
+      c[C_PID] = pid;
+      c[C_TGID] = tgid;
+      c[C_IRQ] = irq;
+      c[C_COMM] = comm;
+      this.lastContextId = this.contexts.intern(c, CONTEXT_LEN);
+    }
+    return this.lastContextId;
   }
 
   setStack(i: number, stackId: number): void {
@@ -201,11 +224,11 @@ export class EventStore {
   }
 
   cpu(i: number): number {
-    return this.shapes.at(this.shape[i], S_CPU);
+    return this.contexts.at(this.contextOf(i), C_CPU);
   }
 
   pid(i: number): number {
-    return this.shapes.at(this.shape[i], S_PID);
+    return this.contexts.at(this.contextOf(i), C_PID);
   }
 
   mapcount(i: number): number {
@@ -226,7 +249,7 @@ export class EventStore {
   }
 
   comm(i: number): string {
-    return this.text.get(this.shapes.at(this.shape[i], S_COMM));
+    return this.text.get(this.contexts.at(this.contextOf(i), C_COMM));
   }
 
   timestampNs(i: number): number {
@@ -274,13 +297,13 @@ export class EventStore {
   }
 
   context(i: number): StoredContext {
-    const sh = this.shape[i];
+    const c = this.contextOf(i);
     return {
-      comm: this.text.get(this.shapes.at(sh, S_COMM)),
-      pid: this.shapes.at(sh, S_PID),
-      tgid: this.shapes.at(sh, S_TGID),
-      cpu: this.shapes.at(sh, S_CPU),
-      irqInfo: this.text.get(this.shapes.at(sh, S_IRQ)),
+      comm: this.text.get(this.contexts.at(c, C_COMM)),
+      pid: this.contexts.at(c, C_PID),
+      tgid: this.contexts.at(c, C_TGID),
+      cpu: this.contexts.at(c, C_CPU),
+      irqInfo: this.text.get(this.contexts.at(c, C_IRQ)),
       timestampNs: this.ts[i],
       line: this.line(i),
     };
@@ -303,14 +326,30 @@ export class EventStore {
     return this.n === 0 ? 0 : 32 + 4 / LINE_BLOCK;
   }
 
-  /** Bytes of the interned tables (text, shapes, stacks). */
+  /** Bytes of the interned tables (text, shapes, contexts, stacks). */
   tableBytes(): number {
-    return this.text.byteSize() + this.shapes.byteSize() + this.stacks.byteSize();
+    const tuples = this.shapes.byteSize() + this.contexts.byteSize() + this.stacks.byteSize();
+    return this.text.byteSize() + tuples;
   }
 
-  /** Releases unused capacity once reading is done. */
+  /**
+   * Ends the columns at the last event once reading is done. Views, not copies: capacity never
+   * written was never made resident by the kernel (large typed arrays are fresh zero pages), so a
+   * copy would only touch another 32 bytes per event (~3% of a read).
+   */
   trim(): void {
-    if (this.cap !== this.n) this.reserve(this.n);
+    const n = this.n;
+    if (this.cap === n) return;
+    this.ts = this.ts.subarray(0, n);
+    this.pfnLo = this.pfnLo.subarray(0, n);
+    this.counts = this.counts.subarray(0, n);
+    this.mapcounts = this.mapcounts.subarray(0, n);
+    this.shape = this.shape.subarray(0, n);
+    this.stack = this.stack.subarray(0, n);
+    this.vals = this.vals.subarray(0, n);
+    this.lineOff = this.lineOff.subarray(0, n);
+    this.lineBase = this.lineBase.subarray(0, Math.ceil(n / LINE_BLOCK) + 1);
+    this.cap = n;
   }
 
   /** Sizes the columns for about `events` events up front (growing copies them each time). */
@@ -336,6 +375,7 @@ export class EventStore {
       valBig: this.valBig,
       text: this.text.data(),
       shapes: this.shapes.tuples(),
+      contexts: this.contexts.tuples(),
       stacks: this.stacks.tuples(),
     };
   }
@@ -353,11 +393,14 @@ export class EventStore {
     const stacks = remapTuples(d.stacks, this.stacks, (t) => {
       for (let k = 0; k < t.length; k++) t[k] = text[t[k]];
     });
+    const contexts = remapTuples(d.contexts, this.contexts, (t) => {
+      t[C_IRQ] = text[t[C_IRQ]];
+      t[C_COMM] = text[t[C_COMM]];
+    });
     const shapes = remapTuples(d.shapes, this.shapes, (t) => {
-      t[S_IRQ] = text[t[S_IRQ]];
-      t[S_COMM] = text[t[S_COMM]];
       t[S_FLAGS] = text[t[S_FLAGS]];
       t[S_MAPPING] = text[t[S_MAPPING]];
+      t[S_CONTEXT] = contexts[t[S_CONTEXT]];
     });
     const base = this.n;
     if (this.cap < base + d.n) this.reserve(base + d.n);
@@ -377,6 +420,10 @@ export class EventStore {
     this.n = base + d.n;
     this.byPfn = undefined;
     return { text, stacks };
+  }
+
+  private contextOf(i: number): number {
+    return this.shapes.at(this.shape[i], S_CONTEXT);
   }
 
   private setLine(i: number, line: number): void {
