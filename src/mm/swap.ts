@@ -139,7 +139,8 @@ function folio_activate(k: Kernel, folio: Pfn): void {
 /**
  * folio_mark_accessed() (6.12 mm/swap.c, classic LRU): the first access sets PG_referenced; a
  * second one on an inactive folio activates it (folio_activate) and clears PG_referenced. MGLRU
- * (lru_gen_enabled) only counts references (folio_inc_refs): not modelled beyond PG_referenced.
+ * (lru_gen_enabled) calls folio_inc_refs instead: PG_referenced, then the LRU_REFS bits (not
+ * modelled), no batch.
  */
 export function folio_mark_accessed(k: Kernel, folio: Pfn): void {
   const f = mmcache(k).f;
@@ -152,13 +153,13 @@ export function folio_mark_accessed(k: Kernel, folio: Pfn): void {
   f.folio_clear_referenced(folio);
 }
 
-/** lru_add_drain_all(): every CPU's batch, each drained on its own CPU (the per-CPU kworkers) */
+/** lru_add_drain_all(): every CPU's batches, each drained on its own CPU (the per-CPU kworkers) */
 export function lru_add_drain_all(k: Kernel, nrCpus: number): void {
   called(k, 'lru_add_drain_all', () => {
     const ctx = k.tracer.ctx;
     const saved = { comm: ctx.comm, pid: ctx.pid, tgid: ctx.tgid, cpu: ctx.cpu };
     for (let cpu = 0; cpu < nrCpus; cpu++) {
-      if (!lru_add_batch(k, cpu).length) continue;
+      if (!lru_add_batch(k, cpu).length && !mmcache(k).lruActivate[cpu]?.length) continue;
       Object.assign(ctx, { comm: `kworker/${cpu}:1`, pid: 20 + cpu, tgid: 20 + cpu, cpu });
       called(k, 'lru_add_drain_per_cpu', () => lru_add_drain(k));
     }
