@@ -22,8 +22,10 @@ import { folio_alloc } from './page_alloc.js';
 import { called } from './stack.js';
 import { folio_add_lru, lru_add_drain, lru_add_drain_all } from './swap.js';
 
-/** mm/filemap.c fault_around_bytes (64 KiB): the window filemap_map_pages() fills */
+/** mm/memory.c fault_around_bytes (64 KiB): the window filemap_map_pages() fills */
 const FAULT_AROUND_PAGES = 16;
+/** PTRS_PER_PTE (x86-64) */
+const PTRS_PER_PTE = 512;
 
 /** A new inode's address_space: shmem_aops (tmpfs) or def_blk_aops (a block device) */
 export function address_space_alloc(
@@ -79,7 +81,8 @@ function lookup(k: Kernel, fn: string, mapping: AddressSpace, index: number): Pf
 /**
  * page_cache_ra_unbounded() + read_pages() (mm/readahead.c): for each missing index of the window
  * filemap_alloc_folio (set 1) and filemap_add_folio (+1 cache, +1 lru batch); read_pages hands each
- * folio to ->readahead, whose readahead_folio() drops the allocation reference (-1); the I/O
+ * folio to ->readahead, whose readahead_folio() drops the allocation reference (-1); a block
+ * device's mpage_readahead sets PG_mappedtodisk (the profile's blkdevMpageReadahead); the I/O
  * completion marks it uptodate and unlocks it.
  */
 function page_cache_ra_unbounded(k: Kernel, mapping: AddressSpace, from: number, to: number): void {
@@ -92,9 +95,12 @@ function page_cache_ra_unbounded(k: Kernel, mapping: AddressSpace, from: number,
       filemap_add_folio(k, mapping, folio, i);
       added.push(folio);
     }
+    const m = k.profile.facts.blkdevMpageReadahead;
+    const mpage = mapping.kind === 'file' && (m === 'always' || k.profile.config.isEnabled(m));
     called(k, 'read_pages', () => {
       for (const folio of added) {
         called(k, 'readahead_folio', () => folio_put(k, folio));
+        if (mpage) k.mem.flagsLo[folio] |= mmcache(k).anonExclusive; // PG_mappedtodisk
         f.folio_mark_uptodate(folio);
         f.__folio_clear_locked(folio);
       }
@@ -105,10 +111,11 @@ function page_cache_ra_unbounded(k: Kernel, mapping: AddressSpace, from: number,
 /**
  * shmem_get_folio_gfp() (mm/shmem.c) for a missing index: shmem_alloc_folio (set 1),
  * __folio_set_locked + __folio_set_swapbacked, shmem_add_to_page_cache (+nr, mapping NULL),
- * folio_add_lru (+1), folio_mark_uptodate. Returns the folio locked, with the allocation reference
- * (which the fault hands to the PTE). A cached folio: filemap_get_entry (+1), locked.
+ * folio_add_lru (+1), [SGP_WRITE: PG_referenced, before the add on 6.1], folio_mark_uptodate
+ * (left to shmem_write_end for a write). Returns the folio locked, with the allocation reference
+ * (which a fault hands to the PTE). A cached folio: filemap_get_entry (+1), locked.
  */
-function shmem_get_folio(k: Kernel, mapping: AddressSpace, index: number): Pfn {
+function shmem_get_folio(k: Kernel, mapping: AddressSpace, index: number, sgpWrite = false): Pfn {
   return called(k, 'shmem_get_folio_gfp', () => {
     const f = mmcache(k).f;
     const cached = filemap_get_entry(k, mapping, index);
@@ -119,10 +126,33 @@ function shmem_get_folio(k: Kernel, mapping: AddressSpace, index: number): Pfn {
     const folio = called(k, 'shmem_alloc_folio', () => folio_alloc(k, 0));
     f.__folio_set_locked(folio);
     f.__folio_set_swapbacked(folio);
+    const referencedFirst = k.profile.facts.shmemWriteReferencedFirst;
+    if (sgpWrite && referencedFirst) f.folio_set_referenced(folio);
     called(k, 'shmem_add_to_page_cache', () => __filemap_add_folio(k, mapping, folio, index));
     folio_add_lru(k, folio);
-    f.folio_mark_uptodate(folio);
+    if (sgpWrite && !referencedFirst) f.folio_set_referenced(folio);
+    if (!sgpWrite) f.folio_mark_uptodate(folio);
     return folio;
+  });
+}
+
+/**
+ * write(2) to a tmpfs file, pages [from, to] (mm/filemap.c generic_perform_write): per page
+ * shmem_write_begin -> shmem_get_folio(SGP_WRITE), copy, shmem_write_end: folio_mark_uptodate,
+ * folio_mark_dirty, folio_unlock, folio_put (-1).
+ */
+export function shmem_file_write(k: Kernel, mapping: AddressSpace, from: number, to: number): void {
+  called(k, 'generic_perform_write', () => {
+    const f = mmcache(k).f;
+    for (let i = from; i <= to; i++) {
+      const folio = called(k, 'shmem_write_begin', () => shmem_get_folio(k, mapping, i, true));
+      called(k, 'shmem_write_end', () => {
+        f.folio_mark_uptodate(folio);
+        f.folio_set_dirty(folio);
+        f.__folio_clear_locked(folio);
+        called(k, 'folio_put', () => folio_put(k, folio));
+      });
+    }
   });
 }
 
@@ -145,56 +175,80 @@ function finish_fault(k: Kernel, vma: Vma, i: number, folio: Pfn, write: boolean
 }
 
 /**
- * filemap_map_pages() (fault-around): every cached, uptodate, unlocked, unmapped page of the
- * aligned window: next_uptodate_folio's folio_try_get (+1), the PTE and file rmap, then per the
- * profile either the lookup reference stays with the PTE (6.1) or folio_ref_inc (+1) and
- * folio_put (-1) (6.12 filemap_map_order0_folio).
+ * do_fault_around() (6.12 mm/memory.c; 6.1 the same window): fault_around_pages PTEs from the
+ * faulting PTE's index aligned down, clamped to the VMA's start; the window's end is not aligned,
+ * only clamped to the PTE table and the VMA, so a window that starts at the VMA overlaps the next
+ * aligned one. Returns the VMA page range [from, to].
+ */
+function fault_around_window(vma: Vma, i: number): [number, number] {
+  const pteOff = (vma.start + i) % PTRS_PER_PTE;
+  const fromPte = Math.max(pteOff - (pteOff % FAULT_AROUND_PAGES), pteOff - Math.min(pteOff, i));
+  const toPte = Math.min(fromPte + FAULT_AROUND_PAGES, PTRS_PER_PTE, pteOff + vma.nrPages - i) - 1;
+  return [i - (pteOff - fromPte), i + (toPte - pteOff)];
+}
+
+/**
+ * filemap_map_pages() over the fault-around window: every cached, uptodate, unlocked page within
+ * the file: next_uptodate_folio's folio_try_get (+1) and folio_trylock; a PTE already present
+ * (mapped by an earlier, overlapping window) is skipped: folio_unlock, folio_put (-1). Otherwise
+ * the PTE and file rmap, then per the profile either the lookup reference stays with the PTE
+ * (6.1) or folio_ref_inc (+1, still locked) (6.12 filemap_map_order0_folio), folio_unlock and
+ * folio_put (-1).
  */
 function filemap_map_pages(k: Kernel, vma: Vma, i: number): void {
   const mapping = vma.file!;
   called(k, 'filemap_map_pages', () => {
-    const start = i - (i % FAULT_AROUND_PAGES);
-    const end = Math.min(vma.nrPages, start + FAULT_AROUND_PAGES);
+    const [from, to] = fault_around_window(vma, i);
     const f = mmcache(k).f;
     const inc = k.profile.facts.faultAroundRef === 'ref_inc_then_put';
-    for (let j = start; j < end; j++) {
-      const folio = mapping.pages[j];
-      if (vma.pte[j] & PTE_PRESENT || folio < 0) continue;
-      if (!f.folio_test_uptodate(folio) || f.folio_test_locked(folio)) continue;
+    for (let j = from; j <= to && vma.pgoff + j < mapping.pages.length; j++) {
+      const folio = mapping.pages[vma.pgoff + j];
+      if (folio < 0 || !f.folio_test_uptodate(folio) || f.folio_test_locked(folio)) continue;
       const got = called(k, 'next_uptodate_folio', () =>
         called(k, 'folio_try_get', () => folio_try_get(k, folio)),
       );
       if (!got) continue;
-      folio_add_file_rmap_pte(k, folio);
-      vma.pfn[j] = folio;
-      vma.pte[j] = PTE_PRESENT;
-      if (!inc) continue;
-      folio_ref_inc(k, folio);
-      called(k, 'folio_put', () => folio_put(k, folio));
+      f.__folio_set_locked(folio);
+      const fresh = !(vma.pte[j] & PTE_PRESENT);
+      if (fresh) {
+        folio_add_file_rmap_pte(k, folio);
+        vma.pfn[j] = folio;
+        vma.pte[j] = PTE_PRESENT;
+        if (inc) folio_ref_inc(k, folio);
+      }
+      f.__folio_clear_locked(folio);
+      if (inc || !fresh) called(k, 'folio_put', () => folio_put(k, folio));
     }
   });
 }
 
 /**
- * do_read_fault() / do_shared_fault() for a file VMA (mm/memory.c): a read fault on a disk file
- * reads the window ahead (filemap_fault's page_cache_sync_ra) and maps it by fault-around; shmem
- * faults go through shmem_fault -> shmem_get_folio and finish_fault, then unlock (and the dirty
- * bit for a shared write, fault_dirty_shared_page).
+ * do_read_fault() / do_shared_fault() for a file VMA (mm/memory.c): a read fault tries
+ * fault-around first (do_fault_around -> filemap_map_pages, shmem's ->map_pages too); a disk file
+ * not cached yet is read ahead (filemap_fault's page_cache_sync_ra) and then mapped by fault-around;
+ * other shmem faults go through shmem_fault -> shmem_get_folio and finish_fault, then unlock (and
+ * the dirty bit for a shared write, fault_dirty_shared_page).
  */
 export function do_file_fault(k: Kernel, vma: Vma, i: number, write: boolean): void {
   const mapping = vma.file!;
   const f = mmcache(k).f;
+  const index = vma.pgoff + i;
   if (mapping.kind === 'file') {
     if (write)
       throw new Error(`${vma.name}: writes to a disk-file mapping are not modelled (map it read-only)`);
     called(k, 'do_read_fault', () => {
-      if (mapping.pages[i] < 0) page_cache_ra_unbounded(k, mapping, i, i + 2 * FAULT_AROUND_PAGES);
+      if (mapping.pages[index] < 0)
+        page_cache_ra_unbounded(k, mapping, index, index + 2 * FAULT_AROUND_PAGES);
       filemap_map_pages(k, vma, i);
     });
     return;
   }
   called(k, write ? 'do_shared_fault' : 'do_read_fault', () => {
-    const folio = called(k, 'shmem_fault', () => shmem_get_folio(k, mapping, i));
+    if (!write) {
+      called(k, 'do_fault_around', () => filemap_map_pages(k, vma, i));
+      if (vma.pte[i] & PTE_PRESENT) return;
+    }
+    const folio = called(k, 'shmem_fault', () => shmem_get_folio(k, mapping, index));
     finish_fault(k, vma, i, folio, write);
     f.__folio_clear_locked(folio);
     if (write) f.folio_set_dirty(folio);
@@ -204,10 +258,11 @@ export function do_file_fault(k: Kernel, vma: Vma, i: number, write: boolean): v
 /** __do_fault() -> ->fault for a private write: the page-cache folio, referenced and locked */
 export function __do_fault(k: Kernel, vma: Vma, i: number): Pfn {
   const mapping = vma.file!;
+  const index = vma.pgoff + i;
   return called(k, '__do_fault', () => {
-    if (mapping.kind === 'shmem') return called(k, 'shmem_fault', () => shmem_get_folio(k, mapping, i));
-    if (mapping.pages[i] < 0) page_cache_ra_unbounded(k, mapping, i, i + 2 * FAULT_AROUND_PAGES);
-    const folio = called(k, 'filemap_fault', () => filemap_get_entry(k, mapping, i));
+    if (mapping.kind === 'shmem') return called(k, 'shmem_fault', () => shmem_get_folio(k, mapping, index));
+    if (mapping.pages[index] < 0) page_cache_ra_unbounded(k, mapping, index, index + 2 * FAULT_AROUND_PAGES);
+    const folio = called(k, 'filemap_fault', () => filemap_get_entry(k, mapping, index));
     mmcache(k).f.__folio_set_locked(folio);
     return folio;
   });

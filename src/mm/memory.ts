@@ -42,7 +42,7 @@ import {
   folio_try_dup_anon_rmap_pte,
 } from './rmap.js';
 import { called, enter, leave } from './stack.js';
-import { folio_add_lru_vma, lru_add_drain } from './swap.js';
+import { folio_add_lru_vma, folio_mark_accessed, lru_add_drain } from './swap.js';
 import { mmcache } from './mm_cache.js';
 
 /**
@@ -395,6 +395,9 @@ export function zap_pte_range(k: Kernel, tlb: MmuGather, vma: Vma, from: number,
           page + nr < end
         )
           nr++;
+      // zap_present_folio_ptes(): a young PTE of a file folio marks it accessed first (every
+      // modelled PTE was touched, so young)
+      if (!PageAnon(k, folio)) folio_mark_accessed(k, folio);
       for (let j = i; j < i + nr; j++) {
         folio_remove_rmap_pte(k, folio, vma.pfn[j]);
         vma.pte[j] = 0;

@@ -80,30 +80,41 @@ function move_to_new_folio(k: Kernel, ctx: MigrateCtx, dst: Pfn, src: Pfn): bool
   });
 }
 
-/** migrate_folio_unmap() (6.12 :1183): dst (set 1), lock src, try_to_migrate */
+/**
+ * migrate_folio_unmap() (6.12 :1183; 6.1 __unmap_and_move): dst (set 1), lock src, folio_trylock(dst)
+ * (6.12 :1289), try_to_migrate. dst stays locked until the remap or the undo, so its cache
+ * reference (+nr) and LRU events show PG_locked, as the real traces do.
+ */
 function migrate_folio_unmap(k: Kernel, ctx: MigrateCtx, src: Pfn): Pfn {
   const dst = called(k, 'alloc_migration_target', () => folio_alloc(k, 0));
-  mmcache(k).f.__folio_set_locked(src);
+  const f = mmcache(k).f;
+  f.__folio_set_locked(src);
+  f.__folio_set_locked(dst);
   try_to_migrate(k, ctx.mms, src);
   return dst;
 }
 
-/** migrate_folio_undo_src/dst(): remove_migration_ptes(src, src) (+1 each), unlock, put dst (freed) */
+/** migrate_folio_undo_src/dst(): remove_migration_ptes(src, src) (+1 each), unlock both, put dst (freed) */
 function migrate_folio_undo(k: Kernel, ctx: MigrateCtx, src: Pfn, dst: Pfn): void {
   called(k, 'migrate_folio_undo_src', () => remove_migration_ptes(k, ctx.mms, src, src));
-  mmcache(k).f.__folio_clear_locked(src);
+  const f = mmcache(k).f;
+  f.__folio_clear_locked(src);
+  f.__folio_clear_locked(dst);
   called(k, 'folio_put', () => folio_put(k, dst));
 }
 
 /**
  * migrate_folio_move() (6.12 :1344) after a successful move: folio_add_lru(dst) (+1), the PTEs
- * point at dst (+1 each), folio_put(dst) (-1, the allocation reference), then src's last put.
+ * point at dst (+1 each), folio_unlock(dst), folio_put(dst) (-1, the allocation reference), then
+ * src's last put.
  */
 function migrate_folio_move(k: Kernel, ctx: MigrateCtx, src: Pfn, dst: Pfn): void {
   folio_add_lru(k, dst);
   remove_migration_ptes(k, ctx.mms, src, dst);
+  const f = mmcache(k).f;
+  f.__folio_clear_locked(dst);
   called(k, 'folio_put', () => folio_put(k, dst));
-  mmcache(k).f.__folio_clear_locked(src);
+  f.__folio_clear_locked(src);
   called(k, 'folio_put', () => folio_put(k, src)); // migrate_folio_done()
 }
 

@@ -13,6 +13,8 @@ export interface MmCache {
   readonly anonExclusive: number;
   /** cpu_fbatches.lru_add per CPU (mm/swap.c), created on first use */
   readonly lruAdd: number[][];
+  /** cpu_fbatches.activate per CPU (folio_activate), created on first use */
+  readonly lruActivate: number[][];
   /** lru_disable_count (mm/swap.c lru_cache_disable): folio_add_lru drains at once while > 0 */
   lruDisabled: number;
 }
@@ -30,6 +32,7 @@ function build(k: Kernel): MmCache {
     lruGen: cfg.isEnabled('CONFIG_LRU_GEN') && cfg.isEnabled('CONFIG_LRU_GEN_ENABLED'),
     anonExclusive: 1 << bit,
     lruAdd: [],
+    lruActivate: [],
     lruDisabled: 0,
   };
 }

@@ -46,8 +46,10 @@ export interface Vma {
   dontCopy: boolean;
   /** VM_HUGEPAGE (MADV_HUGEPAGE): THP enabled=madvise lets this VMA fault PMD THPs */
   hugepage: boolean;
-  /** vm_file's mapping (file-backed VMA), page i maps index i */
+  /** vm_file's mapping (file-backed VMA), page i maps index pgoff + i */
   readonly file?: AddressSpace;
+  /** vm_pgoff: the file index of the VMA's first page */
+  readonly pgoff: number;
   readonly pfn: Int32Array;
   readonly pte: Uint8Array;
 }
@@ -92,12 +94,14 @@ export function vma_alloc(
   nrPages: number,
   shared: boolean,
   file?: AddressSpace,
+  pgoff = 0,
 ): Vma {
   return {
     name,
     start,
     nrPages,
     shared,
+    pgoff,
     anonVma: 0,
     dontCopy: false,
     hugepage: false,
@@ -115,16 +119,17 @@ export function do_mmap_anon(mm: MmStruct, name: string, nrPages: number, shared
   return vma;
 }
 
-/** do_mmap() of a file: MAP_SHARED or MAP_PRIVATE over its first nrPages pages */
+/** do_mmap() of a file: MAP_SHARED or MAP_PRIVATE over nrPages pages from index pgoff */
 export function do_mmap_file(
   mm: MmStruct,
   name: string,
   file: AddressSpace,
   nrPages: number,
   shared: boolean,
+  pgoff = 0,
 ): Vma {
   mm.mmapBase -= nrPages;
-  const vma = vma_alloc(name, mm.mmapBase, nrPages, shared, file);
+  const vma = vma_alloc(name, mm.mmapBase, nrPages, shared, file, pgoff);
   mm.vmas.push(vma);
   return vma;
 }

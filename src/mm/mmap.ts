@@ -64,7 +64,7 @@ export function dup_mmap(k: Kernel, parent: MmStruct): MmStruct {
       child.mmapBase = parent.mmapBase;
       for (const vma of parent.vmas) {
         if (vma.dontCopy) continue;
-        const copy = vma_alloc(vma.name, vma.start, vma.nrPages, vma.shared, vma.file);
+        const copy = vma_alloc(vma.name, vma.start, vma.nrPages, vma.shared, vma.file, vma.pgoff);
         child.vmas.push(copy);
         copy_page_range(k, parent, child, vma, copy);
       }

@@ -2,7 +2,8 @@
  * Per-CPU LRU batches (mm/swap.c): folio_add_lru() takes a reference and queues the folio in this
  * CPU's lru_add batch (PAGEVEC_SIZE entries, from the profile); draining moves the folios onto the
  * LRU (PG_lru set by the drain loop) and drops the batch's references with folios_put().
- * The LRU lists themselves hold no reference.
+ * The LRU lists themselves hold no reference. folio_mark_accessed() of a referenced inactive folio
+ * queues it (+1) in the activate batch, whose drain sets PG_active and puts it (-1).
  */
 import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
@@ -92,21 +93,73 @@ function folio_batch_move_lru(k: Kernel, batch: Pfn[]): void {
   }
 }
 
-/** lru_add_drain(): drain this CPU's lru_add batch */
+/** lru_add_drain() -> lru_add_drain_cpu(): this CPU's lru_add batch, then its activate batch */
 export function lru_add_drain(k: Kernel): void {
   called(k, 'lru_add_drain', () => {
     const batch = lru_add_batch(k, k.tracer.ctx.cpu);
     if (batch.length) folio_batch_move_lru(k, batch);
+    const act = mmcache(k).lruActivate[k.tracer.ctx.cpu];
+    if (act?.length) lru_activate_drain(k, act);
   });
 }
 
-/** lru_add_drain_all(): every CPU's batch, each drained on its own CPU (the per-CPU kworkers) */
+/**
+ * folio_batch_move_lru(fbatch, lru_activate) (mm/swap.c): folio_test_clear_lru, PG_active set,
+ * PG_lru back, then folios_put (-1 each).
+ */
+function lru_activate_drain(k: Kernel, batch: Pfn[]): void {
+  called(k, 'folio_batch_move_lru', () => {
+    const f = mmcache(k).f;
+    const folios = batch.splice(0);
+    for (const folio of folios) if (f.folio_test_lru(folio)) f.folio_set_active(folio);
+    called(k, 'folios_put', () => {
+      for (const folio of folios) folio_put(k, folio);
+    });
+  });
+}
+
+/**
+ * folio_activate() (6.12 mm/swap.c; 6.1 the same with its cpu_fbatches.activate): an inactive,
+ * evictable folio on the LRU gets a reference (+1, flags still as they were) in this CPU's activate
+ * batch, drained when full or while the LRU cache is disabled.
+ */
+function folio_activate(k: Kernel, folio: Pfn): void {
+  const f = mmcache(k).f;
+  if (f.folio_test_active(folio) || f.folio_test_unevictable(folio) || !f.folio_test_lru(folio)) return;
+  called(k, 'folio_activate', () => {
+    folio_get(k, folio);
+    const all = mmcache(k).lruActivate;
+    const batch = all[k.tracer.ctx.cpu] ?? (all[k.tracer.ctx.cpu] = []);
+    batch.push(folio);
+    if (batch.length >= k.profile.facts.folioBatchSize || mmcache(k).lruDisabled)
+      lru_activate_drain(k, batch);
+  });
+}
+
+/**
+ * folio_mark_accessed() (6.12 mm/swap.c, classic LRU): the first access sets PG_referenced; a
+ * second one on an inactive folio activates it (folio_activate) and clears PG_referenced. MGLRU
+ * (lru_gen_enabled) calls folio_inc_refs instead: PG_referenced, then the LRU_REFS bits (not
+ * modelled), no batch.
+ */
+export function folio_mark_accessed(k: Kernel, folio: Pfn): void {
+  const f = mmcache(k).f;
+  if (!f.folio_test_referenced(folio) || mmcache(k).lruGen) {
+    f.folio_set_referenced(folio);
+    return;
+  }
+  if (f.folio_test_active(folio) || f.folio_test_unevictable(folio)) return;
+  folio_activate(k, folio);
+  f.folio_clear_referenced(folio);
+}
+
+/** lru_add_drain_all(): every CPU's batches, each drained on its own CPU (the per-CPU kworkers) */
 export function lru_add_drain_all(k: Kernel, nrCpus: number): void {
   called(k, 'lru_add_drain_all', () => {
     const ctx = k.tracer.ctx;
     const saved = { comm: ctx.comm, pid: ctx.pid, tgid: ctx.tgid, cpu: ctx.cpu };
     for (let cpu = 0; cpu < nrCpus; cpu++) {
-      if (!lru_add_batch(k, cpu).length) continue;
+      if (!lru_add_batch(k, cpu).length && !mmcache(k).lruActivate[cpu]?.length) continue;
       Object.assign(ctx, { comm: `kworker/${cpu}:1`, pid: 20 + cpu, tgid: 20 + cpu, cpu });
       called(k, 'lru_add_drain_per_cpu', () => lru_add_drain(k));
     }

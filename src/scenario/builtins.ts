@@ -84,4 +84,35 @@ checkpoint thp_partial_unmap
 parent munmap thp               # first THP's PMD (-1, freed); second: -128, -128
 parent exit
 `,
+  file_mmap: `scenario file_mmap (../shared/traces/<v>/file_mmap/file_mmap.c, ./file_mmap 128 /dev/vda 1)
+machine cpus=2 seed=1
+task fm comm=file_mmap cpu=0
+# the real mappings start 10 (6.1) / 11 (6.12) PTEs into a 16-PTE fault-around block: the first
+# window runs from the VMA start to 16 pages on, overlapping the next, aligned one
+@6.1 fm mmap pad anon 6
+@6.12,mainline fm mmap pad anon 5
+fm mmap tmpfs_shared shmem 128
+fm fwrite tmpfs_shared          # write(fd, buf, len) into the new tmpfs file
+fm mmap tmpfs_private shmem 128 private of=tmpfs_shared
+fm read tmpfs_shared            # fault-around maps the cached pages
+fm read tmpfs_private
+fm write tmpfs_shared 0..63
+fm write tmpfs_private 64..127  # COW into anon pages
+fm mmap bdev file 256           # /dev/vda, opened: never touched through this mapping
+fm fread bdev 0..127            # pread() of the first 128 pages
+fm mmap bdev_shared_ro file 128 of=bdev at=128
+fm read bdev_shared_ro
+checkpoint mapped
+fm munmap tmpfs_shared
+fm munmap tmpfs_private
+fm munmap bdev_shared_ro
+fm mmap tmpfs_shared_remap shmem 128 of=tmpfs_shared
+fm read tmpfs_shared_remap
+checkpoint remapped
+fm munmap tmpfs_shared_remap
+fm truncate tmpfs_shared        # close + unlink: shmem_evict_inode
+fm truncate bdev                # close(bfd), the last opener: kill_bdev
+fm drop_caches                  # nothing left of either file
+fm exit
+`,
 };

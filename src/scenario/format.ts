@@ -4,9 +4,14 @@
  *   machine pages=<n> cpus=<n> seed=<n>      RAM in 4 KiB pages, CPUs, scheduler seed (all optional)
  *   task <name> comm=<comm> [cpu=<n>]         a new process (exec'd, empty address space)
  *   <task> mmap <region> anon <pages>         a private anonymous mapping
- *   <task> mmap <region> shmem|file <pages> [private]   a tmpfs file / a block device, shared
- *                                             (or MAP_PRIVATE), each region its own file
+ *   <task> mmap <region> shmem|file <pages> [private] [of=<region>] [at=<pgoff>]   a tmpfs file /
+ *                                             a block device, shared (or MAP_PRIVATE): a new file, or
+ *                                             the file first mapped as <region> (even if unmapped
+ *                                             since), from file page <pgoff> (default 0)
  *   <task> fread <region> [<a>..<b>]          read() of the region's file (page cache)
+ *   <task> fwrite <region> [<a>..<b>]         write() to the region's tmpfs file
+ *   <task> truncate <region>                  the file's page cache truncated: a tmpfs file's
+ *                                             eviction after unlink + close, a block device's last close
  *   <task> pin|unpin <region> [<a>..<b>]      pin_user_pages_fast / unpin_user_page
  *   <task> pipe <pipe>                        a new pipe
  *   <task> vmsplice <region> <pipe> [<a>..<b>]   vmsplice(2) the pages into the pipe (FOLL_GET)
@@ -49,9 +54,13 @@ export type Action =
       pages: number;
       kind: 'anon' | 'shmem' | 'file';
       shared: boolean;
+      /** the region whose file this maps again */
+      of?: string;
+      /** vm_pgoff */
+      pgoff: number;
     }
   | {
-      op: 'fread' | 'pin' | 'unpin' | 'migrate' | 'reclaim';
+      op: 'fread' | 'fwrite' | 'pin' | 'unpin' | 'migrate' | 'reclaim';
       task: string;
       region: string;
       from?: number;
@@ -60,6 +69,7 @@ export type Action =
   | { op: 'pipe' | 'close'; task: string; pipe: string }
   | { op: 'vmsplice' | 'splice'; task: string; region: string; pipe: string; from?: number; to?: number }
   | { op: 'compact' | 'drop_caches'; task: string }
+  | { op: 'truncate'; task: string; region: string }
   | { op: 'touch'; task: string; region: string; write: boolean; from?: number; to?: number; step: number }
   | { op: 'madvise'; task: string; region: string; advice: 'dontfork' | 'hugepage' }
   | { op: 'fork'; task: string; child: string; cpu?: number }
@@ -85,8 +95,10 @@ export interface Scenario {
 const PROFILES: readonly string[] = ['6.1', '6.12', 'mainline'];
 
 const USAGE: Record<string, string> = {
-  mmap: '<task> mmap <region> anon|shmem|file <pages> [private]',
+  mmap: '<task> mmap <region> anon|shmem|file <pages> [private] [of=<region>] [at=<pgoff>]',
   fread: '<task> fread <region> [<a>..<b>]',
+  fwrite: '<task> fwrite <region> [<a>..<b>]',
+  truncate: '<task> truncate <region>',
   pin: '<task> pin <region> [<a>..<b>]',
   unpin: '<task> unpin <region> [<a>..<b>]',
   migrate: '<task> migrate <region> [<a>..<b>]',
@@ -195,15 +207,22 @@ export function parseScenario(text: string, file: string): Scenario {
       case 'mmap': {
         const pages = Number(rest[2]);
         const kind = rest[1];
-        const priv = rest[3] === 'private';
+        const opts = rest.slice(3);
+        const priv = opts.includes('private');
+        const of = opts.find((w) => w.startsWith('of='))?.slice(3);
+        const at = opts.find((w) => w.startsWith('at='));
+        const pgoff = at === undefined ? 0 : Number(at.slice(3));
         if (
-          rest.length !== (priv ? 4 : 3) ||
+          opts.length !== Number(priv) + Number(of !== undefined) + Number(at !== undefined) ||
           (kind !== 'anon' && kind !== 'shmem' && kind !== 'file') ||
-          (priv && kind === 'anon') ||
+          ((priv || of !== undefined || at !== undefined) && kind === 'anon') ||
+          !Number.isInteger(pgoff) ||
+          pgoff < 0 ||
           !Number.isInteger(pages) ||
           pages <= 0
         )
           fail(`expected \`${usage}\` with a positive page count, got '${words.join(' ')}'`);
+        if (of !== undefined && !regions.has(of)) fail(`region '${of}' was not mmap'ed above`);
         regions.add(rest[0]);
         push({
           op: 'mmap',
@@ -212,10 +231,19 @@ export function parseScenario(text: string, file: string): Scenario {
           pages,
           kind: kind as 'anon' | 'shmem' | 'file',
           shared: kind !== 'anon' && !priv,
+          pgoff,
+          ...(of === undefined ? {} : { of }),
         });
         break;
       }
+      case 'truncate': {
+        const r = region();
+        if (rest.length !== 1) fail(`expected \`${usage}\`, got '${words.join(' ')}'`);
+        push({ op: verb, task: head, region: r });
+        break;
+      }
       case 'fread':
+      case 'fwrite':
       case 'pin':
       case 'unpin':
       case 'migrate':

@@ -19,7 +19,8 @@ import {
   formatTraceHeader,
 } from '../kernel/trace_format.js';
 import { compact_nodes } from '../mm/compaction.js';
-import { address_space_alloc, drop_pagecache, filemap_read } from '../mm/filemap.js';
+import { address_space_alloc, drop_pagecache, filemap_read, shmem_file_write } from '../mm/filemap.js';
+import { truncate_inode_pages } from '../mm/truncate.js';
 import { get_user_pages_fast, unpin_user_page } from '../mm/gup.js';
 import { FIRST_FREE_PFN, Machine } from '../mm/machine.js';
 import { do_pages_move, type MigrateCtx } from '../mm/migrate.js';
@@ -115,6 +116,9 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
   };
   const sim = simState(machine);
   const liveMms = () => [...machine.tasks.values()].flatMap((t) => (t.mm ? [t.mm] : []));
+  /** the file first mapped as `region` (files are named after that region) */
+  const fileOf = (region: string): AddressSpace =>
+    [...sim.files.values()].find((f) => f.name === region) ?? fail(`'${region}' is not a file region`);
   const migrateCtx = (): MigrateCtx => ({ mms: liveMms(), mappings: sim.files });
   const span = (vma: Vma, from: number | undefined, to: number | undefined): [number, number] => {
     const end = to ?? vma.nrPages - 1;
@@ -132,14 +136,20 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
       const t = live(a.task);
       if (find_vma(t.mm, a.region)) fail(`region '${a.region}' is already mapped in task '${a.task}'`);
       if (a.kind === 'anon') do_mmap_anon(t.mm, a.region, a.pages, false);
-      else {
-        const file = address_space_alloc(k, a.region, a.kind, a.pages);
+      else if (a.of !== undefined) {
+        const file = fileOf(a.of);
+        if (file.kind !== a.kind || file.pages.length < a.pgoff + a.pages)
+          fail(`'${a.of}' is a ${file.pages.length}-page ${file.kind} file`);
+        do_mmap_file(t.mm, a.region, file, a.pages, a.shared, a.pgoff);
+      } else {
+        const file = address_space_alloc(k, a.region, a.kind, a.pgoff + a.pages);
         sim.files.set(file.id, file);
-        do_mmap_file(t.mm, a.region, file, a.pages, a.shared);
+        do_mmap_file(t.mm, a.region, file, a.pages, a.shared, a.pgoff);
       }
       break;
     }
     case 'fread':
+    case 'fwrite':
     case 'pin':
     case 'unpin':
     case 'migrate':
@@ -148,7 +158,11 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
       const vma = vmaOf(t, a.region);
       const [from, to] = span(vma, a.from, a.to);
       machine.run(t, () => {
-        if (a.op === 'fread') {
+        if (a.op === 'fwrite') {
+          const file = vma.file ?? fail(`'${a.region}' is anonymous: fwrite needs a tmpfs region`);
+          if (file.kind !== 'shmem') fail(`'${a.region}': fwrite to a block device is not modelled`);
+          shmem_file_write(k, file, from, to);
+        } else if (a.op === 'fread') {
           filemap_read(
             k,
             vma.file ?? fail(`'${a.region}' is anonymous: fread needs a file region`),
@@ -187,6 +201,11 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
         else if (!vma.file) fail(`'${a.region}' is anonymous: splice reads from a file region`);
         else filemap_splice_read(k, pipe, vma.file, from, to);
       });
+      break;
+    }
+    case 'truncate': {
+      const t = live(a.task);
+      machine.run(t, () => truncate_inode_pages(k, fileOf(a.region)));
       break;
     }
     case 'compact': {

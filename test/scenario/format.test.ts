@@ -19,7 +19,7 @@ describe('scenario errors', () => {
   it.each([
     [
       'task a\na mmap x anon -3',
-      's.txt:2: expected `<task> mmap <region> anon|shmem|file <pages> [private]` with a positive page count',
+      's.txt:2: expected `<task> mmap <region> anon|shmem|file <pages> [private] [of=<region>] [at=<pgoff>]` with a positive page count',
     ],
     ['task a\n\n# c\nb write x', "s.txt:4: 'b' is not a task defined above"],
     ['task a\na write x', "s.txt:2: region 'x' was not mmap'ed above"],
@@ -31,9 +31,16 @@ describe('scenario errors', () => {
     ['task a\na close p', "s.txt:2: pipe 'p' was not created above"],
     [
       'task a\na mmap x anon 4 private',
-      's.txt:2: expected `<task> mmap <region> anon|shmem|file <pages> [private]`',
+      's.txt:2: expected `<task> mmap <region> anon|shmem|file <pages> [private] [of=<region>] [at=<pgoff>]`',
     ],
     ['task a\na mmap x shmem 4\na migrate x 3..1', 's.txt:3: range 3..1 is empty'],
+    ['task a\na mmap x shmem 4 of=y', "s.txt:2: region 'y' was not mmap'ed above"],
+    ['task a\na mmap x anon 4 at=2', 's.txt:2: expected `<task> mmap'],
+    ['task a\na mmap x file 4\na mmap y shmem 2 of=x', "s.txt:3: 'x' is a 4-page file file"],
+    [
+      'task a\na mmap x shmem 4\na truncate x now',
+      "s.txt:3: expected `<task> truncate <region>`, got 'a truncate x now'",
+    ],
     ['task a\na mmap x shmem 4\na reclaim x all', "s.txt:3: expected a page range <a>..<b>, got 'all'"],
     ['task a\na compact now', "s.txt:2: compact takes no arguments, got 'now'"],
     ['@6.3 task a', "s.txt:1: unknown profile '6.3'"],

@@ -15,6 +15,8 @@ export const facts_mainline: ProfileFacts = {
   pageRef: { pageRefSubReturn: false, tryAdd: 'folio_ref_try_add', addUnlessChecksFakeHead: true },
   // include/linux/mm.h (mainline): get_page()/put_page() return early for slab and large-kmalloc folios
   faultRefAddNrPagesMinusOne: true,
+  shmemWriteReferencedFirst: false,
+  blkdevMpageReadahead: 'CONFIG_BUFFER_HEAD',
   getPutIgnoreSlab: true,
   folioLayout: 'folio_v6_12',
   dumpPageLayout: '6.12',

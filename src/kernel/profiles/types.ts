@@ -155,6 +155,14 @@ export interface ProfileFacts {
    * for order 0 as `page_ref_mod val=0` (6.12+; 6.1 has no such call)
    */
   readonly faultRefAddNrPagesMinusOne: boolean;
+  /** shmem_get_folio_gfp() SGP_WRITE sets PG_referenced before shmem_add_to_page_cache (6.1 mm/shmem.c:1977) rather than after folio_add_lru (6.12 :2446) */
+  readonly shmemWriteReferencedFirst: boolean;
+  /**
+   * def_blk_aops readahead through mpage_readahead, which sets PG_mappedtodisk on a fully mapped
+   * folio (fs/mpage.c): always on 6.1 (block/fops.c:399); on 6.12 only with CONFIG_BUFFER_HEAD,
+   * iomap_readahead otherwise (block/fops.c:445/:486)
+   */
+  readonly blkdevMpageReadahead: 'always' | 'CONFIG_BUFFER_HEAD';
   /** include/linux/mm.h: get_page()/put_page() ignore slab and large-kmalloc folios (mainline) */
   readonly getPutIgnoreSlab: boolean;
   /** how a large folio records its order and mapcounts (include/linux/mm_types.h) */

@@ -15,6 +15,8 @@ export const facts_v6_1: ProfileFacts = {
   // include/linux/mm.h (6.1): get_page() = folio_get(page_folio(page)), no slab special case
   // mm/memory.c (6.1) do_anonymous_page: no folio_ref_add after the allocation
   faultRefAddNrPagesMinusOne: false,
+  shmemWriteReferencedFirst: true,
+  blkdevMpageReadahead: 'always',
   getPutIgnoreSlab: false,
   // include/linux/mm_types.h (6.1): page[1] compound_dtor/compound_order/compound_mapcount/compound_pincount
   folioLayout: 'compound_page_v6_1',

@@ -14,6 +14,8 @@ export const facts_v6_12: ProfileFacts = {
   pageRef: { pageRefSubReturn: false, tryAdd: 'folio_ref_try_add', addUnlessChecksFakeHead: true },
   // mm/memory.c (6.12) do_anonymous_page:4828 folio_ref_add(folio, nr_pages - 1)
   faultRefAddNrPagesMinusOne: true,
+  shmemWriteReferencedFirst: false,
+  blkdevMpageReadahead: 'CONFIG_BUFFER_HEAD',
   getPutIgnoreSlab: false,
   // include/linux/mm_types.h (6.12): struct folio _large_mapcount/_entire_mapcount/_nr_pages_mapped/_pincount
   folioLayout: 'folio_v6_12',

@@ -1,0 +1,166 @@
+/**
+ * The worked sequences of kernel-mm-flows.md §16.2 (migration blocked by an extra reference, and a
+ * successful page-cache migration) and §16.3 (reclaim, drop_caches, fault-around, pinning) on the
+ * simulator, event by event. Each scenario runs on one CPU with everything drained before the
+ * checkpoint `go`; the rows are the events after it, page-table pages left out, pfns named in order
+ * of appearance (P = the page under test, D1, D2… = migration targets).
+ */
+import { describe, expect, it } from 'vitest';
+import { show_page_flags } from '../../src/kernel/flag_names.js';
+import { pageRefHasRet } from '../../src/kernel/tracepoint.js';
+import { parseScenario } from '../../src/scenario/format.js';
+import { runScenario } from '../../src/scenario/runner.js';
+import { traceProfile } from '../helpers/shared.js';
+
+/** `setup` then `checkpoint go` then `act`, for one task t on CPU 0 of a one-CPU machine */
+function rows(version: '6.1' | '6.12', setup: string, act: string): string[] {
+  const text = `machine cpus=1\ntask t comm=t cpu=0\n${setup}\ndrain\ncheckpoint go\n${act}\n`;
+  const profile = traceProfile(version);
+  const r = runScenario(parseScenario(text, 'seq16'), profile);
+  const names = new Map<number, string>();
+  return r.events
+    .slice(r.checkpoints.get('go')!.at)
+    .filter((e) => e.record.mt === 1)
+    .map(({ record: x }) => {
+      if (!names.has(x.pfn)) names.set(x.pfn, names.size ? `D${names.size}` : 'P');
+      const ev = 'SMTRUFZ'[x.type];
+      const ret = pageRefHasRet(x.type) ? String(x.ret) : '-';
+      return `${names.get(x.pfn)} ${ev} ${x.val} ${ret} ${x.count} ${x.mapcount} ${show_page_flags(profile, x.flagsLo)}`;
+    });
+}
+
+const PINNED_ANON = 't mmap p anon 1\nt write p\nt pipe x\nt vmsplice p x';
+const PINNED_SHMEM = 't mmap p shmem 1\nt write p\nt pipe x\nt vmsplice p x';
+
+describe('§16.2 (a) 6.12 anon page + one FOLL_GET reference (vmsplice) under move_pages', () => {
+  it('no freeze: unmap -1 / remap +1, dst allocated and freed twice (ASYNC, SYNC), putback', () => {
+    const L = 'locked|uptodate|swapbacked';
+    expect(rows('6.12', PINNED_ANON, 't migrate p')).toEqual([
+      `P M 1 - 3 0 uptodate|owner_2|swapbacked`, // folio_isolate_lru
+      'D1 S 1 - 1 -1 none',
+      `P T -1 0 2 -1 ${L}`, // try_to_migrate_one
+      `P M 1 - 3 -1 ${L}`, // undo: remove_migration_ptes(P, P)
+      'D1 T -1 1 0 -1 none',
+      'D1 S 1 - 1 -1 none', // the SYNC batch reuses the freed pfn
+      `P T -1 0 2 -1 ${L}`,
+      `P M 1 - 3 -1 ${L}`,
+      'D1 T -1 1 0 -1 none',
+      `P M 1 - 4 0 uptodate|owner_2|swapbacked`, // folio_putback_lru -> folio_add_lru
+      `P T -1 0 3 0 uptodate|lru|owner_2|swapbacked`, // drained at once: lru_cache_disable()
+      `P T -1 0 2 0 uptodate|lru|owner_2|swapbacked`, // the isolation reference
+    ]);
+  });
+});
+
+describe('§16.2 (b) page-cache (shmem) page, mapped once, + one extra reference, move_pages', () => {
+  const F0 = 'P F 2 0 3 0 locked|uptodate|dirty|swapbacked';
+  it('6.1: 10 × freeze val=2 ret=0 count=3, each inside an unmap/remap pair', () => {
+    const r = rows('6.1', PINNED_SHMEM, 't migrate p');
+    // 6.1 add_page_for_migration: follow_page(FOLL_GET) +1, isolate_lru_page +1, put_page -1
+    expect(r.slice(0, 3)).toEqual([
+      'P M 1 - 4 1 uptodate|dirty|lru|swapbacked',
+      'P M 1 - 5 1 uptodate|dirty|swapbacked',
+      'P T -1 0 4 1 uptodate|dirty|swapbacked',
+    ]);
+    const pass = [
+      'D1 S 1 - 1 0 none',
+      'P T -1 0 3 0 locked|uptodate|dirty|swapbacked',
+      F0,
+      'P M 1 - 4 0 locked|uptodate|dirty|swapbacked',
+      'D1 T -1 1 0 0 none',
+    ];
+    expect(r.slice(3, 53)).toEqual(Array.from({ length: 10 }, () => pass).flat());
+    expect(r.slice(53)).toEqual([
+      'P M 1 - 5 1 uptodate|dirty|swapbacked',
+      'P T -1 0 4 1 uptodate|dirty|lru|swapbacked',
+      'P T -1 0 3 1 uptodate|dirty|lru|swapbacked',
+    ]);
+  });
+  it('6.12: the precheck fails silently, no freeze; one unmap/undo per batch (ASYNC, SYNC)', () => {
+    const L = 'locked|uptodate|dirty|swapbacked';
+    const batch = ['D1 S 1 - 1 -1 none', `P T -1 0 3 -1 ${L}`, `P M 1 - 4 -1 ${L}`, 'D1 T -1 1 0 -1 none'];
+    expect(rows('6.12', PINNED_SHMEM, 't migrate p')).toEqual([
+      'P M 1 - 4 0 uptodate|dirty|swapbacked',
+      ...batch,
+      ...batch,
+      'P M 1 - 5 0 uptodate|dirty|swapbacked',
+      'P T -1 0 4 0 uptodate|dirty|lru|swapbacked',
+      'P T -1 0 3 0 uptodate|dirty|lru|swapbacked',
+    ]);
+  });
+});
+
+describe('§16.2 (c) successful migration of a page-cache page mapped once (compaction)', () => {
+  // dst is locked from migrate_folio_unmap's folio_trylock(dst) until after the remap (6.12
+  // mm/migrate.c:1289/:1403), as in the real 6.12 migration_blocked trace (cache ref flags=locked,
+  // lru and remap flags=locked|uptodate, the put after folio_unlock)
+  it.each([
+    ['6.12', -1, 0],
+    ['6.1', 0, 1],
+  ] as const)('%s: freeze val=2 ret=1, dst gets the cache ref, unfreeze val=1, src freed', (v, unm, one) => {
+    const L = 'locked|uptodate|dirty|swapbacked';
+    expect(rows(v, 't mmap p shmem 1\nt write p', 't compact')).toEqual([
+      `P U 1 1 3 ${one} uptodate|dirty|lru|swapbacked`, // isolate_migratepages_block
+      `D1 S 1 - 1 ${unm} none`,
+      `P T -1 0 2 ${unm} ${L}`,
+      `P F 2 1 0 ${unm} ${L}`,
+      `D1 M 1 - 2 ${unm} locked`, // folio_ref_add(newfolio, nr): the cache reference
+      `P Z 1 - 1 ${unm} ${L}`,
+      `D1 M 1 - 3 ${unm} ${L}`, // folio_add_lru (batched)
+      `D1 M 1 - 4 ${unm} ${L}`, // remove_migration_ptes(src, dst)
+      `D1 T -1 0 3 ${one} uptodate|dirty|swapbacked`, // folio_put(dst) after folio_unlock(dst)
+      `P T -1 1 0 ${unm} uptodate|dirty|swapbacked`, // migrate_folio_done
+    ]);
+  });
+});
+
+describe('§16.3 short sequences', () => {
+  it.each(['6.1', '6.12'] as const)(
+    '%s: reclaim of a clean page-cache page ends frozen (freeze val=2 ret=1, no further event)',
+    (v) => {
+      // MADV_PAGEOUT isolates with folio_isolate_lru (folio_get: M +1), not isolate_lru_folios'
+      // folio_try_get (U +1) of the reference's LRU-scan reclaim, and must unmap (T -1) first; the
+      // real migration_blocked traces (MADV_PAGEOUT of /dev/vda) show exactly M +1, T -1, F ret=1.
+      const unm = v === '6.12' ? -1 : 0;
+      const fl = v === '6.1' ? 'uptodate|mappedtodisk' : 'uptodate'; // 6.1 mpage_readahead
+      expect(rows(v, 't mmap p file 1\nt read p', 't reclaim p')).toEqual([
+        `P M 1 - 3 ${unm + 1} ${fl}`,
+        `P T -1 0 2 ${unm} locked|${fl}`,
+        `P F 2 1 0 ${unm} locked|${fl}`,
+      ]);
+    },
+  );
+  it.each(['6.1', '6.12'] as const)(
+    '%s: drop_caches of an unmapped clean page: U+1, F 2 ret=1, Z 1, T-1 ret=1',
+    (v) => {
+      const unm = v === '6.12' ? -1 : 0;
+      const fl = v === '6.1' ? 'referenced|uptodate|lru|mappedtodisk' : 'referenced|uptodate|lru';
+      expect(rows(v, 't mmap p file 1\nt fread p', 't drop_caches')).toEqual([
+        `P U 1 1 2 ${unm} ${fl}`,
+        `P F 2 1 0 ${unm} locked|${fl}`,
+        `P Z 1 - 1 ${unm} locked|${fl}`,
+        `P T -1 1 0 ${unm} ${fl}`,
+      ]);
+    },
+  );
+  it('fault-around of a cached page: 6.12 U+1, M+1, T-1; 6.1 U+1 only (the try_get ref goes to the PTE)', () => {
+    // the folio_ref_inc comes under next_uptodate_folio's folio_trylock, as in the real file_mmap traces
+    expect(rows('6.12', 't mmap p file 1\nt fread p', 't read p')).toEqual([
+      'P U 1 1 2 -1 referenced|uptodate|lru',
+      'P M 1 - 3 0 locked|referenced|uptodate|lru',
+      'P T -1 0 2 0 referenced|uptodate|lru',
+    ]);
+    expect(rows('6.1', 't mmap p file 1\nt fread p', 't read p')).toEqual([
+      'P U 1 1 2 0 referenced|uptodate|lru|mappedtodisk',
+    ]);
+  });
+  it.each(['6.1', '6.12'] as const)('%s: pin_user_pages_fast + unpin: U+1, M+1023, T-1024', (v) => {
+    const [m, fl] = v === '6.12' ? [0, 'owner_2'] : [1, 'mappedtodisk'];
+    const F = `uptodate|lru|${fl}|swapbacked`;
+    expect(rows(v, 't mmap p anon 1\nt write p', 't pin p\nt unpin p')).toEqual([
+      `P U 1 1 2 ${m} ${F}`,
+      `P M 1023 - 1025 ${m} ${F}`,
+      `P T -1024 0 1 ${m} ${F}`,
+    ]);
+  });
+});
