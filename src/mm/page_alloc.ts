@@ -22,6 +22,7 @@ import { page_ref_count, set_page_count } from '../kernel/page_ref.js';
 import { page_type_word } from '../kernel/page_type.js';
 import { VM_BUG_ON_PAGE } from '../kernel/vm_bug.js';
 import { enter, leave } from './stack.js';
+import { pageflagsMask } from '../kernel/flag_names.js';
 import { __page_cache_release } from './swap.js';
 
 /** include/linux/mmzone.h enum migratetype (6.1 = 6.12, CONFIG_CMA on) */
@@ -79,7 +80,7 @@ export class Zone {
   readonly noType: number;
   /** PAGE_FLAGS_CHECK_AT_FREE as a mask over page->flags (low word) */
   readonly checkAtFree: number;
-  /** every flag but PG_hwpoison: PAGE_FLAGS_CHECK_AT_PREP */
+  /** ~PAGE_FLAGS_CHECK_AT_PREP: the bits free_pages_prepare() keeps (hwpoison, node/zone/lastcpupid) */
   readonly clearAtPrep: number;
   managed = 0;
 
@@ -97,8 +98,16 @@ export class Zone {
       if (b !== undefined) m |= 1 << b;
     }
     this.checkAtFree = m >>> 0;
+    // PAGE_FLAGS_CHECK_AT_PREP = (PAGEFLAGS_MASK & ~__PG_HWPOISON) | LRU_GEN_MASK | LRU_REFS_MASK
+    // (include/linux/page-flags.h, 6.1 = 6.12): free_pages_prepare() clears exactly these bits
     const hw = k.profile.bits.get('hwpoison');
-    this.clearAtPrep = ~(hw === undefined ? 0 : 1 << hw) >>> 0;
+    let prep = pageflagsMask(k.profile) & ~(hw === undefined ? 0 : 1 << hw);
+    for (const f of k.profile.layout.fields) {
+      if ((f.name === 'lru_gen' || f.name === 'lru_refs') && f.shift + f.width <= 32) {
+        prep |= (2 ** f.width - 1) * 2 ** f.shift;
+      }
+    }
+    this.clearAtPrep = ~prep >>> 0;
     // zone_batchsize()/zone_highsize() give 63 and a few thousand on a multi-GiB zone; the model
     // uses batch 63 and high 6 * batch (no event depends on them)
     for (let c = 0; c < nrCpus; c++) this.pcp.push(new PerCpuPages(6 * 63, 63));
@@ -398,7 +407,6 @@ function free_pages_prepare(k: Kernel, z: Zone, page: Pfn, order: number): void 
     const why = page_bad_reason(k, z, p, z.checkAtFree, 'PAGE_FLAGS_CHECK_AT_FREE');
     if (why) bad_page(k, p, why);
     m.flagsLo[p] &= z.clearAtPrep;
-    m.flagsHi[p] = 0;
     m.private_[p] = 0;
   }
   if (compound) {

@@ -86,3 +86,27 @@ describe.each(['6.1', '6.12'] as const)('buddy allocator, %s', (profile) => {
     expect(() => folio_put(k, alloc_pages(k, 0))).not.toThrow();
   });
 });
+
+// Regression: free_pages_prepare() kept every page flag but PG_hwpoison (the mask was inverted), so
+// a freed THP head stayed PG_head and a reallocated page showed stale flags. The kernel clears
+// PAGE_FLAGS_CHECK_AT_PREP and keeps hwpoison and the node/zone/lastcpupid fields.
+describe.each(['6.1', '6.12'] as const)(
+  'free_pages_prepare clears PAGE_FLAGS_CHECK_AT_PREP, %s',
+  (profile) => {
+    it('a freed folio keeps only hwpoison and the upper fields', () => {
+      const k = boot(profile);
+      const page = alloc_pages(k, 0);
+      const upper = k.mem.flagsHi[page];
+      const f = pageflags(k);
+      f.folio_mark_uptodate(page);
+      f.__folio_set_swapbacked(page);
+      f.folio_set_dirty(page);
+      f.SetPageHWPoison(page);
+      folio_put(k, page);
+      const hw = 1 << k.profile.bits.get('hwpoison')!;
+      expect(k.mem.flagsLo[page] & ((1 << k.profile.nrPageflags) - 1)).toBe(hw);
+      expect(k.mem.flagsHi[page]).toBe(upper);
+      expect(upper).not.toBe(0); // node/zone set at boot by memmap_init_range
+    });
+  },
+);
