@@ -6,7 +6,6 @@
 import type { Kernel } from './kernel.js';
 import type { Pfn } from './mem_map.js';
 import { page_type_value_of, page_mapcount_is_type } from './page_type.js';
-import { VM_BUG_ON_PAGE } from './vm_bug.js';
 
 /** include/linux/mm.h (6.1) enum compound_dtor_id */
 export const COMPOUND_PAGE_DTOR = 1;
@@ -199,27 +198,4 @@ export function folio_mapped(k: Kernel, folio: Pfn): boolean {
 
 export function page_mapped(k: Kernel, page: Pfn): boolean {
   return folio_mapped(k, page_folio(k, page));
-}
-
-/**
- * destroy_compound_page for the model: clears head/tail state so the pages can be freed singly
- * (the buddy does this in free_pages_prepare / free_tail_page_prepare).
- */
-export function clear_compound_page(k: Kernel, page: Pfn): void {
-  const m = k.mem;
-  const order = folio_order(k, page);
-  VM_BUG_ON_PAGE(k, !PageHead(k, page), '!PageHead(page)', page, 'mm/page_alloc.c');
-  const nr = 1 << order;
-  for (let i = 1; i < nr; i++) {
-    clear_compound_head(k, page + i);
-    m.mapping[page + i] = 0;
-  }
-  m.flagsLo[page + 1] &= ~0xff;
-  m.order[page + 1] = 0;
-  m.dtor[page + 1] = 0;
-  m.largeMapcount[page + 1] = -1;
-  m.entireMapcount[page + 1] = -1;
-  m.nrPagesMapped[page + 1] = 0;
-  m.pincount[page + 1] = 0;
-  m.flagsLo[page] &= ~k.PG_head_mask;
 }

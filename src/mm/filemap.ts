@@ -20,7 +20,7 @@ import { type AddressSpace, type Vma, PTE_DIRTY, PTE_PRESENT, PTE_WRITE } from '
 import { mmcache } from './mm_cache.js';
 import { folio_alloc } from './page_alloc.js';
 import { called } from './stack.js';
-import { folio_add_lru, lru_add_drain, lru_add_drain_all } from './swap.js';
+import { folio_add_lru, folio_batch_release, lru_add_drain_all } from './swap.js';
 
 /** mm/memory.c fault_around_bytes (64 KiB): the window filemap_map_pages() fills */
 const FAULT_AROUND_PAGES = 16;
@@ -339,13 +339,7 @@ export function invalidate_mapping_pages(k: Kernel, mapping: AddressSpace): void
       f.__folio_clear_locked(folio);
       batch.push(folio);
     }
-    if (!batch.length) return;
-    called(k, 'folio_batch_release', () => {
-      lru_add_drain(k);
-      called(k, 'folios_put', () => {
-        for (const folio of batch) folio_put(k, folio);
-      });
-    });
+    folio_batch_release(k, batch);
   });
 }
 

@@ -180,6 +180,20 @@ export function __page_cache_release(k: Kernel, folio: Pfn): void {
   f.folio_clear_unevictable(folio);
 }
 
+/**
+ * folio_batch_release() (mm/swap.c, include/linux/pagevec.h): lru_add_drain(), then folios_put():
+ * one put per folio of the batch (ret=1 frees an evicted/truncated folio).
+ */
+export function folio_batch_release(k: Kernel, batch: readonly Pfn[]): void {
+  if (!batch.length) return;
+  called(k, 'folio_batch_release', () => {
+    lru_add_drain(k);
+    called(k, 'folios_put', () => {
+      for (const folio of batch) folio_put(k, folio);
+    });
+  });
+}
+
 /** folios waiting in a CPU's lru_add batch (each holds one reference) */
 export function lru_add_pending(k: Kernel, cpu: number): readonly Pfn[] {
   return lru_add_batch(k, cpu);

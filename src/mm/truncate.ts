@@ -9,12 +9,12 @@
 import { folio_mapped } from '../kernel/folio.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
-import { folio_put, folio_put_refs } from '../kernel/mm_ref.js';
+import { folio_put_refs } from '../kernel/mm_ref.js';
 import { filemap_get_entry } from './filemap.js';
 import { mmcache } from './mm_cache.js';
 import type { AddressSpace } from './mm_types.js';
 import { called } from './stack.js';
-import { lru_add_drain } from './swap.js';
+import { folio_batch_release } from './swap.js';
 
 export function truncate_inode_pages(k: Kernel, mapping: AddressSpace): void {
   called(k, 'truncate_inode_pages_range', () => {
@@ -36,12 +36,6 @@ export function truncate_inode_pages(k: Kernel, mapping: AddressSpace): void {
       f.__folio_clear_locked(folio);
       batch.push(folio);
     }
-    if (!batch.length) return;
-    called(k, 'folio_batch_release', () => {
-      lru_add_drain(k);
-      called(k, 'folios_put', () => {
-        for (const folio of batch) folio_put(k, folio);
-      });
-    });
+    folio_batch_release(k, batch);
   });
 }

@@ -4,7 +4,7 @@ import type { ProfileName } from '../../kernel/profiles/types.js';
 import { BUILTINS } from '../../scenario/builtins.js';
 import { ScenarioError, parseScenario } from '../../scenario/format.js';
 import { finalPages, formatRunTrace, runScenario } from '../../scenario/runner.js';
-import { parseProfileName, resolveProfileOption } from '../profile-option.js';
+import { profileOptions, resolveProfileOption } from '../profile-option.js';
 
 interface RunOpts {
   profile: ProfileName;
@@ -15,19 +15,14 @@ interface RunOpts {
 }
 
 export function registerRun(program: Command): void {
-  program
-    .command('run')
-    .description(
-      `run a scenario file or a built-in (${Object.keys(BUILTINS).join(', ')}) and print its page_ref trace`,
-    )
-    .argument('<scenario>', 'a scenario file, or the name of a built-in scenario')
-    .option(
-      '-p, --profile <name>',
-      'kernel profile: 6.1, 6.12 or mainline',
-      parseProfileName,
-      '6.12' as ProfileName,
-    )
-    .option('--config <file>', 'resolve the profile with this kernel .config instead of Debian amd64')
+  profileOptions(
+    program
+      .command('run')
+      .description(
+        `run a scenario file or a built-in (${Object.keys(BUILTINS).join(', ')}) and print its page_ref trace`,
+      )
+      .argument('<scenario>', 'a scenario file, or the name of a built-in scenario'),
+  )
     .option('--trace <file>', 'write the trace to this file instead of stdout')
     .option('--stacks', 'print a <stack trace> block after each event (the model call path)')
     .option('--json', 'print events and final page state as JSON')
