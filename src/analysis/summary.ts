@@ -96,6 +96,14 @@ function plural(n: number, word: string): string {
   return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 }
 
+/** A line as a terminal can show it: control characters and invalid UTF-8 escaped (\\xNN, U+FFFD as \\ufffd). */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f\ufffd]/g, (c) =>
+    c === '\ufffd' ? '\\ufffd' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+}
+
 /** Text for people: the answer first, then the details. */
 export function formatSummary(x: TraceSummary): string {
   const out: string[] = [];
@@ -132,7 +140,8 @@ export function formatSummary(x: TraceSummary): string {
   }
   if (x.unparsed.count > 0) {
     out.push(`unparsed lines (${x.unparsed.count}, first ${x.unparsed.samples.length}):`);
-    for (const u of x.unparsed.samples) out.push(`  ${x.source}:${u.line}: ${u.reason}: ${u.text}`);
+    for (const u of x.unparsed.samples)
+      out.push(`  ${x.source}:${u.line}: ${u.reason}: ${printable(u.text)}`);
   }
   return out.join('\n') + '\n';
 }
