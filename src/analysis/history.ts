@@ -45,16 +45,23 @@ export interface HistoryMarker {
 
 export type HistoryEntry = HistoryEvent | HistoryMarker;
 
+/** Whether a traced mapcount value is the page_type overlaying _mapcount (a typed page). */
+export function tracedPageType(profile: ProfileName | undefined, m: number): boolean {
+  if (profile === undefined) return false;
+  if (loadProfile(profile).facts.traceMapcount === 'page_mapcount') return m < 0;
+  return m < -1 && ((m >>> 24) & 0xff) >= 0xf0;
+}
+
 /** What a traced mapcount value means under the profile's tracepoint. */
 export function mapcountMeaning(profile: ProfileName | undefined, m: number): string {
   if (profile === undefined) return 'unknown profile';
+  const typed = tracedPageType(profile, m);
   if (loadProfile(profile).facts.traceMapcount === 'page_mapcount') {
-    if (m >= 0) return m === 0 ? 'not mapped' : `mapped ${m}x (page_mapcount)`;
+    if (!typed) return m === 0 ? 'not mapped' : `mapped ${m}x (page_mapcount)`;
     return `page type (page_mapcount ${m})`;
   }
   if (m >= -1) return m === -1 ? 'not mapped' : `mapped ${m + 1}x (raw _mapcount ${m})`;
-  const top = (m >>> 24) & 0xff;
-  if (top >= 0xf0) return `page type 0x${top.toString(16)} (PGTY in the top byte)`;
+  if (typed) return `page type 0x${((m >>> 24) & 0xff).toString(16)} (PGTY in the top byte)`;
   return `raw _mapcount ${m}`;
 }
 
@@ -64,30 +71,43 @@ export function pageHistory(
   profile: ProfileName | undefined,
   flagsProfile: Profile | undefined = profile ? loadProfile(profile) : undefined,
 ): HistoryEntry[] {
-  const s = r.store;
-  const out: HistoryEntry[] = [];
   const decode = flagsProfile ? hexFlagsDecoder(flagsProfile) : () => undefined;
-  for (const i of s.indicesOf(pfn)) {
-    const c = s.context(i);
-    const type = s.type(i);
-    const m = s.mapcount(i);
-    out.push({
-      kind: 'event',
-      line: c.line,
-      timestampNs: c.timestampNs,
-      cpu: c.cpu,
-      task: `${c.comm}-${c.pid}`,
-      event: PAGE_REF_EVENT_NAMES[type],
-      val: s.val(i),
-      ret: pageRefHasRet(type) ? s.ret(i) : null,
-      count: s.count(i),
-      mapcount: m,
-      mapcountMeaning: mapcountMeaning(profile, m),
-      flags: s.flagsText(i),
-      ...optional('flagsDecoded', decode(s.flagsText(i))),
-      stack: eventStack(s, i),
-    });
-  }
+  const out: HistoryEvent[] = [];
+  for (const i of r.store.indicesOf(pfn)) out.push(historyEvent(r.store, i, profile, decode));
+  return withMarkers(r, out);
+}
+
+/** Store event i as a timeline entry; `decode` names hex flags (hexFlagsDecoder). */
+export function historyEvent(
+  s: TraceReadResult['store'],
+  i: number,
+  profile: ProfileName | undefined,
+  decode: (text: string) => string | undefined,
+): HistoryEvent {
+  const c = s.context(i);
+  const type = s.type(i);
+  const m = s.mapcount(i);
+  return {
+    kind: 'event',
+    line: c.line,
+    timestampNs: c.timestampNs,
+    cpu: c.cpu,
+    task: `${c.comm}-${c.pid}`,
+    event: PAGE_REF_EVENT_NAMES[type],
+    val: s.val(i),
+    ret: pageRefHasRet(type) ? s.ret(i) : null,
+    count: s.count(i),
+    mapcount: m,
+    mapcountMeaning: mapcountMeaning(profile, m),
+    flags: s.flagsText(i),
+    ...optional('flagsDecoded', decode(s.flagsText(i))),
+    stack: eventStack(s, i),
+  };
+}
+
+/** `events` (in trace order) with the tracing_mark_write markers between their first and last line. */
+export function withMarkers(r: TraceReadResult, events: HistoryEvent[]): HistoryEntry[] {
+  const out: HistoryEntry[] = [...events];
   if (out.length === 0) return out;
   const first = out[0].line;
   const last = out[out.length - 1].line;
@@ -110,7 +130,7 @@ function optional<K extends string>(key: K, v: string | undefined): Partial<Reco
 }
 
 /** flags text with hex parts -> show_page_flags() of the decoded word, memoised per text */
-function hexFlagsDecoder(p: Profile): (text: string) => string | undefined {
+export function hexFlagsDecoder(p: Profile): (text: string) => string | undefined {
   const dec = traceFlagsDecoder(p);
   const memo = new Map<string, string | undefined>();
   return (text) => {

@@ -15,6 +15,7 @@ import { registerHolders } from './commands/holders.js';
 import { registerProfile } from './commands/profile.js';
 import { registerReplay } from './commands/replay.js';
 import { registerRun } from './commands/run.js';
+import { registerServe } from './commands/serve.js';
 
 export function buildProgram(): Command {
   const program = new Command('folioscope')
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerDecodeDumpPage(decode, (p) => (p ? dumpPageFlagsDecoder(loadProfile(p)) : undefined));
   registerExplain(program);
   registerProfile(program);
+  registerServe(program);
   return program;
 }
 

@@ -57,8 +57,15 @@ export interface RunResult {
   machine: Machine;
 }
 
-/** Runs `sc` with tracing on: every event is kept. */
-export function runScenario(sc: Scenario, profile: Profile): RunResult {
+/**
+ * Runs `sc` with tracing on: every event is kept. `afterStatement` sees the machine after each
+ * statement the profile runs (the viewer's step-through snapshots the pages there).
+ */
+export function runScenario(
+  sc: Scenario,
+  profile: Profile,
+  afterStatement?: (st: Statement, r: RunResult) => void,
+): RunResult {
   const machine = new Machine({ profile, nrPages: sc.pages, nrCpus: sc.cpus, seed: sc.seed });
   const k = machine.k;
   const events: SimEvent[] = [];
@@ -79,6 +86,7 @@ export function runScenario(sc: Scenario, profile: Profile): RunResult {
     if (st.profiles && !st.profiles.includes(profile.name)) continue;
     clock += 10_000;
     execute(machine, st, sc.name, result);
+    afterStatement?.(st, result);
   }
   return result;
 }
