@@ -45,23 +45,16 @@ export interface HistoryMarker {
 
 export type HistoryEntry = HistoryEvent | HistoryMarker;
 
-/** Whether a traced mapcount value is the page_type overlaying _mapcount (a typed page). */
-export function tracedPageType(profile: ProfileName | undefined, m: number): boolean {
-  if (profile === undefined) return false;
-  if (loadProfile(profile).facts.traceMapcount === 'page_mapcount') return m < 0;
-  return m < -1 && ((m >>> 24) & 0xff) >= 0xf0;
-}
-
 /** What a traced mapcount value means under the profile's tracepoint. */
 export function mapcountMeaning(profile: ProfileName | undefined, m: number): string {
   if (profile === undefined) return 'unknown profile';
-  const typed = tracedPageType(profile, m);
   if (loadProfile(profile).facts.traceMapcount === 'page_mapcount') {
-    if (!typed) return m === 0 ? 'not mapped' : `mapped ${m}x (page_mapcount)`;
+    if (m >= 0) return m === 0 ? 'not mapped' : `mapped ${m}x (page_mapcount)`;
     return `page type (page_mapcount ${m})`;
   }
   if (m >= -1) return m === -1 ? 'not mapped' : `mapped ${m + 1}x (raw _mapcount ${m})`;
-  if (typed) return `page type 0x${((m >>> 24) & 0xff).toString(16)} (PGTY in the top byte)`;
+  const top = (m >>> 24) & 0xff;
+  if (top >= 0xf0) return `page type 0x${top.toString(16)} (PGTY in the top byte)`;
   return `raw _mapcount ${m}`;
 }
 

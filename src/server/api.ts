@@ -119,12 +119,14 @@ export interface SeriesPoint {
   i1: number;
   /** timestamp of event i1 */
   ns: number;
+  /** count after event i1, and the lowest and highest in the bucket */
   count: number;
   countMin: number;
   countMax: number;
-  mapcount: number;
-  mapMin: number;
-  mapMax: number;
+  /** mappings (page_mapcount(), from the traced mapcount per profile); null on a typed page */
+  mapped: number | null;
+  mappedMin: number | null;
+  mappedMax: number | null;
   /** index into SeriesResponse.flags of event i1's flags (names, hex decoded when needed) */
   flags: number;
 }

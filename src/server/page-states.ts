@@ -4,17 +4,19 @@
  *  1. freeze-failed / leaked: the analyses' findings (holders.ts, leaks.ts) win over the rest;
  *  2. frozen: the last event is a successful page_ref_freeze never unfrozen;
  *  3. free: the count is 0 (the last put freed it to the allocator);
- *  4. typed: the traced mapcount is a page_type (history.ts tracedPageType);
- *  5. slab / page-table: the stack of the page's allocation (page_ref_set) names the allocator;
+ *  4. slab / page-table / typed: the traced mapcount is a page_type (decode-pagetype.ts: 6.12
+ *     PGTY_slab, PGTY_table ...), 6.1 PG_slab is set, or the stack of the page's allocation
+ *     (page_ref_set) names the allocator;
  *  6. page-cache: a page-cache reference is outstanding (owners.ts), or the page is on the file
  *     LRU or uptodate without PG_swapbacked (folio_is_file_lru() = !folio_test_swapbacked(),
  *     6.12 include/linux/mm_inline.h);
  *  7. anon: PG_swapbacked (anonymous pages; without stacks also shmem pages cached before the trace);
  *  8. other: an allocated page none of that describes.
  */
-import { hexFlagsDecoder, tracedPageType } from '../analysis/history.js';
+import { hexFlagsDecoder } from '../analysis/history.js';
 import { refsAtEnd, type HolderContext } from '../analysis/holders.js';
-import { loadProfile } from '../kernel/profiles/index.js';
+import { decodeTraceMapcount } from '../explain/decode-pagetype.js';
+import { loadProfile, type Profile } from '../kernel/profiles/index.js';
 import type { ProfileName } from '../kernel/profiles/types.js';
 import { PageRefType } from '../kernel/tracepoint.js';
 import { PAGE_STATES, type PageStateName } from './api.js';
@@ -48,6 +50,8 @@ export function classifyPages(
   const pfns = Float64Array.from(s.pfns());
   const states = new Uint8Array(pfns.length);
   const names = flagNames(profile);
+  const p = profile ? loadProfile(profile) : undefined;
+  let alloc: PageStateName | undefined;
   const allocator = new Map<number, PageStateName | undefined>();
   for (let k = 0; k < pfns.length; k++) {
     const pfn = pfns[k];
@@ -58,11 +62,13 @@ export function classifyPages(
     else if (leaked.has(pfn)) state = 'leaked';
     else if (s.type(last) === PageRefType.freeze && s.ret(last) === 1) state = 'frozen';
     else if (s.count(last) === 0) state = 'free';
-    else if (tracedPageType(profile, s.mapcount(last))) state = 'typed';
     else {
-      const alloc = allocationState(ctx, idx, allocator);
       const flags = names(s.flagsText(last));
-      if (alloc) state = alloc;
+      const typed = p && pageTypeState(p, s.mapcount(last));
+      // 6.1 slab pages carry PG_slab (include/linux/page-flags.h PAGEFLAG(Slab, slab, PF_NO_TAIL))
+      if (typed) state = typed;
+      else if (flags.has('slab')) state = 'slab';
+      else if ((alloc = allocationState(ctx, idx, allocator))) state = alloc;
       else if (refsAtEnd(ctx, pfn).some((r) => r.owner === 'page-cache')) state = 'page-cache';
       else if (flags.has('swapbacked')) state = 'anon';
       else if (flags.has('lru') || flags.has('uptodate')) state = 'page-cache';
@@ -71,6 +77,19 @@ export function classifyPages(
     states[k] = STATE_INDEX[state];
   }
   return { pfns, states };
+}
+
+/** The state a traced mapcount that is a page_type stands for (undefined: a mapcount). */
+function pageTypeState(p: Profile, mapcount: number): PageStateName | undefined {
+  const t = decodeTraceMapcount(p, mapcount).pageType;
+  if (t.kind !== 'type') return undefined;
+  return t.type === 'slab'
+    ? 'slab'
+    : t.type === 'table'
+      ? 'page-table'
+      : t.type === 'buddy'
+        ? 'free'
+        : 'typed';
 }
 
 /** What the stack of the page's last page_ref_set (its allocation) says it was allocated for. */

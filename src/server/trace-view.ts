@@ -6,7 +6,8 @@
 import { analyzeTrace, holderContext, type Findings } from '../analysis/findings.js';
 import { hexFlagsDecoder, historyEvent, mapcountMeaning, withMarkers } from '../analysis/history.js';
 import { holdersAt, type Holder, type HolderContext, type HoldersAt } from '../analysis/holders.js';
-import { loadProfile } from '../kernel/profiles/index.js';
+import { decodeTraceMapcount } from '../explain/decode-pagetype.js';
+import { loadProfile, type Profile } from '../kernel/profiles/index.js';
 import type { ProfileName } from '../kernel/profiles/types.js';
 import type { TraceReadResult } from '../trace/reader.js';
 import {
@@ -71,6 +72,7 @@ export class TraceView {
   readonly states: PageStates;
   private readonly ctx: HolderContext;
   private readonly decode: (text: string) => string | undefined;
+  private readonly p: Profile | undefined;
   private readonly failedAt = new Map<number, number[]>();
 
   constructor(
@@ -80,7 +82,8 @@ export class TraceView {
     this.findings = analyzeTrace(r, profileOverride);
     this.profile = this.findings.summary.profile.name;
     this.ctx = holderContext(r, this.profile);
-    this.decode = this.profile ? hexFlagsDecoder(loadProfile(this.profile)) : () => undefined;
+    this.p = this.profile ? loadProfile(this.profile) : undefined;
+    this.decode = this.p ? hexFlagsDecoder(this.p) : () => undefined;
     for (const f of this.findings.freezeFailures) {
       const lines = this.failedAt.get(f.pfn) ?? [];
       lines.push(f.line);
@@ -191,15 +194,16 @@ export class TraceView {
       const i1 = Math.min(idx.length, i0 + per) - 1;
       let countMin = Infinity;
       let countMax = -Infinity;
-      let mapMin = Infinity;
-      let mapMax = -Infinity;
+      let mappedMin: number | null = null;
+      let mappedMax: number | null = null;
       for (let j = i0; j <= i1; j++) {
         const c = s.count(idx[j]);
-        const m = s.mapcount(idx[j]);
         countMin = Math.min(countMin, c);
         countMax = Math.max(countMax, c);
-        mapMin = Math.min(mapMin, m);
-        mapMax = Math.max(mapMax, m);
+        const m = this.mapped(s.mapcount(idx[j]));
+        if (m === null) continue;
+        mappedMin = mappedMin === null ? m : Math.min(mappedMin, m);
+        mappedMax = mappedMax === null ? m : Math.max(mappedMax, m);
       }
       const e = idx[i1];
       const text = [...names(s.flagsText(e))].join('|');
@@ -215,9 +219,9 @@ export class TraceView {
         count: s.count(e),
         countMin,
         countMax,
-        mapcount: s.mapcount(e),
-        mapMin,
-        mapMax,
+        mapped: this.mapped(s.mapcount(e)),
+        mappedMin,
+        mappedMax,
         flags: id,
       });
     }
@@ -295,6 +299,13 @@ export class TraceView {
       eventsChecked: c.eventsChecked,
       byKind: c.byKind,
     };
+  }
+
+  /** Mappings a traced mapcount stands for (decode-pagetype.ts), null for a page_type or no profile. */
+  private mapped(mapcount: number): number | null {
+    if (!this.p) return null;
+    const t = decodeTraceMapcount(this.p, mapcount).pageType;
+    return t.kind === 'none' ? 0 : t.kind === 'mapcount' ? (t.mapcount as number) : null;
   }
 
   private indices(pfn: number): Uint32Array {

@@ -1,0 +1,47 @@
+/** A holders table: who holds the references on a page, with the stack that took each. */
+import type { HolderJson } from '../../../src/server/api.js';
+import { h, num, pfnLink, stackDetails } from '../dom.js';
+
+export function holdersTable(holders: readonly HolderJson[], caption: string): HTMLElement {
+  if (holders.length === 0) return h('p', { class: 'muted' }, `${caption}: none`);
+  return h(
+    'table',
+    { class: 'holders' },
+    h('caption', {}, caption),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        h('th', {}, 'owner'),
+        h('th', { class: 'n' }, 'refs'),
+        h('th', {}, 'taken at line'),
+        h('th', {}, 'task'),
+        h('th', {}, 'stack'),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      ...holders.map((x) =>
+        h(
+          'tr',
+          { 'data-owner': x.owner },
+          h(
+            'td',
+            {},
+            x.label,
+            x.migratedFrom?.length
+              ? h('span', { class: 'muted' }, ' migrated from ', ...x.migratedFrom.map((p) => pfnLink(p)))
+              : '',
+          ),
+          h('td', { class: 'n' }, x.refs),
+          h('td', { class: 'n' }, x.line === null ? 'before the trace' : num(x.line)),
+          h('td', {}, x.task ?? ''),
+          h('td', {}, stackDetails(x.stack)),
+        ),
+      ),
+    ),
+  );
+}
