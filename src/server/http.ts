@@ -215,12 +215,12 @@ function sendJson(res: ServerResponse, status: number, body: object | ApiError):
 async function sendStatic(root: string, pathname: string, res: ServerResponse): Promise<void> {
   let rel: string;
   try {
-    rel = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
+    // normalising an absolute path resolves every '..' at '/' at most: rel stays inside root
+    rel = normalize(`/${decodeURIComponent(pathname)}`).slice(1);
   } catch {
     return sendJson(res, 400, { error: `bad path ${pathname}` });
   }
   if (rel === '' || rel.endsWith(sep)) rel = join(rel, 'index.html');
-  if (rel.split(sep).includes('..')) return sendJson(res, 400, { error: `bad path ${pathname}` });
   let body: Buffer;
   try {
     body = await readFile(join(root, rel));

@@ -40,7 +40,7 @@ function pageRow(p: StepPage): HTMLTableRowElement {
       'td',
       { 'data-field': 'meaning' },
       p.mapcountMeaning,
-      h('span', { class: 'muted' }, ` (page_mapcount ${p.mappings})`),
+      p.type ? '' : h('span', { class: 'muted' }, ` (page_mapcount ${p.mappings})`),
     ),
     h('td', { class: 'flags', 'data-field': 'flags' }, changed(p.flags, b?.flags)),
     h('td', {}, p.type ?? (p.buddyOrder !== null ? `buddy order ${p.buddyOrder}` : '')),
