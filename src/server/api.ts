@@ -1,7 +1,9 @@
 /**
  * The viewer's JSON API: the shapes the server sends and the web page reads (web/ imports these
  * types only). pfns are numbers; lists are windows (offset, limit, total) so that a large trace
- * never goes to the browser whole.
+ * never goes to the browser whole. The shapes restate the analyses' types (history.ts,
+ * consistency.ts ...) because the browser build cannot import node-side modules; the server builds
+ * every answer from those types, so tsc fails there if the two drift apart.
  */
 
 /** Memory-map states of a traced page at the end of the trace (page-states.ts says how). */

@@ -25,15 +25,10 @@ import { startServer, type RunningServer } from '../../src/server/http.js';
 import { TraceView } from '../../src/server/trace-view.js';
 import { readTrace } from '../../src/trace/reader.js';
 import { readShared, sharedPath } from '../helpers/shared.js';
+import { tracedCounts } from '../helpers/trace-text.js';
 import { getJson } from './fetch.js';
 
 const TRACE = ['traces', '6.12', 'migration_blocked', 'trace-stack.txt.gz'];
-
-/** count= and mapcount= of every page_ref event of `pfn`, from the trace text. */
-function tracedCounts(text: string, pfn: number): { count: number; mapcount: number }[] {
-  const re = new RegExp(`page_ref_\\w+: pfn=0x${pfn.toString(16)} .*? count=(-?\\d+) mapcount=(-?\\d+)`, 'g');
-  return [...text.matchAll(re)].map((m) => ({ count: Number(m[1]), mapcount: Number(m[2]) }));
-}
 
 let srv: RunningServer;
 let text: string;

@@ -7,7 +7,7 @@ import type { SeriesResponse } from '../../src/server/api.js';
 import { svg } from './dom.js';
 
 const W = 1000;
-const PAD_L = 64;
+const PAD_L = 100;
 const PAD_R = 12;
 const PLOT_H = 110;
 const BAND_H = 14;

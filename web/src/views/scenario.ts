@@ -64,7 +64,7 @@ export async function renderScenario(ctx: ViewContext, arg: string | undefined):
   };
   if (keys) document.removeEventListener('keydown', keys);
   keys = (e: KeyboardEvent) => {
-    if (!location.hash.startsWith('#/scenario') || e.altKey || e.ctrlKey || e.metaKey) return;
+    if (!document.querySelector('.stepper') || e.altKey || e.ctrlKey || e.metaKey) return;
     if ((e.target as HTMLElement).closest('input, textarea, select')) return;
     if (e.key === 'ArrowRight' || e.key === 'n') go(st.step + 1);
     else if (e.key === 'ArrowLeft' || e.key === 'p') go(st.step - 1);
