@@ -18,6 +18,8 @@ export interface MachineOptions {
   nrCpus?: number;
   seed?: number;
   debugVm?: boolean;
+  /** pcp->high of every CPU (zoneinfo `pagesets: high`; default 6 * batch) */
+  pcpHigh?: number;
 }
 
 /** pfns below this are not given to the buddy (firmware, the kernel image) */
@@ -35,7 +37,7 @@ export class Machine {
     this.nrCpus = opts.nrCpus ?? 2;
     this.k = new Kernel({ profile: opts.profile, nrPages, debugVm: opts.debugVm });
     this.rngState = (opts.seed ?? 1) >>> 0 || 1;
-    memblock_free_all(this.k, FIRST_FREE_PFN, nrPages, this.nrCpus);
+    memblock_free_all(this.k, FIRST_FREE_PFN, nrPages, this.nrCpus, opts.pcpHigh);
   }
 
   /** xorshift32: the scheduler's deterministic choices */

@@ -4,7 +4,7 @@
  * freezes mapping-backed folios directly), the undo on failure (remove_migration_ptes(src, src):
  * +1 per mapping, dst freed) and the retries, all from the profile's `migrate` facts; move_pages(2).
  */
-import { PageAnon, folio_mapcount } from '../kernel/folio.js';
+import { PageAnon, folio_mapcount, folio_mapped, folio_test_large } from '../kernel/folio.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
 import { folio_get, folio_put, put_page } from '../kernel/mm_ref.js';
@@ -18,6 +18,7 @@ import {
   folio_add_lru,
   folio_isolate_lru,
   folio_putback_lru,
+  lru_add_drain,
   lru_cache_disable,
   lru_cache_enable,
 } from './swap.js';
@@ -81,35 +82,77 @@ function move_to_new_folio(k: Kernel, ctx: MigrateCtx, dst: Pfn, src: Pfn): bool
 }
 
 /**
- * migrate_folio_unmap() (6.12 :1183; 6.1 __unmap_and_move): dst (set 1), lock src, folio_trylock(dst)
- * (6.12 :1289), try_to_migrate. dst stays locked until the remap or the undo, so its cache
- * reference (+nr) and LRU events show PG_locked, as the real traces do.
+ * new_folio_t / free_folio_t of migrate_pages(): where the destination folios come from and where
+ * an unused one goes. get_new_folio returns a folio with one reference, or -1 (NULL: -ENOMEM).
+ * Without put_new_folio an unused dst is folio_put() (migrate_folio_undo_dst, 6.12 :1163).
  */
-function migrate_folio_unmap(k: Kernel, ctx: MigrateCtx, src: Pfn): Pfn {
-  const dst = called(k, 'alloc_migration_target', () => folio_alloc(k, 0));
+export interface MigrationTarget {
+  readonly get_new_folio: (k: Kernel, src: Pfn) => Pfn;
+  readonly put_new_folio?: (k: Kernel, dst: Pfn) => void;
+}
+
+/** alloc_migration_target() (mm/migrate.c): a fresh order-0 folio from the page allocator */
+const ALLOC_MIGRATION_TARGET: MigrationTarget = {
+  get_new_folio: (k) => called(k, 'alloc_migration_target', () => folio_alloc(k, 0)),
+};
+
+/** include/uapi/asm-generic/errno-base.h */
+export const ENOMEM = 12;
+
+/** what migrate_pages() returns: rc (-ENOMEM or the number not migrated) and those folios, still isolated */
+export interface MigrateResult {
+  readonly rc: number;
+  readonly left: Pfn[];
+}
+
+/**
+ * migrate_folio_unmap() (6.12 :1183; 6.1 :1237): get_new_folio (-1: -ENOMEM, src untouched), lock
+ * src, folio_trylock(dst) (6.12 :1289), try_to_migrate. dst stays locked until the remap or the
+ * undo, so its cache reference (+nr) and LRU events show PG_locked, as the real traces do.
+ */
+function migrate_folio_unmap(
+  k: Kernel,
+  ctx: MigrateCtx,
+  target: MigrationTarget,
+  src: Pfn,
+): Unmapped | undefined {
+  const dst = target.get_new_folio(k, src);
+  if (dst < 0) return undefined;
   const f = mmcache(k).f;
   f.__folio_set_locked(src);
   f.__folio_set_locked(dst);
+  const mapped = folio_mapped(k, src);
   try_to_migrate(k, ctx.mms, src);
-  return dst;
+  return { dst, mapped };
 }
 
-/** migrate_folio_undo_src/dst(): remove_migration_ptes(src, src) (+1 each), unlock both, put dst (freed) */
-function migrate_folio_undo(k: Kernel, ctx: MigrateCtx, src: Pfn, dst: Pfn): void {
+/** an unmapped source's destination, and PAGE_WAS_MAPPED (6.1 page_was_mapped) */
+interface Unmapped {
+  readonly dst: Pfn;
+  readonly mapped: boolean;
+}
+
+/**
+ * migrate_folio_undo_src/dst(): remove_migration_ptes(src, src) (+1 each), unlock both, dst to
+ * put_new_folio or folio_put (freed)
+ */
+function migrate_folio_undo(k: Kernel, ctx: MigrateCtx, target: MigrationTarget, src: Pfn, dst: Pfn): void {
   called(k, 'migrate_folio_undo_src', () => remove_migration_ptes(k, ctx.mms, src, src));
   const f = mmcache(k).f;
   f.__folio_clear_locked(src);
   f.__folio_clear_locked(dst);
-  called(k, 'folio_put', () => folio_put(k, dst));
+  if (target.put_new_folio) target.put_new_folio(k, dst);
+  else called(k, 'folio_put', () => folio_put(k, dst));
 }
 
 /**
- * migrate_folio_move() (6.12 :1344) after a successful move: folio_add_lru(dst) (+1), the PTEs
- * point at dst (+1 each), folio_unlock(dst), folio_put(dst) (-1, the allocation reference), then
- * src's last put.
+ * migrate_folio_move() (6.12 :1344) after a successful move: folio_add_lru(dst) (+1) [6.1, src
+ * mapped: lru_add_drain() at once], the PTEs point at dst (+1 each), folio_unlock(dst),
+ * folio_put(dst) (-1, the allocation reference), then src's last put.
  */
-function migrate_folio_move(k: Kernel, ctx: MigrateCtx, src: Pfn, dst: Pfn): void {
+function migrate_folio_move(k: Kernel, ctx: MigrateCtx, src: Pfn, { dst, mapped }: Unmapped): void {
   folio_add_lru(k, dst);
+  if (mapped && k.profile.facts.migrate.drainAfterMappedMove) lru_add_drain(k);
   remove_migration_ptes(k, ctx.mms, src, dst);
   const f = mmcache(k).f;
   f.__folio_clear_locked(dst);
@@ -119,47 +162,77 @@ function migrate_folio_move(k: Kernel, ctx: MigrateCtx, src: Pfn, dst: Pfn): voi
 }
 
 /**
- * migrate_pages() of isolated small folios. 6.1 (:1490): up to 10 passes, each unmap_and_move()
- * unmapping, moving and undoing again; 6.12 (:1964 migrate_pages_sync): a batch of 3 ASYNC passes
- * with one unmap, then each failed folio alone for 7 SYNC passes. Returns the folios not migrated
- * (still isolated, for the caller's putback).
+ * migrate_pages() of isolated small folios, in list order. 6.1 (:1591 migrate_pages_batch): up to
+ * 10 passes, each folio unmapped, moved or undone again, -ENOMEM ends the batch at once; 6.12
+ * (:1964 migrate_pages_sync): a batch of 3 ASYNC passes with one unmap (an -ENOMEM stops the
+ * unmapping: the folios unmapped so far are still moved, :1857 `goto move`, and the rest stays),
+ * then each failed folio alone for 7 SYNC passes, unless the batch ended in -ENOMEM (:1985).
+ * `left`: the folios not migrated, still isolated for the caller's putback (undone ones first).
  */
-export function migrate_pages(k: Kernel, ctx: MigrateCtx, folios: readonly Pfn[]): Pfn[] {
+export function migrate_pages(
+  k: Kernel,
+  ctx: MigrateCtx,
+  folios: readonly Pfn[],
+  target: MigrationTarget = ALLOC_MIGRATION_TARGET,
+): MigrateResult {
+  for (const folio of folios)
+    if (folio_test_large(k, folio))
+      throw new Error(`migrate_pages: pfn ${folio}: migration of large folios is not modelled`);
   return called(k, 'migrate_pages', () => {
     const m = k.profile.facts.migrate;
-    let left = [...folios];
     if (m.unmapEveryPass) {
       return called(k, 'migrate_pages_batch', () => {
-        for (let pass = 0; pass < m.passes[0] && left.length; pass++)
-          left = left.filter((src) => {
-            const dst = migrate_folio_unmap(k, ctx, src);
-            if (move_to_new_folio(k, ctx, dst, src)) {
-              migrate_folio_move(k, ctx, src, dst);
-              return false;
+        let left = [...folios];
+        for (let pass = 0; pass < m.passes[0] && left.length; pass++) {
+          const next: Pfn[] = [];
+          for (let i = 0; i < left.length; i++) {
+            const src = left[i];
+            const u = migrate_folio_unmap(k, ctx, target, src);
+            if (!u) return { rc: -ENOMEM, left: [...next, ...left.slice(i)] };
+            if (move_to_new_folio(k, ctx, u.dst, src)) migrate_folio_move(k, ctx, src, u);
+            else {
+              migrate_folio_undo(k, ctx, target, src, u.dst);
+              next.push(src);
             }
-            migrate_folio_undo(k, ctx, src, dst);
-            return true;
-          });
-        return left;
+          }
+          left = next;
+        }
+        return { rc: left.length, left };
       });
     }
-    const batch = (srcs: Pfn[], passes: number): Pfn[] =>
+    const batch = (srcs: readonly Pfn[], passes: number): MigrateResult =>
       called(k, 'migrate_pages_batch', () => {
-        const dsts = new Map(srcs.map((src) => [src, migrate_folio_unmap(k, ctx, src)]));
-        let todo = srcs;
+        const dsts = new Map<Pfn, Unmapped>();
+        let todo: Pfn[] = [];
+        let rest: Pfn[] = [];
+        for (let i = 0; i < srcs.length; i++) {
+          const u = migrate_folio_unmap(k, ctx, target, srcs[i]);
+          if (!u) {
+            rest = srcs.slice(i);
+            break;
+          }
+          dsts.set(srcs[i], u);
+          todo.push(srcs[i]);
+        }
         for (let pass = 0; pass < passes && todo.length; pass++)
           todo = todo.filter((src) => {
-            if (!move_to_new_folio(k, ctx, dsts.get(src)!, src)) return true;
+            if (!move_to_new_folio(k, ctx, dsts.get(src)!.dst, src)) return true;
             migrate_folio_move(k, ctx, src, dsts.get(src)!);
             return false;
           });
-        for (const src of todo) migrate_folio_undo(k, ctx, src, dsts.get(src)!);
-        return todo;
+        for (const src of todo) migrate_folio_undo(k, ctx, target, src, dsts.get(src)!.dst);
+        return { rc: rest.length ? -ENOMEM : todo.length, left: [...todo, ...rest] };
       });
     return called(k, 'migrate_pages_sync', () => {
-      left = batch(left, m.passes[0]);
-      for (const pass of m.passes.slice(1)) left = left.flatMap((src) => batch([src], pass));
-      return left;
+      const first = batch(folios, m.passes[0]);
+      if (first.rc < 0) return first;
+      const left: Pfn[] = [];
+      for (let i = 0; i < first.left.length; i++) {
+        const one = batch([first.left[i]], m.passes[1]);
+        left.push(...one.left);
+        if (one.rc < 0) return { rc: one.rc, left: [...left, ...first.left.slice(i + 1)] };
+      }
+      return { rc: left.length, left };
     });
   });
 }
@@ -201,10 +274,10 @@ export function do_pages_move(
       if (follow) called(k, 'folio_put', () => put_page(k, folio));
     }
     return called(k, 'move_pages_and_store_status', () => {
-      const failed = migrate_pages(k, ctx, list);
-      putback_movable_pages(k, failed);
+      const { left } = migrate_pages(k, ctx, list);
+      putback_movable_pages(k, left);
       lru_cache_enable(k);
-      return failed.length;
+      return left.length;
     });
   });
 }

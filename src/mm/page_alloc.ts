@@ -10,6 +10,7 @@
 import {
   folio_order,
   folio_test_large,
+  PageCompound,
   PageTail,
   prep_compound_page,
   TAIL_MAPPING_ID,
@@ -84,7 +85,17 @@ export class Zone {
   readonly clearAtPrep: number;
   managed = 0;
 
-  constructor(k: Kernel, nrCpus: number) {
+  /**
+   * [start, end): zone_start_pfn and zone_end_pfn(). `pcpHigh`: pcp->high, zone_highsize() (6.12
+   * mm/page_alloc.c:5677, 6.1 the same): the low watermark split over the node's CPUs
+   */
+  constructor(
+    k: Kernel,
+    nrCpus: number,
+    readonly start: Pfn,
+    readonly end: Pfn,
+    pcpHigh?: number,
+  ) {
     this.maxOrder = k.profile.facts.maxPageOrder;
     this.freeHead = new Int32Array((this.maxOrder + 1) * NR_MT).fill(-1);
     this.nrFree = new Int32Array((this.maxOrder + 1) * NR_MT);
@@ -108,9 +119,10 @@ export class Zone {
       }
     }
     this.clearAtPrep = ~prep >>> 0;
-    // zone_batchsize()/zone_highsize() give 63 and a few thousand on a multi-GiB zone; the model
-    // uses batch 63 and high 6 * batch (no event depends on them)
-    for (let c = 0; c < nrCpus; c++) this.pcp.push(new PerCpuPages(6 * 63, 63));
+    // zone_batchsize() gives 63 on a multi-GiB zone; the default high is 6 * batch. The high mark
+    // decides whether freed pages stay on the PCP lists, unseen by compaction's free scanner, or go
+    // back to the buddy; the model keeps it fixed (6.12's nr_pcp_high() auto-tuning is not modelled)
+    for (let c = 0; c < nrCpus; c++) this.pcp.push(new PerCpuPages(pcpHigh ?? 6 * 63, 63));
   }
 }
 
@@ -329,18 +341,27 @@ function bad_page(k: Kernel, page: Pfn, reason: string): never {
   throw new BadPage(page, reason, k.tracer.ctx.comm, k.dumpPage(page, reason));
 }
 
+/** post_alloc_hook() (6.12 mm/page_alloc.c:1540): set_page_private(page, 0) */
+export function post_alloc_hook(k: Kernel, page: Pfn): void {
+  k.mem.private_[page] = 0;
+}
+
+/** set_page_refcounted() (mm/internal.h): VM_BUG_ON tail or count != 0, then page_ref_set val=1 */
+export function set_page_refcounted(k: Kernel, page: Pfn): void {
+  VM_BUG_ON_PAGE(k, PageTail(k, page), 'PageTail(page)', page, 'mm/internal.h');
+  VM_BUG_ON_PAGE(k, page_ref_count(k, page) !== 0, 'page_ref_count(page)', page, 'mm/internal.h');
+  set_page_count(k, page, 1);
+}
+
 /**
- * prep_new_page() (6.12 mm/page_alloc.c:1605): post_alloc_hook() (private = 0),
- * set_page_refcounted() (VM_BUG_ON tail or count != 0, then page_ref_set val=1; 6.1 does it inside
- * post_alloc_hook, same event), then prep_compound_page() for __GFP_COMP.
+ * prep_new_page() (6.12 mm/page_alloc.c:1605): post_alloc_hook(), set_page_refcounted() (6.1
+ * does it inside post_alloc_hook, same event), then prep_compound_page() for __GFP_COMP.
  */
 export function prep_new_page(k: Kernel, page: Pfn, order: number, comp: boolean): void {
   const d = enter(k, 'prep_new_page');
   try {
-    k.mem.private_[page] = 0;
-    VM_BUG_ON_PAGE(k, PageTail(k, page), 'PageTail(page)', page, 'mm/internal.h');
-    VM_BUG_ON_PAGE(k, page_ref_count(k, page) !== 0, 'page_ref_count(page)', page, 'mm/internal.h');
-    set_page_count(k, page, 1);
+    post_alloc_hook(k, page);
+    set_page_refcounted(k, page);
     if (order > 0 && comp) prep_compound_page(k, page, order);
   } finally {
     leave(k, d);
@@ -390,7 +411,7 @@ export function folio_alloc(k: Kernel, order: number): Pfn {
  * the compound state undone; PageMappingFlags -> mapping = NULL; free_page_is_bad() on each page;
  * flags &= ~PAGE_FLAGS_CHECK_AT_PREP; private = 0.
  */
-function free_pages_prepare(k: Kernel, z: Zone, page: Pfn, order: number): void {
+export function free_pages_prepare(k: Kernel, page: Pfn, order: number, z: Zone = zoneOf(k)): void {
   const m = k.mem;
   const compound = folio_test_large(k, page);
   // 6.12 mm/page_alloc.c:1142: page[1].flags &= ~PAGE_FLAGS_SECOND (the order byte and
@@ -451,7 +472,7 @@ function free_pcppages_bulk(k: Kernel, z: Zone, pcp: PerCpuPages, count: number)
  */
 export function free_unref_page(k: Kernel, page: Pfn, order: number): void {
   const z = zoneOf(k);
-  free_pages_prepare(k, z, page, order);
+  free_pages_prepare(k, page, order, z);
   let mt = get_pageblock_migratetype(k, page);
   if (order > PAGE_ALLOC_COSTLY_ORDER || mt === MIGRATE_ISOLATE) {
     __free_one_page(k, z, page, order, mt, false);
@@ -489,8 +510,8 @@ function free_folio(k: Kernel, folio: Pfn): void {
  * if a listener is already subscribed; in a real boot tracing starts later), then the largest
  * naturally aligned chunks (<= MAX_PAGE_ORDER) go through __free_one_page. [start, end) pfns.
  */
-export function memblock_free_all(k: Kernel, start: Pfn, end: Pfn, nrCpus = 1): Zone {
-  const z = new Zone(k, nrCpus);
+export function memblock_free_all(k: Kernel, start: Pfn, end: Pfn, nrCpus = 1, pcpHigh?: number): Zone {
+  const z = new Zone(k, nrCpus, start, end, pcpHigh);
   zones.set(k, z);
   lastK = undefined;
   k.freeFolio = free_folio;
@@ -510,6 +531,34 @@ export function memblock_free_all(k: Kernel, start: Pfn, end: Pfn, nrCpus = 1): 
     pfn += 1 << order;
   }
   return z;
+}
+
+/**
+ * __isolate_free_page() (6.12 mm/page_alloc.c; 6.1 the same): a free block taken off its free list
+ * for compaction's free scanner, no refcount yet; a block of at least half a pageblock makes its
+ * mergeable pageblocks MOVABLE. The model has no watermarks: the zone_watermark_ok() check that
+ * returns 0 near WMARK_MIN always passes. Returns the pages isolated (1 << order).
+ */
+export function __isolate_free_page(k: Kernel, page: Pfn, order: number): number {
+  const z = zoneOf(k);
+  del_page_from_free_list(k, z, page, order, get_pageblock_migratetype(k, page));
+  if (order >= PAGEBLOCK_ORDER - 1)
+    for (let p = page; p < page + (1 << order) - 1; p += 1 << PAGEBLOCK_ORDER)
+      if (migratetype_is_mergeable(get_pageblock_migratetype(k, p)))
+        set_pageblock_migratetype(k, p, MIGRATE_MOVABLE);
+  return 1 << order;
+}
+
+/** split_page() (6.1 mm/page_alloc.c): a refcounted non-compound block's other pages set_page_refcounted */
+export function split_page(k: Kernel, page: Pfn, order: number): void {
+  const d = enter(k, 'split_page');
+  try {
+    VM_BUG_ON_PAGE(k, PageCompound(k, page), 'PageCompound(page)', page, 'mm/page_alloc.c');
+    VM_BUG_ON_PAGE(k, page_ref_count(k, page) === 0, '!page_count(page)', page, 'mm/page_alloc.c');
+    for (let i = 1; i < 1 << order; i++) set_page_refcounted(k, page + i);
+  } finally {
+    leave(k, d);
+  }
 }
 
 /** /proc/buddyinfo-like counts: free blocks per order (all migratetypes) */

@@ -217,7 +217,8 @@ export function try_to_unmap(k: Kernel, mms: readonly MmStruct[], folio: Pfn): v
 
 /**
  * try_to_migrate() (6.12 mm/rmap.c try_to_migrate_one): each PTE becomes a migration entry that
- * records PG_anon_exclusive (cleared on the folio), folio_remove_rmap_pte, folio_put (-1).
+ * records PG_anon_exclusive (cleared on the folio), a dirty PTE marks the folio dirty (6.12 :2203,
+ * 6.1 :1992), folio_remove_rmap_pte, folio_put (-1).
  */
 export function try_to_migrate(k: Kernel, mms: readonly MmStruct[], folio: Pfn): void {
   called(k, 'try_to_migrate', () =>
@@ -225,6 +226,7 @@ export function try_to_migrate(k: Kernel, mms: readonly MmStruct[], folio: Pfn):
       if (!(vma.pte[i] & PTE_PRESENT)) return;
       const excl = PageAnon(k, folio) && PageAnonExclusive(k, folio);
       if (excl) k.mem.flagsLo[folio] &= ~mmcache(k).anonExclusive;
+      if (vma.pte[i] & PTE_DIRTY) mmcache(k).f.folio_set_dirty(folio);
       vma.pte[i] = PTE_MIGRATION | (vma.pte[i] & (PTE_WRITE | PTE_DIRTY)) | (excl ? PTE_MIGRATION_EXCL : 0);
       folio_remove_rmap_pte(k, folio);
       put_pte_ref(k, folio);

@@ -115,4 +115,26 @@ fm truncate bdev                # close(bfd), the last opener: kill_bdev
 fm drop_caches                  # nothing left of either file
 fm exit
 `,
+  compaction: `scenario compaction (../shared/traces/<v>/compaction/compaction.c, ./compaction 8192)
+machine pages=393216 cpus=2 seed=1 pcp_high=7005
+task gt comm=gtrun cpu=1
+task cmp comm=compaction cpu=0
+cmp mmap a anon 8192
+cmp madvise a nohugepage
+cmp write a                      # touch_write
+cmp mmap s shmem 2048            # /tmp/cmp_file, ftruncate to len / 4, MAP_SHARED
+cmp write s
+cmp madvise a dontneed keep=4    # one madvise per page i, i % 4 != 0
+checkpoint before_compact
+tracing off                      # the checkpoint's gap in the real trace
+gt mmap rest anon 24000
+gt write rest
+tracing on
+cmp compact
+checkpoint after_compact
+cmp munmap a
+cmp munmap s
+cmp truncate s                   # close + unlink: shmem_evict_inode
+cmp exit
+`,
 };

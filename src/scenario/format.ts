@@ -1,7 +1,8 @@
 /**
  * The scenario format: one statement per line, `#` comments, so every error names its line.
  *
- *   machine pages=<n> cpus=<n> seed=<n>      RAM in 4 KiB pages, CPUs, scheduler seed (all optional)
+ *   machine pages=<n> cpus=<n> seed=<n> pcp_high=<n>   RAM in 4 KiB pages, CPUs, scheduler seed,
+ *                                             the per-CPU free lists' high mark (all optional)
  *   task <name> comm=<comm> [cpu=<n>]         a new process (exec'd, empty address space)
  *   <task> mmap <region> anon <pages>         a private anonymous mapping
  *   <task> mmap <region> shmem|file <pages> [private] [of=<region>] [at=<pgoff>]   a tmpfs file /
@@ -22,11 +23,17 @@
  *   <task> compact                            echo 1 > /proc/sys/vm/compact_memory
  *   <task> drop_caches                        echo 1 > /proc/sys/vm/drop_caches
  *   <task> write|read <region> [<a>..<b>] [step=<n>]   touch pages (default: all)
- *   <task> madvise <region> dontfork|hugepage MADV_DONTFORK / MADV_HUGEPAGE (THP enabled=madvise)
+ *   <task> madvise <region> dontfork|hugepage|nohugepage   MADV_DONTFORK / MADV_[NO]HUGEPAGE (THP
+ *                                             enabled=madvise)
+ *   <task> madvise <region> dontneed [<a>..<b>] [keep=<n>]   MADV_DONTNEED: the pages zapped, the
+ *                                             VMA kept; one call over the range, or with keep=<n> one
+ *                                             call per page whose index is not a multiple of n
  *   <task> fork <child> [cpu=<n>]             the child shares the parent's pages copy-on-write
  *   <task> munmap <region> [<a>..<b>]         the whole region, or those pages (the VMA is kept)
  *   <task> exit
  *   drain                                     lru_add_drain_all()
+ *   tracing off|on                            echo 0|1 > tracing_on: nothing is recorded while off
+ *                                             (the real captures' checkpoint gaps)
  *   checkpoint <tag>                          record every task's region -> pfn lists
  *
  * A line may start with `@<profile>[,<profile>]` to apply to those profiles only, e.g. work a real
@@ -71,11 +78,13 @@ export type Action =
   | { op: 'compact' | 'drop_caches'; task: string }
   | { op: 'truncate'; task: string; region: string }
   | { op: 'touch'; task: string; region: string; write: boolean; from?: number; to?: number; step: number }
-  | { op: 'madvise'; task: string; region: string; advice: 'dontfork' | 'hugepage' }
+  | { op: 'madvise'; task: string; region: string; advice: 'dontfork' | 'hugepage' | 'nohugepage' }
+  | { op: 'dontneed'; task: string; region: string; from?: number; to?: number; keep?: number }
   | { op: 'fork'; task: string; child: string; cpu?: number }
   | { op: 'munmap'; task: string; region: string; from?: number; to?: number }
   | { op: 'exit'; task: string }
   | { op: 'drain' }
+  | { op: 'tracing'; on: boolean }
   | { op: 'checkpoint'; tag: string };
 
 export interface Statement {
@@ -89,6 +98,7 @@ export interface Scenario {
   pages?: number;
   cpus?: number;
   seed?: number;
+  pcpHigh?: number;
   statements: Statement[];
 }
 
@@ -111,7 +121,7 @@ const USAGE: Record<string, string> = {
   drop_caches: '<task> drop_caches',
   write: '<task> write <region> [<a>..<b>] [step=<n>]',
   read: '<task> read <region> [<a>..<b>] [step=<n>]',
-  madvise: '<task> madvise <region> dontfork|hugepage',
+  madvise: '<task> madvise <region> dontfork|hugepage|nohugepage|dontneed [<a>..<b>] [keep=<n>]',
   fork: '<task> fork <child> [cpu=<n>]',
   munmap: '<task> munmap <region> [<a>..<b>]',
   exit: '<task> exit',
@@ -154,17 +164,24 @@ export function parseScenario(text: string, file: string): Scenario {
         const p = kv(w, 'pages') ?? undefined;
         const c = kv(w, 'cpus');
         const s = kv(w, 'seed');
-        if (p === undefined && c === undefined && s === undefined)
-          fail(`machine: expected pages=, cpus= or seed=, got '${w}'`);
+        const h = kv(w, 'pcp_high');
+        if (p === undefined && c === undefined && s === undefined && h === undefined)
+          fail(`machine: expected pages=, cpus=, seed= or pcp_high=, got '${w}'`);
         if (p !== undefined) sc.pages = p;
         if (c !== undefined) sc.cpus = c || fail('machine: cpus= must be at least 1');
         if (s !== undefined) sc.seed = s;
+        if (h !== undefined) sc.pcpHigh = h || fail('machine: pcp_high= must be at least 1');
       }
       continue;
     }
     if (head === 'drain') {
       if (words.length > 1) fail(`drain takes no arguments, got '${words[1]}'`);
       push({ op: 'drain' });
+      continue;
+    }
+    if (head === 'tracing') {
+      if (words.length !== 2 || (verb !== 'on' && verb !== 'off')) fail('expected `tracing off` or `tracing on`');
+      push({ op: 'tracing', on: verb === 'on' });
       continue;
     }
     if (head === 'checkpoint') {
@@ -293,9 +310,21 @@ export function parseScenario(text: string, file: string): Scenario {
         break;
       }
       case 'madvise': {
-        const advice =
-          rest[1] === 'dontfork' || rest[1] === 'hugepage' ? rest[1] : fail(`expected \`${usage}\``);
-        push({ op: 'madvise', task: head, region: region(), advice });
+        const r = region();
+        const advice = rest[1];
+        if (advice === 'dontneed') {
+          let span: { from?: number; to?: number } = {};
+          let keep: number | undefined;
+          for (const w of rest.slice(2)) {
+            if (w.startsWith('keep=')) keep = kv(w, 'keep') || fail(`keep= must be at least 1, got '${w}'`);
+            else span = range(w);
+          }
+          if (rest.length > 4) fail(`expected \`${usage}\`, got '${words.join(' ')}'`);
+          push({ op: 'dontneed', task: head, region: r, ...span, ...(keep === undefined ? {} : { keep }) });
+        } else if (advice === 'dontfork' || advice === 'hugepage' || advice === 'nohugepage') {
+          if (rest.length > 2) fail(`expected \`${usage}\`, got '${words.join(' ')}'`);
+          push({ op: 'madvise', task: head, region: r, advice });
+        } else fail(`expected \`${usage}\``);
         break;
       }
       case 'fork': {

@@ -25,6 +25,7 @@ import { get_user_pages_fast, unpin_user_page } from '../mm/gup.js';
 import { FIRST_FREE_PFN, Machine } from '../mm/machine.js';
 import { do_pages_move, type MigrateCtx } from '../mm/migrate.js';
 import { filemap_splice_read, free_pipe_info, vmsplice_to_pipe, type Pipe } from '../mm/splice.js';
+import { madvise_dontneed } from '../mm/madvise.js';
 import { madvise_pageout } from '../mm/vmscan.js';
 import { handle_mm_fault } from '../mm/memory.js';
 import { do_munmap, do_munmap_range } from '../mm/mmap.js';
@@ -66,14 +67,21 @@ export function runScenario(
   profile: Profile,
   afterStatement?: (st: Statement, r: RunResult) => void,
 ): RunResult {
-  const machine = new Machine({ profile, nrPages: sc.pages, nrCpus: sc.cpus, seed: sc.seed });
+  const machine = new Machine({
+    profile,
+    nrPages: sc.pages,
+    nrCpus: sc.cpus,
+    seed: sc.seed,
+    pcpHigh: sc.pcpHigh,
+  });
   const k = machine.k;
   const events: SimEvent[] = [];
   let clock = 1_000_000_000;
-  k.tracer.subscribe((rec, ctx) => {
+  const record = (rec: Readonly<PageRefRecord>, ctx: Readonly<TraceContext>) => {
     k.tracer.ctx.timestampNs = clock += 2_000;
     events.push({ record: { ...rec }, ctx: { ...ctx }, stack: [...k.callStack].reverse() });
-  });
+  };
+  let stopTracing: (() => void) | undefined = k.tracer.subscribe(record);
   const result: RunResult = {
     scenario: sc.name,
     profile,
@@ -85,7 +93,12 @@ export function runScenario(
   for (const st of sc.statements) {
     if (st.profiles && !st.profiles.includes(profile.name)) continue;
     clock += 10_000;
-    execute(machine, st, sc.name, result);
+    if (st.action.op !== 'tracing') execute(machine, st, sc.name, result);
+    else if (st.action.on) stopTracing ??= k.tracer.subscribe(record);
+    else {
+      stopTracing?.();
+      stopTracing = undefined;
+    }
     afterStatement?.(st, result);
   }
   return result;
@@ -218,7 +231,7 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
     }
     case 'compact': {
       const t = live(a.task);
-      machine.run(t, () => compact_nodes(k, migrateCtx(), machine.nrCpus, FIRST_FREE_PFN, k.mem.nrPages));
+      machine.run(t, () => compact_nodes(k, migrateCtx(), machine.nrCpus));
       break;
     }
     case 'drop_caches': {
@@ -239,7 +252,18 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
     case 'madvise': {
       const vma = vmaOf(live(a.task), a.region);
       if (a.advice === 'dontfork') vma.dontCopy = true;
-      else vma.hugepage = true;
+      else vma.hugepage = a.advice === 'hugepage';
+      break;
+    }
+    case 'dontneed': {
+      const t = live(a.task);
+      const vma = vmaOf(t, a.region);
+      const [from, to] = span(vma, a.from, a.to);
+      const keep = a.keep;
+      machine.run(t, () => {
+        if (keep === undefined) madvise_dontneed(k, t.mm, vma, from, to + 1);
+        else for (let i = from; i <= to; i++) if (i % keep) madvise_dontneed(k, t.mm, vma, i, i + 1);
+      });
       break;
     }
     case 'fork':

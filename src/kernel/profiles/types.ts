@@ -229,6 +229,28 @@ export interface ProfileFacts {
      * directly (ret=0 on an extra reference) and only compares for anon without mapping (:395)
      */
     readonly precheck: boolean;
+    /**
+     * migrate_folio_move() drains this CPU's LRU batches right after folio_add_lru(dst) when src
+     * was mapped (6.1 mm/migrate.c:1212 `if (page_was_mapped) lru_add_drain()`); 6.12 (:1388)
+     * only for an mlocked src
+     */
+    readonly drainAfterMappedMove: boolean;
+  };
+  /** mm/compaction.c */
+  readonly compaction: {
+    /**
+     * how the free scanner's pages are held: 6.1 'split_at_isolation' (isolate_freepages ->
+     * split_map_pages: split to order 0 and refcounted at once, one list, compaction_free keeps
+     * the reference, release_freepages puts it); 6.12 'per_order_lists' (cc->freepages[order],
+     * refcounted by compaction_alloc, compaction_free puts it to 0, release_free_list refcounts
+     * and frees)
+     */
+    readonly freepages: 'split_at_isolation' | 'per_order_lists';
+    /**
+     * compound pages isolate_migratepages_block() steps over: 6.1 every one (:1003); 6.12 those
+     * of pageblock order or more when compacting for compact_memory (skip_isolation_on_order :834)
+     */
+    readonly skipCompound: 'all' | 'pageblock_order';
   };
   /**
    * How this build's stacks show the simulator's functions (read off the real traces'

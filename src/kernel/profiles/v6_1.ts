@@ -51,7 +51,15 @@ export const facts_v6_1: ProfileFacts = {
   // mm/swap_state.c:307 (6.1): lru_add_drain(), then release_pages()
   mmuGatherFree: { put: 'release_pages', drains: true },
   faultAroundRef: 'handed_to_pte',
-  migrate: { movePagesFollowPageGet: true, passes: [10], unmapEveryPass: true, precheck: false },
+  migrate: {
+    movePagesFollowPageGet: true,
+    passes: [10],
+    unmapEveryPass: true,
+    precheck: false,
+    drainAfterMappedMove: true,
+  },
+  // mm/compaction.c (6.1): split_map_pages :85, release_freepages :69, isolate_migratepages_block :1003
+  compaction: { freepages: 'split_at_isolation', skipCompound: 'all' },
   /*
    * the frames this build shows (trace-stack.txt of ../shared/traces/6.1): no do_pte_missing()
    * (handle_pte_fault() calls do_anonymous_page()/do_fault(), all inlined into __handle_mm_fault()),
@@ -80,6 +88,7 @@ export const facts_v6_1: ProfileFacts = {
     gup_fast_fallback: ['internal_get_user_pages_fast'],
     iter_to_pipe: [],
     put_page: ['folio_put'],
+    lru_add_drain: ['lru_add_drain', 'lru_add_drain_cpu'],
   },
   bugSites: {
     page_ref_unfreeze: 'include/linux/page_ref.h:332',

@@ -49,13 +49,22 @@ export const facts_v6_12: ProfileFacts = {
   // mm/swap_state.c:315 (6.12): lru_add_drain(), then folios_put_refs()
   mmuGatherFree: { put: 'folios_put_refs', drains: true },
   faultAroundRef: 'ref_inc_then_put',
-  migrate: { movePagesFollowPageGet: false, passes: [3, 7], unmapEveryPass: false, precheck: true },
+  migrate: {
+    movePagesFollowPageGet: false,
+    passes: [3, 7],
+    unmapEveryPass: false,
+    precheck: true,
+    drainAfterMappedMove: false,
+  },
+  // mm/compaction.c (6.12): compaction_alloc :1833, release_free_list :91, skip_isolation_on_order :834
+  compaction: { freepages: 'per_order_lists', skipCompound: 'pageblock_order' },
   /*
    * the frames this build shows (trace-stack.txt of ../shared/traces/6.12): static helpers of
    * mm/memory.c inlined into do_pte_missing()/do_wp_page(), the *_noprof allocator entry points
    * (include/linux/alloc_tag.h), folio_add_lru() as __folio_batch_add_and_move() and folios_put()
    * as folios_put_refs() (mm/swap.c), iter_to_pipe() and madvise_pageout() inlined (fs/splice.c,
-   * mm/madvise.c)
+   * mm/madvise.c), lru_add_drain() as lru_add_and_bh_lrus_drain() (the same code) over
+   * lru_add_drain_cpu()
    */
   stackFrames: {
     migrate_folio: ['__migrate_folio'],
@@ -73,6 +82,7 @@ export const facts_v6_12: ProfileFacts = {
     copy_present_ptes: [],
     madvise_pageout: [],
     iter_to_pipe: [],
+    lru_add_drain: ['lru_add_and_bh_lrus_drain', 'lru_add_drain_cpu'],
   },
   bugSites: {
     page_ref_unfreeze: 'include/linux/page_ref.h:288',
