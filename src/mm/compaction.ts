@@ -11,13 +11,26 @@
  * refcount, is the profile's `compaction.freepages`. Pageblock skip bits are not modelled: this
  * caller ignores them (ignore_skip_hint), and nothing else reads them here.
  */
-import { PageAnon, PageCompound, PageHead, folio_mapcount, folio_order, folio_test_large } from '../kernel/folio.js';
+import {
+  PageAnon,
+  PageCompound,
+  PageHead,
+  folio_mapcount,
+  folio_order,
+  folio_test_large,
+} from '../kernel/folio.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { PAGEBLOCK_ORDER, type Pfn } from '../kernel/mem_map.js';
 import { folio_put, get_page_unless_zero, put_page_testzero } from '../kernel/mm_ref.js';
 import { folio_ref_count } from '../kernel/page_ref.js';
 import { prep_compound_page } from '../kernel/folio.js';
-import { ENOMEM, migrate_pages, putback_movable_pages, type MigrateCtx, type MigrationTarget } from './migrate.js';
+import {
+  ENOMEM,
+  migrate_pages,
+  putback_movable_pages,
+  type MigrateCtx,
+  type MigrationTarget,
+} from './migrate.js';
 import { mmcache } from './mm_cache.js';
 import {
   MIGRATE_CMA,

@@ -491,7 +491,11 @@ export function __free_pages(k: Kernel, page: Pfn, order: number): void {
   const d = enter(k, '__free_pages');
   try {
     const head = folio_test_large(k, page);
-    if (put_page_testzero(k, page)) free_unref_page(k, page, order);
+    // put_page_testzero() shows as page_ref_dec_and_test() under __free_pages() in both builds
+    const d1 = enter(k, 'page_ref_dec_and_test');
+    const zero = put_page_testzero(k, page);
+    leave(k, d1);
+    if (zero) free_unref_page(k, page, order);
     else if (!head) while (order-- > 0) free_unref_page(k, page + (1 << order), order);
   } finally {
     leave(k, d);

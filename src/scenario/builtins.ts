@@ -38,6 +38,7 @@ parent exit
 `,
   migration_blocked: `scenario migration_blocked (../shared/traces/<v>/migration_blocked/migration_blocked.c, 64 /dev/vda)
 machine cpus=2 seed=1
+task gt comm=gtrun cpu=0
 task mb comm=migration_block cpu=1
 mb mmap anon anon 64
 mb mmap tmpfs shmem 64
@@ -52,6 +53,11 @@ mb vmsplice anon pa
 mb vmsplice tmpfs ps
 mb splice bdev pb 0..63
 checkpoint pinned
+tracing off                      # the checkpoint's gap; the rest of the machine (gtrun, caches)
+gt mmap rest anon 1024           # leaves free pages in a pageblock above the workload's, where
+gt write rest                    # compaction's free scanner may take them (a fresh machine's free
+gt munmap rest                   # memory is whole free pageblocks, which it may not)
+tracing on
 mb migrate anon                  # move_pages: the pipe's reference blocks every page
 mb migrate tmpfs
 mb compact

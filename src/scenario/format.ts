@@ -180,7 +180,8 @@ export function parseScenario(text: string, file: string): Scenario {
       continue;
     }
     if (head === 'tracing') {
-      if (words.length !== 2 || (verb !== 'on' && verb !== 'off')) fail('expected `tracing off` or `tracing on`');
+      if (words.length !== 2 || (verb !== 'on' && verb !== 'off'))
+        fail('expected `tracing off` or `tracing on`');
       push({ op: 'tracing', on: verb === 'on' });
       continue;
     }

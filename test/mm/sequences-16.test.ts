@@ -34,7 +34,9 @@ const PINNED_SHMEM = 't mmap p shmem 1\nt write p\nt pipe x\nt vmsplice p x';
 
 describe('§16.2 (a) 6.12 anon page + one FOLL_GET reference (vmsplice) under move_pages', () => {
   it('no freeze: unmap -1 / remap +1, dst allocated and freed twice (ASYNC, SYNC), putback', () => {
-    const L = 'locked|uptodate|swapbacked';
+    // try_to_migrate_one() marks the folio dirty from the PTE (6.12 mm/rmap.c:2203), as the real
+    // 6.12 migration_blocked trace shows on its pinned anon pages (locked|...|dirty|swapbacked)
+    const L = 'locked|uptodate|dirty|swapbacked';
     expect(rows('6.12', PINNED_ANON, 't migrate p')).toEqual([
       `P M 1 - 3 0 uptodate|owner_2|swapbacked`, // folio_isolate_lru
       'D1 S 1 - 1 -1 none',
@@ -45,9 +47,9 @@ describe('§16.2 (a) 6.12 anon page + one FOLL_GET reference (vmsplice) under mo
       `P T -1 0 2 -1 ${L}`,
       `P M 1 - 3 -1 ${L}`,
       'D1 T -1 1 0 -1 none',
-      `P M 1 - 4 0 uptodate|owner_2|swapbacked`, // folio_putback_lru -> folio_add_lru
-      `P T -1 0 3 0 uptodate|lru|owner_2|swapbacked`, // drained at once: lru_cache_disable()
-      `P T -1 0 2 0 uptodate|lru|owner_2|swapbacked`, // the isolation reference
+      `P M 1 - 4 0 uptodate|dirty|owner_2|swapbacked`, // folio_putback_lru -> folio_add_lru
+      `P T -1 0 3 0 uptodate|dirty|lru|owner_2|swapbacked`, // drained at once: lru_cache_disable()
+      `P T -1 0 2 0 uptodate|dirty|lru|owner_2|swapbacked`, // the isolation reference
     ]);
   });
 });
@@ -93,23 +95,46 @@ describe('§16.2 (b) page-cache (shmem) page, mapped once, + one extra reference
 describe('§16.2 (c) successful migration of a page-cache page mapped once (compaction)', () => {
   // dst is locked from migrate_folio_unmap's folio_trylock(dst) until after the remap (6.12
   // mm/migrate.c:1289/:1403), as in the real 6.12 migration_blocked trace (cache ref flags=locked,
-  // lru and remap flags=locked|uptodate, the put after folio_unlock)
-  it.each([
-    ['6.12', -1, 0],
-    ['6.1', 0, 1],
-  ] as const)('%s: freeze val=2 ret=1, dst gets the cache ref, unfreeze val=1, src freed', (v, unm, one) => {
-    const L = 'locked|uptodate|dirty|swapbacked';
-    expect(rows(v, 't mmap p shmem 1\nt write p', 't compact')).toEqual([
-      `P U 1 1 3 ${one} uptodate|dirty|lru|swapbacked`, // isolate_migratepages_block
-      `D1 S 1 - 1 ${unm} none`,
-      `P T -1 0 2 ${unm} ${L}`,
-      `P F 2 1 0 ${unm} ${L}`,
-      `D1 M 1 - 2 ${unm} locked`, // folio_ref_add(newfolio, nr): the cache reference
-      `P Z 1 - 1 ${unm} ${L}`,
-      `D1 M 1 - 3 ${unm} ${L}`, // folio_add_lru (batched)
-      `D1 M 1 - 4 ${unm} ${L}`, // remove_migration_ptes(src, dst)
-      `D1 T -1 0 3 ${one} uptodate|dirty|swapbacked`, // folio_put(dst) after folio_unlock(dst)
-      `P T -1 1 0 ${unm} uptodate|dirty|swapbacked`, // migrate_folio_done
+  // lru and remap flags=locked|uptodate, the put after folio_unlock). On a fresh machine the free
+  // scanner finds nothing it may take (whole free pageblocks, suitable_migration_target(), and the
+  // migrate scanner's own block), so q's 1024 pages, touched and unmapped, leave free buddy
+  // pages above p's pageblock: the free scanner isolates one 32-page block of them.
+  const FRAGMENTED = 't mmap p shmem 1\nt write p\nt mmap q anon 1024\nt write q\nt munmap q';
+  const L = 'locked|uptodate|dirty|swapbacked';
+  it('6.12: freeze val=2 ret=1, dst gets the cache ref, unfreeze val=1, src freed; the rest of the block released', () => {
+    expect(rows('6.12', FRAGMENTED, 't compact')).toEqual([
+      'P U 1 1 3 0 uptodate|dirty|lru|swapbacked', // isolate_migratepages_block
+      'D1 S 1 - 1 -1 none', // compaction_alloc: the first page of the isolated block, split
+      `P T -1 0 2 -1 ${L}`,
+      `P F 2 1 0 -1 ${L}`,
+      'D1 M 1 - 2 -1 locked', // folio_ref_add(newfolio, nr): the cache reference
+      `P Z 1 - 1 -1 ${L}`,
+      `D1 M 1 - 3 -1 ${L}`, // folio_add_lru (batched)
+      `D1 M 1 - 4 -1 ${L}`, // remove_migration_ptes(src, dst)
+      'D1 T -1 0 3 0 uptodate|dirty|swapbacked', // folio_put(dst) after folio_unlock(dst)
+      'P T -1 1 0 -1 uptodate|dirty|swapbacked', // migrate_folio_done
+      // release_free_list(): the split-off halves of order 0..4, each mark_allocated + __free_pages
+      ...['D2', 'D3', 'D4', 'D5', 'D6'].flatMap((d) => [`${d} S 1 - 1 -1 none`, `${d} T -1 1 0 -1 none`]),
+    ]);
+  });
+  it('6.1: the 32 pages refcounted at isolation (split_map_pages), dst drained at once, 31 freed at the end', () => {
+    const free = Array.from({ length: 32 }, (_, i) => `D${i + 1}`);
+    expect(rows('6.1', FRAGMENTED, 't compact')).toEqual([
+      'P U 1 1 3 1 uptodate|dirty|lru|swapbacked',
+      ...free.map((d) => `${d} S 1 - 1 0 none`), // post_alloc_hook + split_page, in pfn order
+      `P T -1 0 2 0 ${L}`,
+      `P F 2 1 0 0 ${L}`,
+      'D32 M 1 - 2 0 locked', // compaction_alloc hands out the last page first
+      `P Z 1 - 1 0 ${L}`,
+      `D32 M 1 - 3 0 ${L}`, // folio_add_lru
+      'D32 T -1 0 2 0 locked|uptodate|dirty|lru|swapbacked', // lru_add_drain(): page_was_mapped (6.1 :1212)
+      'D32 M 1 - 3 0 locked|uptodate|dirty|lru|swapbacked', // remove_migration_ptes(src, dst)
+      'D32 T -1 0 2 1 uptodate|dirty|lru|swapbacked', // folio_put(dst)
+      'P T -1 1 0 0 uptodate|dirty|swapbacked',
+      ...free
+        .slice(0, 31)
+        .reverse()
+        .map((d) => `${d} T -1 1 0 0 none`), // release_freepages: __free_page, list order
     ]);
   });
 });
