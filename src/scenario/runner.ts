@@ -22,7 +22,7 @@ import { compact_nodes } from '../mm/compaction.js';
 import { address_space_alloc, drop_pagecache, filemap_read, shmem_file_write } from '../mm/filemap.js';
 import { truncate_inode_pages } from '../mm/truncate.js';
 import { get_user_pages_fast, unpin_user_page } from '../mm/gup.js';
-import { FIRST_FREE_PFN, Machine } from '../mm/machine.js';
+import { Machine } from '../mm/machine.js';
 import { do_pages_move, type MigrateCtx } from '../mm/migrate.js';
 import { filemap_splice_read, free_pipe_info, vmsplice_to_pipe, type Pipe } from '../mm/splice.js';
 import { madvise_dontneed } from '../mm/madvise.js';
