@@ -5,6 +5,17 @@
  * CPU's lru_add batch when the traced region was touched (exec, ld.so, libc): 12 pages on 6.12 and
  * 11 on 6.1, read off the real traces (the batch drains at 31/15 entries, and the 20 (6.12) / 12
  * (6.1) last pages of the region were still queued at fork).
+ *
+ * `compaction` (compaction.c) needs the machine's free memory as the real one had it, since
+ * compaction's free scanner only takes free pages from partly used pageblocks: pcp_high=7005 is
+ * the real zone's pagesets high (zoneinfo.txt), which keeps the 6144 pages MADV_DONTNEED releases
+ * on CPU 0's PCP list, out of the scanner's sight; and gtrun's `rest`, mapped in the checkpoint's
+ * untraced gap, stands for what else the machine had allocated: its 24000 pages (381 PCP refills
+ * of 63 on top of the workload's 163) end what the allocator has handed out 32 pages before a
+ * pageblock's end, which leaves exactly the one free block the real free scanner found (0x147e0,
+ * order 5, the last 32 pages of its pageblock). `migration_blocked`'s gtrun stand-in (1024 pages
+ * mapped, touched and unmapped in its checkpoint gap) leaves free pages above the workload's
+ * pageblock for its two compactions.
  */
 export const BUILTINS: Readonly<Record<string, string>> = {
   seed002: `scenario seed 002: one anonymous page, fork, the child writes it, both exit
@@ -122,7 +133,7 @@ fm drop_caches                  # nothing left of either file
 fm exit
 `,
   compaction: `scenario compaction (../shared/traces/<v>/compaction/compaction.c, ./compaction 8192)
-machine pages=393216 cpus=2 seed=1 pcp_high=7005
+machine pages=393216 cpus=2 seed=1 pcp_high=7005  # node 0's zone of the real guest
 task gt comm=gtrun cpu=1
 task cmp comm=compaction cpu=0
 cmp mmap a anon 8192
@@ -133,7 +144,7 @@ cmp write s
 cmp madvise a dontneed keep=4    # one madvise per page i, i % 4 != 0
 checkpoint before_compact
 tracing off                      # the checkpoint's gap in the real trace
-gt mmap rest anon 24000
+gt mmap rest anon 24000          # the rest of the machine (see above)
 gt write rest
 tracing on
 cmp compact

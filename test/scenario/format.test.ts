@@ -4,6 +4,7 @@ import { ScenarioError, parseScenario } from '../../src/scenario/format.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import { BUILTINS } from '../../src/scenario/builtins.js';
 import { loadProfile } from '../../src/kernel/profiles/index.js';
+import { PageRefType } from '../../src/kernel/tracepoint.js';
 
 function err(text: string): string {
   try {
@@ -46,6 +47,18 @@ describe('scenario errors', () => {
     ['@6.3 task a', "s.txt:1: unknown profile '6.3'"],
     ['machine cpus=2\ntask a cpu=5', 's.txt:2: cpu=5, but the machine has 2 CPUs'],
     ['task a\na mmap x anon 4\na exit\na write x', "s.txt:4: task 'a' has exited"],
+    ['task a\na mmap x anon 4\na madvise x dontneed 0..9', "s.txt:3: page 9 is outside 'x' (4 pages)"],
+    [
+      'task a\na mmap x anon 4\na madvise x dontneed keep=0',
+      "s.txt:3: keep= must be at least 1, got 'keep=0'",
+    ],
+    [
+      'task a\na mmap x anon 4\na madvise x dontfork now',
+      "s.txt:3: expected `<task> madvise <region> dontfork|hugepage|nohugepage|dontneed [<a>..<b>] [keep=<n>]`, got 'a madvise x dontfork now'",
+    ],
+    ['task a\na mmap x anon 4\na madvise x sleep', 's.txt:3: expected `<task> madvise <region> dontfork|'],
+    ['tracing maybe', 's.txt:1: expected `tracing off` or `tracing on`'],
+    ['machine pcp_high=0', 's.txt:1: machine: pcp_high= must be at least 1'],
   ])('%j', (text, message) => {
     expect(err(text)).toContain(message);
   });
@@ -54,5 +67,35 @@ describe('scenario errors', () => {
     for (const [name, text] of Object.entries(BUILTINS)) {
       expect(runScenario(parseScenario(text, name), loadProfile('6.1')).events.length).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('statements', () => {
+  const run = (text: string) => runScenario(parseScenario(text, 's.txt'), loadProfile('6.12'));
+
+  it('madvise dontneed keep=4: one zap per page not a multiple of 4, the VMA kept for the next touch', () => {
+    const r = run(
+      'task a comm=a cpu=0\na mmap x anon 8\na write x\ndrain\ncheckpoint z\na madvise x dontneed keep=4\na write x',
+    );
+    const after = r.events.slice(r.checkpoints.get('z')!.at).filter((e) => e.record.mt === 1);
+    const freed = after.filter((e) => e.record.type === PageRefType.mod_and_test && e.record.ret === 1);
+    expect(freed.map((e) => e.stack.slice(-4))).toEqual(
+      Array.from({ length: 6 }, () => [
+        'tlb_finish_mmu',
+        'zap_page_range_single',
+        'do_madvise',
+        '__x64_sys_madvise',
+      ]),
+    );
+    // the six pages fault in again, the kept two are still mapped
+    expect(after.filter((e) => e.record.type === PageRefType.set)).toHaveLength(6);
+    const pfns = r.checkpoints.get('z')!.regions.get('a:x')!;
+    expect([...pfns].filter((p, i) => i % 4 === 0 && p >= 0)).toHaveLength(2);
+  });
+
+  it('tracing off: nothing is recorded until tracing on', () => {
+    const text = 'task a\na mmap x anon 4\ntracing off\na write x 0..1\ntracing on\na write x 2..3';
+    const sets = run(text).events.filter((e) => e.record.type === PageRefType.set && e.record.mt === 1);
+    expect(sets).toHaveLength(2);
   });
 });
