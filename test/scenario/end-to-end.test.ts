@@ -45,9 +45,12 @@ describe.each(['6.1', '6.12'] as const)('simulated traces read back and analysed
     );
   });
 
-  it.each(['fork_cow', 'migration_blocked', 'seed002', 'compaction'])('%s: check finds no inconsistency', async (name) => {
-    const f = await simulated(name, version);
-    expect(f.consistency.inconsistencies).toEqual([]);
-    expect(f.consistency.eventsChecked).toBeGreaterThan(0);
-  });
+  it.each(['fork_cow', 'migration_blocked', 'seed002', 'compaction'])(
+    '%s: check finds no inconsistency',
+    async (name) => {
+      const f = await simulated(name, version);
+      expect(f.consistency.inconsistencies).toEqual([]);
+      expect(f.consistency.eventsChecked).toBeGreaterThan(0);
+    },
+  );
 });
