@@ -18,12 +18,12 @@ import {
   folio_mapcount,
   folio_order,
   folio_test_large,
+  prep_compound_page,
 } from '../kernel/folio.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { PAGEBLOCK_ORDER, type Pfn } from '../kernel/mem_map.js';
 import { folio_put, get_page_unless_zero, put_page_testzero } from '../kernel/mm_ref.js';
 import { folio_ref_count } from '../kernel/page_ref.js';
-import { prep_compound_page } from '../kernel/folio.js';
 import {
   ENOMEM,
   migrate_pages,
