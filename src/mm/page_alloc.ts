@@ -24,6 +24,7 @@ import { VM_BUG_ON_PAGE } from '../kernel/vm_bug.js';
 import { enter, leave } from './stack.js';
 import { pageflagsMask } from '../kernel/flag_names.js';
 import { __page_cache_release } from './swap.js';
+import { folio_unqueue_deferred_split } from './huge_split.js';
 
 /** include/linux/mmzone.h enum migratetype (6.1 = 6.12, CONFIG_CMA on) */
 export const MIGRATE_UNMOVABLE = 0;
@@ -477,9 +478,13 @@ export function __free_pages(k: Kernel, page: Pfn, order: number): void {
   }
 }
 
-/** __folio_put() -> page_cache_release(), free_unref_page(&folio->page, folio_order(folio)) (the Kernel's freeFolio hook) */
+/**
+ * __folio_put() -> page_cache_release(), folio_unqueue_deferred_split(), free_unref_page(&folio->page,
+ * folio_order(folio)) (6.12 mm/swap.c:97; the Kernel's freeFolio hook)
+ */
 function free_folio(k: Kernel, folio: Pfn): void {
   __page_cache_release(k, folio);
+  if (folio_test_large(k, folio)) folio_unqueue_deferred_split(k, folio);
   free_unref_page(k, folio, folio_order(k, folio));
 }
 

@@ -32,6 +32,33 @@ export const facts_v6_12: ProfileFacts = {
   folioFlagsTailCheck: 'page->compound_head & 1',
   wpReuseRejectsLarge: true,
   folioGetNontailPage: true,
+  thp: {
+    // include/linux/huge_mm.h (6.12):75 THP_ORDERS_ALL_ANON, orders 2..9 on x86_64
+    anonOrders: [2, 3, 4, 5, 6, 7, 8, 9],
+    // mm/memory.c (6.12):981 copy_present_ptes, :1535 zap_present_ptes (folio_pte_batch)
+    pteBatch: true,
+    // mm/rmap.c (6.12):1587 deferred_split_folio(folio, true); mm/huge_memory.c:1256 (new PMD THP), :3844 (scan)
+    deferredSplit: 'partially_mapped',
+    // mm/huge_memory.c (6.12):2716 __split_huge_pmd_locked: no folio_ref_add when freezing, :2931 put_page
+    freezePmd: 'one_put',
+    // mm/huge_memory.c (6.12):3353 remap_page(folio, nr, RMP_USE_SHARED_ZEROPAGE) for anon
+    splitRemapsZeroPages: true,
+    // mm/huge_memory.c (6.12):3189 __split_huge_page_tail
+    splitTailFlags: [
+      'referenced',
+      'swapbacked',
+      'swapcache',
+      'mlocked',
+      'uptodate',
+      'active',
+      'workingset',
+      'locked',
+      'unevictable',
+      'arch_2',
+      'arch_3',
+      'dirty',
+    ],
+  },
   pageTypeNone: -1,
   // VM_BUG_ON sites read from the Debian tree (file:line)
   // include/linux/page-flags.h:1174 (6.12) PAGE_FLAGS_CHECK_AT_FREE (LRU_GEN_MASK bits are above PAGEFLAGS_MASK)
