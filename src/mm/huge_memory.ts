@@ -70,7 +70,8 @@ export function thp_vma_suitable_order(vma: Vma, i: number, order: number): bool
  * order allowed, then do_huge_pmd_anonymous_page()'s thp_vma_suitable_order (else VM_FAULT_FALLBACK).
  */
 export function thp_pmd_suitable(k: Kernel, mm: MmStruct, vma: Vma, i: number): boolean {
-  if (!thp_vma_allowable_orders(k, vma, 1 << PMD_ORDER) || !thp_vma_suitable_order(vma, i, PMD_ORDER)) return false;
+  if (!thp_vma_allowable_orders(k, vma, 1 << PMD_ORDER) || !thp_vma_suitable_order(vma, i, PMD_ORDER))
+    return false;
   return !mm.pteTables.has((vma.start + pmdBase(vma, i)) >>> PTE_TABLE_SHIFT);
 }
 

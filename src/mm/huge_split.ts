@@ -104,7 +104,11 @@ export function folio_unqueue_deferred_split(k: Kernel, folio: Pfn): void {
  * can_split_folio(folio, caller_pins) (6.12 :3392; 6.1 with caller_pins 1): anon folios have no
  * extra pins unless in swapcache (nr); every reference must be a mapping or the caller's.
  */
-export function can_split_folio(k: Kernel, folio: Pfn, callerPins: number): { ok: boolean; extraPins: number } {
+export function can_split_folio(
+  k: Kernel,
+  folio: Pfn,
+  callerPins: number,
+): { ok: boolean; extraPins: number } {
   const extraPins = mmcache(k).f.folio_test_swapcache(folio) ? 1 << folio_order(k, folio) : 0;
   return { ok: folio_mapcount(k, folio) === folio_ref_count(k, folio) - extraPins - callerPins, extraPins };
 }
@@ -185,10 +189,13 @@ function unmap_folio(k: Kernel, mms: readonly MmStruct[], folio: Pfn): void {
                 }
                 const excl = PageAnonExclusive(k, page);
                 if (excl && folio_maybe_dma_pinned(k, folio))
-                  throw new Error('try_to_migrate: a maybe-pinned exclusive page cannot be shared (not modelled)');
+                  throw new Error(
+                    'try_to_migrate: a maybe-pinned exclusive page cannot be shared (not modelled)',
+                  );
                 k.mem.flagsLo[page] &= ~mmcache(k).anonExclusive;
                 if (pte & PTE_DIRTY) f.folio_set_dirty(folio);
-                vma.pte[i] = PTE_MIGRATION | (pte & (PTE_WRITE | PTE_DIRTY)) | (excl ? PTE_MIGRATION_EXCL : 0);
+                vma.pte[i] =
+                  PTE_MIGRATION | (pte & (PTE_WRITE | PTE_DIRTY)) | (excl ? PTE_MIGRATION_EXCL : 0);
                 folio_remove_rmap_pte(k, folio, page);
                 put_ref(k, folio);
               } finally {
@@ -225,7 +232,13 @@ function tailFlagsMask(k: Kernel): number {
 function __split_huge_page_tail(k: Kernel, folio: Pfn, i: number, copy: number): void {
   const m = k.mem;
   const tail = folio + i;
-  VM_BUG_ON_PAGE(k, m.mapcount[tail] !== -1, 'atomic_read(&page_tail->_mapcount) != -1', tail, 'mm/huge_memory.c');
+  VM_BUG_ON_PAGE(
+    k,
+    m.mapcount[tail] !== -1,
+    'atomic_read(&page_tail->_mapcount) != -1',
+    tail,
+    'mm/huge_memory.c',
+  );
   m.flagsLo[tail] = ((m.flagsLo[tail] & zoneOf(k).clearAtPrep) | (m.flagsLo[folio] & copy)) >>> 0;
   m.mapping[tail] = m.mapping[folio];
   m.index[tail] = m.index[folio] + i;
@@ -248,7 +261,8 @@ function __split_huge_page(k: Kernel, mms: readonly MmStruct[], folio: Pfn, page
     const m = k.mem;
     const nr = 1 << folio_order(k, folio);
     const copy = tailFlagsMask(k);
-    for (let i = nr - 1; i >= 1; i--) called(k, '__split_huge_page_tail', () => __split_huge_page_tail(k, folio, i, copy));
+    for (let i = nr - 1; i >= 1; i--)
+      called(k, '__split_huge_page_tail', () => __split_huge_page_tail(k, folio, i, copy));
     // ClearPageCompound(head); the folio fields of page[1] are plain page words again
     m.flagsLo[folio] &= ~k.PG_head_mask;
     m.order[folio + 1] = 0;

@@ -405,7 +405,7 @@ function try_dup_rmap(k: Kernel, folio: Pfn, page: Pfn, pinned: boolean): boolea
 export function copy_page_range(k: Kernel, src: MmStruct, dst: MmStruct, vma: Vma, child: Vma): void {
   const d = enter(k, 'copy_page_range');
   try {
-    for (let i = 0; i < vma.nrPages; ) {
+    for (let i = 0; i < vma.nrPages;) {
       if (!(vma.pte[i] & PTE_PRESENT)) {
         i++;
         continue;

@@ -4,7 +4,13 @@
  * per-page counts) and PMD mappings; a large anon folio left partly mapped is queued for deferred
  * split here (huge_split.ts). Also the rmap walks of reclaim and migration.
  */
-import { PageAnon, folio_entire_mapcount, folio_order, folio_test_anon, folio_test_large } from '../kernel/folio.js';
+import {
+  PageAnon,
+  folio_entire_mapcount,
+  folio_order,
+  folio_test_anon,
+  folio_test_large,
+} from '../kernel/folio.js';
 import { folio_get, folio_put } from '../kernel/mm_ref.js';
 import {
   PTE_DIRTY,
@@ -46,7 +52,9 @@ export function folio_add_new_anon_rmap(k: Kernel, folio: Pfn, anonVma: number, 
   }
   if (nr === 1) return;
   if (k.profile.facts.folioLayout !== 'folio_v6_12')
-    throw new Error(`folio_add_new_anon_rmap: no PTE-mapped new large folios in Linux ${k.profile.facts.release}`);
+    throw new Error(
+      `folio_add_new_anon_rmap: no PTE-mapped new large folios in Linux ${k.profile.facts.release}`,
+    );
   m.largeMapcount[folio + 1] = nr - 1;
   m.nrPagesMapped[folio + 1] = nr;
 }

@@ -26,7 +26,14 @@
  *   <task> fork <child> [cpu=<n>]             the child shares the parent's pages copy-on-write
  *   <task> munmap <region> [<a>..<b>]         the whole region, or those pages (the VMA is kept)
  *   <task> exit
+ *   <task> deferred_split_scan                the deferred-split shrinker, as memory pressure (or
+ *                                             `echo 2 > drop_caches`) runs it: splits queued THPs
  *   drain                                     lru_add_drain_all()
+ *   sysfs enabled always|madvise|never        /sys/kernel/mm/transparent_hugepage/enabled (boot
+ *                                             default from the config: madvise unless it says otherwise)
+ *   sysfs hugepages-<size>kB always|inherit|madvise|never   that size's .../hugepages-<size>kB/enabled
+ *                                             (6.8+ mTHP; an error on kernels without the knob).
+ *                                             Default: hugepages-2048kB inherit, the others never
  *   checkpoint <tag>                          record every task's region -> pfn lists
  *
  * A line may start with `@<profile>[,<profile>]` to apply to those profiles only, e.g. work a real
@@ -68,7 +75,7 @@ export type Action =
     }
   | { op: 'pipe' | 'close'; task: string; pipe: string }
   | { op: 'vmsplice' | 'splice'; task: string; region: string; pipe: string; from?: number; to?: number }
-  | { op: 'compact' | 'drop_caches'; task: string }
+  | { op: 'compact' | 'drop_caches' | 'deferred_split_scan'; task: string }
   | { op: 'truncate'; task: string; region: string }
   | { op: 'touch'; task: string; region: string; write: boolean; from?: number; to?: number; step: number }
   | { op: 'madvise'; task: string; region: string; advice: 'dontfork' | 'hugepage' }
@@ -76,6 +83,7 @@ export type Action =
   | { op: 'munmap'; task: string; region: string; from?: number; to?: number }
   | { op: 'exit'; task: string }
   | { op: 'drain' }
+  | { op: 'sysfs'; knob: string; value: string }
   | { op: 'checkpoint'; tag: string };
 
 export interface Statement {
@@ -93,6 +101,8 @@ export interface Scenario {
 }
 
 const PROFILES: readonly string[] = ['6.1', '6.12', 'mainline'];
+const THP_ENABLED: readonly string[] = ['always', 'madvise', 'never'];
+const THPSIZE_ENABLED: readonly string[] = ['always', 'inherit', 'madvise', 'never'];
 
 const USAGE: Record<string, string> = {
   mmap: '<task> mmap <region> anon|shmem|file <pages> [private] [of=<region>] [at=<pgoff>]',
@@ -109,6 +119,7 @@ const USAGE: Record<string, string> = {
   splice: '<task> splice <region> <pipe> [<a>..<b>]',
   compact: '<task> compact',
   drop_caches: '<task> drop_caches',
+  deferred_split_scan: '<task> deferred_split_scan',
   write: '<task> write <region> [<a>..<b>] [step=<n>]',
   read: '<task> read <region> [<a>..<b>] [step=<n>]',
   madvise: '<task> madvise <region> dontfork|hugepage',
@@ -165,6 +176,20 @@ export function parseScenario(text: string, file: string): Scenario {
     if (head === 'drain') {
       if (words.length > 1) fail(`drain takes no arguments, got '${words[1]}'`);
       push({ op: 'drain' });
+      continue;
+    }
+    if (head === 'sysfs') {
+      const [, knob, value] = words;
+      const values = knob === 'enabled' ? THP_ENABLED : THPSIZE_ENABLED;
+      if (
+        words.length !== 3 ||
+        !(knob === 'enabled' || /^hugepages-\d+kB$/.test(knob)) ||
+        !values.includes(value)
+      )
+        fail(
+          `expected \`sysfs enabled ${THP_ENABLED.join('|')}\` or \`sysfs hugepages-<size>kB ${THPSIZE_ENABLED.join('|')}\`, got '${words.join(' ')}'`,
+        );
+      push({ op: 'sysfs', knob, value });
       continue;
     }
     if (head === 'checkpoint') {
@@ -274,6 +299,7 @@ export function parseScenario(text: string, file: string): Scenario {
       }
       case 'compact':
       case 'drop_caches':
+      case 'deferred_split_scan':
         if (rest.length) fail(`${verb} takes no arguments, got '${rest[0]}'`);
         push({ op: verb, task: head });
         break;

@@ -38,6 +38,13 @@ import {
 } from '../mm/mm_types.js';
 import { PageBuddy, buddy_order } from '../mm/page_alloc.js';
 import { lru_add_drain_all } from '../mm/swap.js';
+import { deferred_split_scan } from '../mm/huge_split.js';
+import {
+  anon_enabled_store,
+  thp_enabled_store,
+  type ThpEnabled,
+  type ThpSizeEnabled,
+} from '../mm/thp_sysfs.js';
 import { ScenarioError, type Scenario, type Statement } from './format.js';
 
 export interface SimEvent {
@@ -261,6 +268,19 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
     case 'drain':
       lru_add_drain_all(k, machine.nrCpus);
       break;
+    case 'sysfs':
+      try {
+        if (a.knob === 'enabled') thp_enabled_store(k, a.value as ThpEnabled);
+        else anon_enabled_store(k, a.knob, a.value as ThpSizeEnabled);
+      } catch (e) {
+        fail((e as Error).message);
+      }
+      break;
+    case 'deferred_split_scan': {
+      const t = live(a.task);
+      machine.run(t, () => deferred_split_scan(k, liveMms()));
+      break;
+    }
     case 'checkpoint': {
       const regions = new Map<string, Int32Array>();
       for (const [name, t] of machine.tasks)
