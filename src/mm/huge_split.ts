@@ -6,10 +6,17 @@
  * deferred_split_scan, the shrinker). 6.1 and 6.12 differ in what is queued, how a PMD is split
  * while freezing, and the zero-page remap: profile facts `thp`.
  */
-import { clear_compound_head, folio_mapcount, folio_order, folio_test_anon } from '../kernel/folio.js';
+import {
+  clear_compound_head,
+  folio_mapcount,
+  folio_order,
+  folio_test_anon,
+  folio_test_large,
+  page_folio,
+} from '../kernel/folio.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
-import { folio_maybe_dma_pinned, folio_put } from '../kernel/mm_ref.js';
+import { folio_get, folio_maybe_dma_pinned, folio_put } from '../kernel/mm_ref.js';
 import {
   folio_ref_add,
   folio_ref_count,
@@ -28,6 +35,7 @@ import {
   PTE_PRESENT,
   PTE_TABLE_SHIFT,
   PTE_WRITE,
+  PTE_ZERO,
   type MmStruct,
   type Vma,
 } from './mm_types.js';
@@ -372,4 +380,58 @@ export function deferred_split_scan(k: Kernel, mms: readonly MmStruct[]): number
   } finally {
     leave(k, d);
   }
+}
+
+/**
+ * is_transparent_hugepage() (6.12 :1116: large and PG_large_rmappable; 6.1 :608: compound with
+ * TRANSHUGE_PAGE_DTOR, which the model does not keep: every large anon folio of 6.1 is a THP)
+ */
+function is_transparent_hugepage(k: Kernel, folio: Pfn): boolean {
+  if (!folio_test_large(k, folio)) return false;
+  const rmappable = mmcache(k).f.folio_test_large_rmappable;
+  return rmappable ? rmappable(folio) : folio_test_anon(k, folio);
+}
+
+/**
+ * split_huge_pages_pid() (6.12 :3998; 6.1 :3036): `echo <pid>,<start>,<end> >
+ * /sys/kernel/debug/split_huge_pages` over pages [from, to) of one VMA, page by page. A mapped THP
+ * whose references are all mappings (can_split_folio) is locked, referenced and split, then
+ * unlocked and put. 6.1 looks each page up with follow_page(FOLL_GET) (+1, put at the end, on every
+ * present page) and splits at the looked-up page; 6.12 walks without a reference and splits at
+ * the head. Returns the folios split.
+ */
+export function split_huge_pages_pid(
+  k: Kernel,
+  mms: readonly MmStruct[],
+  vma: Vma,
+  from: number,
+  to: number,
+): number {
+  return called(k, 'split_huge_pages_write', () =>
+    called(k, 'split_huge_pages_pid', () => {
+      const f = mmcache(k).f;
+      const followPage = k.profile.facts.thp.splitPagesLookup === 'follow_page';
+      let split = 0;
+      for (let i = from; i < to; i++) {
+        const pte = vma.pte[i];
+        if (!(pte & PTE_PRESENT) || pte & PTE_ZERO) continue; // FOLL_DUMP: no zero page
+        const page = vma.pfn[i];
+        const folio = page_folio(k, page);
+        if (followPage) called(k, 'follow_page', () => folio_get(k, folio));
+        if (
+          is_transparent_hugepage(k, folio) &&
+          can_split_folio(k, folio, followPage ? 1 : 0).ok &&
+          !f.folio_test_locked(folio)
+        ) {
+          f.__folio_set_locked(folio);
+          if (!followPage) folio_get(k, folio);
+          const at = followPage ? page : folio;
+          if (split_huge_page_to_list_to_order(k, mms, folio, at) === 0) split++;
+          f.__folio_clear_locked(at);
+          folio_put(k, page_folio(k, at));
+        } else if (followPage) folio_put(k, folio);
+      }
+      return split;
+    }),
+  );
 }

@@ -28,6 +28,8 @@
  *   <task> exit
  *   <task> deferred_split_scan                the deferred-split shrinker, as memory pressure (or
  *                                             `echo 2 > drop_caches`) runs it: splits queued THPs
+ *   <task> split_huge_pages <region> [<a>..<b>]   echo <pid>,<start>,<end> >
+ *                                             /sys/kernel/debug/split_huge_pages: split the THPs there
  *   drain                                     lru_add_drain_all()
  *   sysfs enabled always|madvise|never        /sys/kernel/mm/transparent_hugepage/enabled (boot
  *                                             default from the config: madvise unless it says otherwise)
@@ -67,7 +69,7 @@ export type Action =
       pgoff: number;
     }
   | {
-      op: 'fread' | 'fwrite' | 'pin' | 'unpin' | 'migrate' | 'reclaim';
+      op: 'fread' | 'fwrite' | 'pin' | 'unpin' | 'migrate' | 'reclaim' | 'split_huge_pages';
       task: string;
       region: string;
       from?: number;
@@ -113,6 +115,7 @@ const USAGE: Record<string, string> = {
   unpin: '<task> unpin <region> [<a>..<b>]',
   migrate: '<task> migrate <region> [<a>..<b>]',
   reclaim: '<task> reclaim <region> [<a>..<b>]',
+  split_huge_pages: '<task> split_huge_pages <region> [<a>..<b>]',
   pipe: '<task> pipe <pipe>',
   close: '<task> close <pipe>',
   vmsplice: '<task> vmsplice <region> <pipe> [<a>..<b>]',
@@ -272,7 +275,8 @@ export function parseScenario(text: string, file: string): Scenario {
       case 'pin':
       case 'unpin':
       case 'migrate':
-      case 'reclaim': {
+      case 'reclaim':
+      case 'split_huge_pages': {
         const r = region();
         if (rest.length > 2) fail(`expected \`${usage}\`, got '${words.join(' ')}'`);
         push({ op: verb, task: head, region: r, ...range(rest[1]) });

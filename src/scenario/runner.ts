@@ -38,7 +38,7 @@ import {
 } from '../mm/mm_types.js';
 import { PageBuddy, buddy_order } from '../mm/page_alloc.js';
 import { lru_add_drain_all } from '../mm/swap.js';
-import { deferred_split_scan } from '../mm/huge_split.js';
+import { deferred_split_scan, split_huge_pages_pid } from '../mm/huge_split.js';
 import {
   anon_enabled_store,
   thp_enabled_store,
@@ -168,7 +168,8 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
     case 'pin':
     case 'unpin':
     case 'migrate':
-    case 'reclaim': {
+    case 'reclaim':
+    case 'split_huge_pages': {
       const t = live(a.task);
       const vma = vmaOf(t, a.region);
       const [from, to] = span(vma, a.from, a.to);
@@ -193,6 +194,7 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
             unpin_user_page(k, sim.pins.splice(at, 1)[0]);
           }
         } else if (a.op === 'migrate') do_pages_move(k, migrateCtx(), machine.nrCpus, vma, from, to);
+        else if (a.op === 'split_huge_pages') split_huge_pages_pid(k, liveMms(), vma, from, to + 1);
         else madvise_pageout(k, liveMms(), vma, from, to);
       });
       break;

@@ -277,6 +277,12 @@ export interface ThpFacts {
   readonly splitRemapsZeroPages: boolean;
   /** __split_huge_page_tail(): the head flags each tail gets (names this config lacks are skipped) */
   readonly splitTailFlags: readonly string[];
+  /**
+   * debugfs split_huge_pages_pid(): 'follow_page' (6.1) takes follow_page(FOLL_GET) +1 on every
+   * page of the range (put again after), and splits at the page of the address; 'folio_walk' (6.12)
+   * takes nothing to look, folio_get only on a THP it splits, at the folio's head
+   */
+  readonly splitPagesLookup: 'follow_page' | 'folio_walk';
 }
 
 export type BugSite =

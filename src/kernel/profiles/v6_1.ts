@@ -58,6 +58,8 @@ export const facts_v6_1: ProfileFacts = {
       'arch_2',
       'dirty',
     ],
+    // mm/huge_memory.c (6.1):3036 split_huge_pages_pid: follow_page(vma, addr, FOLL_GET | FOLL_DUMP)
+    splitPagesLookup: 'follow_page',
   },
   pageTypeNone: -1,
   // VM_BUG_ON sites read from the Debian tree (file:line)

@@ -58,6 +58,8 @@ export const facts_v6_12: ProfileFacts = {
       'arch_3',
       'dirty',
     ],
+    // mm/huge_memory.c (6.12):3998 split_huge_pages_pid: folio_walk_start, folio_get before the split
+    splitPagesLookup: 'folio_walk',
   },
   pageTypeNone: -1,
   // VM_BUG_ON sites read from the Debian tree (file:line)
