@@ -8,6 +8,7 @@
  */
 import {
   clear_compound_head,
+  clear_folio_second_page,
   folio_mapcount,
   folio_order,
   folio_test_anon,
@@ -266,19 +267,13 @@ function __split_huge_page_tail(k: Kernel, folio: Pfn, i: number, copy: number):
 function __split_huge_page(k: Kernel, mms: readonly MmStruct[], folio: Pfn, page: Pfn): void {
   const d = enter(k, '__split_huge_page');
   try {
-    const m = k.mem;
     const nr = 1 << folio_order(k, folio);
     const copy = tailFlagsMask(k);
     for (let i = nr - 1; i >= 1; i--)
       called(k, '__split_huge_page_tail', () => __split_huge_page_tail(k, folio, i, copy));
     // ClearPageCompound(head); the folio fields of page[1] are plain page words again
-    m.flagsLo[folio] &= ~k.PG_head_mask;
-    m.order[folio + 1] = 0;
-    m.dtor[folio + 1] = 0;
-    m.largeMapcount[folio + 1] = -1;
-    m.entireMapcount[folio + 1] = -1;
-    m.nrPagesMapped[folio + 1] = 0;
-    m.pincount[folio + 1] = 0;
+    k.mem.flagsLo[folio] &= ~k.PG_head_mask;
+    clear_folio_second_page(k, folio);
     const f = mmcache(k).f;
     if (f.folio_test_swapcache(folio)) folio_ref_add(k, folio, 2);
     else folio_ref_inc(k, folio);

@@ -8,6 +8,7 @@
  * Lists are linked through mem_map's lru words (page->buddy_list shares page->lru in the kernel).
  */
 import {
+  clear_folio_second_page,
   folio_order,
   folio_test_large,
   PageTail,
@@ -410,14 +411,7 @@ function free_pages_prepare(k: Kernel, z: Zone, page: Pfn, order: number): void 
     m.flagsLo[p] &= z.clearAtPrep;
     m.private_[p] = 0;
   }
-  if (compound) {
-    m.order[page + 1] = 0;
-    m.dtor[page + 1] = 0;
-    m.largeMapcount[page + 1] = -1;
-    m.entireMapcount[page + 1] = -1;
-    m.nrPagesMapped[page + 1] = 0;
-    m.pincount[page + 1] = 0;
-  }
+  if (compound) clear_folio_second_page(k, page);
 }
 
 /** PAGE_FLAGS_SECOND (6.12 include/linux/page-flags.h:1196) from the profile's bit numbers */

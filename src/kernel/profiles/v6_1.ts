@@ -93,6 +93,7 @@ export const facts_v6_1: ProfileFacts = {
     migrate_folio_undo_src: [],
     do_pte_missing: [],
     do_anonymous_page: [],
+    alloc_anon_folio: [],
     do_read_fault: [],
     do_shared_fault: [],
     do_cow_fault: [],
@@ -108,6 +109,9 @@ export const facts_v6_1: ProfileFacts = {
     gup_fast_fallback: ['internal_get_user_pages_fast'],
     iter_to_pipe: [],
     put_page: ['folio_put'],
+    // split_huge_page() -> split_huge_page_to_list() (include/linux/huge_mm.h, mm/huge_memory.c:2689)
+    split_folio_to_list: [],
+    split_huge_page_to_list_to_order: ['split_huge_page_to_list'],
   },
   bugSites: {
     page_ref_unfreeze: 'include/linux/page_ref.h:332',

@@ -1,5 +1,6 @@
 /** Linux 6.12 (Debian linux-source-6.12, 6.12.117): facts outside page-flags.h. */
 import type { ProfileFacts } from './types.js';
+import { facts_v6_1 } from './v6_1.js';
 
 export const facts_v6_12: ProfileFacts = {
   name: '6.12',
@@ -43,21 +44,8 @@ export const facts_v6_12: ProfileFacts = {
     freezePmd: 'one_put',
     // mm/huge_memory.c (6.12):3353 remap_page(folio, nr, RMP_USE_SHARED_ZEROPAGE) for anon
     splitRemapsZeroPages: true,
-    // mm/huge_memory.c (6.12):3189 __split_huge_page_tail
-    splitTailFlags: [
-      'referenced',
-      'swapbacked',
-      'swapcache',
-      'mlocked',
-      'uptodate',
-      'active',
-      'workingset',
-      'locked',
-      'unevictable',
-      'arch_2',
-      'arch_3',
-      'dirty',
-    ],
+    // mm/huge_memory.c (6.12):3189 __split_huge_page_tail: 6.1's list and PG_arch_3
+    splitTailFlags: [...facts_v6_1.thp.splitTailFlags, 'arch_3'],
     // mm/huge_memory.c (6.12):3998 split_huge_pages_pid: folio_walk_start, folio_get before the split
     splitPagesLookup: 'folio_walk',
   },
@@ -94,6 +82,7 @@ export const facts_v6_12: ProfileFacts = {
     folios_put: ['folios_put_refs'],
     folio_batch_release: ['folios_put_refs'],
     do_anonymous_page: [],
+    alloc_anon_folio: [],
     do_fault: [],
     do_read_fault: [],
     do_shared_fault: [],
