@@ -52,8 +52,8 @@ import {
 import { called, enter, leave } from './stack.js';
 import { count_vm_event } from './vmstat.js';
 
-export const EAGAIN = 11;
-export const EBUSY = 16;
+const EAGAIN = 11;
+const EBUSY = 16;
 
 const queues = new WeakMap<Kernel, Set<Pfn>>();
 
@@ -113,11 +113,7 @@ export function folio_unqueue_deferred_split(k: Kernel, folio: Pfn): void {
  * can_split_folio(folio, caller_pins) (6.12 :3392; 6.1 with caller_pins 1): anon folios have no
  * extra pins unless in swapcache (nr); every reference must be a mapping or the caller's.
  */
-export function can_split_folio(
-  k: Kernel,
-  folio: Pfn,
-  callerPins: number,
-): { ok: boolean; extraPins: number } {
+function can_split_folio(k: Kernel, folio: Pfn, callerPins: number): { ok: boolean; extraPins: number } {
   const extraPins = mmcache(k).f.folio_test_swapcache(folio) ? 1 << folio_order(k, folio) : 0;
   return { ok: folio_mapcount(k, folio) === folio_ref_count(k, folio) - extraPins - callerPins, extraPins };
 }
@@ -324,7 +320,7 @@ export function split_huge_page_to_list_to_order(
 }
 
 /** split_folio() = split_folio_to_list(folio, NULL) (6.12 :3709; 6.1 split_huge_page) */
-export function split_folio(k: Kernel, mms: readonly MmStruct[], folio: Pfn): number {
+function split_folio(k: Kernel, mms: readonly MmStruct[], folio: Pfn): number {
   return called(k, 'split_folio_to_list', () => split_huge_page_to_list_to_order(k, mms, folio));
 }
 

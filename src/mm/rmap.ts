@@ -78,10 +78,6 @@ export function folio_try_dup_anon_rmap_ptes(
   return true;
 }
 
-export function folio_try_dup_anon_rmap_pte(k: Kernel, folio: Pfn, maybePinned: boolean): boolean {
-  return folio_try_dup_anon_rmap_ptes(k, folio, folio, 1, maybePinned);
-}
-
 /**
  * folio_dup_file_rmap_ptes() (6.12 include/linux/rmap.h __folio_dup_file_rmap) and the count half
  * of the anon dup: each page's _mapcount++, a 6.12 large folio's _large_mapcount += nr.

@@ -46,7 +46,7 @@ export function thp_sysfs(k: Kernel): ThpSysfs {
 }
 
 /** the order of a `hugepages-<size>kB` knob, or undefined when this kernel has no such knob */
-export function thpsize_order(k: Kernel, knob: string): number | undefined {
+function thpsize_order(k: Kernel, knob: string): number | undefined {
   const m = /^hugepages-(\d+)kB$/.exec(knob);
   if (!m) return undefined;
   return k.profile.facts.thp.anonOrders.find((o) => 4 << o === Number(m[1]));
