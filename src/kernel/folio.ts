@@ -110,6 +110,21 @@ export function prep_compound_head(k: Kernel, page: Pfn, order: number): void {
   }
 }
 
+/**
+ * The page[1] words a large folio keeps its order and mapcounts in (6.1 compound_dtor/order/
+ * mapcount/pincount, 6.12 _large_mapcount/_entire_mapcount/_nr_pages_mapped/_pincount), back to
+ * what they hold in a page that heads nothing: when the folio is freed or split.
+ */
+export function clear_folio_second_page(k: Kernel, folio: Pfn): void {
+  const m = k.mem;
+  m.order[folio + 1] = 0;
+  m.dtor[folio + 1] = 0;
+  m.largeMapcount[folio + 1] = -1;
+  m.entireMapcount[folio + 1] = -1;
+  m.nrPagesMapped[folio + 1] = 0;
+  m.pincount[folio + 1] = 0;
+}
+
 /** folio_entire_mapcount(): _entire_mapcount + 1 (6.1: compound_mapcount + 1) */
 export function folio_entire_mapcount(k: Kernel, folio: Pfn): number {
   return k.mem.entireMapcount[folio + 1] + 1;

@@ -2,8 +2,10 @@
  * get_user_pages and pinning (mm/gup.c): GUP-fast takes folio_try_get-style references
  * (page_ref_mod_unless +1; a FOLL_PIN of a small folio then adds GUP_PIN_COUNTING_BIAS - 1), the
  * slow path (after faulting the page in) adds +1 (FOLL_GET) or +GUP_PIN_COUNTING_BIAS (FOLL_PIN);
- * unpin_user_page drops the bias. Small folios only.
+ * unpin_user_page drops the bias. A large folio takes its references on the head and counts pins
+ * in _pincount instead of the bias (6.12 mm/gup.c try_grab_folio / gup_put_folio; 6.1 the same).
  */
+import { folio_test_large, page_folio } from '../kernel/folio.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
 import { folio_put_refs } from '../kernel/mm_ref.js';
@@ -21,17 +23,22 @@ function try_get_folio(k: Kernel, folio: Pfn, refs: number): boolean {
 
 /**
  * try_grab_folio_fast() (6.12 mm/gup.c; 6.1 try_grab_folio): FOLL_GET -> +1 (mod_unless);
- * FOLL_PIN of a small folio -> +1 (mod_unless) then folio_ref_add(GUP_PIN_COUNTING_BIAS - 1).
+ * FOLL_PIN of a small folio -> +1 (mod_unless) then folio_ref_add(GUP_PIN_COUNTING_BIAS - 1), of a
+ * large one -> +1 and _pincount + 1.
  */
 function try_grab_folio_fast(k: Kernel, folio: Pfn, pin: boolean): boolean {
   if (!called(k, 'try_get_folio', () => try_get_folio(k, folio, 1))) return false;
-  if (pin) folio_ref_add(k, folio, k.profile.facts.gupPinCountingBias - 1);
+  if (!pin) return true;
+  if (folio_test_large(k, folio)) k.mem.pincount[folio + 1]++;
+  else folio_ref_add(k, folio, k.profile.facts.gupPinCountingBias - 1);
   return true;
 }
 
-/** try_grab_folio() of the slow path (6.12 mm/gup.c:146; 6.1 try_grab_page): +1 or +bias */
+/** try_grab_folio() of the slow path (6.12 mm/gup.c:146; 6.1 try_grab_page): +1, or +bias for a small pin */
 function try_grab_folio(k: Kernel, folio: Pfn, pin: boolean): void {
-  folio_ref_add(k, folio, pin ? k.profile.facts.gupPinCountingBias : 1);
+  const large = folio_test_large(k, folio);
+  folio_ref_add(k, folio, pin && !large ? k.profile.facts.gupPinCountingBias : 1);
+  if (pin && large) k.mem.pincount[folio + 1]++;
 }
 
 /**
@@ -53,14 +60,17 @@ export function get_user_pages_fast(
     for (let i = from; i <= to; i++) {
       const pte = vma.pte[i];
       const fastOk = pte & PTE_PRESENT && !(pte & PTE_ZERO) && (!opts.write || pte & PTE_WRITE);
-      if (fastOk && called(k, 'gup_fast_fallback', () => try_grab_folio_fast(k, vma.pfn[i], opts.pin))) {
+      if (
+        fastOk &&
+        called(k, 'gup_fast_fallback', () => try_grab_folio_fast(k, page_folio(k, vma.pfn[i]), opts.pin))
+      ) {
         out.push(vma.pfn[i]);
         continue;
       }
       called(k, '__get_user_pages', () => {
         handle_mm_fault(k, mm, vma, i, opts.write);
         if (vma.pte[i] & PTE_ZERO) return;
-        called(k, 'follow_page_pte', () => try_grab_folio(k, vma.pfn[i], opts.pin));
+        called(k, 'follow_page_pte', () => try_grab_folio(k, page_folio(k, vma.pfn[i]), opts.pin));
         out.push(vma.pfn[i]);
       });
     }
@@ -68,9 +78,17 @@ export function get_user_pages_fast(
   });
 }
 
-/** unpin_user_page() -> gup_put_folio(folio, 1, FOLL_PIN) (6.12 mm/gup.c:107): -bias for a small folio */
-export function unpin_user_page(k: Kernel, folio: Pfn): void {
+/**
+ * unpin_user_page() -> gup_put_folio(folio, 1, FOLL_PIN) (6.12 mm/gup.c:107): -bias for a small
+ * folio; a large one's _pincount - 1 and -1
+ */
+export function unpin_user_page(k: Kernel, page: Pfn): void {
+  const folio = page_folio(k, page);
+  const large = folio_test_large(k, folio);
+  if (large) k.mem.pincount[folio + 1]--;
   called(k, 'unpin_user_page', () =>
-    called(k, 'gup_put_folio', () => folio_put_refs(k, folio, k.profile.facts.gupPinCountingBias)),
+    called(k, 'gup_put_folio', () =>
+      folio_put_refs(k, folio, large ? 1 : k.profile.facts.gupPinCountingBias),
+    ),
   );
 }

@@ -1,9 +1,11 @@
 /**
- * mm/huge_memory.c for anonymous PMD THPs: the fault (do_huge_pmd_anonymous_page), fork
- * (copy_huge_pmd), the write fault on a shared PMD (do_huge_pmd_wp_page: split the PMD and fall
- * back to a PTE-level COW), PTE-mapping a PMD (__split_huge_pmd_locked, without freeze) and the
- * PMD zap (zap_huge_pmd). 6.1 and 6.12 take the same references; their rmap counters differ
- * (rmap.ts). Not modelled: split_huge_page, mTHP, the huge zero page, the deferred-split queue.
+ * mm/huge_memory.c for anonymous THPs: which orders a fault may use (thp_vma_allowable_orders,
+ * from the sysfs knobs of thp_sysfs.ts, and thp_vma_suitable_order), the PMD fault
+ * (do_huge_pmd_anonymous_page), fork (copy_huge_pmd), the write fault on a shared PMD
+ * (do_huge_pmd_wp_page: split the PMD and fall back to a PTE-level COW), PTE-mapping a PMD
+ * (__split_huge_pmd_locked, without freeze) and the PMD zap (zap_huge_pmd). 6.1 and 6.12 take the
+ * same references; their rmap counters differ (rmap.ts). PTE-mapped mTHP faults are in memory.ts,
+ * splitting a folio and the deferred split queue in huge_split.ts. Not modelled: the huge zero page.
  */
 import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
@@ -14,6 +16,7 @@ import { PTE_DIRTY, PTE_PMD, PTE_PRESENT, PTE_TABLE_SHIFT, PTE_WRITE, anon_vma_p
 import type { MmStruct, Vma } from './mm_types.js';
 import { __tlb_remove_folio_pages, type MmuGather } from './mmu_gather.js';
 import { folio_alloc } from './page_alloc.js';
+import { folio_zero_user } from './page_data.js';
 import {
   PMD_ORDER,
   PageAnonExclusive,
@@ -25,6 +28,9 @@ import {
 import { enter, leave } from './stack.js';
 import { folio_add_lru_vma } from './swap.js';
 import { mmcache } from './mm_cache.js';
+import { deferred_split_folio } from './huge_split.js';
+import { thp_sysfs } from './thp_sysfs.js';
+import { count_vm_event } from './vmstat.js';
 
 export const HPAGE_PMD_NR = 1 << PMD_ORDER;
 
@@ -34,31 +40,70 @@ function pmdBase(vma: Vma, i: number): number {
 }
 
 /**
- * thp_vma_allowable_order() + transhuge_vma_suitable() for a missing PTE, THP enabled=madvise:
- * a VM_HUGEPAGE anonymous VMA, the aligned 2 MiB block inside it, and no PTE table there yet.
+ * thp_vma_allowable_orders(vma, vm_flags, TVA_IN_PF | TVA_ENFORCE_SYSFS, orders) for an anonymous
+ * VMA (6.12 include/linux/huge_mm.h:294): the orders enabled `always`, those enabled `madvise` in a
+ * VM_HUGEPAGE VMA, and those that `inherit` the global knob when it is `always`, or `madvise` in a
+ * VM_HUGEPAGE VMA. 6.1's hugepage_vma_check() is the PMD order inheriting the global knob, which is
+ * what its knobs are here. File VMAs: none (no file THPs in the model).
  */
-export function thp_pmd_suitable(mm: MmStruct, vma: Vma, i: number): boolean {
-  if (!vma.hugepage || vma.file) return false;
-  const base = pmdBase(vma, i);
-  if (base < 0 || base + HPAGE_PMD_NR > vma.nrPages) return false;
-  return !mm.pteTables.has((vma.start + base) >>> PTE_TABLE_SHIFT);
+export function thp_vma_allowable_orders(k: Kernel, vma: Vma, orders: number): number {
+  if (vma.file) return 0;
+  const s = thp_sysfs(k);
+  let mask = s.always;
+  if (vma.hugepage) mask |= s.madvise;
+  if (s.enabled === 'always' || (vma.hugepage && s.enabled === 'madvise')) mask |= s.inherit;
+  return orders & mask;
+}
+
+/**
+ * thp_vma_suitable_order() (6.12 include/linux/huge_mm.h:209): the naturally aligned block of
+ * `order` around page i lies inside the VMA (anon: no pgoff check)
+ */
+export function thp_vma_suitable_order(vma: Vma, i: number, order: number): boolean {
+  const nr = 2 ** order;
+  const base = i - ((vma.start + i) % nr); // vpns exceed 32 bits: no masks
+  return base >= 0 && base + nr <= vma.nrPages;
+}
+
+/**
+ * __handle_mm_fault()'s PMD test (6.12 mm/memory.c:5901): a missing PMD (no PTE table yet), the PMD
+ * order allowed, then do_huge_pmd_anonymous_page()'s thp_vma_suitable_order (else VM_FAULT_FALLBACK).
+ */
+export function thp_pmd_suitable(k: Kernel, mm: MmStruct, vma: Vma, i: number): boolean {
+  if (!thp_vma_allowable_orders(k, vma, 1 << PMD_ORDER) || !thp_vma_suitable_order(vma, i, PMD_ORDER))
+    return false;
+  return !mm.pteTables.has((vma.start + pmdBase(vma, i)) >>> PTE_TABLE_SHIFT);
+}
+
+/**
+ * vma_alloc_folio(order) of an anon THP (6.12 mm/mempolicy.c folio_alloc_mpol_noprof ->
+ * page_rmappable_folio: PG_large_rmappable on page[1], where the flag exists), then folio_zero_user
+ */
+export function vma_alloc_anon_folio(k: Kernel, order: number): Pfn {
+  const d = enter(k, 'vma_alloc_folio');
+  try {
+    const folio = folio_alloc(k, order);
+    mmcache(k).f.folio_set_large_rmappable?.(folio);
+    folio_zero_user(k, folio, 1 << order);
+    return folio;
+  } finally {
+    leave(k, d);
+  }
 }
 
 /**
  * do_huge_pmd_anonymous_page() (6.12 mm/huge_memory.c:1324 -> __do_huge_pmd_anonymous_page
  * :1192; 6.1 :799): vma_alloc_folio(order 9) (page_ref_set 1 before prep_compound_page, so
  * flags=none), pte_alloc_one() for the deposit, uptodate, folio_add_new_anon_rmap, folio_add_lru_vma
- * (+1, drained at once: large), set_pmd_at. 6.12 also queues it for the underused-THP shrinker
- * (deferred_split_folio, no reference).
+ * (+1, drained at once: large), set_pmd_at, THP_FAULT_ALLOC. 6.12 also queues it for the
+ * underused-THP shrinker (deferred_split_folio(folio, false), no reference).
  */
 export function do_huge_pmd_anonymous_page(k: Kernel, mm: MmStruct, vma: Vma, i: number): void {
   const d = enter(k, 'do_huge_pmd_anonymous_page');
   try {
     const base = pmdBase(vma, i);
     const anonVma = anon_vma_prepare(k, vma);
-    const d1 = enter(k, 'vma_alloc_folio');
-    const folio = folio_alloc(k, PMD_ORDER);
-    leave(k, d1);
+    const folio = vma_alloc_anon_folio(k, PMD_ORDER);
     mm.deposited.set((vma.start + base) >>> PTE_TABLE_SHIFT, pte_alloc_one(k));
     mmcache(k).f.__folio_mark_uptodate(folio);
     folio_add_new_anon_rmap_pmd(k, folio, anonVma, vma.start + base);
@@ -67,6 +112,8 @@ export function do_huge_pmd_anonymous_page(k: Kernel, mm: MmStruct, vma: Vma, i:
       vma.pfn[base + j] = folio + j;
       vma.pte[base + j] = PTE_PRESENT | PTE_WRITE | PTE_DIRTY | PTE_PMD;
     }
+    count_vm_event(k, 'thp_fault_alloc');
+    if (k.profile.facts.thp.deferredSplit === 'partially_mapped') deferred_split_folio(k, folio, false);
   } finally {
     leave(k, d);
   }
@@ -116,6 +163,7 @@ export function __split_huge_pmd(k: Kernel, mm: MmStruct, vma: Vma, i: number): 
     const table = mm.deposited.get(key);
     if (table === undefined) throw new Error(`__split_huge_pmd: no deposited table at ${vma.name}+${base}`);
     enter(k, '__split_huge_pmd_locked');
+    count_vm_event(k, 'thp_split_pmd');
     if (vma.pte[base] & PTE_DIRTY) mmcache(k).f.folio_set_dirty(folio); // pmd_dirty(old_pmd)
     folio_ref_add(k, folio, HPAGE_PMD_NR - 1);
     mm.deposited.delete(key);

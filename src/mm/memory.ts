@@ -1,15 +1,16 @@
 /**
- * mm/memory.c for order-0 anonymous memory: page faults (do_anonymous_page, the shared zero page,
- * do_wp_page -> wp_can_reuse_anon_folio / wp_page_copy), PTE-table allocation (__pte_alloc), fork
- * (copy_pte_range -> copy_present_pte[s], copy_present_page for pinned pages), and unmapping
- * (zap_pte_range into the mmu_gather, free_pgtables). References are taken and dropped in the
- * kernel's order, so the page_ref events come out as a real kernel prints them.
+ * mm/memory.c for PTE-mapped memory: page faults (do_anonymous_page with alloc_anon_folio's mTHP
+ * orders, the shared zero page, do_wp_page -> wp_can_reuse_anon_folio / wp_page_copy), PTE-table
+ * allocation (__pte_alloc), fork (copy_pte_range -> copy_present_ptes, batched over a large folio's
+ * PTEs where the profile says so, copy_present_page for pinned pages), and unmapping (zap_pte_range
+ * into the mmu_gather, free_pgtables). References are taken and dropped in the kernel's order, so
+ * the page_ref events come out as a real kernel prints them.
  */
 import { PageAnon, folio_nr_pages, folio_test_large, page_folio } from '../kernel/folio.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
 import { folio_get, folio_maybe_dma_pinned, folio_put } from '../kernel/mm_ref.js';
-import { folio_ref_add, folio_ref_count } from '../kernel/page_ref.js';
+import { folio_ref_add, folio_ref_count, folio_ref_sub } from '../kernel/page_ref.js';
 import { page_type_word } from '../kernel/page_type.js';
 import {
   PTE_DIRTY,
@@ -30,20 +31,27 @@ import {
   do_huge_pmd_anonymous_page,
   do_huge_pmd_wp_page,
   thp_pmd_suitable,
+  thp_vma_allowable_orders,
+  thp_vma_suitable_order,
+  vma_alloc_anon_folio,
   zap_huge_pmd,
 } from './huge_memory.js';
 import { __tlb_remove_folio_pages, type MmuGather } from './mmu_gather.js';
 import { MIGRATE_UNMOVABLE, __free_pages, alloc_pages, folio_alloc } from './page_alloc.js';
 import {
+  PMD_ORDER,
   PageAnonExclusive,
   folio_add_new_anon_rmap,
+  folio_dup_rmap_ptes,
   folio_move_anon_rmap,
   folio_remove_rmap_pte,
-  folio_try_dup_anon_rmap_pte,
+  folio_remove_rmap_ptes,
+  folio_try_dup_anon_rmap_ptes,
 } from './rmap.js';
 import { called, enter, leave } from './stack.js';
 import { folio_add_lru_vma, folio_mark_accessed, lru_add_drain } from './swap.js';
 import { mmcache } from './mm_cache.js';
+import { page_written } from './page_data.js';
 
 /**
  * __pte_alloc() -> pte_alloc_one(): an UNMOVABLE order-0 page (page_ref_set val=1 shows no type),
@@ -98,10 +106,35 @@ function pgtableType(k: Kernel): number {
   return t;
 }
 
+/** pte_range_none(): no PTE at all (not even a swap or migration entry) over [base, base + nr) */
+function pte_range_none(vma: Vma, base: number, nr: number): boolean {
+  for (let j = base; j < base + nr; j++) if (vma.pte[j]) return false;
+  return true;
+}
+
+/**
+ * alloc_anon_folio() (6.12 mm/memory.c:4654): the mTHP orders below PMD_ORDER the sysfs knobs allow
+ * for this VMA whose aligned block around the fault fits the VMA (thp_vma_suitable_orders), then
+ * the highest of them whose block has no PTE yet; none: an order-0 folio. 6.1 has no such orders.
+ * (The next-order fallback when an allocation fails is not modelled: the allocator throws instead.)
+ */
+function alloc_anon_folio(k: Kernel, vma: Vma, i: number): Pfn {
+  let orders = thp_vma_allowable_orders(k, vma, (1 << PMD_ORDER) - 1);
+  for (let order = 31 - Math.clz32(orders); orders; order = 31 - Math.clz32(orders)) {
+    const nr = 2 ** order;
+    if (thp_vma_suitable_order(vma, i, order) && pte_range_none(vma, i - ((vma.start + i) % nr), nr))
+      return vma_alloc_anon_folio(k, order);
+    orders &= ~(1 << order);
+  }
+  return folio_alloc_in(k, 'vma_alloc_folio');
+}
+
 /**
  * do_anonymous_page() (6.12 mm/memory.c:4736): a read maps the shared zero page (no reference);
- * a write allocates (page_ref_set 1), __folio_mark_uptodate, [6.12: folio_ref_add(nr_pages - 1) ->
- * page_ref_mod val=0, flags=uptodate], folio_add_new_anon_rmap(RMAP_EXCLUSIVE), folio_add_lru_vma (+1).
+ * a write allocates a folio of 1 or 2^order pages (alloc_anon_folio: page_ref_set 1),
+ * __folio_mark_uptodate, [6.12: folio_ref_add(nr_pages - 1): page_ref_mod val=nr-1, val=0 for order
+ * 0, flags=uptodate], folio_add_new_anon_rmap(RMAP_EXCLUSIVE), folio_add_lru_vma (+1; a large folio
+ * drains the batch at once), set_ptes over the aligned block.
  */
 function do_anonymous_page(k: Kernel, vma: Vma, i: number, write: boolean): void {
   const d = enter(k, 'do_anonymous_page');
@@ -111,13 +144,17 @@ function do_anonymous_page(k: Kernel, vma: Vma, i: number, write: boolean): void
       return;
     }
     const anonVma = anon_vma_prepare(k, vma);
-    const folio = folio_alloc_in(k, 'vma_alloc_folio');
+    const folio = called(k, 'alloc_anon_folio', () => alloc_anon_folio(k, vma, i));
+    const nr = folio_nr_pages(k, folio);
+    const base = i - ((vma.start + i) % nr);
     mmcache(k).f.__folio_mark_uptodate(folio);
-    if (k.profile.facts.faultRefAddNrPagesMinusOne) folio_ref_add(k, folio, 0);
-    folio_add_new_anon_rmap(k, folio, anonVma, vma.start + i);
+    if (k.profile.facts.faultRefAddNrPagesMinusOne) folio_ref_add(k, folio, nr - 1);
+    folio_add_new_anon_rmap(k, folio, anonVma, vma.start + base);
     folio_add_lru_vma(k, folio);
-    vma.pfn[i] = folio;
-    vma.pte[i] = PTE_PRESENT | PTE_WRITE | PTE_DIRTY;
+    for (let j = 0; j < nr; j++) {
+      vma.pfn[base + j] = folio + j;
+      vma.pte[base + j] = PTE_PRESENT | PTE_WRITE | PTE_DIRTY;
+    }
   } finally {
     leave(k, d);
   }
@@ -125,11 +162,17 @@ function do_anonymous_page(k: Kernel, vma: Vma, i: number, write: boolean): void
 
 /**
  * handle_mm_fault() for one page of an anonymous VMA: missing PTE -> do_anonymous_page; a write to
- * a write-protected PTE -> do_wp_page. A write to a writable PTE needs no fault.
+ * a write-protected PTE -> do_wp_page. A write to a writable PTE needs no fault. Every write ends
+ * with the user's store in the page (page_data.ts).
  */
 export function handle_mm_fault(k: Kernel, mm: MmStruct, vma: Vma, i: number, write: boolean): void {
   if (i < 0 || i >= vma.nrPages)
     throw new RangeError(`${vma.name}: page ${i} is outside the ${vma.nrPages}-page mapping`);
+  __handle_mm_fault(k, mm, vma, i, write);
+  if (write && vma.pfn[i] >= 0) page_written(k, vma.pfn[i]);
+}
+
+function __handle_mm_fault(k: Kernel, mm: MmStruct, vma: Vma, i: number, write: boolean): void {
   const pte = vma.pte[i];
   if (pte & PTE_PRESENT && (!write || pte & PTE_WRITE)) return;
   // the stacks show the x86 entry (arch/x86/mm/fault.c) and __handle_mm_fault's callees
@@ -143,7 +186,7 @@ export function handle_mm_fault(k: Kernel, mm: MmStruct, vma: Vma, i: number, wr
       do_wp_page(k, vma, i);
       return;
     }
-    if (thp_pmd_suitable(mm, vma, i)) {
+    if (thp_pmd_suitable(k, mm, vma, i)) {
       do_huge_pmd_anonymous_page(k, mm, vma, i);
       return;
     }
@@ -267,28 +310,68 @@ function do_cow_fault(k: Kernel, vma: Vma, i: number): void {
 }
 
 /**
- * copy_present_pte[s]() for one small anon page (6.12 mm/memory.c:981; 6.1 copy_present_pte):
- * folio_get (+1, before the mapcount changes), folio_try_dup_anon_rmap_pte (mapcount +1,
- * PG_anon_exclusive cleared), both PTEs write-protected. A possibly pinned exclusive page
- * (MMF_HAS_PINNED + folio_maybe_dma_pinned) gets -EBUSY: folio_put, and the child gets its own
- * copy through copy_present_page() with a preallocated folio (the first try returns -EAGAIN).
+ * __copy_present_ptes() (6.12 mm/memory.c:950): in a COW (private) mapping, writable PTEs are
+ * write-protected in the parent and the child; a shared mapping's child PTEs are made clean.
  */
-function copy_present_pte(k: Kernel, src: MmStruct, vma: Vma, dst: Vma, i: number): void {
+function __copy_present_ptes(vma: Vma, dst: Vma, i: number, nr: number): void {
+  for (let j = i; j < i + nr; j++) {
+    if (!vma.shared) vma.pte[j] &= ~PTE_WRITE;
+    dst.pte[j] = vma.shared ? vma.pte[j] & ~PTE_DIRTY : vma.pte[j];
+    dst.pfn[j] = vma.pfn[j];
+  }
+}
+
+/**
+ * folio_pte_batch() (6.12 mm/internal.h:204): the PTEs from i, at most maxNr, that map the
+ * following pages of the same folio; write and young bits are ignored, dirty only in a shared
+ * mapping (FPB_IGNORE_DIRTY).
+ */
+function folio_pte_batch(k: Kernel, folio: Pfn, vma: Vma, i: number, maxNr: number): number {
+  const page = vma.pfn[i];
+  const max = Math.min(maxNr, folio + folio_nr_pages(k, folio) - page);
+  const same = PTE_PRESENT | PTE_ZERO | PTE_PMD | (vma.shared ? 0 : PTE_DIRTY);
+  let nr = 1;
+  while (nr < max && vma.pfn[i + nr] === page + nr && (vma.pte[i + nr] & same) === (vma.pte[i] & same)) nr++;
+  return nr;
+}
+
+/**
+ * copy_present_ptes() (6.12 mm/memory.c:981; 6.1 copy_present_pte, one PTE at a time). Where the
+ * profile batches, PTEs mapping consecutive pages of one large folio take a single folio_ref_add(nr)
+ * (page_ref_mod val=nr) and folio_try_dup_anon_rmap_ptes(nr) / folio_dup_file_rmap_ptes. Otherwise
+ * folio_get (+1, before the mapcount changes) and the one-page dup. A possibly pinned exclusive small
+ * page (MMF_HAS_PINNED + folio_maybe_dma_pinned) gets -EBUSY: folio_put, and the child gets its own
+ * copy through copy_present_page() with a preallocated folio (the first try returns -EAGAIN).
+ * Returns the PTEs copied.
+ */
+function copy_present_ptes(k: Kernel, src: MmStruct, vma: Vma, dst: Vma, i: number, maxNr: number): number {
   const d = enter(k, 'copy_present_ptes');
   try {
-    const pte = vma.pte[i];
-    dst.pte[i] = pte & ~PTE_WRITE;
-    if (pte & PTE_ZERO) return; // vm_normal_page() is NULL for the zero pfn
-    const folio = page_folio(k, vma.pfn[i]);
-    if (folio_test_large(k, folio)) throw new Error('fork of a PTE-mapped large folio is not modelled');
-    if (try_dup_rmap(k, src, folio)) {
-      vma.pte[i] &= ~PTE_WRITE;
-      dst.pfn[i] = vma.pfn[i];
-      return;
+    if (vma.pte[i] & PTE_ZERO) {
+      __copy_present_ptes(vma, dst, i, 1); // vm_normal_page() is NULL for the zero pfn
+      return 1;
+    }
+    const page = vma.pfn[i];
+    const folio = page_folio(k, page);
+    const pinned = src.hasPinned && folio_maybe_dma_pinned(k, folio);
+    if (folio_test_large(k, folio) && maxNr !== 1 && k.profile.facts.thp.pteBatch) {
+      const nr = folio_pte_batch(k, folio, vma, i, maxNr);
+      folio_ref_add(k, folio, nr);
+      if (!PageAnon(k, folio)) folio_dup_rmap_ptes(k, folio, page, nr);
+      else if (!folio_try_dup_anon_rmap_ptes(k, folio, page, nr, pinned)) {
+        folio_ref_sub(k, folio, nr);
+        throw new Error('copy_present_ptes: a maybe-pinned exclusive large folio at fork is not modelled');
+      }
+      __copy_present_ptes(vma, dst, i, nr);
+      return nr;
+    }
+    if (try_dup_rmap(k, folio, page, pinned)) {
+      __copy_present_ptes(vma, dst, i, 1);
+      return 1;
     }
     // copy_pte_range(): -EAGAIN, folio_prealloc() outside the locks, retry
     const prealloc = folio_alloc_in(k, 'folio_prealloc');
-    if (try_dup_rmap(k, src, folio))
+    if (try_dup_rmap(k, folio, page, pinned))
       throw new Error('copy_present_pte: pin dropped between the two tries (not modelled)');
     called(k, 'copy_present_page', () => {
       mmcache(k).f.__folio_mark_uptodate(prealloc);
@@ -297,36 +380,44 @@ function copy_present_pte(k: Kernel, src: MmStruct, vma: Vma, dst: Vma, i: numbe
       dst.pfn[i] = prealloc;
       dst.pte[i] = PTE_PRESENT | PTE_WRITE | PTE_DIRTY;
     });
+    return 1;
   } finally {
     leave(k, d);
   }
 }
 
-/** folio_get, then the rmap duplicate; false (and the reference dropped) for a maybe-pinned page */
-function try_dup_rmap(k: Kernel, src: MmStruct, folio: Pfn): boolean {
+/** folio_get, then the one-page rmap duplicate; false (and the reference dropped) for a maybe-pinned page */
+function try_dup_rmap(k: Kernel, folio: Pfn, page: Pfn, pinned: boolean): boolean {
   folio_get(k, folio);
   if (!PageAnon(k, folio)) {
-    k.mem.mapcount[folio]++; // folio_dup_file_rmap_pte()
+    folio_dup_rmap_ptes(k, folio, page, 1); // folio_dup_file_rmap_pte()
     return true;
   }
-  if (folio_try_dup_anon_rmap_pte(k, folio, src.hasPinned && folio_maybe_dma_pinned(k, folio))) return true;
+  if (folio_try_dup_anon_rmap_ptes(k, folio, page, 1, pinned)) return true;
   folio_put(k, folio);
   return false;
 }
 
-/** copy_page_range() for one VMA at fork: child PTE tables, then every present PTE */
+/**
+ * copy_page_range() for one VMA at fork: PMD mappings by copy_huge_pmd, then per PTE table
+ * (copy_pte_range: child table, a batch never crosses the table's end) every present PTE
+ */
 export function copy_page_range(k: Kernel, src: MmStruct, dst: MmStruct, vma: Vma, child: Vma): void {
   const d = enter(k, 'copy_page_range');
   try {
-    for (let i = 0; i < vma.nrPages; i++) {
-      if (!(vma.pte[i] & PTE_PRESENT)) continue;
+    for (let i = 0; i < vma.nrPages;) {
+      if (!(vma.pte[i] & PTE_PRESENT)) {
+        i++;
+        continue;
+      }
       if (vma.pte[i] & PTE_PMD) {
         copy_huge_pmd(k, src, dst, vma, child, i);
-        i += HPAGE_PMD_NR - 1;
+        i += HPAGE_PMD_NR;
         continue;
       }
       __pte_alloc(k, dst, child.start + i);
-      copy_present_pte(k, src, vma, child, i);
+      const tableEnd = Math.min(vma.nrPages, i - ((vma.start + i) % HPAGE_PMD_NR) + HPAGE_PMD_NR);
+      i += copy_present_ptes(k, src, vma, child, i, tableEnd - i);
     }
   } finally {
     leave(k, d);
@@ -368,15 +459,16 @@ export function unmap_page_range(
 
 /**
  * zap_pte_range() -> zap_present_folio_ptes() (6.12 mm/memory.c:1483): rmap removed now (no
- * event), the reference queued in the mmu_gather; the zero page is skipped. A run of PTEs of one
- * large folio is one entry of nr references where the gather keeps counts (6.12 folio_pte_batch +
+ * event; folio_remove_rmap_ptes may queue a partly unmapped folio for deferred split), the
+ * reference queued in the mmu_gather; the zero page is skipped. Where the profile batches, a run of
+ * PTEs of one large folio is one entry of nr references (6.12 folio_pte_batch +
  * __tlb_remove_folio_pages: folios_put_refs -nr); 6.1 queues each page (release_pages -1 each).
  */
 export function zap_pte_range(k: Kernel, tlb: MmuGather, vma: Vma, from: number, to: number): void {
   if (from >= to) return;
   const d = enter(k, 'zap_pte_range');
   try {
-    const batch = k.profile.facts.mmuGatherFree.put === 'folios_put_refs';
+    const batch = k.profile.facts.thp.pteBatch;
     for (let i = from; i < to; i++) {
       const pte = vma.pte[i];
       if (!(pte & PTE_PRESENT) || pte & PTE_ZERO) {
@@ -398,11 +490,9 @@ export function zap_pte_range(k: Kernel, tlb: MmuGather, vma: Vma, from: number,
       // zap_present_folio_ptes(): a young PTE of a file folio marks it accessed first (every
       // modelled PTE was touched, so young)
       if (!PageAnon(k, folio)) folio_mark_accessed(k, folio);
-      for (let j = i; j < i + nr; j++) {
-        folio_remove_rmap_pte(k, folio, vma.pfn[j]);
-        vma.pte[j] = 0;
-        vma.pfn[j] = -1;
-      }
+      vma.pte.fill(0, i, i + nr);
+      vma.pfn.fill(-1, i, i + nr);
+      folio_remove_rmap_ptes(k, folio, page, nr);
       __tlb_remove_folio_pages(k, tlb, folio, nr);
       i += nr - 1;
     }

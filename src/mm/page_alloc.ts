@@ -8,6 +8,7 @@
  * Lists are linked through mem_map's lru words (page->buddy_list shares page->lru in the kernel).
  */
 import {
+  clear_folio_second_page,
   folio_order,
   folio_test_large,
   PageCompound,
@@ -25,6 +26,7 @@ import { VM_BUG_ON_PAGE } from '../kernel/vm_bug.js';
 import { enter, leave } from './stack.js';
 import { pageflagsMask } from '../kernel/flag_names.js';
 import { __page_cache_release } from './swap.js';
+import { folio_unqueue_deferred_split } from './huge_split.js';
 
 /** include/linux/mmzone.h enum migratetype (6.1 = 6.12, CONFIG_CMA on) */
 export const MIGRATE_UNMOVABLE = 0;
@@ -430,14 +432,7 @@ export function free_pages_prepare(k: Kernel, page: Pfn, order: number, z: Zone 
     m.flagsLo[p] &= z.clearAtPrep;
     m.private_[p] = 0;
   }
-  if (compound) {
-    m.order[page + 1] = 0;
-    m.dtor[page + 1] = 0;
-    m.largeMapcount[page + 1] = -1;
-    m.entireMapcount[page + 1] = -1;
-    m.nrPagesMapped[page + 1] = 0;
-    m.pincount[page + 1] = 0;
-  }
+  if (compound) clear_folio_second_page(k, page);
 }
 
 /** PAGE_FLAGS_SECOND (6.12 include/linux/page-flags.h:1196) from the profile's bit numbers */
@@ -502,9 +497,13 @@ export function __free_pages(k: Kernel, page: Pfn, order: number): void {
   }
 }
 
-/** __folio_put() -> page_cache_release(), free_unref_page(&folio->page, folio_order(folio)) (the Kernel's freeFolio hook) */
+/**
+ * __folio_put() -> page_cache_release(), folio_unqueue_deferred_split(), free_unref_page(&folio->page,
+ * folio_order(folio)) (6.12 mm/swap.c:97; the Kernel's freeFolio hook)
+ */
 function free_folio(k: Kernel, folio: Pfn): void {
   __page_cache_release(k, folio);
+  if (folio_test_large(k, folio)) folio_unqueue_deferred_split(k, folio);
   free_unref_page(k, folio, folio_order(k, folio));
 }
 

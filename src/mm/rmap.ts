@@ -1,8 +1,16 @@
 /**
- * Reverse-map accounting of anonymous small folios (mm/rmap.c, include/linux/rmap.h): the
- * _mapcount changes that page_ref never traces. Large folios are the simulator's to add.
+ * Reverse-map accounting (mm/rmap.c, include/linux/rmap.h): the _mapcount changes that page_ref never
+ * traces, for small folios, PTE-mapped large folios (6.12 _large_mapcount / _nr_pages_mapped, 6.1 the
+ * per-page counts) and PMD mappings; a large anon folio left partly mapped is queued for deferred
+ * split here (huge_split.ts). Also the rmap walks of reclaim and migration.
  */
-import { PageAnon, folio_entire_mapcount, folio_test_large } from '../kernel/folio.js';
+import {
+  PageAnon,
+  folio_entire_mapcount,
+  folio_order,
+  folio_test_anon,
+  folio_test_large,
+} from '../kernel/folio.js';
 import { folio_get, folio_put } from '../kernel/mm_ref.js';
 import {
   PTE_DIRTY,
@@ -10,10 +18,13 @@ import {
   PTE_MIGRATION_EXCL,
   PTE_PRESENT,
   PTE_WRITE,
+  PTE_ZERO,
   type MmStruct,
   type Vma,
 } from './mm_types.js';
 import { called, enter, leave } from './stack.js';
+import { deferred_split_folio, folio_test_partially_mapped } from './huge_split.js';
+import { page_zero_filled } from './page_data.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
 import { mmcache } from './mm_cache.js';
@@ -25,41 +36,88 @@ export function PageAnonExclusive(k: Kernel, page: Pfn): boolean {
 /**
  * folio_add_new_anon_rmap(folio, vma, address, RMAP_EXCLUSIVE) (6.12 mm/rmap.c:1422;
  * 6.1 page_add_new_anon_rmap): __folio_set_swapbacked, mapping = anon_vma + PAGE_MAPPING_ANON,
- * index, _mapcount = 0, SetPageAnonExclusive.
+ * index, then a small folio's _mapcount = 0 and PG_anon_exclusive; a PTE-mapped large folio (6.12
+ * mTHP, :1456) the same on every page, _large_mapcount = nr - 1, _nr_pages_mapped = nr. PMD-mappable
+ * folios: folio_add_new_anon_rmap_pmd.
  */
 export function folio_add_new_anon_rmap(k: Kernel, folio: Pfn, anonVma: number, index: number): void {
+  const m = k.mem;
   mmcache(k).f.__folio_set_swapbacked(folio);
-  k.mem.mapping[folio] = anonVma | k.profile.facts.mappingFlags.anon;
-  k.mem.index[folio] = index;
-  k.mem.mapcount[folio] = 0;
-  k.mem.flagsLo[folio] |= mmcache(k).anonExclusive;
+  m.mapping[folio] = anonVma | k.profile.facts.mappingFlags.anon;
+  m.index[folio] = index;
+  const nr = 1 << folio_order(k, folio);
+  for (let i = 0; i < nr; i++) {
+    m.mapcount[folio + i] = 0;
+    m.flagsLo[folio + i] |= mmcache(k).anonExclusive;
+  }
+  if (nr === 1) return;
+  if (k.profile.facts.folioLayout !== 'folio_v6_12')
+    throw new Error(
+      `folio_add_new_anon_rmap: no PTE-mapped new large folios in Linux ${k.profile.facts.release}`,
+    );
+  m.largeMapcount[folio + 1] = nr - 1;
+  m.nrPagesMapped[folio + 1] = nr;
 }
 
 /**
- * folio_try_dup_anon_rmap_pte() at fork (include/linux/rmap.h; 6.1 page_try_dup_anon_rmap):
- * a possibly DMA-pinned exclusive page makes fork copy instead (-EBUSY); otherwise clear
- * PG_anon_exclusive and _mapcount++.
+ * folio_try_dup_anon_rmap_ptes(folio, page, nr) at fork (6.12 include/linux/rmap.h
+ * __folio_try_dup_anon_rmap; 6.1 page_try_dup_anon_rmap per page): -EBUSY (false) when the folio
+ * may be DMA-pinned and any of the pages is exclusive; otherwise each page loses PG_anon_exclusive
+ * and gets _mapcount++, and a 6.12 large folio _large_mapcount += nr.
  */
-export function folio_try_dup_anon_rmap_pte(k: Kernel, folio: Pfn, maybePinned: boolean): boolean {
-  if (maybePinned && PageAnonExclusive(k, folio)) return false;
-  k.mem.flagsLo[folio] &= ~mmcache(k).anonExclusive;
-  k.mem.mapcount[folio]++;
+export function folio_try_dup_anon_rmap_ptes(
+  k: Kernel,
+  folio: Pfn,
+  page: Pfn,
+  nr: number,
+  maybePinned: boolean,
+): boolean {
+  if (maybePinned) for (let i = 0; i < nr; i++) if (PageAnonExclusive(k, page + i)) return false;
+  folio_dup_rmap_ptes(k, folio, page, nr);
+  for (let i = 0; i < nr; i++) k.mem.flagsLo[page + i] &= ~mmcache(k).anonExclusive;
   return true;
 }
 
 /**
- * folio_remove_rmap_pte(folio, page) (6.12 mm/rmap.c __folio_remove_rmap; 6.1 page_remove_rmap):
- * the page's _mapcount--; for a large folio (6.12) _large_mapcount-- and _nr_pages_mapped-- when
- * the page is unmapped. (A partially mapped anon folio is then queued for deferred split, which
- * takes no reference and is not modelled.)
+ * folio_dup_file_rmap_ptes() (6.12 include/linux/rmap.h __folio_dup_file_rmap) and the count half
+ * of the anon dup: each page's _mapcount++, a 6.12 large folio's _large_mapcount += nr.
  */
-export function folio_remove_rmap_pte(k: Kernel, folio: Pfn, page: Pfn = folio): void {
+export function folio_dup_rmap_ptes(k: Kernel, folio: Pfn, page: Pfn, nr: number): void {
+  for (let i = 0; i < nr; i++) k.mem.mapcount[page + i]++;
+  if (folio_test_large(k, folio) && k.profile.facts.folioLayout === 'folio_v6_12')
+    k.mem.largeMapcount[folio + 1] += nr;
+}
+
+/**
+ * folio_remove_rmap_ptes(folio, page, nr) (6.12 mm/rmap.c:1613 __folio_remove_rmap; 6.1
+ * page_remove_rmap per page): each page's _mapcount--. A 6.12 large folio: _large_mapcount -= nr,
+ * the pages that went unmapped come off _nr_pages_mapped, and an anon folio with some pages unmapped
+ * and some still mapped is queued as partially mapped (deferred_split_folio(folio, true)). 6.1
+ * queues an anon THP whenever one of its pages goes unmapped. No reference changes.
+ */
+export function folio_remove_rmap_ptes(k: Kernel, folio: Pfn, page: Pfn, nr: number): void {
   const m = k.mem;
-  const unmapped = --m.mapcount[page] === -1;
-  if (page === folio && !folio_test_large(k, folio)) return;
-  if (k.profile.facts.folioLayout !== 'folio_v6_12') return;
-  m.largeMapcount[folio + 1]--;
-  if (unmapped) m.nrPagesMapped[folio + 1]--;
+  let last = 0;
+  for (let i = 0; i < nr; i++) if (--m.mapcount[page + i] === -1) last++;
+  if (!folio_test_large(k, folio)) return;
+  if (k.profile.facts.folioLayout === 'folio_v6_12') {
+    m.largeMapcount[folio + 1] -= nr;
+    m.nrPagesMapped[folio + 1] -= last;
+  }
+  if (!last || !folio_test_anon(k, folio)) return;
+  if (k.profile.facts.thp.deferredSplit === 'subpage_unmapped') {
+    deferred_split_folio(k, folio, true);
+    return;
+  }
+  // partially_mapped: pages went unmapped (none count while a PMD maps the folio) and some remain
+  const mapped = m.nrPagesMapped[folio + 1];
+  if (mapped < entirelyMapped(k) && mapped !== 0 && !folio_test_partially_mapped(k, folio))
+    deferred_split_folio(k, folio, true);
+}
+
+/** folio_remove_rmap_pte(folio, page): folio_remove_rmap_ptes() of one page */
+export function folio_remove_rmap_pte(k: Kernel, folio: Pfn, page: Pfn = folio): void {
+  folio_remove_rmap_ptes(k, folio, page, 1);
 }
 
 function entirelyMapped(k: Kernel): number {
@@ -108,22 +166,29 @@ function doubleMapBit(k: Kernel): number {
 
 /**
  * folio_remove_rmap_pmd() (6.12 mm/rmap.c __folio_remove_rmap RMAP_LEVEL_PMD: _entire_mapcount--,
- * _large_mapcount--, the last one takes ENTIRELY_MAPPED off _nr_pages_mapped; 6.1 page_remove_rmap
- * compound: compound_mapcount--, the last one clears PG_double_map and drops every page's extra
- * _mapcount).
+ * _large_mapcount--, the last one takes ENTIRELY_MAPPED off _nr_pages_mapped; 6.1
+ * page_remove_anon_compound_rmap: compound_mapcount--, the last one clears PG_double_map and drops
+ * every page's extra _mapcount). Either way, an anon folio whose PTE mappings still cover some but
+ * not all of its pages is queued for deferred split.
  */
 export function folio_remove_rmap_pmd(k: Kernel, folio: Pfn): void {
   const m = k.mem;
+  const nr = 1 << PMD_ORDER;
   const last = --m.entireMapcount[folio + 1] === -1;
+  let unmapped = 0;
   if (k.profile.facts.folioLayout === 'folio_v6_12') {
     m.largeMapcount[folio + 1]--;
-    if (last) m.nrPagesMapped[folio + 1] -= entirelyMapped(k);
-    return;
+    if (!last) return;
+    m.nrPagesMapped[folio + 1] -= entirelyMapped(k);
+    unmapped = nr - m.nrPagesMapped[folio + 1];
+  } else {
+    const dm = doubleMapBit(k);
+    if (!last || !(m.flagsLo[folio + 1] & dm)) return;
+    m.flagsLo[folio + 1] &= ~dm;
+    for (let i = 0; i < nr; i++) if (--m.mapcount[folio + i] === -1) unmapped++;
   }
-  const dm = doubleMapBit(k);
-  if (!last || !(m.flagsLo[folio + 1] & dm)) return;
-  m.flagsLo[folio + 1] &= ~dm;
-  for (let i = 0; i < 1 << PMD_ORDER; i++) m.mapcount[folio + i]--;
+  if (unmapped && unmapped < nr && folio_test_anon(k, folio) && !folio_test_partially_mapped(k, folio))
+    deferred_split_folio(k, folio, true);
 }
 
 /** HPAGE_PMD_ORDER on x86_64 */
@@ -237,12 +302,25 @@ export function try_to_migrate(k: Kernel, mms: readonly MmStruct[], folio: Pfn):
 /**
  * remove_migration_ptes(src, dst) (6.12 mm/migrate.c remove_migration_pte): each migration entry
  * of src maps dst again: folio_get(dst) (+1), then the rmap (and PG_anon_exclusive from the entry).
+ * With RMP_USE_SHARED_ZEROPAGE (`useZeropage`, 6.12 split of an anon THP) a zero-filled page is
+ * mapped to the shared zero page instead, without a reference (try_to_map_unused_to_zeropage).
  */
-export function remove_migration_ptes(k: Kernel, mms: readonly MmStruct[], src: Pfn, dst: Pfn): void {
+export function remove_migration_ptes(
+  k: Kernel,
+  mms: readonly MmStruct[],
+  src: Pfn,
+  dst: Pfn,
+  useZeropage = false,
+): void {
   called(k, 'remove_migration_ptes', () =>
     rmap_walk(k, mms, src, 'remove_migration_pte', (vma, i) => {
       const pte = vma.pte[i];
       if (!(pte & PTE_MIGRATION)) return;
+      if (useZeropage && page_zero_filled(k, dst)) {
+        vma.pfn[i] = -1;
+        vma.pte[i] = PTE_PRESENT | PTE_ZERO;
+        return;
+      }
       folio_get(k, dst);
       k.mem.mapcount[dst]++;
       if (pte & PTE_MIGRATION_EXCL) k.mem.flagsLo[dst] |= mmcache(k).anonExclusive;

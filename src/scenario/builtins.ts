@@ -85,20 +85,36 @@ mb compact
 checkpoint after_release
 mb exit
 `,
-  thp: `scenario thp (../shared/traces/<v>/thp/thp.c, ./thp 2; the 6.12 64 KiB mTHP part is not modelled)
+  thp: `scenario thp (../shared/traces/<v>/thp/thp.c, ./thp 2)
 machine cpus=2 seed=1
 task parent comm=thp cpu=1
 parent mmap thp anon 1024       # first mapping: its start is 2 MiB aligned, like thp.c's aligned a
 parent madvise thp hugepage
-parent write thp 0..1023 step=512   # two PMD faults: set 1 (flags none), +1, drained at once -1
+parent write thp                # touch_write: two PMD faults (set 1, flags none; +1, drained at once -1)
 checkpoint thp_touched
 parent fork child cpu=0         # copy_huge_pmd: +1 per THP
 child write thp 3..3            # PMD split in the child (+511) and a COW of one page
 checkpoint thp_forked
 child exit                      # PTE runs of the first THP (-3, -508), the second's PMD (-1)
-parent munmap thp 640..895      # 1 MiB in the middle of the second THP: split (+511), -256
+parent munmap thp 640..895      # 1 MiB in the middle of the second THP: PMD split (+511), -256;
+                                # the folio is queued for deferred split, not split
 checkpoint thp_partial_unmap
-parent munmap thp               # first THP's PMD (-1, freed); second: -128, -128
+parent munmap thp               # first THP's PMD (-1, freed); second: -128, -128 (freed, unqueued)
+# 6.12: thp.c's mTHP part, with hugepages-64kB/enabled=always (6.1 printed "no mTHP knob")
+@6.12,mainline sysfs hugepages-64kB always
+@6.12,mainline parent mmap pad anon 342     # puts m where the real one was (0x7ff6667aa000): 10 pages
+                                            # past a 64 KiB boundary, 86 below a 2 MiB one
+@6.12,mainline parent mmap m anon 256
+@6.12,mainline parent write m   # 6 order-0 pages; 15 order-4 folios (set 1, +15, +1, drained -1);
+                                # the last 10 pages order-0 again (their 64 KiB block leaves m)
+@6.12,mainline parent fork child2 cpu=0     # +1 per small page, one +16 per order-4 folio
+@6.12,mainline child2 write m 0..0          # m[0] = 1: COW of a small page
+@6.12,mainline child2 write m 33..33        # m[65536 * 2 + 4096] = 2: COW of one page of an order-4
+                                            # folio (+1, new page, -1, -1; large folios are never reused)
+@6.12,mainline child2 exit      # runs: -16 per folio, -11 and -4 around the copied page
+@6.12,mainline checkpoint mthp64k
+@6.12,mainline parent munmap m  # drain, then -1 per small page and -16 per order-4 folio (freed)
+@6.12,mainline sysfs hugepages-64kB never
 parent exit
 `,
   file_mmap: `scenario file_mmap (../shared/traces/<v>/file_mmap/file_mmap.c, ./file_mmap 128 /dev/vda 1)

@@ -31,9 +31,18 @@
  *   <task> fork <child> [cpu=<n>]             the child shares the parent's pages copy-on-write
  *   <task> munmap <region> [<a>..<b>]         the whole region, or those pages (the VMA is kept)
  *   <task> exit
+ *   <task> deferred_split_scan                the deferred-split shrinker, as memory pressure (or
+ *                                             `echo 2 > drop_caches`) runs it: splits queued THPs
+ *   <task> split_huge_pages <region> [<a>..<b>]   echo <pid>,<start>,<end> >
+ *                                             /sys/kernel/debug/split_huge_pages: split the THPs there
  *   drain                                     lru_add_drain_all()
  *   tracing off|on                            echo 0|1 > tracing_on: nothing is recorded while off
  *                                             (the real captures' checkpoint gaps)
+ *   sysfs enabled always|madvise|never        /sys/kernel/mm/transparent_hugepage/enabled (boot
+ *                                             default from the config: madvise unless it says otherwise)
+ *   sysfs hugepages-<size>kB always|inherit|madvise|never   that size's .../hugepages-<size>kB/enabled
+ *                                             (6.8+ mTHP; an error on kernels without the knob).
+ *                                             Default: hugepages-2048kB inherit, the others never
  *   checkpoint <tag>                          record every task's region -> pfn lists
  *
  * A line may start with `@<profile>[,<profile>]` to apply to those profiles only, e.g. work a real
@@ -67,7 +76,7 @@ export type Action =
       pgoff: number;
     }
   | {
-      op: 'fread' | 'fwrite' | 'pin' | 'unpin' | 'migrate' | 'reclaim';
+      op: 'fread' | 'fwrite' | 'pin' | 'unpin' | 'migrate' | 'reclaim' | 'split_huge_pages';
       task: string;
       region: string;
       from?: number;
@@ -75,7 +84,7 @@ export type Action =
     }
   | { op: 'pipe' | 'close'; task: string; pipe: string }
   | { op: 'vmsplice' | 'splice'; task: string; region: string; pipe: string; from?: number; to?: number }
-  | { op: 'compact' | 'drop_caches'; task: string }
+  | { op: 'compact' | 'drop_caches' | 'deferred_split_scan'; task: string }
   | { op: 'truncate'; task: string; region: string }
   | { op: 'touch'; task: string; region: string; write: boolean; from?: number; to?: number; step: number }
   | { op: 'madvise'; task: string; region: string; advice: 'dontfork' | 'hugepage' | 'nohugepage' }
@@ -85,6 +94,7 @@ export type Action =
   | { op: 'exit'; task: string }
   | { op: 'drain' }
   | { op: 'tracing'; on: boolean }
+  | { op: 'sysfs'; knob: string; value: string }
   | { op: 'checkpoint'; tag: string };
 
 export interface Statement {
@@ -103,6 +113,8 @@ export interface Scenario {
 }
 
 const PROFILES: readonly string[] = ['6.1', '6.12', 'mainline'];
+const THP_ENABLED: readonly string[] = ['always', 'madvise', 'never'];
+const THPSIZE_ENABLED: readonly string[] = ['always', 'inherit', 'madvise', 'never'];
 
 const USAGE: Record<string, string> = {
   mmap: '<task> mmap <region> anon|shmem|file <pages> [private] [of=<region>] [at=<pgoff>]',
@@ -113,12 +125,14 @@ const USAGE: Record<string, string> = {
   unpin: '<task> unpin <region> [<a>..<b>]',
   migrate: '<task> migrate <region> [<a>..<b>]',
   reclaim: '<task> reclaim <region> [<a>..<b>]',
+  split_huge_pages: '<task> split_huge_pages <region> [<a>..<b>]',
   pipe: '<task> pipe <pipe>',
   close: '<task> close <pipe>',
   vmsplice: '<task> vmsplice <region> <pipe> [<a>..<b>]',
   splice: '<task> splice <region> <pipe> [<a>..<b>]',
   compact: '<task> compact',
   drop_caches: '<task> drop_caches',
+  deferred_split_scan: '<task> deferred_split_scan',
   write: '<task> write <region> [<a>..<b>] [step=<n>]',
   read: '<task> read <region> [<a>..<b>] [step=<n>]',
   madvise: '<task> madvise <region> dontfork|hugepage|nohugepage|dontneed [<a>..<b>] [keep=<n>]',
@@ -183,6 +197,20 @@ export function parseScenario(text: string, file: string): Scenario {
       if (words.length !== 2 || (verb !== 'on' && verb !== 'off'))
         fail('expected `tracing off` or `tracing on`');
       push({ op: 'tracing', on: verb === 'on' });
+      continue;
+    }
+    if (head === 'sysfs') {
+      const [, knob, value] = words;
+      const values = knob === 'enabled' ? THP_ENABLED : THPSIZE_ENABLED;
+      if (
+        words.length !== 3 ||
+        !(knob === 'enabled' || /^hugepages-\d+kB$/.test(knob)) ||
+        !values.includes(value)
+      )
+        fail(
+          `expected \`sysfs enabled ${THP_ENABLED.join('|')}\` or \`sysfs hugepages-<size>kB ${THPSIZE_ENABLED.join('|')}\`, got '${words.join(' ')}'`,
+        );
+      push({ op: 'sysfs', knob, value });
       continue;
     }
     if (head === 'checkpoint') {
@@ -265,7 +293,8 @@ export function parseScenario(text: string, file: string): Scenario {
       case 'pin':
       case 'unpin':
       case 'migrate':
-      case 'reclaim': {
+      case 'reclaim':
+      case 'split_huge_pages': {
         const r = region();
         if (rest.length > 2) fail(`expected \`${usage}\`, got '${words.join(' ')}'`);
         push({ op: verb, task: head, region: r, ...range(rest[1]) });
@@ -292,6 +321,7 @@ export function parseScenario(text: string, file: string): Scenario {
       }
       case 'compact':
       case 'drop_caches':
+      case 'deferred_split_scan':
         if (rest.length) fail(`${verb} takes no arguments, got '${rest[0]}'`);
         push({ op: verb, task: head });
         break;

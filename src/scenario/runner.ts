@@ -39,6 +39,13 @@ import {
 } from '../mm/mm_types.js';
 import { PageBuddy, buddy_order } from '../mm/page_alloc.js';
 import { lru_add_drain_all } from '../mm/swap.js';
+import { deferred_split_scan, split_huge_pages_pid } from '../mm/huge_split.js';
+import {
+  anon_enabled_store,
+  thp_enabled_store,
+  type ThpEnabled,
+  type ThpSizeEnabled,
+} from '../mm/thp_sysfs.js';
 import { ScenarioError, type Scenario, type Statement } from './format.js';
 
 export interface SimEvent {
@@ -174,7 +181,8 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
     case 'pin':
     case 'unpin':
     case 'migrate':
-    case 'reclaim': {
+    case 'reclaim':
+    case 'split_huge_pages': {
       const t = live(a.task);
       const vma = vmaOf(t, a.region);
       const [from, to] = span(vma, a.from, a.to);
@@ -199,6 +207,7 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
             unpin_user_page(k, sim.pins.splice(at, 1)[0]);
           }
         } else if (a.op === 'migrate') do_pages_move(k, migrateCtx(), machine.nrCpus, vma, from, to);
+        else if (a.op === 'split_huge_pages') split_huge_pages_pid(k, liveMms(), vma, from, to + 1);
         else madvise_pageout(k, liveMms(), vma, from, to);
       });
       break;
@@ -285,6 +294,19 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
     case 'drain':
       lru_add_drain_all(k, machine.nrCpus);
       break;
+    case 'sysfs':
+      try {
+        if (a.knob === 'enabled') thp_enabled_store(k, a.value as ThpEnabled);
+        else anon_enabled_store(k, a.knob, a.value as ThpSizeEnabled);
+      } catch (e) {
+        fail((e as Error).message);
+      }
+      break;
+    case 'deferred_split_scan': {
+      const t = live(a.task);
+      machine.run(t, () => deferred_split_scan(k, liveMms()));
+      break;
+    }
     case 'checkpoint': {
       const regions = new Map<string, Int32Array>();
       for (const [name, t] of machine.tasks)

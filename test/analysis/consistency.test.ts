@@ -82,6 +82,21 @@ describe('consistency: running count per page', () => {
     expect(k).toEqual(['while-frozen']);
   });
 
+  it("the split of a THP raises its frozen head with a plain add: no finding (a small page's is one)", async () => {
+    const split = (flags: string) => [
+      { ev: 'set' as const, val: 1, count: 1, flags: 'none' },
+      { ev: 'mod_unless' as const, val: 1, ret: 1, count: 2, flags },
+      { ev: 'mod_and_test' as const, val: -1, ret: 0, count: 1, flags },
+      { ev: 'freeze' as const, val: 1, ret: 1, count: 0, flags: `locked|${flags}` },
+      // __split_huge_page(): folio_ref_inc on the head (PG_head already cleared), remap, put
+      { ev: 'mod' as const, val: 1, count: 1, flags: 'locked|uptodate|lru|swapbacked' },
+      { ev: 'mod' as const, val: 1, count: 2, flags: 'locked|uptodate|lru|swapbacked' },
+      { ev: 'mod_and_test' as const, val: -1, ret: 0, count: 1, flags: 'uptodate|lru|swapbacked' },
+    ];
+    expect((await kinds(split('uptodate|lru|head|swapbacked'))).kinds).toEqual([]);
+    expect((await kinds(split('uptodate|lru|swapbacked'))).kinds).toEqual(['while-frozen']);
+  });
+
   it('flags a negative count', async () => {
     const { kinds: k } = await kinds([
       { ev: 'set', val: 1, count: 1 },

@@ -20,8 +20,28 @@ import { readTrace } from '../../src/trace/reader.js';
 const dir = mkdtempSync(path.join(tmpdir(), 'folioscope-e2e-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** THP splits (not in any real trace): the deferred split of a partially unmapped THP, and a
+ * debugfs split of one mapped by PMD in the parent and by PTEs in the child */
+const THP_SPLITS = `machine cpus=2 seed=1
+task t comm=thp cpu=1
+t mmap a anon 512
+t madvise a hugepage
+t write a
+t munmap a 128..383
+t deferred_split_scan
+t mmap b anon 512
+t madvise b hugepage
+t write b 0..0
+t fork c cpu=0
+c write b 3..3
+t split_huge_pages b 0..511
+c exit
+t exit
+`;
+
 async function simulated(name: string, version: '6.1' | '6.12') {
-  const run = runScenario(parseScenario(BUILTINS[name], `builtin:${name}`), loadProfile(version));
+  const text = name === 'thp_splits' ? THP_SPLITS : BUILTINS[name];
+  const run = runScenario(parseScenario(text, `builtin:${name}`), loadProfile(version));
   const file = path.join(dir, `${name}-${version}.txt`);
   writeFileSync(file, formatRunTrace(run, true));
   return analyzeTrace(await readTrace(file));
@@ -45,7 +65,7 @@ describe.each(['6.1', '6.12'] as const)('simulated traces read back and analysed
     );
   });
 
-  it.each(['fork_cow', 'migration_blocked', 'seed002', 'compaction'])(
+  it.each(['fork_cow', 'migration_blocked', 'seed002', 'compaction', 'thp', 'thp_splits'])(
     '%s: check finds no inconsistency',
     async (name) => {
       const f = await simulated(name, version);

@@ -188,6 +188,8 @@ export interface ProfileFacts {
   readonly folioFlagsTailCheck: string;
   /** wp_can_reuse_anon_folio() refuses large folios (6.12 mm/memory.c:3596; 6.1 has no such test) */
   readonly wpReuseRejectsLarge: boolean;
+  /** transparent hugepages beyond the PMD fault: mTHP, the deferred split queue, split_huge_page */
+  readonly thp: ThpFacts;
   /** include/linux/mm.h folio_get_nontail_page() exists (6.12+) */
   readonly folioGetNontailPage: boolean;
   /** the page_type value meaning "no type" / the initial _mapcount */
@@ -262,6 +264,47 @@ export interface ProfileFacts {
   readonly stackFrames: Readonly<Record<string, readonly string[]>>;
   /** where each modelled VM_BUG_ON sits ('include/linux/page_ref.h:288'), keyed by function[:check] */
   readonly bugSites: Readonly<Record<BugSite, string>>;
+}
+
+/** mm/huge_memory.c, mm/rmap.c, mm/memory.c facts about large anonymous folios */
+export interface ThpFacts {
+  /**
+   * orders with a /sys/kernel/mm/transparent_hugepage/hugepages-<size>kB/enabled knob: anon mTHP
+   * came in 6.8; 6.12 include/linux/huge_mm.h THP_ORDERS_ALL_ANON = orders 2..PMD_ORDER.
+   * Empty: only the global `enabled` knob, for PMD THPs (6.1)
+   */
+  readonly anonOrders: readonly number[];
+  /**
+   * a run of PTEs mapping consecutive pages of one large folio is handled at once (folio_pte_batch):
+   * fork's copy_present_ptes takes one folio_ref_add(nr) and zap_present_ptes removes nr pages' rmap
+   * and queues one mmu_gather entry of nr references (6.12 mm/memory.c:981, :1535); 6.1 copies and
+   * zaps one PTE at a time (copy_present_pte, zap_pte_range: +1 / -1 per page)
+   */
+  readonly pteBatch: boolean;
+  /**
+   * 'partially_mapped' (6.12 mm/rmap.c __folio_remove_rmap): a PTE unmap queues an anon large folio
+   * when some page went unmapped and some is still mapped, setting PG_partially_mapped; a new PMD THP
+   * is queued too (__do_huge_pmd_anonymous_page, split_underused_thp) and deferred_split_scan()
+   * splits only partially mapped (or underused) folios. 'subpage_unmapped' (6.1 page_remove_rmap):
+   * any subpage whose _mapcount goes negative queues the THP, and the scan splits every queued one
+   */
+  readonly deferredSplit: 'partially_mapped' | 'subpage_unmapped';
+  /**
+   * __split_huge_pmd_locked() with freeze, from unmap_folio(): 'ref_per_pte' (6.1) takes
+   * page_ref_add(HPAGE_PMD_NR - 1) and _mapcount per PTE, then page_remove_rmap + put_page per
+   * subpage (+511, 512 x -1); 'one_put' (6.12) takes nothing, folio_remove_rmap_pmd, one put_page (-1)
+   */
+  readonly freezePmd: 'ref_per_pte' | 'one_put';
+  /** remap_page(RMP_USE_SHARED_ZEROPAGE) after an anon split maps zero-filled subpages to the zero page (6.12) */
+  readonly splitRemapsZeroPages: boolean;
+  /** __split_huge_page_tail(): the head flags each tail gets (names this config lacks are skipped) */
+  readonly splitTailFlags: readonly string[];
+  /**
+   * debugfs split_huge_pages_pid(): 'follow_page' (6.1) takes follow_page(FOLL_GET) +1 on every
+   * page of the range (put again after), and splits at the page of the address; 'folio_walk' (6.12)
+   * takes nothing to look, folio_get only on a THP it splits, at the folio's head
+   */
+  readonly splitPagesLookup: 'follow_page' | 'folio_walk';
 }
 
 export type BugSite =

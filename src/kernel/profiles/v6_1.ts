@@ -33,6 +33,34 @@ export const facts_v6_1: ProfileFacts = {
   folioFlagsTailCheck: 'PageTail(page)',
   wpReuseRejectsLarge: false,
   folioGetNontailPage: false,
+  thp: {
+    // no hugepages-<size>kB knobs before 6.8: the global enabled decides PMD THPs only
+    anonOrders: [],
+    // mm/memory.c (6.1) copy_present_pte / zap_pte_range: one PTE at a time
+    pteBatch: false,
+    // mm/rmap.c (6.1):1454 page_remove_rmap -> deferred_split_huge_page; mm/huge_memory.c:2923 (scan)
+    deferredSplit: 'subpage_unmapped',
+    // mm/huge_memory.c (6.1):2077 __split_huge_pmd_locked: page_ref_add(HPAGE_PMD_NR - 1), :2304 put per subpage
+    freezePmd: 'ref_per_pte',
+    // mm/huge_memory.c (6.1):2619 remap_page(folio, nr): no zero-page remap
+    splitRemapsZeroPages: false,
+    // mm/huge_memory.c (6.1):2486 __split_huge_page_tail (PG_arch_2 under CONFIG_64BIT)
+    splitTailFlags: [
+      'referenced',
+      'swapbacked',
+      'swapcache',
+      'mlocked',
+      'uptodate',
+      'active',
+      'workingset',
+      'locked',
+      'unevictable',
+      'arch_2',
+      'dirty',
+    ],
+    // mm/huge_memory.c (6.1):3036 split_huge_pages_pid: follow_page(vma, addr, FOLL_GET | FOLL_DUMP)
+    splitPagesLookup: 'follow_page',
+  },
   pageTypeNone: -1,
   // VM_BUG_ON sites read from the Debian tree (file:line)
   // include/linux/page-flags.h:1062 (6.1) PAGE_FLAGS_CHECK_AT_FREE (LRU_GEN_MASK bits are above PAGEFLAGS_MASK)
@@ -73,6 +101,7 @@ export const facts_v6_1: ProfileFacts = {
     migrate_folio_undo_src: [],
     do_pte_missing: [],
     do_anonymous_page: [],
+    alloc_anon_folio: [],
     do_read_fault: [],
     do_shared_fault: [],
     do_cow_fault: [],
@@ -89,6 +118,9 @@ export const facts_v6_1: ProfileFacts = {
     iter_to_pipe: [],
     put_page: ['folio_put'],
     lru_add_drain: ['lru_add_drain', 'lru_add_drain_cpu'],
+    // split_huge_page() -> split_huge_page_to_list() (include/linux/huge_mm.h, mm/huge_memory.c:2689)
+    split_folio_to_list: [],
+    split_huge_page_to_list_to_order: ['split_huge_page_to_list'],
   },
   bugSites: {
     page_ref_unfreeze: 'include/linux/page_ref.h:332',

@@ -1,5 +1,6 @@
 /** Linux 6.12 (Debian linux-source-6.12, 6.12.117): facts outside page-flags.h. */
 import type { ProfileFacts } from './types.js';
+import { facts_v6_1 } from './v6_1.js';
 
 export const facts_v6_12: ProfileFacts = {
   name: '6.12',
@@ -32,6 +33,22 @@ export const facts_v6_12: ProfileFacts = {
   folioFlagsTailCheck: 'page->compound_head & 1',
   wpReuseRejectsLarge: true,
   folioGetNontailPage: true,
+  thp: {
+    // include/linux/huge_mm.h (6.12):75 THP_ORDERS_ALL_ANON, orders 2..9 on x86_64
+    anonOrders: [2, 3, 4, 5, 6, 7, 8, 9],
+    // mm/memory.c (6.12):981 copy_present_ptes, :1535 zap_present_ptes (folio_pte_batch)
+    pteBatch: true,
+    // mm/rmap.c (6.12):1587 deferred_split_folio(folio, true); mm/huge_memory.c:1256 (new PMD THP), :3844 (scan)
+    deferredSplit: 'partially_mapped',
+    // mm/huge_memory.c (6.12):2716 __split_huge_pmd_locked: no folio_ref_add when freezing, :2931 put_page
+    freezePmd: 'one_put',
+    // mm/huge_memory.c (6.12):3353 remap_page(folio, nr, RMP_USE_SHARED_ZEROPAGE) for anon
+    splitRemapsZeroPages: true,
+    // mm/huge_memory.c (6.12):3189 __split_huge_page_tail: 6.1's list and PG_arch_3
+    splitTailFlags: [...facts_v6_1.thp.splitTailFlags, 'arch_3'],
+    // mm/huge_memory.c (6.12):3998 split_huge_pages_pid: folio_walk_start, folio_get before the split
+    splitPagesLookup: 'folio_walk',
+  },
   pageTypeNone: -1,
   // VM_BUG_ON sites read from the Debian tree (file:line)
   // include/linux/page-flags.h:1174 (6.12) PAGE_FLAGS_CHECK_AT_FREE (LRU_GEN_MASK bits are above PAGEFLAGS_MASK)
@@ -74,6 +91,7 @@ export const facts_v6_12: ProfileFacts = {
     folios_put: ['folios_put_refs'],
     folio_batch_release: ['folios_put_refs'],
     do_anonymous_page: [],
+    alloc_anon_folio: [],
     do_fault: [],
     do_read_fault: [],
     do_shared_fault: [],

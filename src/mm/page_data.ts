@@ -1,0 +1,30 @@
+/**
+ * What the model knows of page contents, which no struct page holds: the subpages of a large anon
+ * folio that its fault zeroed (folio_zero_user) and nothing has written since. One byte per pfn,
+ * made on the first large fault. The 6.12 split asks it (remap_page with RMP_USE_SHARED_ZEROPAGE
+ * maps such subpages to the shared zero page); any page not known to be zero-filled counts as data.
+ * Only the fault paths make large anon folios here, and each zeroes its pages first, so a split never
+ * reads what a page's earlier life left behind.
+ */
+import type { Kernel } from '../kernel/kernel.js';
+import type { Pfn } from '../kernel/mem_map.js';
+
+const zeroed = new WeakMap<Kernel, Uint8Array>();
+
+/** folio_zero_user(): every page of [folio, folio + nr) is zero-filled */
+export function folio_zero_user(k: Kernel, folio: Pfn, nr: number): void {
+  let z = zeroed.get(k);
+  if (!z) zeroed.set(k, (z = new Uint8Array(k.mem.nrPages)));
+  z.fill(1, folio, folio + nr);
+}
+
+/** a user write reached the page (a write fault, or a store through a writable PTE) */
+export function page_written(k: Kernel, page: Pfn): void {
+  const z = zeroed.get(k);
+  if (z) z[page] = 0;
+}
+
+/** pages_identical(page, ZERO_PAGE(0)) as far as the model knows */
+export function page_zero_filled(k: Kernel, page: Pfn): boolean {
+  return zeroed.get(k)?.[page] === 1;
+}
