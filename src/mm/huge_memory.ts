@@ -31,6 +31,7 @@ import { mmcache } from './mm_cache.js';
 import { deferred_split_folio } from './huge_split.js';
 import { thp_sysfs } from './thp_sysfs.js';
 import { count_vm_event } from './vmstat.js';
+import { NotModelled } from './not_modelled.js';
 
 export const HPAGE_PMD_NR = 1 << PMD_ORDER;
 
@@ -138,7 +139,7 @@ export function copy_huge_pmd(
     dst.deposited.set((child.start + i) >>> PTE_TABLE_SHIFT, pte_alloc_one(k));
     folio_get(k, folio);
     if (!folio_try_dup_anon_rmap_pmd(k, folio, src.hasPinned && folio_maybe_dma_pinned(k, folio)))
-      throw new Error('copy_huge_pmd: a maybe-pinned exclusive THP at fork is not modelled');
+      throw new NotModelled('copy_huge_pmd: a maybe-pinned exclusive THP at fork is not modelled');
     for (let j = i; j < i + HPAGE_PMD_NR; j++) {
       vma.pte[j] &= ~PTE_WRITE;
       child.pte[j] = vma.pte[j];

@@ -51,6 +51,7 @@ import {
 } from './rmap.js';
 import { called, enter, leave } from './stack.js';
 import { count_vm_event } from './vmstat.js';
+import { NotModelled } from './not_modelled.js';
 
 const EAGAIN = 11;
 const EBUSY = 16;
@@ -140,7 +141,7 @@ function split_huge_pmd_freeze(k: Kernel, mm: MmStruct, vma: Vma, base: number):
     if (pmd & PTE_DIRTY) mmcache(k).f.folio_set_dirty(folio);
     const excl = PageAnonExclusive(k, folio);
     if (excl && folio_maybe_dma_pinned(k, folio))
-      throw new Error('split_huge_pmd: a maybe-pinned exclusive THP cannot be frozen (not modelled)');
+      throw new NotModelled('split_huge_pmd: a maybe-pinned exclusive THP cannot be frozen (not modelled)');
     k.mem.flagsLo[folio] &= ~mmcache(k).anonExclusive; // folio_try_share_anon_rmap_pmd
     const perPte = k.profile.facts.thp.freezePmd === 'ref_per_pte';
     if (perPte) folio_ref_add(k, folio, nr - 1);
@@ -194,7 +195,7 @@ function unmap_folio(k: Kernel, mms: readonly MmStruct[], folio: Pfn): void {
                 }
                 const excl = PageAnonExclusive(k, page);
                 if (excl && folio_maybe_dma_pinned(k, folio))
-                  throw new Error(
+                  throw new NotModelled(
                     'try_to_migrate: a maybe-pinned exclusive page cannot be shared (not modelled)',
                   );
                 k.mem.flagsLo[page] &= ~mmcache(k).anonExclusive;
@@ -298,7 +299,8 @@ export function split_huge_page_to_list_to_order(
 ): number {
   const d = enter(k, 'split_huge_page_to_list_to_order');
   try {
-    if (!folio_test_anon(k, folio)) throw new Error('split_huge_page: page-cache folios are not modelled');
+    if (!folio_test_anon(k, folio))
+      throw new NotModelled('split_huge_page: page-cache folios are not modelled');
     if (mmcache(k).f.folio_test_writeback(folio)) return -EBUSY;
     const pmd = folio_order(k, folio) === PMD_ORDER;
     const { ok, extraPins } = can_split_folio(k, folio, 1);

@@ -52,6 +52,7 @@ import { called, enter, leave } from './stack.js';
 import { folio_add_lru_vma, folio_mark_accessed, lru_add_drain } from './swap.js';
 import { mmcache } from './mm_cache.js';
 import { page_written } from './page_data.js';
+import { NotModelled } from './not_modelled.js';
 
 /**
  * __pte_alloc() -> pte_alloc_one(): an UNMOVABLE order-0 page (page_ref_set val=1 shows no type),
@@ -360,7 +361,9 @@ function copy_present_ptes(k: Kernel, src: MmStruct, vma: Vma, dst: Vma, i: numb
       if (!PageAnon(k, folio)) folio_dup_rmap_ptes(k, folio, page, nr);
       else if (!folio_try_dup_anon_rmap_ptes(k, folio, page, nr, pinned)) {
         folio_ref_sub(k, folio, nr);
-        throw new Error('copy_present_ptes: a maybe-pinned exclusive large folio at fork is not modelled');
+        throw new NotModelled(
+          'copy_present_ptes: a maybe-pinned exclusive large folio at fork is not modelled',
+        );
       }
       __copy_present_ptes(vma, dst, i, nr);
       return nr;
@@ -372,7 +375,7 @@ function copy_present_ptes(k: Kernel, src: MmStruct, vma: Vma, dst: Vma, i: numb
     // copy_pte_range(): -EAGAIN, folio_prealloc() outside the locks, retry
     const prealloc = folio_alloc_in(k, 'folio_prealloc');
     if (try_dup_rmap(k, folio, page, pinned))
-      throw new Error('copy_present_pte: pin dropped between the two tries (not modelled)');
+      throw new NotModelled('copy_present_pte: pin dropped between the two tries (not modelled)');
     called(k, 'copy_present_page', () => {
       mmcache(k).f.__folio_mark_uptodate(prealloc);
       folio_add_new_anon_rmap(k, prealloc, anon_vma_prepare(k, dst), dst.start + i);

@@ -4,12 +4,13 @@
  * freezes mapping-backed folios directly), the undo on failure (remove_migration_ptes(src, src):
  * +1 per mapping, dst freed) and the retries, all from the profile's `migrate` facts; move_pages(2).
  */
-import { PageAnon, folio_mapcount, folio_mapped, folio_test_large } from '../kernel/folio.js';
+import { PageAnon, PageCompound, folio_mapcount, folio_mapped, folio_test_large } from '../kernel/folio.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
 import { folio_get, folio_put, put_page } from '../kernel/mm_ref.js';
 import { folio_ref_add, folio_ref_count, folio_ref_freeze, folio_ref_unfreeze } from '../kernel/page_ref.js';
 import { mmcache } from './mm_cache.js';
+import { NotModelled } from './not_modelled.js';
 import { PTE_PRESENT, type AddressSpace, type MmStruct, type Vma } from './mm_types.js';
 import { folio_alloc } from './page_alloc.js';
 import { remove_migration_ptes, try_to_migrate } from './rmap.js';
@@ -177,7 +178,7 @@ export function migrate_pages(
 ): MigrateResult {
   for (const folio of folios)
     if (folio_test_large(k, folio))
-      throw new Error(`migrate_pages: pfn ${folio}: migration of large folios is not modelled`);
+      throw new NotModelled(`migrate_pages: pfn ${folio}: migration of large folios is not modelled`);
   return called(k, 'migrate_pages', () => {
     const m = k.profile.facts.migrate;
     if (m.unmapEveryPass) {
@@ -265,6 +266,9 @@ export function do_pages_move(
     for (let i = from; i <= to; i++) {
       if (!(vma.pte[i] & PTE_PRESENT)) continue;
       const folio = vma.pfn[i];
+      // both kernels isolate the whole folio and migrate_pages() moves or splits it
+      if (PageCompound(k, folio))
+        throw new NotModelled(`move_pages: ${vma.name} page ${i} is part of a large folio (not modelled)`);
       const follow = k.profile.facts.migrate.movePagesFollowPageGet;
       if (follow)
         called(k, 'follow_page', () =>

@@ -47,6 +47,8 @@ import {
   type ThpSizeEnabled,
 } from '../mm/thp_sysfs.js';
 import { ScenarioError, type Scenario, type Statement } from './format.js';
+import { VmBug } from '../kernel/vm_bug.js';
+import { NotModelled } from '../mm/not_modelled.js';
 
 export interface SimEvent {
   record: PageRefRecord;
@@ -100,7 +102,7 @@ export function runScenario(
   for (const st of sc.statements) {
     if (st.profiles && !st.profiles.includes(profile.name)) continue;
     clock += 10_000;
-    if (st.action.op !== 'tracing') execute(machine, st, sc.name, result);
+    if (st.action.op !== 'tracing') executeReported(machine, st, sc.name, result);
     else if (st.action.on) stopTracing ??= k.tracer.subscribe(record);
     else {
       stopTracing?.();
@@ -124,6 +126,21 @@ function simState(m: Machine): SimState {
   let s = simStates.get(m);
   if (!s) simStates.set(m, (s = { files: new Map(), pipes: new Map(), pins: [] }));
   return s;
+}
+
+/**
+ * execute(), with what the simulated kernel refuses reported at the statement: a VM_BUG_ON the
+ * statement drove the model into (the kernel would BUG() there), or a path the model lacks.
+ */
+function executeReported(machine: Machine, st: Statement, file: string, result: RunResult): void {
+  try {
+    execute(machine, st, file, result);
+  } catch (err) {
+    if (err instanceof VmBug)
+      throw new ScenarioError(file, st.line, `${st.action.op}: the kernel would BUG() here:\n${err.message}`);
+    if (err instanceof NotModelled) throw new ScenarioError(file, st.line, `${st.action.op}: ${err.message}`);
+    throw err;
+  }
 }
 
 function execute(machine: Machine, st: Statement, file: string, result: RunResult): void {

@@ -58,6 +58,10 @@ describe('scenario errors', () => {
     ],
     ['task a\na mmap x anon 4\na madvise x sleep', 's.txt:3: expected `<task> madvise <region> dontfork|'],
     ['tracing maybe', 's.txt:1: expected `tracing off` or `tracing on`'],
+    [
+      'task a\na mmap t anon 1024\na madvise t hugepage\na write t\na migrate t',
+      's.txt:5: migrate: move_pages: t page 0 is part of a large folio (not modelled)',
+    ],
     ['machine pcp_high=0', 's.txt:1: machine: pcp_high= must be at least 1'],
   ])('%j', (text, message) => {
     expect(err(text)).toContain(message);
