@@ -1,9 +1,10 @@
 /**
- * The page cache (mm/filemap.c, mm/shmem.c, mm/readahead.c, mm/truncate.c): inserting folios
- * (__filemap_add_folio: folio_ref_add(nr) while mapping is still NULL, then folio_add_lru),
- * speculative lookups (folio_try_get = page_ref_mod_unless), read(), file faults with fault-around,
- * shmem faults, and invalidation for drop_caches (find_lock_entries -> mapping_evict_folio ->
- * remove_mapping: freeze 1+nr, unfreeze 1, then the batch put frees the folio).
+ * The page cache (mm/filemap.c, mm/shmem.c, mm/truncate.c): inserting folios (__filemap_add_folio:
+ * folio_ref_add(nr) while mapping is still NULL, then folio_add_lru), speculative lookups
+ * (folio_try_get = page_ref_mod_unless), read() in folio batches with readahead (mm/readahead.c),
+ * file faults (fault-around, filemap_fault with mmap readahead and VM_FAULT_RETRY), shmem faults,
+ * and invalidation for drop_caches (find_lock_entries -> mapping_evict_folio -> remove_mapping:
+ * freeze 1+nr, unfreeze 1, then the batch put frees the folio).
  */
 import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
@@ -16,18 +17,30 @@ import {
   folio_ref_unfreeze,
   folio_try_get,
 } from '../kernel/page_ref.js';
-import { type AddressSpace, type Vma, PTE_DIRTY, PTE_PRESENT, PTE_WRITE } from './mm_types.js';
-import { mmcache } from './mm_cache.js';
+import { type AddressSpace, type Vma, PTE_DIRTY, PTE_PRESENT, PTE_WRITE, PTRS_PER_PTE } from './mm_types.js';
 import { folio_alloc } from './page_alloc.js';
+import { mmcache } from './mm_cache.js';
 import { called } from './stack.js';
-import { folio_add_lru, folio_batch_release, lru_add_drain_all } from './swap.js';
+import { HPAGE_PMD_NR } from './huge_memory.js';
+import {
+  file_ra_state_init,
+  folio_read_in_flight,
+  NOOP_BDI,
+  page_cache_async_ra,
+  page_cache_ra_order,
+  page_cache_sync_ra,
+  read_end_io,
+  VIRTIO_BLK_BDI,
+} from './readahead.js';
+import { folio_add_lru, folio_batch_release, folio_mark_accessed, lru_add_drain_all } from './swap.js';
 
 /** mm/memory.c fault_around_bytes (64 KiB): the window filemap_map_pages() fills */
 const FAULT_AROUND_PAGES = 16;
-/** PTRS_PER_PTE (x86-64) */
-const PTRS_PER_PTE = 512;
 
-/** A new inode's address_space: shmem_aops (tmpfs) or def_blk_aops (a block device) */
+/**
+ * A new inode's address_space: shmem_aops (tmpfs) or def_blk_aops (a block device, the traced
+ * guests' virtio disk), with the ra state of the file the scenario opens on it
+ */
 export function address_space_alloc(
   k: Kernel,
   name: string,
@@ -36,7 +49,8 @@ export function address_space_alloc(
 ): AddressSpace {
   const id = k.allocMappingId();
   k.mappingInfo.set(id, { aops: kind === 'shmem' ? 'shmem_aops' : 'def_blk_aops', ino: id, name });
-  return { id, name, kind, pages: new Int32Array(nrPages).fill(-1) };
+  const bdi = kind === 'shmem' ? NOOP_BDI : VIRTIO_BLK_BDI;
+  return { id, name, kind, pages: new Int32Array(nrPages).fill(-1), bdi, ra: file_ra_state_init(bdi) };
 }
 
 /**
@@ -63,49 +77,74 @@ export function filemap_add_folio(k: Kernel, mapping: AddressSpace, folio: Pfn, 
 
 /** filemap_get_entry() (6.12 mm/filemap.c:1826): xas_load + folio_try_get (mod_unless +1), or -1 */
 export function filemap_get_entry(k: Kernel, mapping: AddressSpace, index: number): Pfn {
-  return lookup(k, 'filemap_get_entry', mapping, index);
-}
-
-/** filemap_get_read_batch() (6.12 mm/filemap.c:2388) for one index: folio_try_get (+1), or -1 */
-export function filemap_get_read_batch(k: Kernel, mapping: AddressSpace, index: number): Pfn {
-  return lookup(k, 'filemap_get_read_batch', mapping, index);
-}
-
-/** `fn`'s xarray lookup of one index and folio_try_get (mod_unless +1), or -1 */
-function lookup(k: Kernel, fn: string, mapping: AddressSpace, index: number): Pfn {
   const folio = mapping.pages[index];
   if (folio < 0) return -1;
-  return called(k, fn, () => (called(k, 'folio_try_get', () => folio_try_get(k, folio)) ? folio : -1));
+  return called(k, 'filemap_get_entry', () =>
+    called(k, 'folio_try_get', () => folio_try_get(k, folio)) ? folio : -1,
+  );
 }
 
 /**
- * page_cache_ra_unbounded() + read_pages() (mm/readahead.c): for each missing index of the window
- * filemap_alloc_folio (set 1) and filemap_add_folio (+1 cache, +1 lru batch); read_pages hands each
- * folio to ->readahead, whose readahead_folio() drops the allocation reference (-1); a block
- * device's mpage_readahead sets PG_mappedtodisk (the profile's blkdevMpageReadahead); the I/O
- * completion marks it uptodate and unlocks it.
+ * filemap_get_read_batch() (6.12 mm/filemap.c:2325; 6.1 :2437): folio_try_get (+1) each cached
+ * folio from index to max, until a hole, a full batch (PAGEVEC_SIZE), or after a folio that is
+ * not uptodate or is marked PG_readahead.
  */
-function page_cache_ra_unbounded(k: Kernel, mapping: AddressSpace, from: number, to: number): void {
-  called(k, 'page_cache_ra_unbounded', () => {
+function filemap_get_read_batch(k: Kernel, mapping: AddressSpace, index: number, max: number): Pfn[] {
+  return called(k, 'filemap_get_read_batch', () => {
     const f = mmcache(k).f;
-    const added: Pfn[] = [];
-    for (let i = from; i < Math.min(to, mapping.pages.length); i++) {
-      if (mapping.pages[i] >= 0) continue;
-      const folio = called(k, 'filemap_alloc_folio', () => folio_alloc(k, 0));
-      filemap_add_folio(k, mapping, folio, i);
-      added.push(folio);
+    const batch: Pfn[] = [];
+    for (let i = index; i <= max && i < mapping.pages.length; i++) {
+      const folio = mapping.pages[i];
+      if (folio < 0) break;
+      if (!called(k, 'folio_try_get', () => folio_try_get(k, folio))) break;
+      batch.push(folio);
+      if (batch.length === k.profile.facts.folioBatchSize) break;
+      if (!f.folio_test_uptodate(folio) || f.folio_test_readahead(folio)) break;
     }
-    const m = k.profile.facts.blkdevMpageReadahead;
-    const mpage = mapping.kind === 'file' && (m === 'always' || k.profile.config.isEnabled(m));
-    called(k, 'read_pages', () => {
-      for (const folio of added) {
-        called(k, 'readahead_folio', () => folio_put(k, folio));
-        if (mpage) k.mem.flagsLo[folio] |= mmcache(k).anonExclusive; // PG_mappedtodisk
-        f.folio_mark_uptodate(folio);
-        f.__folio_clear_locked(folio);
-      }
-    });
+    return batch;
   });
+}
+
+/**
+ * filemap_get_pages() (6.12 mm/filemap.c:2527; 6.1 :2636) for a read of pages [index, end): the
+ * cached batch, or a synchronous readahead first; the batch's last folio PG_readahead -> async
+ * readahead (filemap_readahead); not uptodate (its read still in flight) -> filemap_update_page:
+ * folio_trylock fails, folio_put_wait_locked (-1, PG_waiters) waits for the read, and
+ * AOP_TRUNCATED_PAGE drops it from the batch (an empty batch is looked up again).
+ */
+export function filemap_get_pages(k: Kernel, mapping: AddressSpace, index: number, end: number): Pfn[] {
+  return called(k, 'filemap_get_pages', () => {
+    const f = mmcache(k).f;
+    for (;;) {
+      let batch = filemap_get_read_batch(k, mapping, index, end - 1);
+      if (!batch.length) {
+        page_cache_sync_ra(k, mapping, index, end - index);
+        batch = filemap_get_read_batch(k, mapping, index, end - 1);
+      }
+      if (!batch.length)
+        throw new Error(`${mapping.name}: page ${index} is past the end of the file (${mapping.pages.length} pages)`);
+      const folio = batch[batch.length - 1];
+      if (f.folio_test_readahead(folio))
+        called(k, 'filemap_readahead', () =>
+          page_cache_async_ra(k, mapping, folio, end - k.mem.index[folio]),
+        );
+      if (f.folio_test_uptodate(folio)) return batch;
+      if (!folio_read_in_flight(k, folio))
+        throw new Error(`${mapping.name}: page ${k.mem.index[folio]} is not uptodate (read errors are not modelled)`);
+      called(k, 'filemap_update_page', () => folio_put_wait_locked(k, folio));
+      batch.pop();
+      if (batch.length) return batch;
+    }
+  });
+}
+
+/** folio_put_wait_locked() (mm/filemap.c): PG_waiters, drop the reference (-1), sleep until unlocked */
+function folio_put_wait_locked(k: Kernel, folio: Pfn): void {
+  called(k, 'folio_wait_bit_common', () => {
+    mmcache(k).f.folio_set_waiters(folio);
+    folio_put(k, folio);
+  });
+  read_end_io(k, folio);
 }
 
 /**
@@ -188,12 +227,32 @@ function fault_around_window(vma: Vma, i: number): [number, number] {
 }
 
 /**
- * filemap_map_pages() over the fault-around window: every cached, uptodate, unlocked page within
- * the file: next_uptodate_folio's folio_try_get (+1) and folio_trylock; a PTE already present
- * (mapped by an earlier, overlapping window) is skipped: folio_unlock, folio_put (-1). Otherwise
- * the PTE and file rmap, then per the profile either the lookup reference stays with the PTE
- * (6.1) or folio_ref_inc (+1, still locked) (6.12 filemap_map_order0_folio), folio_unlock and
- * folio_put (-1).
+ * next_uptodate_folio() (6.12 mm/filemap.c:3494; 6.1 next_uptodate_page :3400) for one slot: a
+ * locked folio (a read in flight) is skipped without a reference; otherwise folio_try_get (+1),
+ * and a folio not uptodate or marked PG_readahead is put back (-1). Returns the folio locked.
+ */
+function next_uptodate_folio(k: Kernel, folio: Pfn): boolean {
+  return called(k, 'next_uptodate_folio', () => {
+    const f = mmcache(k).f;
+    if (f.folio_test_locked(folio)) return false;
+    if (!called(k, 'folio_try_get', () => folio_try_get(k, folio))) return false;
+    if (!f.folio_test_uptodate(folio) || f.folio_test_readahead(folio)) {
+      folio_put(k, folio);
+      return false;
+    }
+    f.__folio_set_locked(folio);
+    return true;
+  });
+}
+
+/**
+ * filemap_map_pages() over the fault-around window: next_uptodate_folio for every cached page
+ * within the file; a PTE already present (mapped by an earlier, overlapping window) is skipped:
+ * folio_unlock, folio_put (-1). Otherwise the PTE and file rmap, then per the profile either the
+ * lookup reference stays with the PTE (6.1) or folio_ref_inc (+1, still locked) (6.12
+ * filemap_map_order0_folio), folio_unlock and folio_put (-1). Every folio it reaches counts
+ * against the file's mmap_miss (6.1 :3497 per page; 6.12 :3736 per folio not in the workingset,
+ * which no modelled folio is).
  */
 function filemap_map_pages(k: Kernel, vma: Vma, i: number): void {
   const mapping = vma.file!;
@@ -201,14 +260,11 @@ function filemap_map_pages(k: Kernel, vma: Vma, i: number): void {
     const [from, to] = fault_around_window(vma, i);
     const f = mmcache(k).f;
     const inc = k.profile.facts.faultAroundRef === 'ref_inc_then_put';
+    let hits = 0;
     for (let j = from; j <= to && vma.pgoff + j < mapping.pages.length; j++) {
       const folio = mapping.pages[vma.pgoff + j];
-      if (folio < 0 || !f.folio_test_uptodate(folio) || f.folio_test_locked(folio)) continue;
-      const got = called(k, 'next_uptodate_folio', () =>
-        called(k, 'folio_try_get', () => folio_try_get(k, folio)),
-      );
-      if (!got) continue;
-      f.__folio_set_locked(folio);
+      if (folio < 0 || !next_uptodate_folio(k, folio)) continue;
+      hits++;
       const fresh = !(vma.pte[j] & PTE_PRESENT);
       if (fresh) {
         folio_add_file_rmap_pte(k, folio);
@@ -219,15 +275,122 @@ function filemap_map_pages(k: Kernel, vma: Vma, i: number): void {
       f.__folio_clear_locked(folio);
       if (inc || !fresh) called(k, 'folio_put', () => folio_put(k, folio));
     }
+    mapping.ra.mmapMiss = Math.max(0, mapping.ra.mmapMiss - hits);
+  });
+}
+
+/** include/linux/mm.h MMAP_LOTSAMISS: past this many misses mmap read-around stops */
+const MMAP_LOTSAMISS = 100;
+
+/**
+ * do_sync_mmap_readahead() (6.12 mm/filemap.c:3146; 6.1 the same): nothing cached at the fault.
+ * VM_HUGEPAGE reads two PMD sizes from the aligned index; otherwise, unless the file misses far
+ * more than it hits (mmap_miss), read-around: ra_pages from index - ra_pages / 2, the last
+ * quarter asynchronous. Returns whether the mmap lock was dropped for the I/O (fpin).
+ */
+function do_sync_mmap_readahead(k: Kernel, vma: Vma, index: number): boolean {
+  return called(k, 'do_sync_mmap_readahead', () => {
+    const mapping = vma.file!;
+    const ra = mapping.ra;
+    if (vma.hugepage && k.profile.config.isEnabled('CONFIG_TRANSPARENT_HUGEPAGE')) {
+      ra.size = 2 * HPAGE_PMD_NR;
+      ra.asyncSize = HPAGE_PMD_NR;
+      page_cache_ra_order(k, mapping, index - (index % HPAGE_PMD_NR));
+      return true;
+    }
+    if (!ra.raPages) return false;
+    if (ra.mmapMiss < MMAP_LOTSAMISS * 10) ra.mmapMiss++;
+    if (ra.mmapMiss > MMAP_LOTSAMISS) return false;
+    ra.start = Math.max(0, index - Math.floor(ra.raPages / 2));
+    ra.size = ra.raPages;
+    ra.asyncSize = Math.floor(ra.raPages / 4);
+    page_cache_ra_order(k, mapping, ra.start);
+    return true;
   });
 }
 
 /**
+ * do_async_mmap_readahead() (6.12 mm/filemap.c:3215): a cached folio found by the fault; one
+ * miss forgiven, and a PG_readahead folio starts the next window (page_cache_async_ra with
+ * ra_pages), dropping the mmap lock (fpin).
+ */
+function do_async_mmap_readahead(k: Kernel, vma: Vma, folio: Pfn): boolean {
+  return called(k, 'do_async_mmap_readahead', () => {
+    const mapping = vma.file!;
+    const ra = mapping.ra;
+    if (!ra.raPages) return false;
+    if (ra.mmapMiss) ra.mmapMiss--;
+    if (!mmcache(k).f.folio_test_readahead(folio)) return false;
+    page_cache_async_ra(k, mapping, folio, ra.raPages);
+    return true;
+  });
+}
+
+/**
+ * filemap_fault() (6.12 mm/filemap.c:3305; 6.1 :3219) for a block device: the cached folio
+ * (filemap_get_entry +1) and, on the first try, do_async_mmap_readahead; or, nothing cached,
+ * do_sync_mmap_readahead and __filemap_get_folio (+1). lock_folio_maybe_drop_mmap: a folio whose
+ * read is in flight is waited for with the mmap lock dropped. If the lock was dropped (fpin), the
+ * folio is unlocked and put (-1) and the fault returns VM_FAULT_RETRY (-1 here); otherwise it
+ * returns the folio locked, its reference for the PTE. `tried`: FAULT_FLAG_TRIED.
+ */
+function filemap_fault(k: Kernel, vma: Vma, index: number, tried: boolean): Pfn {
+  return called(k, 'filemap_fault', () => {
+    const mapping = vma.file!;
+    const f = mmcache(k).f;
+    let folio = called(k, '__filemap_get_folio', () => filemap_get_entry(k, mapping, index));
+    let fpin = false;
+    if (folio >= 0) {
+      if (!tried) fpin = do_async_mmap_readahead(k, vma, folio);
+    } else {
+      fpin = do_sync_mmap_readahead(k, vma, index);
+      folio = called(k, '__filemap_get_folio', () => filemap_get_entry(k, mapping, index));
+      if (folio < 0) throw new Error(`${vma.name}: page ${index} was not read ahead (not modelled)`);
+    }
+    if (f.folio_test_locked(folio)) {
+      // lock_folio_maybe_drop_mmap(): maybe_unlock_mmap_for_io() on the first try, then sleep
+      fpin ||= !tried;
+      f.folio_set_waiters(folio);
+      read_end_io(k, folio);
+    }
+    if (!f.folio_test_uptodate(folio))
+      throw new Error(`${vma.name}: page ${index} is not uptodate (read errors are not modelled)`);
+    f.__folio_set_locked(folio);
+    if (!fpin) return folio;
+    f.__folio_clear_locked(folio);
+    folio_put(k, folio);
+    return -1;
+  });
+}
+
+/**
+ * do_read_fault() (6.12 mm/memory.c:5301; 6.1 :4615) on a block device, retried while
+ * filemap_fault returns VM_FAULT_RETRY (do_user_addr_fault's retry with FAULT_FLAG_TRIED):
+ * do_fault_around, then __do_fault -> filemap_fault, finish_fault and folio_unlock. The reads it
+ * started complete before the return to user space.
+ */
+function do_read_fault_file(k: Kernel, vma: Vma, i: number): void {
+  for (let tried = false; ; tried = true) {
+    const done = called(k, 'do_read_fault', () => {
+      called(k, 'do_fault_around', () => filemap_map_pages(k, vma, i));
+      if (vma.pte[i] & PTE_PRESENT) return true;
+      const folio = called(k, '__do_fault', () => filemap_fault(k, vma, vma.pgoff + i, tried));
+      if (folio < 0) return false;
+      finish_fault(k, vma, i, folio, false);
+      mmcache(k).f.__folio_clear_locked(folio);
+      return true;
+    });
+    if (done) break;
+  }
+  read_end_io(k);
+}
+
+/**
  * do_read_fault() / do_shared_fault() for a file VMA (mm/memory.c): a read fault tries
- * fault-around first (do_fault_around -> filemap_map_pages, shmem's ->map_pages too); a disk file
- * not cached yet is read ahead (filemap_fault's page_cache_sync_ra) and then mapped by fault-around;
- * other shmem faults go through shmem_fault -> shmem_get_folio and finish_fault, then unlock (and
- * the dirty bit for a shared write, fault_dirty_shared_page).
+ * fault-around first (do_fault_around -> filemap_map_pages, shmem's ->map_pages too), then the
+ * file's ->fault: filemap_fault for a block device (do_read_fault_file), shmem_fault ->
+ * shmem_get_folio and finish_fault for tmpfs, then unlock (and the dirty bit for a shared write,
+ * fault_dirty_shared_page).
  */
 export function do_file_fault(k: Kernel, vma: Vma, i: number, write: boolean): void {
   const mapping = vma.file!;
@@ -236,11 +399,7 @@ export function do_file_fault(k: Kernel, vma: Vma, i: number, write: boolean): v
   if (mapping.kind === 'file') {
     if (write)
       throw new Error(`${vma.name}: writes to a disk-file mapping are not modelled (map it read-only)`);
-    called(k, 'do_read_fault', () => {
-      if (mapping.pages[index] < 0)
-        page_cache_ra_unbounded(k, mapping, index, index + 2 * FAULT_AROUND_PAGES);
-      filemap_map_pages(k, vma, i);
-    });
+    do_read_fault_file(k, vma, i);
     return;
   }
   called(k, write ? 'do_shared_fault' : 'do_read_fault', () => {
@@ -255,32 +414,70 @@ export function do_file_fault(k: Kernel, vma: Vma, i: number, write: boolean): v
   });
 }
 
-/** __do_fault() -> ->fault for a private write: the page-cache folio, referenced and locked */
+/**
+ * __do_fault() -> ->fault for a private write: the page-cache folio, referenced and locked. A
+ * block-device fault that would return VM_FAULT_RETRY (the page to be read, or a readahead mark)
+ * is not modelled here: do_cow_fault would free its new folio and start over.
+ */
 export function __do_fault(k: Kernel, vma: Vma, i: number): Pfn {
   const mapping = vma.file!;
   const index = vma.pgoff + i;
   return called(k, '__do_fault', () => {
     if (mapping.kind === 'shmem') return called(k, 'shmem_fault', () => shmem_get_folio(k, mapping, index));
-    if (mapping.pages[index] < 0) page_cache_ra_unbounded(k, mapping, index, index + 2 * FAULT_AROUND_PAGES);
-    const folio = called(k, 'filemap_fault', () => filemap_get_entry(k, mapping, index));
-    mmcache(k).f.__folio_set_locked(folio);
+    const folio = filemap_fault(k, vma, index, false);
+    if (folio < 0)
+      throw new Error(`${vma.name}: a private write fault that reads the disk first is not modelled (read the page first)`);
     return folio;
   });
 }
 
 /**
- * filemap_read() (6.12 mm/filemap.c:2590): filemap_get_pages -> filemap_get_read_batch (+1 each,
- * reading ahead what is missing), copy, folio_mark_accessed (PG_referenced), folio_put (-1).
+ * read() of pages [from, to] of a file: filemap_read() for a block device, the reads it started
+ * complete before the return to user space; shmem_file_read_iter() (mm/shmem.c) for tmpfs, per
+ * page filemap_get_entry (+1), PG_referenced, folio_put (-1), holes read as zeroes.
  */
 export function filemap_read(k: Kernel, mapping: AddressSpace, from: number, to: number): void {
-  called(k, 'filemap_read', () => {
+  if (mapping.kind === 'shmem') {
+    shmem_file_read(k, mapping, from, to);
+    return;
+  }
+  called(k, 'filemap_read', () => filemap_read_iter(k, mapping, from, to, () => {}));
+  read_end_io(k);
+}
+
+/**
+ * filemap_read()'s loop (6.12 mm/filemap.c:2614; 6.1 :2711): per batch filemap_get_pages,
+ * folio_mark_accessed (the first folio only if the previous read did not end in it: ra->prev_pos),
+ * `copy` (copy_folio_to_iter), then folio_put (-1) each; prev_pos updated at the end.
+ */
+export function filemap_read_iter(
+  k: Kernel,
+  mapping: AddressSpace,
+  from: number,
+  to: number,
+  copy: (folio: Pfn) => void,
+): void {
+  const ra = mapping.ra;
+  let lastPos = ra.prevPos;
+  for (let pos = from; pos <= to; ) {
+    const batch = filemap_get_pages(k, mapping, pos, to + 1);
+    batch.forEach((folio, i) => {
+      if (i > 0 || Math.floor((lastPos - 1) / 4096) !== k.mem.index[folio]) folio_mark_accessed(k, folio);
+      copy(folio);
+      pos = k.mem.index[folio] + 1;
+      lastPos = pos * 4096;
+    });
+    for (const folio of batch) called(k, 'folio_put', () => folio_put(k, folio));
+  }
+  ra.prevPos = lastPos;
+}
+
+/** shmem_file_read_iter() (mm/shmem.c), as above */
+function shmem_file_read(k: Kernel, mapping: AddressSpace, from: number, to: number): void {
+  called(k, 'shmem_file_read_iter', () => {
     const f = mmcache(k).f;
     for (let i = from; i <= to; i++) {
-      if (mapping.pages[i] < 0) {
-        if (mapping.kind === 'shmem') continue; // shmem_file_read_iter: holes read as zeroes
-        page_cache_ra_unbounded(k, mapping, i, i + 2 * FAULT_AROUND_PAGES);
-      }
-      const folio = called(k, 'filemap_get_pages', () => filemap_get_read_batch(k, mapping, i));
+      const folio = filemap_get_entry(k, mapping, i);
       if (folio < 0) continue;
       f.folio_set_referenced(folio);
       called(k, 'folio_put', () => folio_put(k, folio));

@@ -17,6 +17,7 @@ import {
   PTE_PMD,
   PTE_PRESENT,
   PTE_TABLE_SHIFT,
+  PTRS_PER_PTE,
   PTE_WRITE,
   PTE_ZERO,
   anon_vma_prepare,
@@ -36,7 +37,7 @@ import {
   vma_alloc_anon_folio,
   zap_huge_pmd,
 } from './huge_memory.js';
-import { __tlb_remove_folio_pages, type MmuGather } from './mmu_gather.js';
+import { __tlb_remove_folio_pages, tlb_flush_mmu, tlb_flush_rmaps, type MmuGather } from './mmu_gather.js';
 import { MIGRATE_UNMOVABLE, __free_pages, alloc_pages, folio_alloc } from './page_alloc.js';
 import {
   PMD_ORDER,
@@ -444,34 +445,47 @@ export function unmap_page_range(
     let start = from;
     for (let i = from; i < to; i++) {
       if (!(vma.pte[i] & PTE_PMD)) continue;
-      zap_pte_range(k, tlb, vma, start, i);
+      zap_pmd_range(k, tlb, vma, start, i);
       const end = i - ((vma.start + i) % HPAGE_PMD_NR) + HPAGE_PMD_NR;
       if (i + HPAGE_PMD_NR === end && end <= to) zap_huge_pmd(k, tlb, mm, vma, i);
       else {
         __split_huge_pmd(k, mm, vma, i);
-        zap_pte_range(k, tlb, vma, i, Math.min(end, to));
+        zap_pmd_range(k, tlb, vma, i, Math.min(end, to));
       }
       start = Math.min(end, to);
       i = start - 1;
     }
-    zap_pte_range(k, tlb, vma, start, to);
+    zap_pmd_range(k, tlb, vma, start, to);
   } finally {
     leave(k, d);
   }
 }
 
+/** zap_pmd_range() (mm/memory.c): zap_pte_range for each page table [from, to) touches */
+function zap_pmd_range(k: Kernel, tlb: MmuGather, vma: Vma, from: number, to: number): void {
+  for (let a = from; a < to;) {
+    const end = Math.min(to, a + PTRS_PER_PTE - ((vma.start + a) % PTRS_PER_PTE));
+    zap_pte_range(k, tlb, vma, a, end);
+    a = end;
+  }
+}
+
 /**
- * zap_pte_range() -> zap_present_folio_ptes() (6.12 mm/memory.c:1483): rmap removed now (no
- * event; folio_remove_rmap_ptes may queue a partly unmapped folio for deferred split), the
- * reference queued in the mmu_gather; the zero page is skipped. Where the profile batches, a run of
- * PTEs of one large folio is one entry of nr references (6.12 folio_pte_batch +
+ * zap_pte_range() -> zap_present_folio_ptes() (6.12 mm/memory.c:1483) over one page table: rmap
+ * removed now (no event; folio_remove_rmap_ptes may queue a partly unmapped folio for deferred
+ * split), the reference queued in the mmu_gather; the zero page is skipped. Where the profile
+ * batches, a run of PTEs of one large folio is one entry of nr references (6.12 folio_pte_batch +
  * __tlb_remove_folio_pages: folios_put_refs -nr); 6.1 queues each page (release_pages -1 each).
+ * A dirty PTE of a file folio forces a flush at the end of the table (6.12 :1685, 6.1 :1475): the
+ * TLB, then 6.12's delayed rmaps (profile zapDelayRmap: that PTE's rmap is removed only then),
+ * then the gather's puts.
  */
-export function zap_pte_range(k: Kernel, tlb: MmuGather, vma: Vma, from: number, to: number): void {
+function zap_pte_range(k: Kernel, tlb: MmuGather, vma: Vma, from: number, to: number): void {
   if (from >= to) return;
   const d = enter(k, 'zap_pte_range');
   try {
     const batch = k.profile.facts.thp.pteBatch;
+    let forceFlush = false;
     for (let i = from; i < to; i++) {
       const pte = vma.pte[i];
       if (!(pte & PTE_PRESENT) || pte & PTE_ZERO) {
@@ -490,14 +504,29 @@ export function zap_pte_range(k: Kernel, tlb: MmuGather, vma: Vma, from: number,
           page + nr < end
         )
           nr++;
-      // zap_present_folio_ptes(): a young PTE of a file folio marks it accessed first (every
-      // modelled PTE was touched, so young)
-      if (!PageAnon(k, folio)) folio_mark_accessed(k, folio);
+      let delayRmap = false;
+      if (!PageAnon(k, folio)) {
+        if (pte & PTE_DIRTY) {
+          mmcache(k).f.folio_set_dirty(folio);
+          delayRmap = k.profile.facts.zapDelayRmap;
+          forceFlush = true;
+        }
+        // a young PTE marks the file folio accessed (every modelled PTE was touched, so young)
+        folio_mark_accessed(k, folio);
+      }
       vma.pte.fill(0, i, i + nr);
       vma.pfn.fill(-1, i, i + nr);
-      folio_remove_rmap_ptes(k, folio, page, nr);
-      __tlb_remove_folio_pages(k, tlb, folio, nr);
+      if (!delayRmap) folio_remove_rmap_ptes(k, folio, page, nr);
       i += nr - 1;
+      if (__tlb_remove_folio_pages(k, tlb, folio, nr, delayRmap ? page : -1)) {
+        // force_break: the gather may not grow while rmaps are delayed; flush, then go on
+        tlb_flush_rmaps(k, tlb);
+        tlb_flush_mmu(k, tlb);
+      }
+    }
+    if (forceFlush) {
+      tlb_flush_rmaps(k, tlb);
+      tlb_flush_mmu(k, tlb);
     }
   } finally {
     leave(k, d);

@@ -15,6 +15,8 @@ export interface MmCache {
   readonly lruAdd: number[][];
   /** cpu_fbatches.activate per CPU (folio_activate), created on first use */
   readonly lruActivate: number[][];
+  /** reads submitted by read_pages() and not completed yet (folios locked, !uptodate), oldest first */
+  readonly readsInFlight: number[][];
   /** lru_disable_count (mm/swap.c lru_cache_disable): folio_add_lru drains at once while > 0 */
   lruDisabled: number;
 }
@@ -33,6 +35,7 @@ function build(k: Kernel): MmCache {
     anonExclusive: 1 << bit,
     lruAdd: [],
     lruActivate: [],
+    readsInFlight: [],
     lruDisabled: 0,
   };
 }

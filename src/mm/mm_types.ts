@@ -5,6 +5,7 @@
  */
 import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
+import type { Bdi, FileRaState } from './readahead.js';
 
 /** PTE bits the model keeps (arch/x86 _PAGE_PRESENT/_PAGE_RW/_PAGE_DIRTY; ZERO = the shared zero pfn) */
 export const PTE_PRESENT = 1;
@@ -20,6 +21,7 @@ export const PTE_PMD = 64;
 
 /** PTRS_PER_PTE on x86_64: one PTE table maps 512 pages */
 export const PTE_TABLE_SHIFT = 9;
+export const PTRS_PER_PTE = 1 << PTE_TABLE_SHIFT;
 
 /**
  * struct address_space of a file (include/linux/fs.h): the page cache as index -> pfn (-1 = none).
@@ -30,7 +32,12 @@ export interface AddressSpace {
   readonly id: number;
   readonly name: string;
   readonly kind: 'shmem' | 'file';
+  /** one slot per page of i_size */
   readonly pages: Int32Array;
+  /** the backing device's readahead limits (inode_to_bdi) */
+  readonly bdi: Bdi;
+  /** f_ra of the scenario's one open file on it (open(), read() and mmap() share it) */
+  readonly ra: FileRaState;
 }
 
 export interface Vma {
@@ -63,7 +70,7 @@ export interface MmStruct {
   readonly deposited: Map<number, Pfn>;
   /** MMF_HAS_PINNED: set at the first FOLL_PIN */
   hasPinned: boolean;
-  /** next mmap address (top-down), in pages */
+  /** mmap_base: top-down placement searches the gaps below it (in pages) */
   mmapBase: number;
 }
 
@@ -111,10 +118,23 @@ export function vma_alloc(
   };
 }
 
+/**
+ * get_unmapped_area() top-down (mm/mmap.c vm_unmapped_area, VM_UNMAPPED_AREA_TOPDOWN): the highest
+ * gap below mmap_base that fits, so a hole left by munmap is reused as the kernel reuses it
+ */
+function get_unmapped_area(mm: MmStruct, nrPages: number): number {
+  let top = mm.mmapBase;
+  for (const v of [...mm.vmas].sort((a, b) => b.start - a.start)) {
+    if (v.start >= top) continue;
+    if (top - (v.start + v.nrPages) >= nrPages) break;
+    top = v.start;
+  }
+  return top - nrPages;
+}
+
 /** do_mmap() of an anonymous region: top-down placement, no pages yet */
 export function do_mmap_anon(mm: MmStruct, name: string, nrPages: number, shared: boolean): Vma {
-  mm.mmapBase -= nrPages;
-  const vma = vma_alloc(name, mm.mmapBase, nrPages, shared);
+  const vma = vma_alloc(name, get_unmapped_area(mm, nrPages), nrPages, shared);
   mm.vmas.push(vma);
   return vma;
 }
@@ -128,8 +148,7 @@ export function do_mmap_file(
   shared: boolean,
   pgoff = 0,
 ): Vma {
-  mm.mmapBase -= nrPages;
-  const vma = vma_alloc(name, mm.mmapBase, nrPages, shared, file, pgoff);
+  const vma = vma_alloc(name, get_unmapped_area(mm, nrPages), nrPages, shared, file, pgoff);
   mm.vmas.push(vma);
   return vma;
 }

@@ -1,16 +1,17 @@
 /**
  * Pipes holding page references (fs/splice.c, fs/pipe.c): vmsplice of user memory takes a FOLL_GET
  * reference per page through GUP-fast (iter_to_pipe -> iov_iter_get_pages2); splice from a file
- * (filemap_splice_read) looks each folio up (+1), marks it accessed, gives the pipe buffer its own
- * folio_get (+1) and drops the lookup reference (-1). Closing the pipe releases every buffer
+ * (filemap_splice_read) looks folios up in batches (+1), marks them accessed, gives the pipe
+ * buffer its own folio_get (+1) and drops the lookup reference (-1). Closing the pipe releases every buffer
  * (pipe_buf_release -> put_page, -1).
  */
 import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
-import { folio_get, folio_put, put_page } from '../kernel/mm_ref.js';
-import { filemap_get_read_batch } from './filemap.js';
+import { folio_get, put_page } from '../kernel/mm_ref.js';
+import { filemap_get_pages, filemap_read_iter } from './filemap.js';
 import { get_user_pages_fast } from './gup.js';
-import { mmcache } from './mm_cache.js';
+import { read_end_io } from './readahead.js';
+import { folio_batch_release, folio_mark_accessed } from './swap.js';
 import type { AddressSpace, MmStruct, Vma } from './mm_types.js';
 import { called, enter, leave } from './stack.js';
 
@@ -42,9 +43,11 @@ export function vmsplice_to_pipe(
 }
 
 /**
- * splice(2) from a file: splice_file_to_pipe -> filemap_splice_read() (6.12 mm/filemap.c; 6.1
- * generic_file_splice_read -> filemap_read, the same events): lookup +1, folio_mark_accessed,
- * splice_folio_into_pipe +1, folio_batch_release -1
+ * splice(2) from a file: splice_file_to_pipe -> 6.12 filemap_splice_read() (mm/filemap.c:2894):
+ * per filemap_get_pages batch (readahead as for read()), folio_mark_accessed and
+ * splice_folio_into_pipe (+1) each, ra->prev_pos, folio_batch_release (lru_add_drain, -1 each);
+ * 6.1 generic_file_splice_read() (fs/splice.c:297) runs filemap_read() into the pipe
+ * (copy_page_to_iter +1, folio_put -1). The reads it started complete before it returns.
  */
 export function filemap_splice_read(
   k: Kernel,
@@ -58,19 +61,29 @@ export function filemap_splice_read(
   enter(k, 'splice_file_to_pipe');
   try {
     called(k, 'filemap_splice_read', () => {
-      const f = mmcache(k).f;
-      for (let i = from; i <= to; i++) {
-        const folio = called(k, 'filemap_get_pages', () => filemap_get_read_batch(k, mapping, i));
-        if (folio < 0) throw new Error(`splice: page ${i} of ${mapping.name} is not cached (read it first)`);
-        f.folio_set_referenced(folio);
+      const into = (folio: Pfn) => {
         called(k, 'splice_folio_into_pipe', () => folio_get(k, folio));
         pipe.bufs.push(folio);
-        called(k, 'folio_batch_release', () => folio_put(k, folio));
+      };
+      if (k.profile.facts.fileSpliceRead === 'filemap_read') {
+        filemap_read_iter(k, mapping, from, to, into);
+        return;
+      }
+      for (let pos = from; pos <= to; ) {
+        const batch = filemap_get_pages(k, mapping, pos, to + 1);
+        for (const folio of batch) {
+          folio_mark_accessed(k, folio);
+          into(folio);
+          pos = k.mem.index[folio] + 1;
+          mapping.ra.prevPos = pos * 4096;
+        }
+        folio_batch_release(k, batch);
       }
     });
   } finally {
     leave(k, d);
   }
+  read_end_io(k);
 }
 
 /**

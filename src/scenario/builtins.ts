@@ -119,11 +119,19 @@ parent exit
 `,
   file_mmap: `scenario file_mmap (../shared/traces/<v>/file_mmap/file_mmap.c, ./file_mmap 128 /dev/vda 1)
 machine cpus=2 seed=1
-task fm comm=file_mmap cpu=0
-# the real mappings start 10 (6.1) / 11 (6.12) PTEs into a 16-PTE fault-around block: the first
-# window runs from the VMA start to 16 pages on, overlapping the next, aligned one
-@6.1 fm mmap pad anon 6
-@6.12,mainline fm mmap pad anon 5
+task fm comm=file_mmap cpu=0    # the 6.1 run was on CPU 1: the same per-CPU batches, mirrored
+# what the process had queued in its CPU's lru_add batch when the workload began (exec, ld.so,
+# libc, the malloc'd buffer's memset), read off the real traces: the first tmpfs page drains the
+# batch as its 11th (6.1, PAGEVEC_SIZE 15) / 17th (6.12, 31) entry
+fm mmap setup anon 16
+@6.1 fm write setup 0..4
+@6.12,mainline fm write setup 0..13
+# the real mappings start at these PTEs of their page tables (pagemap-pfns.txt): tmpfs_shared at
+# 26 (6.1) / 459 (6.12), the next two 128 pages below; so the first fault-around window runs from
+# the VMA start to 16 pages on, overlapping the next, aligned one, and 6.12's tmpfs_shared spans
+# two page tables (two zap_pte_range flushes at munmap)
+@6.1 fm mmap pad anon 342
+@6.12,mainline fm mmap pad anon 421
 fm mmap tmpfs_shared shmem 128
 fm fwrite tmpfs_shared          # write(fd, buf, len) into the new tmpfs file
 fm mmap tmpfs_private shmem 128 private of=tmpfs_shared
@@ -131,15 +139,15 @@ fm read tmpfs_shared            # fault-around maps the cached pages
 fm read tmpfs_private
 fm write tmpfs_shared 0..63
 fm write tmpfs_private 64..127  # COW into anon pages
-fm mmap bdev file 256           # /dev/vda, opened: never touched through this mapping
-fm fread bdev 0..127            # pread() of the first 128 pages
+fm open bdev file 16384         # /dev/vda: 64 MiB
+fm fread bdev 0..127            # pread() of the first 128 pages: readahead of 0..127, then 128..255
 fm mmap bdev_shared_ro file 128 of=bdev at=128
-fm read bdev_shared_ro
+fm read bdev_shared_ro          # the first fault meets 128's PG_readahead: 256..383 read, retry
 checkpoint mapped
 fm munmap tmpfs_shared
 fm munmap tmpfs_private
 fm munmap bdev_shared_ro
-fm mmap tmpfs_shared_remap shmem 128 of=tmpfs_shared
+fm mmap tmpfs_shared_remap shmem 128 of=tmpfs_shared   # the hole tmpfs_shared left
 fm read tmpfs_shared_remap
 checkpoint remapped
 fm munmap tmpfs_shared_remap

@@ -9,9 +9,14 @@
  *                                             a block device, shared (or MAP_PRIVATE): a new file, or
  *                                             the file first mapped as <region> (even if unmapped
  *                                             since), from file page <pgoff> (default 0)
- *   <task> fread <region> [<a>..<b>]          read() of the region's file (page cache)
- *   <task> fwrite <region> [<a>..<b>]         write() to the region's tmpfs file
- *   <task> truncate <region>                  the file's page cache truncated: a tmpfs file's
+ *   <task> open <file> shmem|file <pages>     open() a new tmpfs file / block device of <pages> pages
+ *                                             without mapping it; <file> then names it where a
+ *                                             region's file is expected (fread, of=, truncate ...)
+ *   <task> fread <file> [<a>..<b>]            read() of file pages a..b (default: the region's
+ *                                             pages, or the whole opened file) of a region's file
+ *                                             or an opened file: page cache, readahead
+ *   <task> fwrite <file> [<a>..<b>]           write() to those pages of a tmpfs file
+ *   <task> truncate <file>                    the file's page cache truncated: a tmpfs file's
  *                                             eviction after unlink + close, a block device's last close
  *   <task> pin|unpin <region> [<a>..<b>]      pin_user_pages_fast / unpin_user_page
  *   <task> pipe <pipe>                        a new pipe
@@ -82,6 +87,7 @@ export type Action =
       from?: number;
       to?: number;
     }
+  | { op: 'open'; task: string; file: string; kind: 'shmem' | 'file'; pages: number }
   | { op: 'pipe' | 'close'; task: string; pipe: string }
   | { op: 'vmsplice' | 'splice'; task: string; region: string; pipe: string; from?: number; to?: number }
   | { op: 'compact' | 'drop_caches' | 'deferred_split_scan'; task: string }
@@ -118,9 +124,10 @@ const THPSIZE_ENABLED: readonly string[] = ['always', 'inherit', 'madvise', 'nev
 
 const USAGE: Record<string, string> = {
   mmap: '<task> mmap <region> anon|shmem|file <pages> [private] [of=<region>] [at=<pgoff>]',
-  fread: '<task> fread <region> [<a>..<b>]',
-  fwrite: '<task> fwrite <region> [<a>..<b>]',
-  truncate: '<task> truncate <region>',
+  open: '<task> open <file> shmem|file <pages>',
+  fread: '<task> fread <file> [<a>..<b>]',
+  fwrite: '<task> fwrite <file> [<a>..<b>]',
+  truncate: '<task> truncate <file>',
   pin: '<task> pin <region> [<a>..<b>]',
   unpin: '<task> unpin <region> [<a>..<b>]',
   migrate: '<task> migrate <region> [<a>..<b>]',
@@ -246,7 +253,7 @@ export function parseScenario(text: string, file: string): Scenario {
     };
     const region = (): string => {
       const r = rest[0] ?? fail(`expected \`${usage}\``);
-      if (!regions.has(r)) fail(`region '${r}' was not mmap'ed above`);
+      if (!regions.has(r)) fail(`region '${r}' was not mmap'ed above (nor opened)`);
       return r;
     };
     switch (verb) {
@@ -268,7 +275,7 @@ export function parseScenario(text: string, file: string): Scenario {
           pages <= 0
         )
           fail(`expected \`${usage}\` with a positive page count, got '${words.join(' ')}'`);
-        if (of !== undefined && !regions.has(of)) fail(`region '${of}' was not mmap'ed above`);
+        if (of !== undefined && !regions.has(of)) fail(`region '${of}' was not mmap'ed above (nor opened)`);
         regions.add(rest[0]);
         push({
           op: 'mmap',
@@ -280,6 +287,16 @@ export function parseScenario(text: string, file: string): Scenario {
           pgoff,
           ...(of === undefined ? {} : { of }),
         });
+        break;
+      }
+      case 'open': {
+        const [name, kind, n] = rest;
+        const pages = Number(n);
+        if (rest.length !== 3 || (kind !== 'shmem' && kind !== 'file') || !Number.isInteger(pages) || pages <= 0)
+          fail(`expected \`${usage}\` with a positive page count, got '${words.join(' ')}'`);
+        if (regions.has(name)) fail(`'${name}' already names a region or file`);
+        regions.add(name);
+        push({ op: 'open', task: head, file: name, kind: kind as 'shmem' | 'file', pages });
         break;
       }
       case 'truncate': {

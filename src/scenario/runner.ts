@@ -193,8 +193,28 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
       }
       break;
     }
+    case 'open': {
+      live(a.task);
+      const file = address_space_alloc(k, a.file, a.kind, a.pages);
+      sim.files.set(file.id, file);
+      break;
+    }
     case 'fread':
-    case 'fwrite':
+    case 'fwrite': {
+      const t = live(a.task);
+      // a region of the task (its file pages by default) or an opened file (all of it)
+      const vma = find_vma(t.mm, a.region);
+      const file = vma ? (vma.file ?? fail(`'${a.region}' is anonymous: ${a.op} needs a file`)) : fileOf(a.region);
+      const from = a.from ?? vma?.pgoff ?? 0;
+      const to = a.to ?? (vma ? vma.pgoff + vma.nrPages - 1 : file.pages.length - 1);
+      if (to >= file.pages.length) fail(`page ${to} is past the end of '${file.name}' (${file.pages.length} pages)`);
+      machine.run(t, () => {
+        if (a.op === 'fread') filemap_read(k, file, from, to);
+        else if (file.kind !== 'shmem') fail(`'${a.region}': fwrite to a block device is not modelled`);
+        else shmem_file_write(k, file, from, to);
+      });
+      break;
+    }
     case 'pin':
     case 'unpin':
     case 'migrate':
@@ -204,18 +224,7 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
       const vma = vmaOf(t, a.region);
       const [from, to] = span(vma, a.from, a.to);
       machine.run(t, () => {
-        if (a.op === 'fwrite') {
-          const file = vma.file ?? fail(`'${a.region}' is anonymous: fwrite needs a tmpfs region`);
-          if (file.kind !== 'shmem') fail(`'${a.region}': fwrite to a block device is not modelled`);
-          shmem_file_write(k, file, from, to);
-        } else if (a.op === 'fread') {
-          filemap_read(
-            k,
-            vma.file ?? fail(`'${a.region}' is anonymous: fread needs a file region`),
-            from,
-            to,
-          );
-        } else if (a.op === 'pin') {
+        if (a.op === 'pin') {
           sim.pins.push(...get_user_pages_fast(k, t.mm, vma, from, to, { pin: true, write: false }));
         } else if (a.op === 'unpin') {
           for (let i = from; i <= to; i++) {

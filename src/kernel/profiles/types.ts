@@ -163,6 +163,25 @@ export interface ProfileFacts {
    * iomap_readahead otherwise (block/fops.c:445/:486)
    */
   readonly blkdevMpageReadahead: 'always' | 'CONFIG_BUFFER_HEAD';
+  /**
+   * mm/readahead.c: 6.1 ondemand_readahead() serves both the synchronous miss and the PG_readahead
+   * hit (:557); 6.12 page_cache_sync_ra() (:537, initial async_size = size / 2 when the read covers
+   * the window, page_cache_prev_miss history) and page_cache_async_ra() (:611)
+   */
+  readonly readahead: 'ondemand_readahead' | 'sync_async';
+  /**
+   * splice(2) from a file: 6.12 filemap_splice_read() (mm/filemap.c) gets batches with
+   * filemap_get_pages, marks every folio accessed and ends each batch with folio_batch_release
+   * (lru_add_drain + folios_put); 6.1 generic_file_splice_read() (fs/splice.c) runs filemap_read()
+   * into the pipe (its accessed rule, folio_put per folio)
+   */
+  readonly fileSpliceRead: 'filemap_splice_read' | 'filemap_read';
+  /**
+   * zap_present_folio_ptes() (6.12 mm/memory.c:1497): a dirty PTE of a file folio delays the rmap
+   * removal to tlb_flush_rmaps() at the end of zap_pte_range (tlb_delay_rmap); 6.1 zap_pte_range
+   * (:1399) removes it at once. Both flush the gather at the end of that zap_pte_range.
+   */
+  readonly zapDelayRmap: boolean;
   /** include/linux/mm.h: get_page()/put_page() ignore slab and large-kmalloc folios (mainline) */
   readonly getPutIgnoreSlab: boolean;
   /** how a large folio records its order and mapcounts (include/linux/mm_types.h) */

@@ -17,6 +17,10 @@ export const facts_v6_1: ProfileFacts = {
   faultRefAddNrPagesMinusOne: false,
   shmemWriteReferencedFirst: true,
   blkdevMpageReadahead: 'always',
+  // mm/readahead.c (6.1):557 ondemand_readahead; fs/splice.c:297 generic_file_splice_read -> filemap_read; mm/memory.c:1399 zap_pte_range, no delayed rmap
+  readahead: 'ondemand_readahead',
+  fileSpliceRead: 'filemap_read',
+  zapDelayRmap: false,
   getPutIgnoreSlab: false,
   // include/linux/mm_types.h (6.1): page[1] compound_dtor/compound_order/compound_mapcount/compound_pincount
   folioLayout: 'compound_page_v6_1',

@@ -17,6 +17,10 @@ export const facts_v6_12: ProfileFacts = {
   faultRefAddNrPagesMinusOne: true,
   shmemWriteReferencedFirst: false,
   blkdevMpageReadahead: 'CONFIG_BUFFER_HEAD',
+  // mm/readahead.c (6.12):537/:611; mm/filemap.c:2894 filemap_splice_read; mm/memory.c:1497 tlb_delay_rmap
+  readahead: 'sync_async',
+  fileSpliceRead: 'filemap_splice_read',
+  zapDelayRmap: true,
   getPutIgnoreSlab: false,
   // include/linux/mm_types.h (6.12): struct folio _large_mapcount/_entire_mapcount/_nr_pages_mapped/_pincount
   folioLayout: 'folio_v6_12',
