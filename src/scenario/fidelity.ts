@@ -1,6 +1,7 @@
 /**
  * Fidelity against a real kernel: for each page of a workload's regions (found through a checkpoint's
- * pagemap-pfns.txt in the real run and the same checkpoint in the simulated run), compare the
+ * pagemap-pfns.txt in the real run and the same checkpoint in the simulated run), or each page a
+ * block device's readahead inserted (found by its first events, in insertion order), compare the
  * page's lifecycle — the events from its allocation (page_ref_set val=1) to the event that leaves
  * count 0 — as (event, val, ret, count, mapcount, flags) tuples. Pfns and timestamps are ignored.
  */
@@ -35,26 +36,27 @@ function lifecycle(
 
 type PfnEvents = Map<number, { at: number; key: EventKey; count: number; set1: boolean }[]>;
 
-/**
- * Real side: the trace text lines, the checkpoint marker to anchor on ("GT_SNAPSHOT tracing_off
- * tag=<tag>"), and pagemap-pfns.txt rows of that checkpoint: region -> pfns in vaddr order.
- */
-export function realLifecycles(
-  traceLines: Iterable<string>,
-  tag: string,
-  regions: Map<string, number[]>,
-): Map<string, EventKey[][]> {
+/** per pfn, its events with their positions (trace line / event index) */
+function realEvents(traceLines: Iterable<string>, wanted?: ReadonlySet<number>): {
+  byPfn: PfnEvents;
+  /** the line of each trace_marker text's first occurrence */
+  markers: Map<string, number>;
+} {
   const byPfn: PfnEvents = new Map();
+  const markers = new Map<string, number>();
   let at = 0;
-  let anchor = -1;
-  const wanted = new Set([...regions.values()].flat());
   for (const line of traceLines) {
     at++;
-    if (anchor < 0 && line.includes(`GT_SNAPSHOT tracing_off tag=${tag}`)) anchor = at;
+    const mark = line.indexOf('tracing_mark_write: ');
+    if (mark >= 0) {
+      const text = line.slice(mark + 'tracing_mark_write: '.length).trim();
+      if (!markers.has(text)) markers.set(text, at);
+      continue;
+    }
     const m = LINE.exec(line);
     if (!m) continue;
     const pfn = parseInt(m[2], 16);
-    if (!wanted.has(pfn)) continue;
+    if (wanted && !wanted.has(pfn)) continue;
     const ev = m[1];
     const count = Number(m[4]);
     const val = Number(m[6]);
@@ -67,7 +69,26 @@ export function realLifecycles(
       set1: ev === 'set' && val === 1,
     });
   }
-  if (anchor < 0) throw new Error(`checkpoint marker for tag=${tag} not found in the trace`);
+  return { byPfn, markers };
+}
+
+/** the line of the marker that starts with `prefix` */
+function markerAt(markers: Map<string, number>, prefix: string): number {
+  for (const [text, at] of markers) if (text.startsWith(prefix)) return at;
+  throw new Error(`marker '${prefix}' not found in the trace`);
+}
+
+/**
+ * Real side: the trace text lines, the checkpoint marker to anchor on ("GT_SNAPSHOT tracing_off
+ * tag=<tag>"), and pagemap-pfns.txt rows of that checkpoint: region -> pfns in vaddr order.
+ */
+export function realLifecycles(
+  traceLines: Iterable<string>,
+  tag: string,
+  regions: Map<string, number[]>,
+): Map<string, EventKey[][]> {
+  const { byPfn, markers } = realEvents(traceLines, new Set([...regions.values()].flat()));
+  const anchor = markerAt(markers, `GT_SNAPSHOT tracing_off tag=${tag}`);
   const out = new Map<string, EventKey[][]>();
   for (const [region, pfns] of regions)
     out.set(
@@ -75,6 +96,33 @@ export function realLifecycles(
       pfns.map((p) => lifecycle(byPfn.get(p) ?? [], anchor)),
     );
   return out;
+}
+
+/**
+ * Pages a block device's readahead inserted between positions (from, to), in insertion order
+ * (= file index order within each window): a page_ref_set val=1 whose next event is
+ * __filemap_add_folio's +1 with flags exactly `locked` (a tmpfs folio is swapbacked too).
+ */
+function readaheadInsertions(byPfn: PfnEvents, from: number, to: number): number[] {
+  const found: [number, number][] = [];
+  for (const [pfn, evs] of byPfn)
+    evs.forEach((e, i) => {
+      if (e.set1 && e.at > from && e.at < to && /^mod 1 - 2 -?\d+ locked$/.test(evs[i + 1]?.key ?? ''))
+        found.push([e.at, pfn]);
+    });
+  return found.sort((a, b) => a[0] - b[0]).map(([, pfn]) => pfn);
+}
+
+/**
+ * Real side of the pages no checkpoint region maps: the lifecycles of the pages readahead
+ * inserted after the marker starting with `fromMarker` and before checkpoint `tag`, anchored there.
+ */
+export function realReadaheadLifecycles(traceLines: Iterable<string>, fromMarker: string, tag: string): EventKey[][] {
+  const { byPfn, markers } = realEvents(traceLines);
+  const anchor = markerAt(markers, `GT_SNAPSHOT tracing_off tag=${tag}`);
+  return readaheadInsertions(byPfn, markerAt(markers, fromMarker), anchor).map((p) =>
+    lifecycle(byPfn.get(p)!, anchor),
+  );
 }
 
 /** pagemap-pfns.txt: the rows of `### checkpoint-<tag>`, region -> pfns in file (vaddr) order */
@@ -93,14 +141,7 @@ export function pagemapRegions(text: string, tag: string): Map<string, number[]>
   return out;
 }
 
-/** Simulated side: region ("task:vma") -> one lifecycle per page, anchored at checkpoint `tag`. */
-export function simLifecycles(
-  r: RunResult,
-  tag: string,
-  regions: readonly string[],
-): Map<string, EventKey[][]> {
-  const cp = r.checkpoints.get(tag);
-  if (!cp) throw new Error(`the scenario has no checkpoint ${tag}`);
+function simEvents(r: RunResult): PfnEvents {
   const byPfn: PfnEvents = new Map();
   r.events.forEach((e, at) => {
     const rec = e.record;
@@ -111,6 +152,23 @@ export function simLifecycles(
     const k = key(ev, rec.val, ret, rec.count, rec.mapcount, show_page_flags(r.profile, rec.flagsLo));
     list.push({ at, key: k, count: rec.count, set1: ev === 'set' && rec.val === 1 });
   });
+  return byPfn;
+}
+
+function checkpointOf(r: RunResult, tag: string): NonNullable<ReturnType<RunResult['checkpoints']['get']>> {
+  const cp = r.checkpoints.get(tag);
+  if (!cp) throw new Error(`the scenario has no checkpoint ${tag}`);
+  return cp;
+}
+
+/** Simulated side: region ("task:vma") -> one lifecycle per page, anchored at checkpoint `tag`. */
+export function simLifecycles(
+  r: RunResult,
+  tag: string,
+  regions: readonly string[],
+): Map<string, EventKey[][]> {
+  const cp = checkpointOf(r, tag);
+  const byPfn = simEvents(r);
   const out = new Map<string, EventKey[][]>();
   for (const region of regions) {
     const pfns = cp.regions.get(region);
@@ -121,6 +179,13 @@ export function simLifecycles(
     );
   }
   return out;
+}
+
+/** Simulated side of realReadaheadLifecycles: the pages readahead inserted before checkpoint `tag` */
+export function simReadaheadLifecycles(r: RunResult, tag: string): EventKey[][] {
+  const cp = checkpointOf(r, tag);
+  const byPfn = simEvents(r);
+  return readaheadInsertions(byPfn, -1, cp.at).map((p) => lifecycle(byPfn.get(p)!, cp.at - 1));
 }
 
 export interface PageDiff {
