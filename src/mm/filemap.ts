@@ -122,7 +122,9 @@ export function filemap_get_pages(k: Kernel, mapping: AddressSpace, index: numbe
         batch = filemap_get_read_batch(k, mapping, index, end - 1);
       }
       if (!batch.length)
-        throw new Error(`${mapping.name}: page ${index} is past the end of the file (${mapping.pages.length} pages)`);
+        throw new Error(
+          `${mapping.name}: page ${index} is past the end of the file (${mapping.pages.length} pages)`,
+        );
       const folio = batch[batch.length - 1];
       if (f.folio_test_readahead(folio))
         called(k, 'filemap_readahead', () =>
@@ -130,7 +132,9 @@ export function filemap_get_pages(k: Kernel, mapping: AddressSpace, index: numbe
         );
       if (f.folio_test_uptodate(folio)) return batch;
       if (!folio_read_in_flight(k, folio))
-        throw new Error(`${mapping.name}: page ${k.mem.index[folio]} is not uptodate (read errors are not modelled)`);
+        throw new Error(
+          `${mapping.name}: page ${k.mem.index[folio]} is not uptodate (read errors are not modelled)`,
+        );
       called(k, 'filemap_update_page', () => folio_put_wait_locked(k, folio));
       batch.pop();
       if (batch.length) return batch;
@@ -366,8 +370,8 @@ function filemap_fault(k: Kernel, vma: Vma, index: number, tried: boolean): Pfn 
 /**
  * do_read_fault() (6.12 mm/memory.c:5301; 6.1 :4615) on a block device, retried while
  * filemap_fault returns VM_FAULT_RETRY (do_user_addr_fault's retry with FAULT_FLAG_TRIED):
- * do_fault_around, then __do_fault -> filemap_fault, finish_fault and folio_unlock. The reads it
- * started complete before the return to user space.
+ * do_fault_around, then __do_fault -> filemap_fault, finish_fault and folio_unlock. The reads an
+ * attempt started complete before it returns (so its retry finds them done).
  */
 function do_read_fault_file(k: Kernel, vma: Vma, i: number): void {
   for (let tried = false; ; tried = true) {
@@ -380,9 +384,9 @@ function do_read_fault_file(k: Kernel, vma: Vma, i: number): void {
       mmcache(k).f.__folio_clear_locked(folio);
       return true;
     });
+    read_end_io(k);
     if (done) break;
   }
-  read_end_io(k);
 }
 
 /**
@@ -426,15 +430,18 @@ export function __do_fault(k: Kernel, vma: Vma, i: number): Pfn {
     if (mapping.kind === 'shmem') return called(k, 'shmem_fault', () => shmem_get_folio(k, mapping, index));
     const folio = filemap_fault(k, vma, index, false);
     if (folio < 0)
-      throw new Error(`${vma.name}: a private write fault that reads the disk first is not modelled (read the page first)`);
+      throw new Error(
+        `${vma.name}: a private write fault that reads the disk first is not modelled (read the page first)`,
+      );
     return folio;
   });
 }
 
 /**
- * read() of pages [from, to] of a file: filemap_read() for a block device, the reads it started
- * complete before the return to user space; shmem_file_read_iter() (mm/shmem.c) for tmpfs, per
- * page filemap_get_entry (+1), PG_referenced, folio_put (-1), holes read as zeroes.
+ * read() of pages [from, to] of a file: filemap_read() for a block device, whose reads complete
+ * before the system call returns; shmem_file_read_iter()
+ * (mm/shmem.c) for tmpfs, per page filemap_get_entry (+1), PG_referenced, folio_put (-1), holes
+ * read as zeroes.
  */
 export function filemap_read(k: Kernel, mapping: AddressSpace, from: number, to: number): void {
   if (mapping.kind === 'shmem') {
@@ -459,7 +466,7 @@ export function filemap_read_iter(
 ): void {
   const ra = mapping.ra;
   let lastPos = ra.prevPos;
-  for (let pos = from; pos <= to; ) {
+  for (let pos = from; pos <= to;) {
     const batch = filemap_get_pages(k, mapping, pos, to + 1);
     batch.forEach((folio, i) => {
       if (i > 0 || Math.floor((lastPos - 1) / 4096) !== k.mem.index[folio]) folio_mark_accessed(k, folio);

@@ -5,8 +5,10 @@
  * fact `readahead`), page_cache_ra_unbounded() (allocate, filemap_add_folio: set 1, +1 cache,
  * +1 lru batch; PG_readahead on the folio at the mark) and read_pages(): ->readahead drops each
  * allocation reference (-1) and submits the I/O. The folios stay locked and !uptodate until the
- * read completes (read_end_io): when a reader waits for one, or when the submitting task returns to
- * user space.
+ * read completes (read_end_io): when a reader waits for one of them, else by the end of the
+ * system call or fault attempt that started it. The real disk is not that regular: in the 6.12
+ * migration_blocked trace the next fault still found locked the pages a fault had read ahead, in
+ * the 6.1 one they were done by the retry of the fault that started the read.
  */
 import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
@@ -106,7 +108,8 @@ function max_pages_for(mapping: AddressSpace, reqSize: number): number {
  */
 export function page_cache_sync_ra(k: Kernel, mapping: AddressSpace, index: number, reqCount: number): void {
   called(k, 'page_cache_sync_ra', () => {
-    if (k.profile.facts.readahead === 'ondemand_readahead') ondemand_readahead(k, mapping, index, -1, reqCount);
+    if (k.profile.facts.readahead === 'ondemand_readahead')
+      ondemand_readahead(k, mapping, index, -1, reqCount);
     else sync_ra_v6_12(k, mapping, index, reqCount);
   });
 }
@@ -246,7 +249,13 @@ export function page_cache_ra_order(k: Kernel, mapping: AddressSpace, index: num
 }
 
 /** do_page_cache_ra() (mm/readahead.c): not past the page holding the file's last byte */
-function do_page_cache_ra(k: Kernel, mapping: AddressSpace, index: number, nr: number, lookahead: number): void {
+function do_page_cache_ra(
+  k: Kernel,
+  mapping: AddressSpace,
+  index: number,
+  nr: number,
+  lookahead: number,
+): void {
   const end = mapping.pages.length - 1;
   if (end < 0 || index > end) return;
   page_cache_ra_unbounded(k, mapping, index, Math.min(nr, end - index + 1), lookahead);

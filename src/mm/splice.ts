@@ -69,7 +69,7 @@ export function filemap_splice_read(
         filemap_read_iter(k, mapping, from, to, into);
         return;
       }
-      for (let pos = from; pos <= to; ) {
+      for (let pos = from; pos <= to;) {
         const batch = filemap_get_pages(k, mapping, pos, to + 1);
         for (const folio of batch) {
           folio_mark_accessed(k, folio);

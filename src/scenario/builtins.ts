@@ -51,9 +51,19 @@ parent exit
 machine cpus=2 seed=1
 task gt comm=gtrun cpu=0
 task mb comm=migration_block cpu=1
+# what the process had queued in its CPU's lru_add batch (exec, ld.so, libc), read off the real
+# traces: the 5th (6.1) / 23rd (6.12) anon page drains it
+mb mmap setup anon 16
+@6.1 mb write setup 0..10
+@6.12,mainline mb write setup 0..8
+# the real mappings start at PTE 61 (6.1) / 219 (6.12) of their page table (pagemap-pfns.txt),
+# so the fault-around windows overlap as they did
+@6.1 mb mmap pad anon 371
+@6.12,mainline mb mmap pad anon 213
 mb mmap anon anon 64
 mb mmap tmpfs shmem 64
-mb mmap bdev file 128
+mb open vda file 16384           # /dev/vda: 64 MiB
+mb mmap bdev file 128 of=vda
 mb write anon
 mb write tmpfs
 mb read bdev

@@ -19,15 +19,19 @@ function key(ev: string, val: number, ret: string, count: number, mapcount: numb
   return `${ev} ${val} ${ret} ${count} ${mapcount} ${flags}`;
 }
 
-/** The lifecycle around position `at` of a pfn's event list: last set-1 at or before, through count 0. */
+/**
+ * The lifecycle around position `at` of a pfn's event list: last set-1 at or before, through
+ * count 0 (or only through `at`: `upToAnchor`).
+ */
 function lifecycle(
   evs: readonly { at: number; key: EventKey; count: number; set1: boolean }[],
   at: number,
+  upToAnchor = false,
 ): EventKey[] {
   let start = 0;
   for (let i = 0; i < evs.length && evs[i].at <= at; i++) if (evs[i].set1) start = i;
   const out: EventKey[] = [];
-  for (let i = start; i < evs.length; i++) {
+  for (let i = start; i < evs.length && (!upToAnchor || evs[i].at <= at); i++) {
     out.push(evs[i].key);
     if (evs[i].count === 0 && i > start) break;
   }
@@ -37,7 +41,10 @@ function lifecycle(
 type PfnEvents = Map<number, { at: number; key: EventKey; count: number; set1: boolean }[]>;
 
 /** per pfn, its events with their positions (trace line / event index) */
-function realEvents(traceLines: Iterable<string>, wanted?: ReadonlySet<number>): {
+function realEvents(
+  traceLines: Iterable<string>,
+  wanted?: ReadonlySet<number>,
+): {
   byPfn: PfnEvents;
   /** the line of each trace_marker text's first occurrence */
   markers: Map<string, number>;
@@ -81,11 +88,13 @@ function markerAt(markers: Map<string, number>, prefix: string): number {
 /**
  * Real side: the trace text lines, the checkpoint marker to anchor on ("GT_SNAPSHOT tracing_off
  * tag=<tag>"), and pagemap-pfns.txt rows of that checkpoint: region -> pfns in vaddr order.
+ * `upToAnchor`: each lifecycle only as far as the checkpoint.
  */
 export function realLifecycles(
   traceLines: Iterable<string>,
   tag: string,
   regions: Map<string, number[]>,
+  upToAnchor = false,
 ): Map<string, EventKey[][]> {
   const { byPfn, markers } = realEvents(traceLines, new Set([...regions.values()].flat()));
   const anchor = markerAt(markers, `GT_SNAPSHOT tracing_off tag=${tag}`);
@@ -93,7 +102,7 @@ export function realLifecycles(
   for (const [region, pfns] of regions)
     out.set(
       region,
-      pfns.map((p) => lifecycle(byPfn.get(p) ?? [], anchor)),
+      pfns.map((p) => lifecycle(byPfn.get(p) ?? [], anchor, upToAnchor)),
     );
   return out;
 }
@@ -117,7 +126,11 @@ function readaheadInsertions(byPfn: PfnEvents, from: number, to: number): number
  * Real side of the pages no checkpoint region maps: the lifecycles of the pages readahead
  * inserted after the marker starting with `fromMarker` and before checkpoint `tag`, anchored there.
  */
-export function realReadaheadLifecycles(traceLines: Iterable<string>, fromMarker: string, tag: string): EventKey[][] {
+export function realReadaheadLifecycles(
+  traceLines: Iterable<string>,
+  fromMarker: string,
+  tag: string,
+): EventKey[][] {
   const { byPfn, markers } = realEvents(traceLines);
   const anchor = markerAt(markers, `GT_SNAPSHOT tracing_off tag=${tag}`);
   return readaheadInsertions(byPfn, markerAt(markers, fromMarker), anchor).map((p) =>
@@ -166,6 +179,7 @@ export function simLifecycles(
   r: RunResult,
   tag: string,
   regions: readonly string[],
+  upToAnchor = false,
 ): Map<string, EventKey[][]> {
   const cp = checkpointOf(r, tag);
   const byPfn = simEvents(r);
@@ -175,7 +189,7 @@ export function simLifecycles(
     if (!pfns) throw new Error(`checkpoint ${tag} has no region ${region}`);
     out.set(
       region,
-      [...pfns].map((p) => (p < 0 ? [] : lifecycle(byPfn.get(p) ?? [], cp.at - 1))),
+      [...pfns].map((p) => (p < 0 ? [] : lifecycle(byPfn.get(p) ?? [], cp.at - 1, upToAnchor))),
     );
   }
   return out;

@@ -292,7 +292,12 @@ export function parseScenario(text: string, file: string): Scenario {
       case 'open': {
         const [name, kind, n] = rest;
         const pages = Number(n);
-        if (rest.length !== 3 || (kind !== 'shmem' && kind !== 'file') || !Number.isInteger(pages) || pages <= 0)
+        if (
+          rest.length !== 3 ||
+          (kind !== 'shmem' && kind !== 'file') ||
+          !Number.isInteger(pages) ||
+          pages <= 0
+        )
           fail(`expected \`${usage}\` with a positive page count, got '${words.join(' ')}'`);
         if (regions.has(name)) fail(`'${name}' already names a region or file`);
         regions.add(name);

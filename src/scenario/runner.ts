@@ -204,10 +204,13 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
       const t = live(a.task);
       // a region of the task (its file pages by default) or an opened file (all of it)
       const vma = find_vma(t.mm, a.region);
-      const file = vma ? (vma.file ?? fail(`'${a.region}' is anonymous: ${a.op} needs a file`)) : fileOf(a.region);
+      const file = vma
+        ? (vma.file ?? fail(`'${a.region}' is anonymous: ${a.op} needs a file`))
+        : fileOf(a.region);
       const from = a.from ?? vma?.pgoff ?? 0;
       const to = a.to ?? (vma ? vma.pgoff + vma.nrPages - 1 : file.pages.length - 1);
-      if (to >= file.pages.length) fail(`page ${to} is past the end of '${file.name}' (${file.pages.length} pages)`);
+      if (to >= file.pages.length)
+        fail(`page ${to} is past the end of '${file.name}' (${file.pages.length} pages)`);
       machine.run(t, () => {
         if (a.op === 'fread') filemap_read(k, file, from, to);
         else if (file.kind !== 'shmem') fail(`'${a.region}': fwrite to a block device is not modelled`);

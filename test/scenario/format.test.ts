@@ -40,10 +40,17 @@ describe('scenario errors', () => {
     ['task a\na mmap x file 4\na mmap y shmem 2 of=x', "s.txt:3: 'x' is a 4-page file file"],
     [
       'task a\na mmap x shmem 4\na truncate x now',
-      "s.txt:3: expected `<task> truncate <region>`, got 'a truncate x now'",
+      "s.txt:3: expected `<task> truncate <file>`, got 'a truncate x now'",
     ],
     ['task a\na mmap x shmem 4\na reclaim x all', "s.txt:3: expected a page range <a>..<b>, got 'all'"],
     ['task a\na compact now', "s.txt:2: compact takes no arguments, got 'now'"],
+    [
+      'task a\na open v disk 4',
+      "s.txt:2: expected `<task> open <file> shmem|file <pages>` with a positive page count, got 'a open v disk 4'",
+    ],
+    ['task a\na mmap v anon 4\na open v file 4', "s.txt:3: 'v' already names a region or file"],
+    ['task a\na open v file 4\na fread v 2..4', "s.txt:3: page 4 is past the end of 'v' (4 pages)"],
+    ['task a\na mmap x anon 4\na fread x', "s.txt:3: 'x' is anonymous: fread needs a file"],
     ['@6.3 task a', "s.txt:1: unknown profile '6.3'"],
     ['machine cpus=2\ntask a cpu=5', 's.txt:2: cpu=5, but the machine has 2 CPUs'],
     ['task a\na mmap x anon 4\na exit\na write x', "s.txt:4: task 'a' has exited"],
