@@ -485,6 +485,8 @@ function zap_pte_range(k: Kernel, tlb: MmuGather, vma: Vma, from: number, to: nu
   const d = enter(k, 'zap_pte_range');
   try {
     const batch = k.profile.facts.thp.pteBatch;
+    const delay = k.profile.facts.zapDelayRmap;
+    const delayDirty = delay !== false && k.profile.config.isEnabled(delay);
     let forceFlush = false;
     for (let i = from; i < to; i++) {
       const pte = vma.pte[i];
@@ -508,7 +510,7 @@ function zap_pte_range(k: Kernel, tlb: MmuGather, vma: Vma, from: number, to: nu
       if (!PageAnon(k, folio)) {
         if (pte & PTE_DIRTY) {
           mmcache(k).f.folio_set_dirty(folio);
-          delayRmap = k.profile.facts.zapDelayRmap;
+          delayRmap = delayDirty;
           forceFlush = true;
         }
         // a young PTE marks the file folio accessed (every modelled PTE was touched, so young)

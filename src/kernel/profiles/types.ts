@@ -178,10 +178,11 @@ export interface ProfileFacts {
   readonly fileSpliceRead: 'filemap_splice_read' | 'filemap_read';
   /**
    * zap_present_folio_ptes() (6.12 mm/memory.c:1497): a dirty PTE of a file folio delays the rmap
-   * removal to tlb_flush_rmaps() at the end of zap_pte_range (tlb_delay_rmap); 6.1 zap_pte_range
-   * (:1399) removes it at once. Both flush the gather at the end of that zap_pte_range.
+   * removal to tlb_flush_rmaps() at the end of zap_pte_range where tlb_delay_rmap() is true, i.e.
+   * with CONFIG_SMP (include/asm-generic/tlb.h:280); 6.1 zap_pte_range (:1399) removes it at once.
+   * Both flush the gather at the end of that zap_pte_range.
    */
-  readonly zapDelayRmap: boolean;
+  readonly zapDelayRmap: false | 'CONFIG_SMP';
   /** include/linux/mm.h: get_page()/put_page() ignore slab and large-kmalloc folios (mainline) */
   readonly getPutIgnoreSlab: boolean;
   /** how a large folio records its order and mapcounts (include/linux/mm_types.h) */

@@ -125,6 +125,13 @@ export const facts_v6_1: ProfileFacts = {
     // split_huge_page() -> split_huge_page_to_list() (include/linux/huge_mm.h, mm/huge_memory.c:2689)
     split_folio_to_list: [],
     split_huge_page_to_list_to_order: ['split_huge_page_to_list'],
+    // mm/filemap.c, mm/readahead.c: inlined or tail calls (the file_mmap stack runs)
+    filemap_update_page: [],
+    filemap_readahead: [],
+    page_cache_sync_ra: [],
+    page_cache_async_ra: [],
+    do_sync_mmap_readahead: [],
+    do_async_mmap_readahead: [],
   },
   bugSites: {
     page_ref_unfreeze: 'include/linux/page_ref.h:332',

@@ -20,7 +20,7 @@ export const facts_v6_12: ProfileFacts = {
   // mm/readahead.c (6.12):537/:611; mm/filemap.c:2894 filemap_splice_read; mm/memory.c:1497 tlb_delay_rmap
   readahead: 'sync_async',
   fileSpliceRead: 'filemap_splice_read',
-  zapDelayRmap: true,
+  zapDelayRmap: 'CONFIG_SMP',
   getPutIgnoreSlab: false,
   // include/linux/mm_types.h (6.12): struct folio _large_mapcount/_entire_mapcount/_nr_pages_mapped/_pincount
   folioLayout: 'folio_v6_12',
@@ -105,6 +105,13 @@ export const facts_v6_12: ProfileFacts = {
     madvise_pageout: [],
     iter_to_pipe: [],
     lru_add_drain: ['lru_add_and_bh_lrus_drain', 'lru_add_drain_cpu'],
+    // mm/filemap.c, mm/readahead.c: inlined or tail calls (the file_mmap stack runs)
+    filemap_update_page: [],
+    filemap_readahead: [],
+    page_cache_sync_ra: [],
+    page_cache_async_ra: [],
+    do_sync_mmap_readahead: [],
+    do_async_mmap_readahead: [],
   },
   bugSites: {
     page_ref_unfreeze: 'include/linux/page_ref.h:288',
