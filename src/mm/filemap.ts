@@ -20,6 +20,7 @@ import {
 import { type AddressSpace, type Vma, PTE_DIRTY, PTE_PRESENT, PTE_WRITE, PTRS_PER_PTE } from './mm_types.js';
 import { folio_alloc } from './page_alloc.js';
 import { mmcache } from './mm_cache.js';
+import { NotModelled } from './not_modelled.js';
 import { called } from './stack.js';
 import { HPAGE_PMD_NR } from './huge_memory.js';
 import {
@@ -132,7 +133,7 @@ export function filemap_get_pages(k: Kernel, mapping: AddressSpace, index: numbe
         );
       if (f.folio_test_uptodate(folio)) return batch;
       if (!folio_read_in_flight(k, folio))
-        throw new Error(
+        throw new NotModelled(
           `${mapping.name}: page ${k.mem.index[folio]} is not uptodate (read errors are not modelled)`,
         );
       called(k, 'filemap_update_page', () => folio_put_wait_locked(k, folio));
@@ -349,7 +350,7 @@ function filemap_fault(k: Kernel, vma: Vma, index: number, tried: boolean): Pfn 
     } else {
       fpin = do_sync_mmap_readahead(k, vma, index);
       folio = called(k, '__filemap_get_folio', () => filemap_get_entry(k, mapping, index));
-      if (folio < 0) throw new Error(`${vma.name}: page ${index} was not read ahead (not modelled)`);
+      if (folio < 0) throw new NotModelled(`${vma.name}: page ${index} was not read ahead (not modelled)`);
     }
     if (f.folio_test_locked(folio)) {
       // lock_folio_maybe_drop_mmap(): maybe_unlock_mmap_for_io() on the first try, then sleep
@@ -358,7 +359,7 @@ function filemap_fault(k: Kernel, vma: Vma, index: number, tried: boolean): Pfn 
       read_end_io(k, folio);
     }
     if (!f.folio_test_uptodate(folio))
-      throw new Error(`${vma.name}: page ${index} is not uptodate (read errors are not modelled)`);
+      throw new NotModelled(`${vma.name}: page ${index} is not uptodate (read errors are not modelled)`);
     f.__folio_set_locked(folio);
     if (!fpin) return folio;
     f.__folio_clear_locked(folio);
@@ -402,7 +403,7 @@ export function do_file_fault(k: Kernel, vma: Vma, i: number, write: boolean): v
   const index = vma.pgoff + i;
   if (mapping.kind === 'file') {
     if (write)
-      throw new Error(`${vma.name}: writes to a disk-file mapping are not modelled (map it read-only)`);
+      throw new NotModelled(`${vma.name}: writes to a disk-file mapping are not modelled (map it read-only)`);
     do_read_fault_file(k, vma, i);
     return;
   }
@@ -430,7 +431,7 @@ export function __do_fault(k: Kernel, vma: Vma, i: number): Pfn {
     if (mapping.kind === 'shmem') return called(k, 'shmem_fault', () => shmem_get_folio(k, mapping, index));
     const folio = filemap_fault(k, vma, index, false);
     if (folio < 0)
-      throw new Error(
+      throw new NotModelled(
         `${vma.name}: a private write fault that reads the disk first is not modelled (read the page first)`,
       );
     return folio;
