@@ -325,6 +325,20 @@ export const OWNER_RULES: readonly OwnerRule[] = [
     cite: 'shmem_get_folio_gfp() under shmem_fault(), mm/shmem.c',
   },
   {
+    fn: 'filemap_get_entry',
+    dir: 'get',
+    owner: 'mapping',
+    within: ['swap_cache_get_folio'],
+    cite: '6.12 do_swap_page(): the swap cache lookup ref becomes the PTE ref, mm/memory.c',
+  },
+  {
+    fn: '__filemap_get_folio',
+    dir: 'get',
+    owner: 'mapping',
+    within: ['swap_cache_get_folio'],
+    cite: '6.1 do_swap_page(): the swap cache lookup ref becomes the PTE ref, mm/memory.c',
+  },
+  {
     fn: 'next_uptodate_page',
     dir: 'both',
     owner: 'mapping',
@@ -456,6 +470,30 @@ export const OWNER_RULES: readonly OwnerRule[] = [
     cite: 'filemap_splice_read() folio_batch_release, mm/filemap.c',
   },
   { fn: 'folio_wait_bit_common', dir: 'put', owner: 'lookup', cite: 'folio_put_wait_locked(), mm/filemap.c' },
+  {
+    fn: 'folio_end_writeback',
+    dir: 'both',
+    owner: 'lookup',
+    cite: 'folio_end_writeback() folio_get/folio_put around the wake-up, mm/filemap.c',
+  },
+  {
+    fn: 'swap_vma_readahead',
+    dir: 'put',
+    owner: 'lookup',
+    cite: 'swap_vma_readahead() folio_put of each folio read ahead, mm/swap_state.c',
+  },
+  {
+    fn: 'do_swap_page',
+    dir: 'put',
+    owner: 'lookup',
+    cite: 'do_swap_page() out_release: folio_put after VM_FAULT_RETRY, mm/memory.c',
+  },
+  {
+    fn: '__try_to_reclaim_swap',
+    dir: 'put',
+    owner: 'lookup',
+    cite: '__try_to_reclaim_swap() folio_put after filemap_get_folio, mm/swapfile.c',
+  },
   { fn: 'shmem_file_read_iter', dir: 'put', owner: 'lookup', cite: 'mm/shmem.c' },
   { fn: 'shmem_write_end', dir: 'put', owner: 'lookup', cite: 'mm/shmem.c' },
   {

@@ -38,6 +38,8 @@ import { folio_add_lru, folio_batch_release, folio_mark_accessed, lru_add_drain_
 /** mm/memory.c fault_around_bytes (64 KiB): the window filemap_map_pages() fills */
 const FAULT_AROUND_PAGES = 16;
 
+const addressSpaces = new WeakMap<Kernel, Map<number, AddressSpace>>();
+
 /**
  * A new inode's address_space: shmem_aops (tmpfs) or def_blk_aops (a block device, the traced
  * guests' virtio disk), with the ra state of the file the scenario opens on it
@@ -51,7 +53,23 @@ export function address_space_alloc(
   const id = k.allocMappingId();
   k.mappingInfo.set(id, { aops: kind === 'shmem' ? 'shmem_aops' : 'def_blk_aops', ino: id, name });
   const bdi = kind === 'shmem' ? NOOP_BDI : VIRTIO_BLK_BDI;
-  return { id, name, kind, pages: new Int32Array(nrPages).fill(-1), bdi, ra: file_ra_state_init(bdi) };
+  const mapping: AddressSpace = {
+    id,
+    name,
+    kind,
+    pages: new Int32Array(nrPages).fill(-1),
+    bdi,
+    ra: file_ra_state_init(bdi),
+  };
+  let all = addressSpaces.get(k);
+  if (!all) addressSpaces.set(k, (all = new Map()));
+  all.set(id, mapping);
+  return mapping;
+}
+
+/** folio_mapping() of a page-cache folio: the address_space its mapping field points to, if any */
+export function folio_address_space(k: Kernel, folio: Pfn): AddressSpace | undefined {
+  return addressSpaces.get(k)?.get(k.mem.mapping[folio]);
 }
 
 /**

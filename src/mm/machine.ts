@@ -1,15 +1,20 @@
 /**
  * A simulated machine: one Kernel (mem_map + profile + tracer), the zone handed to the buddy
- * allocator at boot, several CPUs (each with its own PCP lists and LRU batches), and tasks that run
- * on them. Who runs where is decided by the scenario or, when it does not say, by a PRNG seeded
+ * allocator at boot, several CPUs (each with its own PCP lists and LRU batches), optionally a swap
+ * device, reclaim under memory pressure (direct reclaim from the allocator's slowpath), and tasks
+ * that run on them. Who runs where is decided by the scenario or, when it does not say, by a PRNG seeded
  * from the scenario, so every run of the same scenario gives the same trace.
  */
 import { Kernel } from '../kernel/kernel.js';
 import type { Profile } from '../kernel/profiles/index.js';
 import type { ProfileName } from '../kernel/profiles/types.js';
 import { exit_mmap, dup_mmap } from './mmap.js';
-import { mm_alloc, type Task } from './mm_types.js';
+import { mmcache } from './mm_cache.js';
+import { mm_alloc, type MmStruct, type Task } from './mm_types.js';
 import { memblock_free_all } from './page_alloc.js';
+import { swapon, type SwapDeviceOptions } from './swapfile.js';
+import { set_reclaim_mms } from './vmscan.js';
+import { install_direct_reclaim } from './vmscan_node.js';
 
 export interface MachineOptions {
   profile: Profile | ProfileName;
@@ -20,6 +25,10 @@ export interface MachineOptions {
   debugVm?: boolean;
   /** pcp->high of every CPU (zoneinfo `pagesets: high`; default 6 * batch) */
   pcpHigh?: number;
+  /** a swap device (swapon at boot); without one anon pages are never reclaimed (total_swap_pages 0) */
+  swap?: SwapDeviceOptions;
+  /** what boot wrote to /sys/kernel/mm/lru_gen/enabled (needs CONFIG_LRU_GEN); default: the config's */
+  lruGen?: boolean;
 }
 
 /** pfns below this are not given to the buddy (firmware, the kernel image) */
@@ -38,6 +47,21 @@ export class Machine {
     this.k = new Kernel({ profile: opts.profile, nrPages, debugVm: opts.debugVm });
     this.rngState = (opts.seed ?? 1) >>> 0 || 1;
     memblock_free_all(this.k, FIRST_FREE_PFN, nrPages, this.nrCpus, opts.pcpHigh);
+    if (opts.lruGen !== undefined) {
+      if (opts.lruGen && !this.k.profile.config.isEnabled('CONFIG_LRU_GEN'))
+        throw new Error(`lru_gen: the ${this.k.profile.name} profile's config has no CONFIG_LRU_GEN`);
+      mmcache(this.k).lruGen = opts.lruGen;
+    }
+    if (opts.swap) swapon(this.k, opts.swap, this.nrCpus);
+    set_reclaim_mms(this.k, () => this.mms());
+    install_direct_reclaim(this.k);
+  }
+
+  /** the address spaces of the tasks that have not exited (what reclaim's rmap walks see) */
+  mms(): MmStruct[] {
+    const out: MmStruct[] = [];
+    for (const t of this.tasks.values()) if (t.mm) out.push(t.mm);
+    return out;
   }
 
   /** xorshift32: the scheduler's deterministic choices */

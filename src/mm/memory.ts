@@ -14,8 +14,10 @@ import { folio_ref_add, folio_ref_count, folio_ref_sub } from '../kernel/page_re
 import { page_type_word } from '../kernel/page_type.js';
 import {
   PTE_DIRTY,
+  PTE_OLD,
   PTE_PMD,
   PTE_PRESENT,
+  PTE_SWAP,
   PTE_TABLE_SHIFT,
   PTRS_PER_PTE,
   PTE_WRITE,
@@ -37,6 +39,7 @@ import {
   vma_alloc_anon_folio,
   zap_huge_pmd,
 } from './huge_memory.js';
+import { copy_swap_pte, do_swap_page, zap_swap_pte } from './memory_swap.js';
 import { __tlb_remove_folio_pages, tlb_flush_mmu, tlb_flush_rmaps, type MmuGather } from './mmu_gather.js';
 import { MIGRATE_UNMOVABLE, __free_pages, alloc_pages, folio_alloc } from './page_alloc.js';
 import {
@@ -176,6 +179,8 @@ export function handle_mm_fault(k: Kernel, mm: MmStruct, vma: Vma, i: number, wr
 
 function __handle_mm_fault(k: Kernel, mm: MmStruct, vma: Vma, i: number, write: boolean): void {
   const pte = vma.pte[i];
+  // the access sets the accessed bit the PTE has when it is present
+  if (pte & PTE_PRESENT) vma.pte[i] &= ~PTE_OLD;
   if (pte & PTE_PRESENT && (!write || pte & PTE_WRITE)) return;
   // the stacks show the x86 entry (arch/x86/mm/fault.c) and __handle_mm_fault's callees
   const d = enter(k, 'asm_exc_page_fault');
@@ -183,6 +188,13 @@ function __handle_mm_fault(k: Kernel, mm: MmStruct, vma: Vma, i: number, write: 
     enter(k, 'exc_page_fault');
     enter(k, 'handle_mm_fault');
     enter(k, '__handle_mm_fault');
+    if (pte & PTE_SWAP) {
+      // handle_pte_fault() -> do_swap_page(); VM_FAULT_RETRY: the arch handler faults again
+      let r = do_swap_page(k, vma, i, write, false);
+      if (r === 'retry') r = do_swap_page(k, vma, i, write, true);
+      if (r === 'cow') do_wp_page(k, vma, i);
+      return;
+    }
     if (pte & PTE_PRESENT) {
       if (pte & PTE_PMD && do_huge_pmd_wp_page(k, mm, vma, i)) return;
       do_wp_page(k, vma, i);
@@ -318,7 +330,8 @@ function do_cow_fault(k: Kernel, vma: Vma, i: number): void {
 function __copy_present_ptes(vma: Vma, dst: Vma, i: number, nr: number): void {
   for (let j = i; j < i + nr; j++) {
     if (!vma.shared) vma.pte[j] &= ~PTE_WRITE;
-    dst.pte[j] = vma.shared ? vma.pte[j] & ~PTE_DIRTY : vma.pte[j];
+    // pte_mkold(): the child's PTEs start old
+    dst.pte[j] = (vma.shared ? vma.pte[j] & ~PTE_DIRTY : vma.pte[j]) | PTE_OLD;
     dst.pfn[j] = vma.pfn[j];
   }
 }
@@ -410,6 +423,11 @@ export function copy_page_range(k: Kernel, src: MmStruct, dst: MmStruct, vma: Vm
   const d = enter(k, 'copy_page_range');
   try {
     for (let i = 0; i < vma.nrPages;) {
+      if (vma.pte[i] & PTE_SWAP) {
+        __pte_alloc(k, dst, child.start + i);
+        copy_swap_pte(k, vma, child, i++);
+        continue;
+      }
       if (!(vma.pte[i] & PTE_PRESENT)) {
         i++;
         continue;
@@ -490,6 +508,10 @@ function zap_pte_range(k: Kernel, tlb: MmuGather, vma: Vma, from: number, to: nu
     let forceFlush = false;
     for (let i = from; i < to; i++) {
       const pte = vma.pte[i];
+      if (pte & PTE_SWAP) {
+        zap_swap_pte(k, vma, i);
+        continue;
+      }
       if (!(pte & PTE_PRESENT) || pte & PTE_ZERO) {
         vma.pte[i] = 0;
         continue;

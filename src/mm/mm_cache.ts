@@ -7,8 +7,11 @@ import { pageflags, type PageFlagOps } from '../kernel/page_flags.js';
 
 export interface MmCache {
   readonly f: PageFlagOps;
-  /** lru_gen_enabled(): CONFIG_LRU_GEN && CONFIG_LRU_GEN_ENABLED */
-  readonly lruGen: boolean;
+  /**
+   * lru_gen_enabled(): CONFIG_LRU_GEN && CONFIG_LRU_GEN_ENABLED, or what the machine wrote to
+   * /sys/kernel/mm/lru_gen/enabled at boot
+   */
+  lruGen: boolean;
   /** 1 << PG_anon_exclusive (PG_mappedtodisk in 6.1, PG_owner_2 in 6.12) */
   readonly anonExclusive: number;
   /** cpu_fbatches.lru_add per CPU (mm/swap.c), created on first use */
@@ -17,6 +20,8 @@ export interface MmCache {
   readonly lruActivate: number[][];
   /** reads submitted by read_pages() and not completed yet (folios locked, !uptodate), oldest first */
   readonly readsInFlight: number[][];
+  /** cpu_fbatches.lru_move_tail per CPU (6.1 lru_rotate: folio_rotate_reclaimable) */
+  readonly lruMoveTail: number[][];
   /** lru_disable_count (mm/swap.c lru_cache_disable): folio_add_lru drains at once while > 0 */
   lruDisabled: number;
 }
@@ -36,6 +41,7 @@ function build(k: Kernel): MmCache {
     lruAdd: [],
     lruActivate: [],
     readsInFlight: [],
+    lruMoveTail: [],
     lruDisabled: 0,
   };
 }

@@ -18,6 +18,15 @@ export const PTE_MIGRATION = 16;
 export const PTE_MIGRATION_EXCL = 32;
 /** the page is mapped by a PMD (set on all 512 entries of the block; pfn[i] = head + offset) */
 export const PTE_PMD = 64;
+/**
+ * a present PTE whose accessed bit was cleared (ptep_clear_flush_young by folio_referenced): PTEs are
+ * made young by the access that faulted them in, so the model keeps the inverse bit
+ */
+export const PTE_OLD = 128;
+/** a swap entry (not present): pfn holds -1 - swap offset (memory_swap.ts), so it never matches a pfn */
+export const PTE_SWAP = 256;
+/** the swap entry is exclusive (pte_swp_mkexclusive: the unmapped page was PG_anon_exclusive) */
+export const PTE_SWP_EXCLUSIVE = 512;
 
 /** PTRS_PER_PTE on x86_64: one PTE table maps 512 pages */
 export const PTE_TABLE_SHIFT = 9;
@@ -58,7 +67,7 @@ export interface Vma {
   /** vm_pgoff: the file index of the VMA's first page */
   readonly pgoff: number;
   readonly pfn: Int32Array;
-  readonly pte: Uint8Array;
+  readonly pte: Uint16Array;
 }
 
 export interface MmStruct {
@@ -114,7 +123,7 @@ export function vma_alloc(
     hugepage: false,
     file,
     pfn: new Int32Array(nrPages).fill(-1),
-    pte: new Uint8Array(nrPages),
+    pte: new Uint16Array(nrPages),
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * mm/mmu_gather.c: zapped pages are queued with their reference still held and put in batches at
  * the TLB flush: free_pages_and_swap_cache() (mm/swap_state.c) drains this CPU's lru_add batch
- * (6.1, 6.12) and puts the references with release_pages() (6.1: val -1 per entry) or
+ * (6.1, 6.12), frees the swap of unmapped swap-cache folios (free_swap_cache) and puts the
+ * references with release_pages() (6.1: val -1 per entry) or
  * folios_put_refs() (6.12+: val -nr per entry) — from the profile's mmuGatherFree. An entry may
  * carry a delayed rmap removal (6.12 ENCODED_PAGE_BIT_DELAY_RMAP), done by tlb_flush_rmaps().
  */
@@ -11,6 +12,8 @@ import { folio_put_refs, folio_put } from '../kernel/mm_ref.js';
 import { folio_remove_rmap_ptes } from './rmap.js';
 import { called } from './stack.js';
 import { lru_add_drain } from './swap.js';
+import { free_swap_cache } from './swap_state.js';
+import { swap_info } from './swapfile.js';
 
 /** 8 entries on the stack bundle, then up to MAX_GATHER_BATCH_COUNT (10000 / 510) batches of 510 */
 const GATHER_CAPACITY = 8 + 19 * 510;
@@ -83,6 +86,8 @@ function free_pages_and_swap_cache(k: Kernel, tlb: MmuGather, from: number, to: 
   called(k, 'free_pages_and_swap_cache', () => {
     const how = k.profile.facts.mmuGatherFree;
     if (how.drains) lru_add_drain(k);
+    // only a swap device puts folios in the swap cache
+    if (swap_info(k)) for (let i = from; i < to; i++) free_swap_cache(k, tlb.folios[i]);
     if (how.put === 'folios_put_refs') {
       called(k, 'folios_put_refs', () => {
         for (let i = from; i < to; i++) folio_put_refs(k, tlb.folios[i], tlb.refs[i]);

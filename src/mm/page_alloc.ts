@@ -23,10 +23,11 @@ import { put_page_testzero } from '../kernel/mm_ref.js';
 import { page_ref_count, set_page_count } from '../kernel/page_ref.js';
 import { page_type_word } from '../kernel/page_type.js';
 import { VM_BUG_ON_PAGE } from '../kernel/vm_bug.js';
-import { enter, leave } from './stack.js';
+import { called, enter, leave } from './stack.js';
 import { pageflagsMask } from '../kernel/flag_names.js';
 import { __page_cache_release } from './swap.js';
 import { folio_unqueue_deferred_split } from './huge_split.js';
+import { NotModelled } from './not_modelled.js';
 
 /** include/linux/mmzone.h enum migratetype (6.1 = 6.12, CONFIG_CMA on) */
 export const MIGRATE_UNMOVABLE = 0;
@@ -86,6 +87,14 @@ export class Zone {
   /** ~PAGE_FLAGS_CHECK_AT_PREP: the bits free_pages_prepare() keeps (hwpoison, node/zone/lastcpupid) */
   readonly clearAtPrep: number;
   managed = 0;
+  /** NR_FREE_PAGES: pages in the buddy free lists (PCP pages are not counted, as in the kernel) */
+  nrFreePages = 0;
+  /** _watermark[WMARK_MIN / LOW / HIGH] (__setup_per_zone_wmarks) */
+  readonly watermark = new Float64Array(3);
+  /** the direct reclaim the slowpath runs (vmscan_node.ts), if the machine installed it */
+  directReclaim: DirectReclaim | undefined;
+  /** PF_MEMALLOC: an allocation from inside reclaim ignores the watermarks and does not recurse */
+  inReclaim = false;
 
   /**
    * [start, end): zone_start_pfn and zone_end_pfn(). `pcpHigh`: pcp->high, zone_highsize() (6.12
@@ -206,12 +215,14 @@ export function buddy_order(k: Kernel, page: Pfn): number {
 function add_to_free_list(k: Kernel, z: Zone, page: Pfn, order: number, mt: number, tail: boolean): void {
   list_add(k, z.freeHead, order * NR_MT + mt, page, tail);
   z.nrFree[order * NR_MT + mt]++;
+  z.nrFreePages += 1 << order;
 }
 
 /** del_page_from_free_list(): off the list, __ClearPageBuddy, private = 0 */
 function del_page_from_free_list(k: Kernel, z: Zone, page: Pfn, order: number, mt: number): void {
   list_del(k, z.freeHead, order * NR_MT + mt, page);
   z.nrFree[order * NR_MT + mt]--;
+  z.nrFreePages -= 1 << order;
   k.mem.mapcount[page] = z.noType;
   k.mem.private_[page] = 0;
 }
@@ -270,9 +281,31 @@ function __rmqueue_smallest(k: Kernel, z: Zone, order: number, mt: number): Pfn 
 }
 
 /**
+ * __move_freepages_block() (6.12 mm/page_alloc.c): the free buddy blocks inside the pageblock of
+ * `pfn` move from the `from` lists to the `to` lists, so every free page stays on the list of its
+ * pageblock's type (del_page_from_free_list() takes the pageblock's type to find the list).
+ */
+function __move_freepages_block(k: Kernel, z: Zone, pfn: Pfn, from: number, to: number): void {
+  const start = pfn - (pfn % (1 << PAGEBLOCK_ORDER));
+  const end = Math.min(start + (1 << PAGEBLOCK_ORDER), k.mem.nrPages);
+  for (let p = start; p < end;) {
+    if (k.mem.mapcount[p] !== z.buddyWord) {
+      p++;
+      continue;
+    }
+    const order = k.mem.private_[p];
+    list_del(k, z.freeHead, order * NR_MT + from, p);
+    z.nrFree[order * NR_MT + from]--;
+    list_add(k, z.freeHead, order * NR_MT + to, p, false);
+    z.nrFree[order * NR_MT + to]++;
+    p += 1 << order;
+  }
+}
+
+/**
  * __rmqueue_fallback() (6.12 mm/page_alloc.c): steal the largest block of a fallback type; a block
- * of at least pageblock_order / 2 claims its pageblock(s) for the requested type (the model moves
- * the block's type, not the other free pages inside it).
+ * of at least pageblock_order / 2 claims its pageblock(s) for the requested type, with the other
+ * free pages inside them (steal_suitable_fallback -> __move_freepages_block).
  */
 function __rmqueue_fallback(k: Kernel, z: Zone, order: number, mt: number): Pfn {
   for (let cur = z.maxOrder; cur >= order; cur--) {
@@ -282,8 +315,10 @@ function __rmqueue_fallback(k: Kernel, z: Zone, order: number, mt: number): Pfn 
       del_page_from_free_list(k, z, page, cur, fb);
       const claim = cur >= PAGEBLOCK_ORDER >> 1;
       if (claim)
-        for (let p = page; p < page + (1 << cur); p += 1 << PAGEBLOCK_ORDER)
+        for (let p = page; p < page + (1 << cur); p += 1 << PAGEBLOCK_ORDER) {
+          __move_freepages_block(k, z, p, fb, mt);
           set_pageblock_migratetype(k, p, mt);
+        }
       expand(k, z, page, order, cur, claim ? mt : fb);
       return page;
     }
@@ -377,16 +412,112 @@ export interface AllocOptions {
   comp?: boolean;
 }
 
-/** __alloc_pages() -> get_page_from_freelist() -> rmqueue() -> prep_new_page(); throws when out of memory */
+/** the zone's watermarks (enum zone_watermarks) */
+export const WMARK_MIN = 0;
+export const WMARK_LOW = 1;
+export const WMARK_HIGH = 2;
+
+/** What the slowpath needs of reclaim (vmscan_node.ts installs it with the machine) */
+export interface DirectReclaim {
+  /** __perform_reclaim() -> try_to_free_pages() for an allocation of `order`: pages reclaimed */
+  try_to_free_pages(k: Kernel, order: number): number;
+  /** zone_reclaimable_pages(): the file LRU pages, and the anon ones when swap space is left */
+  zone_reclaimable_pages(k: Kernel): number;
+}
+
+/** mm/internal.h MAX_RECLAIM_RETRIES */
+const MAX_RECLAIM_RETRIES = 16;
+/** rounds of a higher-order allocation that reclaims but finds no free block (compaction's part) */
+const MAX_RECLAIM_ROUNDS = 64;
+
+/**
+ * __zone_watermark_ok() (6.12 mm/page_alloc.c; zone_watermark_fast is the same for order 0, the
+ * model has no CMA, highatomic reserve or lowmem_reserve): free pages beyond the order's own above
+ * the mark, and for order > 0 a free block of at least that order of an unmovable, movable or
+ * reclaimable type. `free` defaults to NR_FREE_PAGES.
+ */
+function zone_watermark_ok(z: Zone, order: number, mark: number, free = z.nrFreePages): boolean {
+  if (free - ((1 << order) - 1) <= mark) return false;
+  if (!order) return true;
+  for (let o = order; o <= z.maxOrder; o++)
+    for (let mt = 0; mt < MIGRATE_PCPTYPES; mt++) if (z.nrFree[o * NR_MT + mt]) return true;
+  return false;
+}
+
+/** get_page_from_freelist() for the one zone: the watermark check (unless ALLOC_NO_WATERMARKS), then rmqueue */
+function get_page_from_freelist(
+  k: Kernel,
+  z: Zone,
+  order: number,
+  mt: number,
+  mark: number | undefined,
+): Pfn {
+  if (mark !== undefined && !zone_watermark_ok(z, order, mark)) return -1;
+  return rmqueue(k, z, order, mt);
+}
+
+/**
+ * __alloc_pages_slowpath() (6.12 mm/page_alloc.c:4349; 6.1 the same structure), without kswapd,
+ * compaction and the OOM killer: the min watermark; an allocation from inside reclaim (PF_MEMALLOC)
+ * takes any free page; otherwise __alloc_pages_direct_reclaim — direct reclaim, the min watermark
+ * again and, once, drain_all_pages (the reclaimed pages sit on this CPU's PCP lists, which
+ * NR_FREE_PAGES does not count) — until should_reclaim_retry gives up: reclaimable plus free pages
+ * could not meet the min watermark, or MAX_RECLAIM_RETRIES rounds made no progress.
+ */
+function __alloc_pages_slowpath(k: Kernel, z: Zone, order: number, mt: number): Pfn {
+  const min = z.watermark[WMARK_MIN];
+  let page = get_page_from_freelist(k, z, order, mt, min);
+  if (page >= 0) return page;
+  const reclaim = z.directReclaim;
+  if (!reclaim || z.inReclaim) return get_page_from_freelist(k, z, order, mt, undefined);
+  return called(k, '__alloc_pages_slowpath', () => {
+    let noProgress = 0;
+    for (let round = 0; ; round++) {
+      // should_compact_retry() and compaction would decide here in the kernel (not modelled)
+      if (round > MAX_RECLAIM_ROUNDS && order > 0) return -1;
+      const progress = called(k, '__alloc_pages_direct_reclaim', () => {
+        z.inReclaim = true;
+        let n: number;
+        try {
+          n = called(k, '__perform_reclaim', () => reclaim.try_to_free_pages(k, order));
+        } finally {
+          z.inReclaim = false;
+        }
+        if (!n) return 0;
+        page = get_page_from_freelist(k, z, order, mt, min);
+        if (page < 0) {
+          drain_all_pages(k);
+          page = get_page_from_freelist(k, z, order, mt, min);
+        }
+        return n;
+      });
+      if (page >= 0) return page;
+      // should_reclaim_retry() (6.12 :4176)
+      if (progress && order <= PAGE_ALLOC_COSTLY_ORDER) noProgress = 0;
+      else noProgress++;
+      if (noProgress > MAX_RECLAIM_RETRIES) return -1;
+      if (!zone_watermark_ok(z, order, min, z.nrFreePages + reclaim.zone_reclaimable_pages(k))) return -1;
+    }
+  });
+}
+
+/** __alloc_pages() -> get_page_from_freelist() (low watermark) or the slowpath -> prep_new_page(); throws when out of memory */
 export function alloc_pages(k: Kernel, order: number, opts: AllocOptions = NO_OPTIONS): Pfn {
   const d = enter(k, '__alloc_pages');
   try {
     const z = zoneOf(k);
     const mt = opts.migratetype ?? MIGRATE_MOVABLE;
+    // without the machine's reclaim (a bare Kernel) the watermarks are not checked
+    let page = get_page_from_freelist(k, z, order, mt, z.directReclaim ? z.watermark[WMARK_LOW] : undefined);
+    if (page < 0) {
+      page = __alloc_pages_slowpath(k, z, order, mt);
+      enter(k, '__alloc_pages_slowpath');
+    }
     enter(k, 'get_page_from_freelist');
-    const page = rmqueue(k, z, order, mt);
     if (page < 0)
-      throw new Error(`__alloc_pages: out of memory for an order-${order} page (migratetype ${mt})`);
+      throw new NotModelled(
+        `__alloc_pages: out of memory for an order-${order} page (migratetype ${mt}; the OOM killer is not modelled)`,
+      );
     if (k.debugVm) {
       for (let i = 0; i < 1 << order; i++) {
         const why = page_bad_reason(k, z, page + i, z.checkAtFree, 'PAGE_FLAGS_CHECK_AT_PREP');
@@ -481,6 +612,46 @@ export function free_unref_page(k: Kernel, page: Pfn, order: number): void {
   if (pcp.count >= pcp.high) free_pcppages_bulk(k, z, pcp, pcp.batch);
 }
 
+/** drain_all_pages(NULL) (6.12 mm/page_alloc.c): every CPU's PCP pages back to the buddy; no reference changes */
+export function drain_all_pages(k: Kernel): void {
+  const z = zoneOf(k);
+  called(k, 'drain_all_pages', () => {
+    for (const pcp of z.pcp) if (pcp.count) free_pcppages_bulk(k, z, pcp, pcp.count);
+  });
+}
+
+/** watermark_scale_factor (6.12 mm/page_alloc.c:303, 6.1 the same default) */
+const WATERMARK_SCALE_FACTOR = 10;
+
+/**
+ * init_per_zone_wmark_min() for the one zone (6.12 mm/page_alloc.c:6224 calculate_min_free_kbytes,
+ * :6113 __setup_per_zone_wmarks; 6.1 the same): min_free_kbytes = int_sqrt(lowmem_kbytes * 16)
+ * clamped to [128, 262144]; min = its pages, low = min + max(min / 4, managed * scale / 10000),
+ * high = low + the same step. (khugepaged's larger recommended min_free_kbytes is not applied.)
+ */
+function setup_per_zone_wmarks(z: Zone): void {
+  const minFreeKbytes = Math.min(262144, Math.max(128, Math.floor(Math.sqrt(z.managed * 4 * 16))));
+  const min = minFreeKbytes >> 2;
+  const step = Math.max(min >> 2, Math.floor((z.managed * WATERMARK_SCALE_FACTOR) / 10000));
+  z.watermark[WMARK_MIN] = min;
+  z.watermark[WMARK_LOW] = min + step;
+  z.watermark[WMARK_HIGH] = min + 2 * step;
+}
+
+/** the zone's watermark `w` (WMARK_MIN, WMARK_LOW, WMARK_HIGH) and NR_FREE_PAGES */
+export function zone_watermark(k: Kernel, w: number): number {
+  return zoneOf(k).watermark[w];
+}
+
+export function zone_free_pages(k: Kernel): number {
+  return zoneOf(k).nrFreePages;
+}
+
+/** The machine's reclaim for the slowpath (set_direct_reclaim(k, hooks) once, at boot) */
+export function set_direct_reclaim(k: Kernel, hooks: DirectReclaim): void {
+  zoneOf(k).directReclaim = hooks;
+}
+
 /** __free_pages() (6.12 mm/page_alloc.c:4936): put; on zero free; a non-compound page's tail sub-blocks are freed here */
 export function __free_pages(k: Kernel, page: Pfn, order: number): void {
   const d = enter(k, '__free_pages');
@@ -533,6 +704,7 @@ export function memblock_free_all(k: Kernel, start: Pfn, end: Pfn, nrCpus = 1, p
     z.managed += 1 << order;
     pfn += 1 << order;
   }
+  setup_per_zone_wmarks(z);
   return z;
 }
 

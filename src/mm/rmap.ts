@@ -2,32 +2,39 @@
  * Reverse-map accounting (mm/rmap.c, include/linux/rmap.h): the _mapcount changes that page_ref never
  * traces, for small folios, PTE-mapped large folios (6.12 _large_mapcount / _nr_pages_mapped, 6.1 the
  * per-page counts) and PMD mappings; a large anon folio left partly mapped is queued for deferred
- * split here (huge_split.ts). Also the rmap walks of reclaim and migration.
+ * split here (huge_split.ts). Also the rmap walks of reclaim and migration (try_to_unmap with swap
+ * entries, try_to_migrate, remove_migration_ptes, folio_referenced).
  */
 import {
   PageAnon,
   folio_entire_mapcount,
+  folio_mapcount,
   folio_order,
   folio_test_anon,
   folio_test_large,
 } from '../kernel/folio.js';
-import { folio_get, folio_put } from '../kernel/mm_ref.js';
+import { folio_get, folio_maybe_dma_pinned, folio_put } from '../kernel/mm_ref.js';
 import {
   PTE_DIRTY,
   PTE_MIGRATION,
   PTE_MIGRATION_EXCL,
+  PTE_OLD,
   PTE_PRESENT,
+  PTE_SWAP,
+  PTE_SWP_EXCLUSIVE,
   PTE_WRITE,
   PTE_ZERO,
   type MmStruct,
   type Vma,
 } from './mm_types.js';
+import { swap_duplicate, swap_free } from './swapfile.js';
 import { called, enter, leave } from './stack.js';
 import { deferred_split_folio, folio_test_partially_mapped } from './huge_split.js';
 import { page_zero_filled } from './page_data.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
 import { mmcache } from './mm_cache.js';
+import { NotModelled } from './not_modelled.js';
 
 export function PageAnonExclusive(k: Kernel, page: Pfn): boolean {
   return (k.mem.flagsLo[page] & mmcache(k).anonExclusive) !== 0;
@@ -36,11 +43,18 @@ export function PageAnonExclusive(k: Kernel, page: Pfn): boolean {
 /**
  * folio_add_new_anon_rmap(folio, vma, address, RMAP_EXCLUSIVE) (6.12 mm/rmap.c:1422;
  * 6.1 page_add_new_anon_rmap): __folio_set_swapbacked, mapping = anon_vma + PAGE_MAPPING_ANON,
- * index, then a small folio's _mapcount = 0 and PG_anon_exclusive; a PTE-mapped large folio (6.12
+ * index, then a small folio's _mapcount = 0 and PG_anon_exclusive (not for RMAP_NONE: a swapped-in
+ * folio do_swap_page maps shared); a PTE-mapped large folio (6.12
  * mTHP, :1456) the same on every page, _large_mapcount = nr - 1, _nr_pages_mapped = nr. PMD-mappable
  * folios: folio_add_new_anon_rmap_pmd.
  */
-export function folio_add_new_anon_rmap(k: Kernel, folio: Pfn, anonVma: number, index: number): void {
+export function folio_add_new_anon_rmap(
+  k: Kernel,
+  folio: Pfn,
+  anonVma: number,
+  index: number,
+  exclusive = true,
+): void {
   const m = k.mem;
   mmcache(k).f.__folio_set_swapbacked(folio);
   m.mapping[folio] = anonVma | k.profile.facts.mappingFlags.anon;
@@ -48,7 +62,7 @@ export function folio_add_new_anon_rmap(k: Kernel, folio: Pfn, anonVma: number, 
   const nr = 1 << folio_order(k, folio);
   for (let i = 0; i < nr; i++) {
     m.mapcount[folio + i] = 0;
-    m.flagsLo[folio + i] |= mmcache(k).anonExclusive;
+    if (exclusive) m.flagsLo[folio + i] |= mmcache(k).anonExclusive;
   }
   if (nr === 1) return;
   if (k.profile.facts.folioLayout !== 'folio_v6_12')
@@ -229,14 +243,15 @@ export function folio_move_anon_rmap(k: Kernel, folio: Pfn, anonVma: number): vo
 /**
  * rmap_walk() (mm/rmap.c): rmap_walk_anon() or rmap_walk_file() over every PTE of these address
  * spaces that holds `folio` (present, or as a migration entry), calling `one` (try_to_unmap_one,
- * try_to_migrate_one, remove_migration_pte) under its own frame.
+ * try_to_migrate_one, remove_migration_pte) under its own frame; `fn` returning false stops the
+ * walk (rmap_one's "abort").
  */
 function rmap_walk(
   k: Kernel,
   mms: readonly MmStruct[],
   folio: Pfn,
   one: string,
-  fn: (vma: Vma, i: number) => void,
+  fn: (vma: Vma, i: number) => boolean | void,
 ): void {
   const d = enter(k, PageAnon(k, folio) ? 'rmap_walk_anon' : 'rmap_walk_file');
   try {
@@ -246,7 +261,7 @@ function rmap_walk(
           if (vma.pfn[i] !== folio || !vma.pte[i]) continue;
           const d1 = enter(k, one);
           try {
-            fn(vma, i);
+            if (fn(vma, i) === false) return;
           } finally {
             leave(k, d1);
           }
@@ -264,20 +279,63 @@ function put_pte_ref(k: Kernel, folio: Pfn): void {
 }
 
 /**
- * try_to_unmap() (6.12 mm/rmap.c try_to_unmap_one; file folios only in the model): each PTE is
- * cleared, folio_remove_rmap_pte, folio_put (-1).
+ * try_to_unmap() (6.12 mm/rmap.c:2010, try_to_unmap_one :1642; 6.1 the same steps): each PTE is
+ * cleared (a dirty one dirties the folio); an anon folio's PTE becomes a swap entry of its swap
+ * cache slot (swap_duplicate; exclusive if PG_anon_exclusive, which
+ * folio_try_share_anon_rmap_pte clears — a possibly pinned folio aborts the walk and keeps its
+ * PTE); then folio_remove_rmap_pte and folio_put (-1).
  */
 export function try_to_unmap(k: Kernel, mms: readonly MmStruct[], folio: Pfn): void {
   called(k, 'try_to_unmap', () =>
     rmap_walk(k, mms, folio, 'try_to_unmap_one', (vma, i) => {
-      if (!(vma.pte[i] & PTE_PRESENT)) return;
-      if (PageAnon(k, folio)) throw new Error('try_to_unmap: anon pageout (swap) is not modelled');
-      vma.pte[i] = 0;
-      vma.pfn[i] = -1;
+      const pte = vma.pte[i];
+      if (!(pte & PTE_PRESENT)) return true;
+      const f = mmcache(k).f;
+      if (PageAnon(k, folio)) {
+        if (!f.folio_test_swapcache(folio))
+          throw new NotModelled(
+            'try_to_unmap: an anon folio outside the swap cache (MADV_FREE) is not modelled',
+          );
+        const off = k.mem.private_[folio];
+        if (!swap_duplicate(k, off)) return false;
+        const excl = PageAnonExclusive(k, folio);
+        if (excl && folio_maybe_dma_pinned(k, folio)) {
+          swap_free(k, off); // folio_try_share_anon_rmap_pte() -EBUSY: the PTE is put back
+          return false;
+        }
+        if (excl) k.mem.flagsLo[folio] &= ~mmcache(k).anonExclusive;
+        if (pte & PTE_DIRTY) f.folio_set_dirty(folio);
+        vma.pte[i] = PTE_SWAP | (excl ? PTE_SWP_EXCLUSIVE : 0);
+        vma.pfn[i] = -1 - off;
+      } else {
+        if (pte & PTE_DIRTY) f.folio_set_dirty(folio);
+        vma.pte[i] = 0;
+        vma.pfn[i] = -1;
+      }
       folio_remove_rmap_pte(k, folio);
       put_pte_ref(k, folio);
+      return true;
     }),
   );
+}
+
+/**
+ * folio_referenced() (6.12 mm/rmap.c:1000, folio_referenced_one; 6.1 the same): the number of VMAs
+ * whose PTE of the folio was young, clearing the accessed bits (ptep_clear_flush_young_notify).
+ * No reference changes. VM_LOCKED and VM_EXEC mappings are not modelled.
+ */
+export function folio_referenced(k: Kernel, mms: readonly MmStruct[], folio: Pfn): number {
+  if (folio_mapcount(k, folio) === 0 || k.mem.mapping[folio] === 0) return 0;
+  let referenced = 0;
+  called(k, 'folio_referenced', () =>
+    rmap_walk(k, mms, folio, 'folio_referenced_one', (vma, i) => {
+      if (!(vma.pte[i] & PTE_PRESENT)) return true;
+      if (!(vma.pte[i] & PTE_OLD)) referenced++;
+      vma.pte[i] |= PTE_OLD;
+      return true;
+    }),
+  );
+  return referenced;
 }
 
 /**

@@ -2,8 +2,10 @@
  * Per-CPU LRU batches (mm/swap.c): folio_add_lru() takes a reference and queues the folio in this
  * CPU's lru_add batch (PAGEVEC_SIZE entries, from the profile); draining moves the folios onto the
  * LRU (PG_lru set by the drain loop) and drops the batch's references with folios_put().
- * The LRU lists themselves hold no reference. folio_mark_accessed() of a referenced inactive folio
- * queues it (+1) in the activate batch, whose drain sets PG_active and puts it (-1).
+ * The LRU lists themselves (lru.ts) hold no reference. folio_mark_accessed() of a referenced
+ * inactive folio queues it (+1) in the activate batch, whose drain sets PG_active and puts it (-1);
+ * the end of writeback of a folio reclaim marked queues it (+1) in the lru_move_tail batch, whose
+ * drain moves it to the tail of its inactive list (-1).
  */
 import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
@@ -12,6 +14,7 @@ import { folio_get, folio_put } from '../kernel/mm_ref.js';
 import { VM_BUG_ON_FOLIO } from '../kernel/vm_bug.js';
 import { called, enter, leave } from './stack.js';
 import { mmcache } from './mm_cache.js';
+import { lruvec_add_folio, lruvec_add_folio_tail, lruvec_del_folio } from './lru.js';
 
 function lru_add_batch(k: Kernel, cpu: number): Pfn[] {
   const all = mmcache(k).lruAdd;
@@ -83,6 +86,7 @@ function folio_batch_move_lru(k: Kernel, batch: Pfn[]): void {
         k.profile.facts.bugSites.lru_add,
       );
       if (mmcache(k).lruGen) f.folio_clear_active(folio);
+      lruvec_add_folio(k, folio);
       f.folio_set_lru(folio);
     }
     const folios = batch.splice(0);
@@ -93,25 +97,55 @@ function folio_batch_move_lru(k: Kernel, batch: Pfn[]): void {
   }
 }
 
-/** lru_add_drain() -> lru_add_drain_cpu(): this CPU's lru_add batch, then its activate batch */
+/**
+ * lru_add_drain() -> lru_add_drain_cpu() (6.12 mm/swap.c:642; 6.1 the same order): this CPU's
+ * lru_add batch, its lru_move_tail (6.1 lru_rotate) batch, then its activate batch
+ */
 export function lru_add_drain(k: Kernel): void {
   called(k, 'lru_add_drain', () => {
-    const batch = lru_add_batch(k, k.tracer.ctx.cpu);
+    const cpu = k.tracer.ctx.cpu;
+    const c = mmcache(k);
+    const batch = lru_add_batch(k, cpu);
     if (batch.length) folio_batch_move_lru(k, batch);
-    const act = mmcache(k).lruActivate[k.tracer.ctx.cpu];
-    if (act?.length) lru_activate_drain(k, act);
+    const tail = c.lruMoveTail[cpu];
+    if (tail?.length) lru_move_drain(k, tail, lru_move_tail);
+    const act = c.lruActivate[cpu];
+    if (act?.length) lru_move_drain(k, act, lru_activate);
   });
 }
 
+/** lru_activate() (mm/swap.c): an inactive evictable folio moves to its active list */
+function lru_activate(k: Kernel, folio: Pfn): void {
+  const f = mmcache(k).f;
+  if (f.folio_test_active(folio) || f.folio_test_unevictable(folio)) return;
+  lruvec_del_folio(k, folio);
+  f.folio_set_active(folio);
+  lruvec_add_folio(k, folio);
+}
+
+/** lru_move_tail() (6.12 mm/swap.c:244; 6.1 lru_move_tail_fn): to the tail of its inactive list */
+function lru_move_tail(k: Kernel, folio: Pfn): void {
+  const f = mmcache(k).f;
+  if (f.folio_test_unevictable(folio)) return;
+  lruvec_del_folio(k, folio);
+  f.folio_clear_active(folio);
+  lruvec_add_folio_tail(k, folio);
+}
+
 /**
- * folio_batch_move_lru(fbatch, lru_activate) (mm/swap.c): folio_test_clear_lru, PG_active set,
- * PG_lru back, then folios_put (-1 each).
+ * folio_batch_move_lru(fbatch, move_fn) for the batches other than lru_add (6.12 mm/swap.c:189):
+ * folio_test_clear_lru (a folio isolated meanwhile is skipped), move_fn, PG_lru back; then
+ * folios_put (-1 each).
  */
-function lru_activate_drain(k: Kernel, batch: Pfn[]): void {
+function lru_move_drain(k: Kernel, batch: Pfn[], move: (k: Kernel, folio: Pfn) => void): void {
   called(k, 'folio_batch_move_lru', () => {
     const f = mmcache(k).f;
     const folios = batch.splice(0);
-    for (const folio of folios) if (f.folio_test_lru(folio)) f.folio_set_active(folio);
+    for (const folio of folios) {
+      if (!f.folio_test_clear_lru(folio)) continue;
+      move(k, folio);
+      f.folio_set_lru(folio);
+    }
     called(k, 'folios_put', () => {
       for (const folio of folios) folio_put(k, folio);
     });
@@ -119,21 +153,47 @@ function lru_activate_drain(k: Kernel, batch: Pfn[]): void {
 }
 
 /**
+ * folio_batch_add_and_move() for the batches other than lru_add (6.12 mm/swap.c:213
+ * __folio_batch_add_and_move; 6.1 the callers' folio_get + folio_batch_add_and_move): folio_get
+ * (+1) into this CPU's batch, drained when full or while the LRU cache is disabled.
+ */
+function folio_batch_add_and_move(
+  k: Kernel,
+  batches: number[][],
+  folio: Pfn,
+  move: (k: Kernel, folio: Pfn) => void,
+): void {
+  folio_get(k, folio);
+  const cpu = k.tracer.ctx.cpu;
+  const batch = batches[cpu] ?? (batches[cpu] = []);
+  batch.push(folio);
+  // a full batch, a large folio (6.12 !folio_may_be_lru_cached, 6.1 folio_test_large), lru_cache_disabled()
+  if (batch.length >= k.profile.facts.folioBatchSize || folio_test_large(k, folio) || mmcache(k).lruDisabled)
+    lru_move_drain(k, batch, move);
+}
+
+/**
+ * folio_rotate_reclaimable() (6.12 mm/swap.c:262; 6.1 :249): a folio on the LRU that is not
+ * locked, dirty or unevictable goes into this CPU's lru_move_tail batch (folio_get +1).
+ */
+export function folio_rotate_reclaimable(k: Kernel, folio: Pfn): void {
+  const f = mmcache(k).f;
+  if (f.folio_test_locked(folio) || f.folio_test_dirty(folio)) return;
+  if (f.folio_test_unevictable(folio) || !f.folio_test_lru(folio)) return;
+  called(k, 'folio_rotate_reclaimable', () =>
+    folio_batch_add_and_move(k, mmcache(k).lruMoveTail, folio, lru_move_tail),
+  );
+}
+
+/**
  * folio_activate() (6.12 mm/swap.c; 6.1 the same with its cpu_fbatches.activate): an inactive,
  * evictable folio on the LRU gets a reference (+1, flags still as they were) in this CPU's activate
- * batch, drained when full or while the LRU cache is disabled.
+ * batch.
  */
 function folio_activate(k: Kernel, folio: Pfn): void {
   const f = mmcache(k).f;
   if (f.folio_test_active(folio) || f.folio_test_unevictable(folio) || !f.folio_test_lru(folio)) return;
-  called(k, 'folio_activate', () => {
-    folio_get(k, folio);
-    const all = mmcache(k).lruActivate;
-    const batch = all[k.tracer.ctx.cpu] ?? (all[k.tracer.ctx.cpu] = []);
-    batch.push(folio);
-    if (batch.length >= k.profile.facts.folioBatchSize || mmcache(k).lruDisabled)
-      lru_activate_drain(k, batch);
-  });
+  called(k, 'folio_activate', () => folio_batch_add_and_move(k, mmcache(k).lruActivate, folio, lru_activate));
 }
 
 /**
@@ -159,7 +219,9 @@ export function lru_add_drain_all(k: Kernel, nrCpus: number): void {
     const ctx = k.tracer.ctx;
     const saved = { comm: ctx.comm, pid: ctx.pid, tgid: ctx.tgid, cpu: ctx.cpu };
     for (let cpu = 0; cpu < nrCpus; cpu++) {
-      if (!lru_add_batch(k, cpu).length && !mmcache(k).lruActivate[cpu]?.length) continue;
+      const c = mmcache(k);
+      if (!lru_add_batch(k, cpu).length && !c.lruActivate[cpu]?.length && !c.lruMoveTail[cpu]?.length)
+        continue;
       Object.assign(ctx, { comm: `kworker/${cpu}:1`, pid: 20 + cpu, tgid: 20 + cpu, cpu });
       called(k, 'lru_add_drain_per_cpu', () => lru_add_drain(k));
     }
@@ -170,10 +232,12 @@ export function lru_add_drain_all(k: Kernel, nrCpus: number): void {
 /**
  * __folio_put()'s page_cache_release() (6.12 mm/swap.c:97; 6.1 __page_cache_release): a folio
  * still marked PG_lru leaves the LRU and __folio_clear_lru_flags() clears lru, active and
- * unevictable before the page allocator sees it.
+ * unevictable before the page allocator sees it. (A folio still linked without PG_lru, isolated
+ * by a path that leaves the list to lru.ts, is unlinked too: its lru words go to the PCP list.)
  */
 export function __page_cache_release(k: Kernel, folio: Pfn): void {
   const f = mmcache(k).f;
+  lruvec_del_folio(k, folio);
   if (!f.folio_test_lru(folio)) return;
   f.folio_clear_lru(folio);
   f.folio_clear_active(folio);
@@ -217,6 +281,7 @@ export function folio_isolate_lru(k: Kernel, folio: Pfn): boolean {
   return called(k, 'folio_isolate_lru', () => {
     if (!mmcache(k).f.folio_test_clear_lru(folio)) return false;
     folio_get(k, folio);
+    lruvec_del_folio(k, folio);
     return true;
   });
 }

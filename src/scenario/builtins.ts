@@ -127,6 +127,21 @@ parent munmap thp               # first THP's PMD (-1, freed); second: -128, -12
 @6.12,mainline sysfs hugepages-64kB never
 parent exit
 `,
+  reclaim: `scenario reclaim: anon and file pages on a 16 MiB machine with an SSD swap device, more than fits
+machine pages=8192 cpus=2 seed=1 swap=4096 lru_gen=0
+# 4096 pages for the buddy (min/low/high watermarks 128/160/192); lru_gen=0: the classic LRU lists
+task p comm=reclaim cpu=0
+p mmap file file 512
+p mmap anon anon 4096
+p read file                     # fault-around maps the block device's page cache
+p write anon                    # direct reclaim: file pages dropped, anon pages swapped out
+checkpoint reclaimed
+p read anon 0..255              # swap-in: VMA readahead, VM_FAULT_RETRY while a read is pending
+p write anon 256..511           # write faults free the swap cache at once (should_try_to_free_swap)
+p reclaim_memory 256            # echo 1M > memory.reclaim
+checkpoint reclaimed_again
+p exit                          # zap: free_swap_and_cache of every swap entry left
+`,
   file_mmap: `scenario file_mmap (../shared/traces/<v>/file_mmap/file_mmap.c, ./file_mmap 128 /dev/vda 1)
 machine cpus=2 seed=1
 task fm comm=file_mmap cpu=0    # the 6.1 run was on CPU 1: the same per-CPU batches, mirrored

@@ -3,6 +3,12 @@
  *
  *   machine pages=<n> cpus=<n> seed=<n> pcp_high=<n>   RAM in 4 KiB pages, CPUs, scheduler seed,
  *                                             the per-CPU free lists' high mark (all optional)
+ *           [swap=<n> [swapdev=ssd|zram]] [lru_gen=0|1]
+ *                                             a swap device of <n> pages (an SSD: its bios complete
+ *                                             in an interrupt; zram: SWP_SYNCHRONOUS_IO), default
+ *                                             none (anon pages are then never swapped out); what
+ *                                             boot wrote to /sys/kernel/mm/lru_gen/enabled (0: the
+ *                                             classic LRU that reclaim models)
  *   task <name> comm=<comm> [cpu=<n>]         a new process (exec'd, empty address space)
  *   <task> mmap <region> anon <pages>         a private anonymous mapping
  *   <task> mmap <region> shmem|file <pages> [private] [of=<region>] [at=<pgoff>]   a tmpfs file /
@@ -25,6 +31,9 @@
  *   <task> close <pipe>                       release the pipe's buffers
  *   <task> migrate <region> [<a>..<b>]        move_pages(2) of those pages
  *   <task> reclaim <region> [<a>..<b>]        madvise(MADV_PAGEOUT)
+ *   <task> reclaim_memory <pages>             echo <pages * 4 KiB> > memory.reclaim (the root
+ *                                             cgroup's proactive reclaim); allocations below the
+ *                                             min watermark reclaim on their own (direct reclaim)
  *   <task> compact                            echo 1 > /proc/sys/vm/compact_memory
  *   <task> drop_caches                        echo 1 > /proc/sys/vm/drop_caches
  *   <task> write|read <region> [<a>..<b>] [step=<n>]   touch pages (default: all)
@@ -61,8 +70,9 @@ export class ScenarioError extends Error {
     readonly file: string,
     readonly line: number,
     readonly detail: string,
+    cause?: unknown,
   ) {
-    super(`${file}:${line}: ${detail}`);
+    super(`${file}:${line}: ${detail}`, cause === undefined ? undefined : { cause });
   }
 }
 
@@ -91,6 +101,7 @@ export type Action =
   | { op: 'pipe' | 'close'; task: string; pipe: string }
   | { op: 'vmsplice' | 'splice'; task: string; region: string; pipe: string; from?: number; to?: number }
   | { op: 'compact' | 'drop_caches' | 'deferred_split_scan'; task: string }
+  | { op: 'reclaim_memory'; task: string; pages: number }
   | { op: 'truncate'; task: string; region: string }
   | { op: 'touch'; task: string; region: string; write: boolean; from?: number; to?: number; step: number }
   | { op: 'madvise'; task: string; region: string; advice: 'dontfork' | 'hugepage' | 'nohugepage' }
@@ -115,6 +126,12 @@ export interface Scenario {
   cpus?: number;
   seed?: number;
   pcpHigh?: number;
+  /** swap=<n> swapdev=ssd|zram */
+  swap?: { pages: number; kind: 'ssd' | 'zram' };
+  /** lru_gen=0|1 */
+  lruGen?: boolean;
+  /** the line of the (last) machine statement, for errors the machine's options cause */
+  machineLine?: number;
   statements: Statement[];
 }
 
@@ -133,6 +150,7 @@ const USAGE: Record<string, string> = {
   migrate: '<task> migrate <region> [<a>..<b>]',
   reclaim: '<task> reclaim <region> [<a>..<b>]',
   split_huge_pages: '<task> split_huge_pages <region> [<a>..<b>]',
+  reclaim_memory: '<task> reclaim_memory <pages>',
   pipe: '<task> pipe <pipe>',
   close: '<task> close <pipe>',
   vmsplice: '<task> vmsplice <region> <pipe> [<a>..<b>]',
@@ -181,17 +199,33 @@ export function parseScenario(text: string, file: string): Scenario {
       continue;
     }
     if (head === 'machine') {
+      sc.machineLine = n;
+      let swapdev: 'ssd' | 'zram' | undefined;
       for (const w of words.slice(1)) {
+        if (w.startsWith('swapdev=')) {
+          const v = w.slice(8);
+          swapdev = v === 'ssd' || v === 'zram' ? v : fail(`machine: swapdev= is ssd or zram, got '${w}'`);
+          continue;
+        }
         const p = kv(w, 'pages') ?? undefined;
         const c = kv(w, 'cpus');
         const s = kv(w, 'seed');
         const h = kv(w, 'pcp_high');
-        if (p === undefined && c === undefined && s === undefined && h === undefined)
-          fail(`machine: expected pages=, cpus=, seed= or pcp_high=, got '${w}'`);
+        const sw = kv(w, 'swap');
+        const g = kv(w, 'lru_gen');
+        if ([p, c, s, h, sw, g].every((v) => v === undefined))
+          fail(`machine: expected pages=, cpus=, seed=, pcp_high=, swap=, swapdev= or lru_gen=, got '${w}'`);
         if (p !== undefined) sc.pages = p;
         if (c !== undefined) sc.cpus = c || fail('machine: cpus= must be at least 1');
         if (s !== undefined) sc.seed = s;
         if (h !== undefined) sc.pcpHigh = h || fail('machine: pcp_high= must be at least 1');
+        if (sw !== undefined)
+          sc.swap = { pages: sw >= 2 ? sw : fail('machine: swap= needs at least 2 pages'), kind: 'ssd' };
+        if (g !== undefined) sc.lruGen = g <= 1 ? g === 1 : fail(`machine: lru_gen= is 0 or 1, got '${w}'`);
+      }
+      if (swapdev !== undefined) {
+        const swap = sc.swap ?? fail('machine: swapdev= needs swap=<pages>');
+        swap.kind = swapdev;
       }
       continue;
     }
@@ -339,6 +373,13 @@ export function parseScenario(text: string, file: string): Scenario {
         if (!pipes.has(pipe)) fail(`pipe '${pipe}' was not created above (\`${head} pipe ${pipe}\`)`);
         if (rest.length > 3) fail(`expected \`${usage}\`, got '${words.join(' ')}'`);
         push({ op: verb, task: head, region: r, pipe, ...range(rest[2]) });
+        break;
+      }
+      case 'reclaim_memory': {
+        const n = Number(rest[0]);
+        if (rest.length !== 1 || !Number.isInteger(n) || n <= 0)
+          fail(`expected \`${usage}\` with a positive page count, got '${words.join(' ')}'`);
+        push({ op: verb, task: head, pages: n });
         break;
       }
       case 'compact':

@@ -27,6 +27,7 @@ import { do_pages_move, type MigrateCtx } from '../mm/migrate.js';
 import { filemap_splice_read, free_pipe_info, vmsplice_to_pipe, type Pipe } from '../mm/splice.js';
 import { madvise_dontneed } from '../mm/madvise.js';
 import { madvise_pageout } from '../mm/vmscan.js';
+import { memory_reclaim } from '../mm/vmscan_node.js';
 import { handle_mm_fault } from '../mm/memory.js';
 import { do_munmap, do_munmap_range } from '../mm/mmap.js';
 import {
@@ -76,13 +77,22 @@ export function runScenario(
   profile: Profile,
   afterStatement?: (st: Statement, r: RunResult) => void,
 ): RunResult {
-  const machine = new Machine({
-    profile,
-    nrPages: sc.pages,
-    nrCpus: sc.cpus,
-    seed: sc.seed,
-    pcpHigh: sc.pcpHigh,
-  });
+  let machine: Machine;
+  try {
+    machine = new Machine({
+      profile,
+      nrPages: sc.pages,
+      nrCpus: sc.cpus,
+      seed: sc.seed,
+      pcpHigh: sc.pcpHigh,
+      swap: sc.swap,
+      lruGen: sc.lruGen,
+    });
+  } catch (e) {
+    // an option the profile cannot have (lru_gen=1 without CONFIG_LRU_GEN) names the machine line
+    if (!(e instanceof Error) || sc.machineLine === undefined) throw e;
+    throw new ScenarioError(sc.name, sc.machineLine, e.message, e);
+  }
   const k = machine.k;
   const events: SimEvent[] = [];
   let clock = 1_000_000_000;
@@ -275,6 +285,11 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
     case 'drop_caches': {
       const t = live(a.task);
       machine.run(t, () => drop_pagecache(k, machine.nrCpus, sim.files.values()));
+      break;
+    }
+    case 'reclaim_memory': {
+      const t = live(a.task);
+      machine.run(t, () => memory_reclaim(k, machine.nrCpus, a.pages));
       break;
     }
     case 'touch': {

@@ -6,28 +6,10 @@
  * of appearance (P = the page under test, D1, D2… = migration targets).
  */
 import { describe, expect, it } from 'vitest';
-import { show_page_flags } from '../../src/kernel/flag_names.js';
-import { pageRefHasRet } from '../../src/kernel/tracepoint.js';
-import { parseScenario } from '../../src/scenario/format.js';
-import { runScenario } from '../../src/scenario/runner.js';
-import { traceProfile } from '../helpers/shared.js';
+import { sequenceRows } from '../helpers/sequence-rows.js';
 
 /** `setup` then `checkpoint go` then `act`, for one task t on CPU 0 of a one-CPU machine */
-function rows(version: '6.1' | '6.12', setup: string, act: string): string[] {
-  const text = `machine cpus=1\ntask t comm=t cpu=0\n${setup}\ndrain\ncheckpoint go\n${act}\n`;
-  const profile = traceProfile(version);
-  const r = runScenario(parseScenario(text, 'seq16'), profile);
-  const names = new Map<number, string>();
-  return r.events
-    .slice(r.checkpoints.get('go')!.at)
-    .filter((e) => e.record.mt === 1)
-    .map(({ record: x }) => {
-      if (!names.has(x.pfn)) names.set(x.pfn, names.size ? `D${names.size}` : 'P');
-      const ev = 'SMTRUFZ'[x.type];
-      const ret = pageRefHasRet(x.type) ? String(x.ret) : '-';
-      return `${names.get(x.pfn)} ${ev} ${x.val} ${ret} ${x.count} ${x.mapcount} ${show_page_flags(profile, x.flagsLo)}`;
-    });
-}
+const rows = (version: '6.1' | '6.12', setup: string, act: string) => sequenceRows(version, setup, act);
 
 const PINNED_ANON = 't mmap p anon 1\nt write p\nt pipe x\nt vmsplice p x';
 const PINNED_SHMEM = 't mmap p shmem 1\nt write p\nt pipe x\nt vmsplice p x';

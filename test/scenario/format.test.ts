@@ -70,6 +70,22 @@ describe('scenario errors', () => {
       's.txt:5: migrate: move_pages: t page 0 is part of a large folio (not modelled)',
     ],
     ['machine pcp_high=0', 's.txt:1: machine: pcp_high= must be at least 1'],
+    ['machine swapdev=zram', 's.txt:1: machine: swapdev= needs swap=<pages>'],
+    ['machine swap=1', 's.txt:1: machine: swap= needs at least 2 pages'],
+    ['machine swap=8 swapdev=hdd', "s.txt:1: machine: swapdev= is ssd or zram, got 'swapdev=hdd'"],
+    ['machine lru_gen=2', "s.txt:1: machine: lru_gen= is 0 or 1, got 'lru_gen=2'"],
+    [
+      'task a\na reclaim_memory lots',
+      "s.txt:2: expected `<task> reclaim_memory <pages>` with a positive page count, got 'a reclaim_memory lots'",
+    ],
+    [
+      'machine pages=8192 lru_gen=0\ntask a\na mmap x anon 4096\na write x',
+      's.txt:4: touch: __alloc_pages: out of memory for an order-0 page',
+    ],
+    [
+      'machine swap=64\ntask a\na mmap x anon 4\na write x\na reclaim_memory 4',
+      's.txt:5: reclaim_memory: shrink_node: MGLRU reclaim (lru_gen_shrink_node) is not modelled',
+    ],
   ])('%j', (text, message) => {
     expect(err(text)).toContain(message);
   });

@@ -274,6 +274,42 @@ export interface ProfileFacts {
      */
     readonly skipCompound: 'all' | 'pageblock_order';
   };
+  /** mm/vmscan.c, mm/swap.c, mm/memcontrol.c: how reclaim differs between versions */
+  readonly reclaim: {
+    /**
+     * lru_note_cost(): 6.1 (mm/swap.c:290) charges the folios written (stat.nr_pageout); 6.12 (:271)
+     * nr_io * SWAP_CLUSTER_MAX + nr_rotated, shrink_inactive_list passing the folios it kept
+     */
+    readonly lruNoteCost: 'pageout' | 'io_and_rotated';
+    /** where shrink_folio_list/move_folios_to_lru free: 6.1 free_unref_page_list, 6.12 free_unref_folios */
+    readonly freeFolios: 'free_unref_page_list' | 'free_unref_folios';
+    /**
+     * do_try_to_free_pages() retries from DEF_PRIORITY with memcg_full_walk when nothing was
+     * reclaimed (6.12 mm/vmscan.c:6340; 6.1 has no such retry)
+     */
+    readonly memcgFullWalkRetry: boolean;
+    /**
+     * memory_reclaim() (mm/memcontrol.c) asks try_to_free_mem_cgroup_pages for: 6.1 everything left,
+     * 6.12 a quarter of what is left (at least SWAP_CLUSTER_MAX)
+     */
+    readonly memoryReclaimBatch: 'remaining' | 'quarter';
+  };
+  /** mm/page_io.c, mm/swap_state.c, mm/swapfile.c: swap I/O and readahead */
+  readonly swap: {
+    /**
+     * a SWP_SYNCHRONOUS_IO device's write: 6.1 __swap_writepage -> bdev_write_page -> ->rw_page
+     * (zram_rw_page -> page_endio -> end_page_writeback, before the folio is unlocked); 6.12
+     * swap_writepage_bdev_sync (folio_unlock, submit_bio_wait, __end_swap_bio_write)
+     */
+    readonly syncWrite: 'bdev_write_page' | 'swap_writepage_bdev_sync';
+    /** swap_vma_readahead()'s last lookup of the faulting entry: 6.1 read_swap_cache_async, 6.12 __read_swap_cache_async */
+    readonly readaheadTarget: 'read_swap_cache_async' | '__read_swap_cache_async';
+    /**
+     * __try_to_reclaim_swap() frees the cache of a slot: 6.1 (mm/swapfile.c:131) through
+     * folio_free_swap, 6.12 (:183) with delete_from_swap_cache after swap_is_has_cache
+     */
+    readonly tryToReclaimSwap: 'folio_free_swap' | 'delete_from_swap_cache';
+  };
   /**
    * How this build's stacks show the simulator's functions (read off the real traces'
    * `<stack trace>` blocks, ../shared/traces/<v>/<workload>/trace-stack.txt): a function missing here

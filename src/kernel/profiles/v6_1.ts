@@ -92,6 +92,21 @@ export const facts_v6_1: ProfileFacts = {
   },
   // mm/compaction.c (6.1): split_map_pages :85, release_freepages :69, isolate_migratepages_block :1003
   compaction: { freepages: 'split_at_isolation', skipCompound: 'all' },
+  // mm/swap.c:290 lru_note_cost(lruvec, file, nr_pages); mm/vmscan.c:2466 free_unref_page_list, :6460
+  // no memcg_full_walk; mm/memcontrol.c memory_reclaim asks for nr_to_reclaim - nr_reclaimed
+  reclaim: {
+    lruNoteCost: 'pageout',
+    freeFolios: 'free_unref_page_list',
+    memcgFullWalkRetry: false,
+    memoryReclaimBatch: 'remaining',
+  },
+  // mm/page_io.c __swap_writepage -> bdev_write_page (block/bdev.c:377, zram_rw_page); mm/swap_state.c:788
+  // swap_vma_readahead -> read_swap_cache_async; mm/swapfile.c __try_to_reclaim_swap -> folio_free_swap
+  swap: {
+    syncWrite: 'bdev_write_page',
+    readaheadTarget: 'read_swap_cache_async',
+    tryToReclaimSwap: 'folio_free_swap',
+  },
   /*
    * the frames this build shows (trace-stack.txt of ../shared/traces/6.1): no do_pte_missing()
    * (handle_pte_fault() calls do_anonymous_page()/do_fault(), all inlined into __handle_mm_fault()),
@@ -132,6 +147,11 @@ export const facts_v6_1: ProfileFacts = {
     page_cache_async_ra: [],
     do_sync_mmap_readahead: [],
     do_async_mmap_readahead: [],
+    // the swap paths (not in the traces; names from the 6.1 tree): vma_alloc_folio -> __folio_alloc
+    // (mm/mempolicy.c), __read_swap_cache_async's vma_alloc_folio, mapping_get_entry inlined
+    vma_alloc_folio: ['vma_alloc_folio', '__folio_alloc'],
+    folio_alloc_mpol: ['vma_alloc_folio', '__folio_alloc'],
+    mapping_get_entry: [],
   },
   bugSites: {
     page_ref_unfreeze: 'include/linux/page_ref.h:332',

@@ -79,6 +79,21 @@ export const facts_v6_12: ProfileFacts = {
   },
   // mm/compaction.c (6.12): compaction_alloc :1833, release_free_list :91, skip_isolation_on_order :834
   compaction: { freepages: 'per_order_lists', skipCompound: 'pageblock_order' },
+  // mm/swap.c:271 lru_note_cost(lruvec, file, nr_io, nr_rotated); mm/vmscan.c:1049 free_unref_folios,
+  // :6340 memcg_full_walk; mm/memcontrol.c memory_reclaim batch_size = (nr_to_reclaim - nr_reclaimed) / 4
+  reclaim: {
+    lruNoteCost: 'io_and_rotated',
+    freeFolios: 'free_unref_folios',
+    memcgFullWalkRetry: true,
+    memoryReclaimBatch: 'quarter',
+  },
+  // mm/page_io.c:412 swap_writepage_bdev_sync; mm/swap_state.c:770 swap_vma_readahead -> __read_swap_cache_async;
+  // mm/swapfile.c:183 __try_to_reclaim_swap -> delete_from_swap_cache
+  swap: {
+    syncWrite: 'swap_writepage_bdev_sync',
+    readaheadTarget: '__read_swap_cache_async',
+    tryToReclaimSwap: 'delete_from_swap_cache',
+  },
   /*
    * the frames this build shows (trace-stack.txt of ../shared/traces/6.12): static helpers of
    * mm/memory.c inlined into do_pte_missing()/do_wp_page(), the *_noprof allocator entry points
@@ -112,6 +127,12 @@ export const facts_v6_12: ProfileFacts = {
     page_cache_async_ra: [],
     do_sync_mmap_readahead: [],
     do_async_mmap_readahead: [],
+    // the swap paths (not in the traces; names from the 6.12 tree): the *_noprof allocators
+    // (include/linux/gfp.h) and filemap_get_entry, which 6.1 called mapping_get_entry (static)
+    vma_alloc_folio: ['vma_alloc_folio_noprof', 'folio_alloc_mpol_noprof', 'alloc_pages_mpol_noprof'],
+    folio_alloc_mpol: ['folio_alloc_mpol_noprof', 'alloc_pages_mpol_noprof'],
+    mapping_get_entry: ['filemap_get_entry'],
+    folio_rotate_reclaimable: ['__folio_batch_add_and_move'],
   },
   bugSites: {
     page_ref_unfreeze: 'include/linux/page_ref.h:288',
