@@ -133,7 +133,7 @@ machine pages=8192 cpus=2 seed=1 swap=4096 lru_gen=0
 task p comm=reclaim cpu=0
 p mmap file file 512
 p mmap anon anon 4096
-p read file                     # fault-around maps the block device's page cache
+p read file                     # read faults: the block device's pages read in and mapped
 p write anon                    # direct reclaim: file pages dropped, anon pages swapped out
 checkpoint reclaimed
 p read anon 0..255              # swap-in: VMA readahead, VM_FAULT_RETRY while a read is pending

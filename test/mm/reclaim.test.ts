@@ -11,6 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadProfile } from '../../src/kernel/profiles/index.js';
 import { WMARK_HIGH, WMARK_LOW, WMARK_MIN, zone_watermark } from '../../src/mm/page_alloc.js';
+import { BUILTINS } from '../../src/scenario/builtins.js';
 import { parseScenario } from '../../src/scenario/format.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import { sequenceRows } from '../helpers/sequence-rows.js';
@@ -210,5 +211,30 @@ describe('memory pressure', () => {
     expect(() => runScenario(parseScenario(text('lru_gen=1'), 'p'), traceProfile('6.12'))).toThrow(
       /^p:1: lru_gen: the 6.12 profile's config has no CONFIG_LRU_GEN$/,
     );
+  });
+});
+
+describe('the reclaim built-in', () => {
+  it.each(['6.1', '6.12'] as const)('%s: goes through every path its comments name', (v) => {
+    const r = runScenario(parseScenario(BUILTINS.reclaim, 'builtin:reclaim'), traceProfile(v));
+    /** events whose stack holds these frames, innermost first */
+    const count = (...frames: string[]) =>
+      r.events.filter((e) => {
+        let at = -1;
+        return frames.every((f) => (at = e.stack.indexOf(f, at + 1)) >= 0);
+      }).length;
+    const before = r.checkpoints.get('reclaimed')!.at;
+    const direct = r.events.slice(0, before).filter((e) => e.stack.includes('try_to_free_pages'));
+    expect(direct.some((e) => e.stack[0] === 'add_to_swap_cache')).toBe(true); // anon swapped out
+    expect(direct.some((e) => e.stack[1] === '__remove_mapping' && e.record.ret === 1)).toBe(true); // freed
+    expect(count('folio_end_writeback', 'bio_endio')).toBeGreaterThan(0); // the SSD's completions
+    expect(count('swap_vma_readahead', 'do_swap_page')).toBeGreaterThan(0);
+    expect(r.events.some((e) => e.stack[0] === 'folio_put' && e.stack[1] === 'do_swap_page')).toBe(true); // VM_FAULT_RETRY
+    expect(count('delete_from_swap_cache', 'folio_free_swap', 'do_swap_page')).toBeGreaterThan(0);
+    expect(count('shrink_folio_list', 'memory_reclaim')).toBeGreaterThan(0);
+    // 6.1 free_swap_and_cache(), 6.12 free_swap_and_cache_nr()
+    expect(
+      count(v === '6.1' ? 'free_swap_and_cache' : 'free_swap_and_cache_nr', 'exit_mmap'),
+    ).toBeGreaterThan(0);
   });
 });

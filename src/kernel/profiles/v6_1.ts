@@ -152,6 +152,8 @@ export const facts_v6_1: ProfileFacts = {
     vma_alloc_folio: ['vma_alloc_folio', '__folio_alloc'],
     folio_alloc_mpol: ['vma_alloc_folio', '__folio_alloc'],
     mapping_get_entry: [],
+    // 6.1 mm/swapfile.c:1630 free_swap_and_cache(entry), one entry; 6.12 has free_swap_and_cache_nr()
+    free_swap_and_cache_nr: ['free_swap_and_cache'],
   },
   bugSites: {
     page_ref_unfreeze: 'include/linux/page_ref.h:332',
