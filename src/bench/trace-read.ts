@@ -1,9 +1,10 @@
 /**
- * Reader throughput: builds a large ftrace text file from a real trace (pfns and timestamps shifted
- * per copy), then times, in the same run and as whole processes, `grep -c page_ref`, an awk per-pfn
- * sum of val, and readTrace() on one thread, on all cores and on a gzip of the file (the usual form
- * of shared traces: read on one thread, inflated by zlib). Prints ratios, never asserts times.
- * Goal: >= 400 MB/s, <= ~4x grep -c.
+ * Analyzer throughput (issue 3 §4): builds a large ftrace text file from a real trace (pfns and
+ * timestamps shifted per copy), then times, in the same run and as whole processes,
+ * `grep -c page_ref`, an awk per-pfn sum of val, `folioscope analyze <file>` end to end (the CLI:
+ * read, summary and findings, text printed), and readTrace() alone on one thread, on all cores and
+ * on a gzip of the file (the usual form of shared traces: read on one thread, inflated by zlib).
+ * Prints MB/s and ratios, never asserts times. Goal: analyze >= 400 MB/s on 2 cores, <= ~4x grep -c.
  */
 import { execFileSync } from 'node:child_process';
 import {
@@ -15,7 +16,7 @@ import {
   rmSync,
   statSync,
 } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pipeline } from 'node:stream/promises';
@@ -66,6 +67,7 @@ function run(cmd: string, args: string[]): { seconds: number; out: string } {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ROUNDS = 5;
 const CHILD = fileURLToPath(new URL('./child/read-trace.js', import.meta.url));
+const CLI = path.join(ROOT, 'bin/folioscope.js');
 
 export async function bench(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'folioscope-bench-'));
@@ -75,25 +77,28 @@ export async function bench(): Promise<void> {
     await pipeline(createReadStream(file), createGzip(), createWriteStream(`${file}.gz`));
     const mb = statSync(file).size / 1e6;
     const threads = Math.min(4, availableParallelism());
-    const t = { grep: [] as number[], awk: [] as number[], one: [] as number[], par: [] as number[] };
-    const gz: number[] = [];
+    const t = { grep: [] as number[], awk: [] as number[], cli: [] as number[] };
+    const read = { one: [] as number[], par: [] as number[], gz: [] as number[] };
     const ratio = { grep: [] as number[], awk: [] as number[], one: [] as number[] };
     let report: ChildReport | undefined;
+    const loadBefore = loadavg()[0];
     // interleaved rounds, so that a change in the machine's load hits all commands alike
     for (let k = 0; k < ROUNDS; k++) {
       const grep = run('grep', ['-c', 'page_ref', file]).seconds;
       const awk = run('awk', [AWK_SUM, file]).seconds;
+      const cli = run(process.execPath, [CLI, 'analyze', file]).seconds;
       const one = run(process.execPath, [CHILD, file, '1']).seconds;
       const par = run(process.execPath, [CHILD, file, String(threads)]);
-      gz.push(run(process.execPath, [CHILD, `${file}.gz`, '1']).seconds);
+      read.gz.push(run(process.execPath, [CHILD, `${file}.gz`, '1']).seconds);
       report = JSON.parse(par.out) as ChildReport;
       t.grep.push(grep);
       t.awk.push(awk);
-      t.one.push(one);
-      t.par.push(par.seconds);
-      ratio.grep.push(par.seconds / grep);
-      ratio.awk.push(par.seconds / awk);
-      ratio.one.push(par.seconds / one);
+      t.cli.push(cli);
+      read.one.push(one);
+      read.par.push(par.seconds);
+      ratio.grep.push(cli / grep);
+      ratio.awk.push(cli / awk);
+      ratio.one.push(one / par.seconds);
     }
     const r = report as ChildReport;
     const rate = (xs: number[]) => `${median(xs).toFixed(2)} s (${(mb / median(xs)).toFixed(0)} MB/s)`;
@@ -101,17 +106,25 @@ export async function bench(): Promise<void> {
       ['input', `${mb.toFixed(0)} MB, ${r.events.toLocaleString('en-US')} page_ref events`],
       ['grep -c page_ref', rate(t.grep)],
       ['awk per-pfn sum', rate(t.awk)],
-      ['readTrace, 1 thread', rate(t.one)],
-      [`readTrace, ${threads} threads`, rate(t.par)],
-      ['readTrace, gzip', `${rate(gz)}, ${(statSync(`${file}.gz`).size / 1e6).toFixed(0)} MB compressed`],
-      ['ratio to grep -c', `${median(ratio.grep).toFixed(2)}x (goal <= ~4x)`],
-      ['ratio to awk', `${median(ratio.awk).toFixed(2)}x`],
-      [`${threads} threads / 1 thread`, `${median(ratio.one).toFixed(2)}x`],
+      [`folioscope analyze`, `${rate(t.cli)} (goal >= 400 MB/s on 2 cores; ${threads} threads here)`],
+      ['  ratio to grep -c', `${median(ratio.grep).toFixed(2)}x (goal <= ~4x)`],
+      ['  ratio to awk', `${median(ratio.awk).toFixed(2)}x`],
+      ['readTrace, 1 thread', rate(read.one)],
+      [`readTrace, ${threads} threads`, rate(read.par)],
+      [
+        `  speed-up on ${threads} threads`,
+        `${median(ratio.one).toFixed(2)}x 1 thread's speed (paired rounds)`,
+      ],
+      [
+        'readTrace, gzip',
+        `${rate(read.gz)}, ${(statSync(`${file}.gz`).size / 1e6).toFixed(0)} MB compressed`,
+      ],
       ['store bytes/event', `${r.bytesPerEvent.toFixed(3)} + tables ${(r.tableBytes / 1e6).toFixed(1)} MB`],
       ['peak RSS', `${(r.maxRssBytes / 1e6).toFixed(0)} MB`],
       ['unparsed lines', String(r.unparsed)],
     ];
-    console.log(`trace-read benchmark (whole processes, medians of ${ROUNDS} interleaved rounds)`);
+    const load = `load average ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after`;
+    console.log(`trace-read benchmark (whole processes, medians of ${ROUNDS} interleaved rounds; ${load})`);
     for (const [k, v] of rows) console.log(`  ${k.padEnd(22)} ${v}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
