@@ -18,6 +18,7 @@
  */
 import type { PageRefRecord, PageRefType, TraceContext } from '../kernel/tracepoint.js';
 import type { FlagsDecoder } from './flags.js';
+import { PfnIndex } from './pfn-index.js';
 import { ByteInterner, TupleInterner, type InternedBytes, type InternedTuples } from './intern.js';
 
 /** Fields of one event as a reader fills them (reused, one object per reader). */
@@ -122,7 +123,7 @@ export class EventStore {
   private readonly pfnHi = new Map<number, number>();
   private readonly valBig = new Map<number, number>();
   private readonly lineBig = new Map<number, number>();
-  private byPfn: { pfns: Map<number, number>; offsets: Uint32Array; indices: Uint32Array } | undefined;
+  private byPfn: PfnIndex | undefined;
   private decoder: FlagsDecoder | undefined;
   private readonly decoded = new Map<number, number>();
 
@@ -311,14 +312,12 @@ export class EventStore {
 
   /** Distinct pfns, ascending. */
   pfns(): number[] {
-    return [...this.pfnIndex().pfns.keys()].sort((a, b) => a - b);
+    return this.pfnIndex().pfns();
   }
 
   /** Event indices of one pfn in trace order (built lazily, once, for all pfns). */
   indicesOf(pfn: number): Uint32Array {
-    const idx = this.pfnIndex();
-    const k = idx.pfns.get(pfn);
-    return k === undefined ? new Uint32Array(0) : idx.indices.subarray(idx.offsets[k], idx.offsets[k + 1]);
+    return this.pfnIndex().indicesOf(pfn);
   }
 
   /** Bytes of the per-event columns divided by events (the 32-byte budget). */
@@ -472,26 +471,8 @@ export class EventStore {
     this.cap = cap;
   }
 
-  private pfnIndex(): { pfns: Map<number, number>; offsets: Uint32Array; indices: Uint32Array } {
-    if (this.byPfn) return this.byPfn;
-    const pfns = new Map<number, number>();
-    const dense = new Uint32Array(this.n);
-    for (let i = 0; i < this.n; i++) {
-      const p = this.pfn(i);
-      let k = pfns.get(p);
-      if (k === undefined) {
-        k = pfns.size;
-        pfns.set(p, k);
-      }
-      dense[i] = k;
-    }
-    const offsets = new Uint32Array(pfns.size + 1);
-    for (let i = 0; i < this.n; i++) offsets[dense[i] + 1]++;
-    for (let k = 0; k < pfns.size; k++) offsets[k + 1] += offsets[k];
-    const fill = offsets.slice(0, pfns.size);
-    const indices = new Uint32Array(this.n);
-    for (let i = 0; i < this.n; i++) indices[fill[dense[i]]++] = i;
-    this.byPfn = { pfns, offsets, indices };
+  private pfnIndex(): PfnIndex {
+    this.byPfn ??= new PfnIndex(this.n, this.pfnLo, this.pfnHi);
     return this.byPfn;
   }
 }
