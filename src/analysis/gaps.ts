@@ -15,6 +15,8 @@ export interface Gap {
 
 export class Gaps {
   readonly list: Gap[] = [];
+  /** reach[k]: the largest toLine of list[0..k] (a binary search instead of a scan per event pair) */
+  private readonly reach: Float64Array;
 
   constructor(r: Pick<TraceReadResult, 'markers' | 'lost'>) {
     let off: { line: number; text: string } | undefined;
@@ -33,10 +35,24 @@ export class Gaps {
       this.list.push({ fromLine: l.line, toLine: l.line, reason: what });
     }
     this.list.sort((a, b) => a.fromLine - b.fromLine);
+    this.reach = new Float64Array(this.list.length);
+    this.list.forEach((g, k) => (this.reach[k] = Math.max(g.toLine, k > 0 ? this.reach[k - 1] : -Infinity)));
   }
 
-  /** The gap lying between two event lines (exclusive), if any. */
+  /**
+   * The gap lying between two event lines (exclusive), if any: the first in the list with
+   * toLine > fromLine and fromLine < toLine. The first with toLine > fromLine is the first whose
+   * reach exceeds fromLine; a later one cannot start before toLine when it does not (sorted).
+   */
   between(fromLine: number, toLine: number): Gap | undefined {
-    return this.list.find((g) => g.toLine > fromLine && g.fromLine < toLine);
+    let lo = 0;
+    let hi = this.reach.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.reach[mid] > fromLine) hi = mid;
+      else lo = mid + 1;
+    }
+    const g = this.list[lo];
+    return g !== undefined && g.fromLine < toLine ? g : undefined;
   }
 }
