@@ -40,12 +40,12 @@ export function partData(r: LineReader): PartData {
   };
 }
 
-/** The buffers of a PartData to transfer rather than copy. */
+/** The buffers of a PartData to transfer rather than copy (shared columns are shared anyway). */
 export function transferList(d: PartData): ArrayBuffer[] {
   const s = d.store;
   const arrays: ArrayBufferView[] = [s.ts, s.pfnLo, s.counts, s.mapcounts, s.shape, s.stack, s.vals, s.lines];
   arrays.push(s.text.pool, s.text.starts, s.text.lens, s.shapes.data, s.contexts.data, s.stacks.data);
-  return arrays.map((a) => a.buffer as ArrayBuffer);
+  return arrays.map((a) => a.buffer).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
 }
 
 /** Appends part `b` (the part that follows `a` in the file) to reader `a`. */

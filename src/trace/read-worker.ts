@@ -6,8 +6,13 @@ import { readRange, type WorkerReply, type WorkerRequest } from './split.js';
 const req = workerData as WorkerRequest;
 const post = (m: WorkerReply, transfer: ArrayBuffer[] = []): void => parentPort?.postMessage(m, transfer);
 try {
-  const reader = await readRange(req.path, req.start, req.end, req.format, (bytes) =>
-    post({ progress: bytes }),
+  const reader = await readRange(
+    req.path,
+    req.start,
+    req.end,
+    req.format,
+    (bytes) => post({ progress: bytes }),
+    req.region,
   );
   const part = partData(reader);
   post({ part }, transferList(part));

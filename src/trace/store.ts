@@ -77,6 +77,62 @@ export interface StoreData {
   stacks: InternedTuples;
 }
 
+/**
+ * The per-event columns of a file read in parts (split.ts), one shared buffer per column for the
+ * whole file: each part fills its own region of events (EventStore.adopt), so that the merge moves
+ * a later part down within the buffers instead of copying it into fresh memory.
+ */
+export interface SharedColumns {
+  ts: SharedArrayBuffer;
+  pfnLo: SharedArrayBuffer;
+  counts: SharedArrayBuffer;
+  mapcounts: SharedArrayBuffer;
+  shape: SharedArrayBuffer;
+  stack: SharedArrayBuffer;
+  vals: SharedArrayBuffer;
+  lineOff: SharedArrayBuffer;
+}
+
+/** Shared columns for `events` events (untouched pages cost nothing). */
+export function sharedColumns(events: number): SharedColumns {
+  const sab = (bytes: number) => new SharedArrayBuffer(events * bytes);
+  return {
+    ts: sab(8),
+    pfnLo: sab(4),
+    counts: sab(4),
+    mapcounts: sab(4),
+    shape: sab(4),
+    stack: sab(4),
+    vals: sab(2),
+    lineOff: sab(2),
+  };
+}
+
+/**
+ * A part read on a worker over shared columns `c` arrives with buffer objects of its own for the
+ * same memory: its columns as views of `c`'s buffers instead, so that append() knows them for its
+ * own columns (a column that left them, an ArrayBuffer, stays as it is).
+ */
+export function onColumns(d: StoreData, c: SharedColumns): StoreData {
+  const on = <T extends Float64Array | Uint32Array | Int32Array | Int16Array>(
+    a: T,
+    b: SharedArrayBuffer,
+  ): T =>
+    a.buffer instanceof SharedArrayBuffer
+      ? new (a.constructor as new (b: ArrayBufferLike, o: number, n: number) => T)(b, a.byteOffset, a.length)
+      : a;
+  return {
+    ...d,
+    ts: on(d.ts, c.ts),
+    pfnLo: on(d.pfnLo, c.pfnLo),
+    counts: on(d.counts, c.counts),
+    mapcounts: on(d.mapcounts, c.mapcounts),
+    shape: on(d.shape, c.shape),
+    stack: on(d.stack, c.stack),
+    vals: on(d.vals, c.vals),
+  };
+}
+
 /** How a part's text and stack ids map to the merged store's. */
 export interface IdMaps {
   text: Int32Array;
@@ -111,14 +167,14 @@ export class EventStore {
   private lastShapeId = 0;
   private cap = 0;
   private n = 0;
-  private ts = new Float64Array(0);
-  private pfnLo = new Uint32Array(0);
-  private counts = new Int32Array(0);
-  private mapcounts = new Int32Array(0);
-  private shape = new Uint32Array(0);
-  private stack = new Uint32Array(0);
-  private vals = new Int16Array(0);
-  private lineOff = new Uint16Array(0);
+  private ts: Float64Array = new Float64Array(0);
+  private pfnLo: Uint32Array = new Uint32Array(0);
+  private counts: Int32Array = new Int32Array(0);
+  private mapcounts: Int32Array = new Int32Array(0);
+  private shape: Uint32Array = new Uint32Array(0);
+  private stack: Uint32Array = new Uint32Array(0);
+  private vals: Int16Array = new Int16Array(0);
+  private lineOff: Uint16Array = new Uint16Array(0);
   private lineBase = new Uint32Array(0);
   private readonly pfnHi = new Map<number, number>();
   private readonly valBig = new Map<number, number>();
@@ -356,6 +412,24 @@ export class EventStore {
     if (events > this.cap) this.reserve(events);
   }
 
+  /**
+   * Puts this (empty) store's columns on events [start, start + cap) of shared columns. Growing
+   * past cap leaves them for columns of its own, as ever (then the merge copies).
+   */
+  adopt(c: SharedColumns, start: number, cap: number): void {
+    if (this.n !== 0) throw new Error('EventStore.adopt: the store is not empty');
+    this.ts = new Float64Array(c.ts, start * 8, cap);
+    this.pfnLo = new Uint32Array(c.pfnLo, start * 4, cap);
+    this.counts = new Int32Array(c.counts, start * 4, cap);
+    this.mapcounts = new Int32Array(c.mapcounts, start * 4, cap);
+    this.shape = new Uint32Array(c.shape, start * 4, cap);
+    this.stack = new Uint32Array(c.stack, start * 4, cap);
+    this.vals = new Int16Array(c.vals, start * 2, cap);
+    this.lineOff = new Uint16Array(c.lineOff, start * 2, cap);
+    this.lineBase = grown(this.lineBase, Math.ceil(cap / LINE_BLOCK) + 1);
+    this.cap = cap;
+  }
+
   /** The store as plain data (its own columns, `n` of them used; transfer their buffers). */
   data(): StoreData {
     const lines = new Uint32Array(this.n);
@@ -402,12 +476,21 @@ export class EventStore {
       t[S_CONTEXT] = contexts[t[S_CONTEXT]];
     });
     const base = this.n;
-    if (this.cap < base + d.n) this.reserve(base + d.n);
-    this.ts.set(d.ts.subarray(0, d.n), base);
-    this.pfnLo.set(d.pfnLo.subarray(0, d.n), base);
-    this.counts.set(d.counts.subarray(0, d.n), base);
-    this.mapcounts.set(d.mapcounts.subarray(0, d.n), base);
-    this.vals.set(d.vals.subarray(0, d.n), base);
+    const from = this.regionOf(d);
+    if (from >= 0) {
+      // the part lies further on in our own shared columns: move it down (the pages are resident)
+      this.cover(from + d.ts.length);
+      for (const c of [this.ts, this.pfnLo, this.counts, this.mapcounts, this.vals])
+        c.copyWithin(base, from, from + d.n);
+    } else {
+      if (this.cap < base + d.n) this.reserve(base + d.n);
+      this.ts.set(d.ts.subarray(0, d.n), base);
+      this.pfnLo.set(d.pfnLo.subarray(0, d.n), base);
+      this.counts.set(d.counts.subarray(0, d.n), base);
+      this.mapcounts.set(d.mapcounts.subarray(0, d.n), base);
+      this.vals.set(d.vals.subarray(0, d.n), base);
+    }
+    // in place, d.shape[j] and d.stack[j] lie at or after where event base + j goes: read first
     for (let j = 0; j < d.n; j++) {
       this.shape[base + j] = shapes[d.shape[j]];
       const st = d.stack[j];
@@ -419,6 +502,37 @@ export class EventStore {
     this.n = base + d.n;
     this.byPfn = undefined;
     return { text, stacks };
+  }
+
+  /**
+   * Where part `d`'s events start in this store's columns when they are regions of the same
+   * shared columns at or after the end of this store's events; else -1.
+   */
+  private regionOf(d: StoreData): number {
+    const mine = [this.ts, this.pfnLo, this.counts, this.mapcounts, this.shape, this.stack, this.vals];
+    const its = [d.ts, d.pfnLo, d.counts, d.mapcounts, d.shape, d.stack, d.vals];
+    // lineOff is shared too (cover() widens it); the part's line offsets are rewritten from d.lines
+    const shared =
+      this.ts.buffer instanceof SharedArrayBuffer && this.lineOff.buffer instanceof SharedArrayBuffer;
+    if (!shared || mine.some((c, k) => c.buffer !== its[k].buffer)) return -1;
+    const from = (d.ts.byteOffset - this.ts.byteOffset) / 8;
+    return from >= this.n ? from : -1;
+  }
+
+  /** Widens the shared columns' views to `cap` events from where they start. */
+  private cover(cap: number): void {
+    const view = <T extends Float64Array | Uint32Array | Int32Array | Int16Array | Uint16Array>(a: T): T =>
+      new (a.constructor as new (b: ArrayBufferLike, o: number, n: number) => T)(a.buffer, a.byteOffset, cap);
+    this.ts = view(this.ts);
+    this.pfnLo = view(this.pfnLo);
+    this.counts = view(this.counts);
+    this.mapcounts = view(this.mapcounts);
+    this.shape = view(this.shape);
+    this.stack = view(this.stack);
+    this.vals = view(this.vals);
+    this.lineOff = view(this.lineOff);
+    this.lineBase = grown(this.lineBase, Math.ceil(cap / LINE_BLOCK) + 1);
+    this.cap = cap;
   }
 
   private contextOf(i: number): number {

@@ -57,6 +57,22 @@ describe('reading in parts', () => {
     expect(dump(await split(file, (n) => [n / 3, (2 * n) / 3]))).toEqual(one);
   });
 
+  it('parts with more events than their estimate leave the shared columns and are copied', async () => {
+    const file = plain('6.1/migration_blocked/trace.txt.gz');
+    const one = dump(await readTrace(file, { threads: 1 }));
+    const plan = await planAt(file, (n) => [n / 3, (2 * n) / 3]);
+    expect(plan!.offsets).toHaveLength(2);
+    expect(Math.min(...plan!.events), 'parts of more events than a region holds').toBeGreaterThan(5000);
+    // regions of 4096 + 5% of the estimate: the first part, then only the middle one, overflow
+    for (const events of [
+      [0, 0, 0],
+      [plan!.events[0], 0, plan!.events[2]],
+    ]) {
+      const r = await readSplit(file, { ...plan!, events }, undefined, false);
+      expect(dump(result(file, r, plan!.size)), `estimates ${events}`).toEqual(one);
+    }
+  });
+
   it('a cut inside a stack block, between an event and its stack, and after a nested stack', async () => {
     const ev = (comm: string, pid: number, cpu: number, t: number, val: number) =>
       `${comm.padStart(16)}-${String(pid).padEnd(7)} (${String(pid).padStart(7)}) [00${cpu}] ..... ` +
