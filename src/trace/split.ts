@@ -4,9 +4,9 @@
  * while worker threads read the others, and the parts are merged in file order (parts.ts). The
  * parts write their events into regions of one set of shared columns sized from an estimate of
  * each part's events, so the merge moves a part down in place: copying it into fresh memory cost
- * a page fault per 4 KiB, most of the merge (240 MB file: 5349 faults, 69 ms of a 2-thread read). gzip
- * and stdin are streamed on one thread instead (reader.ts): they cannot be cut without inflating,
- * and zlib already inflates on libuv's pool.
+ * a page fault per 4 KiB, most of the merge (240 MB file: 5349 faults, 69 ms of a 2-thread read).
+ * gzip and stdin are streamed on one thread instead (reader.ts): they cannot be cut without
+ * inflating, and zlib already inflates on libuv's pool.
  */
 import { existsSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
@@ -24,10 +24,12 @@ import { onColumns, sharedColumns, type SharedColumns } from './store.js';
 export const SPLIT_MIN_BYTES = 16 << 20;
 const WINDOW = 1 << 20;
 /**
- * What this thread reads while a worker starts and compiles its parser (30-100 ms): with equal
- * parts the worker finished last (240 MB file, 2 parts: by 20-40 ms; a 51/49 split evens them).
+ * What this thread reads while a worker starts and compiles its parser: the worker thread spends
+ * 60-80 ms of CPU before it reads (isolate, modules). With 6 MiB it still used 20-50 ms more CPU
+ * than this thread's part 0 (240 MB file, 2 parts, thread CPU from /proc/thread-self/stat); with
+ * 24 MiB the two are within 30 ms either way (5 runs: 450/480, 390/420, 400/420, 430/410, 440/430).
  */
-const WORKER_START_BYTES = 6 << 20;
+const WORKER_START_BYTES = 24 << 20;
 
 export interface SplitPlan {
   format: TraceFormat;
