@@ -28,7 +28,7 @@ export async function withTrace(
   body: (r: TraceReadResult) => number | Promise<number>,
 ): Promise<number> {
   const progress = process.stderr.isTTY
-    ? (bytes: number) => process.stderr.write(`\rreading ${file}: ${(bytes / 1048576).toFixed(0)} MiB`)
+    ? (bytes: number, total?: number) => showProgress(file, bytes, total)
     : undefined;
   let r: TraceReadResult;
   try {
@@ -40,6 +40,21 @@ export async function withTrace(
   }
   if (progress) process.stderr.write('\r\x1b[K');
   return body(r);
+}
+
+const BAR = 24;
+
+/** `reading FILE [#####.....] 123/229 MiB` on one terminal line (MiB only when the size is unknown). */
+function showProgress(file: string, bytes: number, total: number | undefined): void {
+  const mib = (n: number) => (n / 1048576).toFixed(0);
+  if (total === undefined || total <= 0) {
+    process.stderr.write(`\rreading ${file}: ${mib(bytes)} MiB`);
+    return;
+  }
+  const done = Math.min(BAR, Math.round((BAR * bytes) / total));
+  process.stderr.write(
+    `\rreading ${file} [${'#'.repeat(done)}${'.'.repeat(BAR - done)}] ${mib(bytes)}/${mib(total)} MiB`,
+  );
 }
 
 export function fail(command: string, message: string): number {

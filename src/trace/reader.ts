@@ -32,8 +32,8 @@ export interface TraceReadResult {
 }
 
 export interface ReadOptions {
-  /** called with the bytes read so far, about every 16 MiB */
-  onProgress?: (bytes: number) => void;
+  /** called with the bytes read so far, about every 16 MiB, and the total when it is known */
+  onProgress?: (bytes: number, total: number | undefined) => void;
   /**
    * Threads for a large plain file (split.ts); default: the available cores, at most 4. 1 reads
    * on this thread only. The result is the same either way.
@@ -45,14 +45,15 @@ export interface ReadOptions {
 export async function readTrace(path: string, opts: ReadOptions = {}): Promise<TraceReadResult> {
   const plan = await planSplit(path, opts.threads ?? Math.min(4, availableParallelism()));
   if (plan) {
-    const reader = await readSplit(path, plan, opts.onProgress);
+    const progress = opts.onProgress;
+    const reader = await readSplit(path, plan, progress && ((bytes) => progress(bytes, plan.size)));
     reader.store.trim();
     return result(path, reader, plan.size);
   }
   const fed = await feedLines(
     inputChunks(path),
     (first) => new LineReader(detectFormat(first.subarray(0, 1 << 16))),
-    opts.onProgress,
+    opts.onProgress && ((bytes) => opts.onProgress?.(bytes, undefined)),
   );
   const reader = fed.reader ?? new LineReader('unknown');
   reader.store.trim();
