@@ -41,18 +41,29 @@ export function summarize(r: TraceReadResult, profileOverride?: ProfileName): Tr
   let first = Infinity;
   let last = -Infinity;
   const stackIds = new Set<number>();
+  // consecutive events mostly share cpu and pid: Set and Map lookups only when they change
+  let cpu = -1;
+  let onUncertain = false;
+  let pid = NaN;
+  let task = { comm: '', events: 0 };
   for (let i = 0; i < s.length; i++) {
     typeCounts[s.type(i)]++;
-    const cpu = s.cpu(i);
-    cpus.add(cpu);
-    const pid = s.pid(i);
-    const t = tasks.get(pid);
-    if (t) t.events++;
-    else tasks.set(pid, { comm: s.context(i).comm, events: 1 });
+    if (s.cpu(i) !== cpu) {
+      cpu = s.cpu(i);
+      cpus.add(cpu);
+      onUncertain = uncertain.has(cpu);
+    }
+    if (s.pid(i) !== pid) {
+      pid = s.pid(i);
+      const t = tasks.get(pid);
+      if (t) task = t;
+      else tasks.set(pid, (task = { comm: s.comm(i), events: 0 }));
+    }
+    task.events++;
     const ts = s.timestampNs(i);
     if (ts < first) first = ts;
     if (ts > last) last = ts;
-    if (uncertain.has(cpu)) uncertainPfns.add(s.pfn(i));
+    if (onUncertain) uncertainPfns.add(s.pfn(i));
     const st = s.stackOf(i);
     if (st !== undefined) stackIds.add(st);
   }
@@ -97,7 +108,9 @@ export function summarize(r: TraceReadResult, profileOverride?: ProfileName): Tr
  * toLocaleString of a process loads ICU's locale data, 60-130 ms of every analyze.
  */
 function grouped(n: number): string {
-  return Number.isSafeInteger(n) ? String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',') : n.toLocaleString('en-US');
+  return Number.isSafeInteger(n)
+    ? String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',')
+    : n.toLocaleString('en-US');
 }
 
 function plural(n: number, word: string): string {
