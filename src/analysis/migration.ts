@@ -45,18 +45,20 @@ class StackFacts {
 export function migrationLinks(s: EventStore): Map<number, number> {
   const facts = new StackFacts(s);
   const links = new Map<number, number>();
-  /** pfn -> is a destination (allocated by migrate_pages, not unmapped since) */
-  const dest = new Map<number, boolean>();
+  // every link needs a remove_migration_pte stack: none without stacks (no pass over the events)
+  if (s.stacks.size === 0) return links;
+  /** pfns allocated by migrate_pages and not unmapped since (few: a Set, not a flag per pfn) */
+  const dest = new Set<number>();
   const pending = new Map<number, { pfn: number; gets: number[] }>();
   for (let i = 0; i < s.length; i++) {
     const pfn = s.pfn(i);
     const type = s.type(i);
     const b = facts.of(i);
-    if (type === PageRefType.set) dest.set(pfn, (b & 4) !== 0);
-    else if (b & 2) dest.set(pfn, false);
+    if (type === PageRefType.set && (b & 4) !== 0) dest.add(pfn);
+    else if (type === PageRefType.set || b & 2) dest.delete(pfn);
     const cpu = s.cpu(i);
     const p = pending.get(cpu);
-    if (b & 1 && s.val(i) > 0 && dest.get(pfn) === true) {
+    if (b & 1 && s.val(i) > 0 && dest.has(pfn)) {
       if (p?.pfn === pfn) p.gets.push(i);
       else pending.set(cpu, { pfn, gets: [i] });
     } else if (p && pfn !== p.pfn && b & 4 && s.val(i) < 0 && s.ret(i) === 1 && type !== PageRefType.freeze) {
