@@ -65,9 +65,18 @@ function startCount(s: EventStore, i: number): number {
 /** pids that run exit_mmap / do_exit in the trace (their mappings are gone at the end) */
 function exitedPids(s: EventStore): Set<number> {
   const out = new Set<number>();
-  for (let i = 0; i < s.length; i++)
-    if (s.hasStack(i) && eventStack(s, i).some((f) => /^(exit_mmap|do_exit|mmput)\b/.test(f)))
-      out.add(s.pid(i));
+  // judged once per distinct stack, not per event (the frames are the same)
+  const exits = new Map<number, boolean>();
+  for (let i = 0; i < s.length; i++) {
+    const st = s.stackOf(i);
+    if (st === undefined) continue;
+    let exit = exits.get(st);
+    if (exit === undefined) {
+      exit = eventStack(s, i).some((f) => /^(exit_mmap|do_exit|mmput)\b/.test(f));
+      exits.set(st, exit);
+    }
+    if (exit) out.add(s.pid(i));
+  }
   return out;
 }
 
