@@ -9,8 +9,9 @@ const PROGRESS_STEP = 1 << 24;
 
 /**
  * Feeds every line of `chunks` to the reader `make` returns for the first chunk. Calls
- * `onProgress` with the bytes read so far about every 16 MiB. Returns the reader (undefined for
- * empty input) and the byte count.
+ * `onProgress` with the bytes read so far after the first chunk (so that the call has run before
+ * the JIT optimizes this loop, see source.ts FIRST_CHUNK), then about every 16 MiB. Returns the
+ * reader (undefined for empty input) and the byte count.
  */
 export async function feedLines(
   chunks: AsyncIterable<Buffer>,
@@ -20,7 +21,7 @@ export async function feedLines(
   let reader: LineReader | undefined;
   let carry: Buffer | undefined;
   let bytes = 0;
-  let nextProgress = PROGRESS_STEP;
+  let nextProgress = 0;
   for await (const chunk of chunks) {
     reader ??= make(chunk);
     bytes += chunk.length;

@@ -63,6 +63,12 @@ export async function* inputChunks(path: string, stdin: Readable = process.stdin
 }
 
 const RANGE_CHUNK = 1 << 22;
+/**
+ * The first chunk is small, so that the parser meets a line split across chunks (the carry in
+ * feedLines, a new buffer for the DataViews) before the JIT optimizes it: after a 4 MiB first
+ * chunk, that path deoptimized the parser's largest functions and each was compiled again.
+ */
+const FIRST_CHUNK = 1 << 16;
 
 /**
  * Bytes [start, end) of a plain file, read synchronously into one reused buffer: no stream, no
@@ -74,7 +80,8 @@ export async function* fileRange(path: string, start: number, end: number): Asyn
   try {
     const buf = Buffer.allocUnsafe(Math.min(RANGE_CHUNK, Math.max(1, end - start)));
     for (let pos = start; pos < end;) {
-      const n = readSync(fd, buf, 0, Math.min(buf.length, end - pos), pos);
+      const want = pos === start ? FIRST_CHUNK : buf.length;
+      const n = readSync(fd, buf, 0, Math.min(want, end - pos), pos);
       if (n === 0) break;
       pos += n;
       yield buf.subarray(0, n);
