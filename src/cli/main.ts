@@ -30,8 +30,8 @@ async function loadDecode(): Promise<Register> {
 
 /**
  * The top-level commands in help order, each module imported only when needed: every one for
- * help or an unknown name, else only the one that runs (analyze then loads 47 modules instead of
- * 126: importing them all was ~60 ms of every run, a fifth of analyzing a small trace).
+ * help or an unknown name, else only the one that runs (analyze then loads 41 modules instead of
+ * 127: importing them all was ~60 ms of every run, a fifth of analyzing a small trace).
  */
 const COMMANDS: Record<string, () => Promise<Register>> = {
   demo: async () => (await import('./commands/demo.js')).registerDemo,
