@@ -4,7 +4,8 @@
  * `grep -c page_ref`, an awk per-pfn sum of val, `folioscope analyze <file>` end to end (the CLI:
  * read, summary and findings, text printed), and readTrace() alone on one thread, on all cores and
  * on a gzip of the file (the usual form of shared traces: read on one thread, inflated by zlib).
- * Prints MB/s and ratios, never asserts times. Goal: analyze >= 400 MB/s on 2 cores, <= ~4x grep -c.
+ * Prints wall MB/s, CPU seconds (less stretched by other processes' load) and wall ratios, never
+ * asserts times. Goal: analyze >= 400 MB/s on 2 cores, <= ~4x grep -c.
  */
 import { execFileSync } from 'node:child_process';
 import {
@@ -57,11 +58,37 @@ interface ChildReport {
   maxRssBytes: number;
 }
 
-/** Wall seconds of one whole process, and its stdout. */
-function run(cmd: string, args: string[]): { seconds: number; out: string } {
+/**
+ * CPU seconds (user + system) of this process's waited-for children, from /proc/self/stat
+ * (cutime, cstime in 100 Hz ticks); NaN where there is no /proc. On a shared machine a process's
+ * CPU time says more than its wall time, which other processes' load stretches.
+ */
+function childrenCpu(): number {
+  try {
+    const f = readFileSync('/proc/self/stat', 'latin1').split(') ')[1].split(' ');
+    return (Number(f[13]) + Number(f[14])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Wall and CPU seconds of one whole process, and its stdout. */
+function run(cmd: string, args: string[]): { seconds: number; cpu: number; out: string } {
   const t0 = performance.now();
+  const c0 = childrenCpu();
   const out = execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
-  return { seconds: (performance.now() - t0) / 1000, out: out.toString() };
+  return { seconds: (performance.now() - t0) / 1000, cpu: childrenCpu() - c0, out: out.toString() };
+}
+
+/** Wall and CPU seconds of the runs of one command. */
+class Runs {
+  readonly wall: number[] = [];
+  readonly cpu: number[] = [];
+  add(r: { seconds: number; cpu: number }): number {
+    this.wall.push(r.seconds);
+    this.cpu.push(r.cpu);
+    return r.seconds;
+  }
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -77,31 +104,28 @@ export async function bench(): Promise<void> {
     await pipeline(createReadStream(file), createGzip(), createWriteStream(`${file}.gz`));
     const mb = statSync(file).size / 1e6;
     const threads = Math.min(4, availableParallelism());
-    const t = { grep: [] as number[], awk: [] as number[], cli: [] as number[] };
-    const read = { one: [] as number[], par: [] as number[], gz: [] as number[] };
+    const t = { grep: new Runs(), awk: new Runs(), cli: new Runs() };
+    const read = { one: new Runs(), par: new Runs(), gz: new Runs() };
     const ratio = { grep: [] as number[], awk: [] as number[], one: [] as number[] };
     let report: ChildReport | undefined;
     const loadBefore = loadavg()[0];
     // interleaved rounds, so that a change in the machine's load hits all commands alike
     for (let k = 0; k < ROUNDS; k++) {
-      const grep = run('grep', ['-c', 'page_ref', file]).seconds;
-      const awk = run('awk', [AWK_SUM, file]).seconds;
-      const cli = run(process.execPath, [CLI, 'analyze', file]).seconds;
-      const one = run(process.execPath, [CHILD, file, '1']).seconds;
+      const grep = t.grep.add(run('grep', ['-c', 'page_ref', file]));
+      const awk = t.awk.add(run('awk', [AWK_SUM, file]));
+      const cli = t.cli.add(run(process.execPath, [CLI, 'analyze', file]));
+      const one = read.one.add(run(process.execPath, [CHILD, file, '1']));
       const par = run(process.execPath, [CHILD, file, String(threads)]);
-      read.gz.push(run(process.execPath, [CHILD, `${file}.gz`, '1']).seconds);
+      read.par.add(par);
+      read.gz.add(run(process.execPath, [CHILD, `${file}.gz`, '1']));
       report = JSON.parse(par.out) as ChildReport;
-      t.grep.push(grep);
-      t.awk.push(awk);
-      t.cli.push(cli);
-      read.one.push(one);
-      read.par.push(par.seconds);
       ratio.grep.push(cli / grep);
       ratio.awk.push(cli / awk);
       ratio.one.push(one / par.seconds);
     }
     const r = report as ChildReport;
-    const rate = (xs: number[]) => `${median(xs).toFixed(2)} s (${(mb / median(xs)).toFixed(0)} MB/s)`;
+    const rate = (x: Runs) =>
+      `${median(x.wall).toFixed(2)} s (${(mb / median(x.wall)).toFixed(0)} MB/s), cpu ${median(x.cpu).toFixed(2)} s`;
     const rows = [
       ['input', `${mb.toFixed(0)} MB, ${r.events.toLocaleString('en-US')} page_ref events`],
       ['grep -c page_ref', rate(t.grep)],
