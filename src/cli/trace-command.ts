@@ -2,6 +2,7 @@
 import { InvalidArgumentError } from 'commander';
 import { readTrace, type TraceReadResult } from '../trace/reader.js';
 import { TraceInputError } from '../trace/source.js';
+import { printable } from '../analysis/summary.js';
 
 /** commander argParser for --pfn: 0x hex or decimal. */
 export function parsePfn(text: string): number {
@@ -19,8 +20,8 @@ export function parsePositive(text: string): number {
 }
 
 /**
- * Reads `file` and runs `body`; returns its exit code, or 2 when the input cannot be read
- * (the message goes to stderr, prefixed with the command).
+ * Reads `file` and runs `body`; returns its exit code, or 2 when the input cannot be read or is
+ * not a trace at all (the message goes to stderr, prefixed with the command).
  */
 export async function withTrace(
   command: string,
@@ -39,6 +40,15 @@ export async function withTrace(
     return 2;
   }
   if (progress) process.stderr.write('\r\x1b[K');
+  if (r.format === 'unknown' && r.unparsed.count > 0) {
+    const first = r.unparsed.samples[0];
+    process.stderr.write(
+      `folioscope ${command}: ${file}: not a trace: none of its ${r.lines} lines is ftrace, trace-cmd report or perf script text` +
+        (first ? ` (line ${first.line}: ${printable(first.text.slice(0, 80))})` : '') +
+        '\n',
+    );
+    return 2;
+  }
   return body(r);
 }
 

@@ -118,6 +118,21 @@ describe('bad input exits 2 naming the file or option', () => {
     expect(r.stderr).toMatch(new RegExp(`folioscope ${cmd}: /nonexistent/trace.txt`));
   });
 
+  it.each(['analyze', 'check', 'history', 'holders'])(
+    '%s: a file that is not a trace at all',
+    async (cmd) => {
+      const file = path.join(mkdtempSync(path.join(tmpdir(), 'folioscope-')), 'notes.bin');
+      writeFileSync(file, Buffer.from('PK\x03\x04\x00\x1b[2J\nsecond line\n', 'latin1'));
+      const extra = cmd === 'history' ? ['--pfn', '1'] : [];
+      const r = await runCli([cmd, file, ...extra]);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(
+        `folioscope ${cmd}: ${file}: not a trace: none of its 2 lines is ftrace, trace-cmd report or perf script text (line 1: PK\\x03\\x04\\x00\\x1b[2J)\n`,
+      );
+    },
+  );
+
   it.each(['history', 'holders'])('%s: malformed --pfn', async (cmd) => {
     const r = await runCli([cmd, BLOCKED, '--pfn', '0xZZ']);
     expect(r.code).toBe(2);
