@@ -3,6 +3,7 @@
  * tasks, markers, lost events and uncertain pages, lines that could not be parsed, the stacks,
  * and the kernel profile detected from the evidence.
  */
+import { printable } from '../trace/printable.js';
 import type { ProfileName } from '../kernel/profiles/types.js';
 import { PAGE_REF_EVENT_NAMES } from '../kernel/tracepoint.js';
 import { detectProfile } from '../trace/profile-detect.js';
@@ -115,14 +116,6 @@ function grouped(n: number): string {
 
 function plural(n: number, word: string): string {
   return `${grouped(n)} ${word}${n === 1 ? '' : 's'}`;
-}
-
-/** A line as a terminal can show it: control characters and invalid UTF-8 escaped (\\xNN, U+FFFD as \\ufffd). */
-export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\x00-\x08\x0b-\x1f\x7f\ufffd]/g, (c) =>
-    c === '\ufffd' ? '\\ufffd' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  );
 }
 
 /** Text for people: the answer first, then the details. */

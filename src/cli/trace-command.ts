@@ -2,7 +2,7 @@
 import { InvalidArgumentError } from 'commander';
 import { readTrace, type TraceReadResult } from '../trace/reader.js';
 import { TraceInputError } from '../trace/source.js';
-import { printable } from '../analysis/summary.js';
+import { printable } from '../trace/printable.js';
 
 /** commander argParser for --pfn: 0x hex or decimal. */
 export function parsePfn(text: string): number {

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { explainDumpPage, type PageFlagsDecoder } from '../../explain/dumppage-explain.js';
 import { parseDumpPage } from '../../explain/dumppage-parse.js';
+import { printable } from '../../trace/printable.js';
 import type { DumpPageBlock, DumpPageParseResult } from '../../explain/dumppage-types.js';
 import type { ProfileName } from '../../kernel/profiles/types.js';
 
@@ -74,7 +75,8 @@ export type DecoderFor = (profile: ProfileName | undefined) => PageFlagsDecoder 
 
 export function formatDumpPage(r: DumpPageParseResult, decoderFor?: DecoderFor): string {
   const out = r.blocks.flatMap((b) => [...formatBlock(b, decoderFor?.(b.profileGuess.profile)), '']);
-  for (const u of r.unassigned) out.push(`line ${u.line}: not part of a dump_page block: ${u.text}`);
+  for (const u of r.unassigned)
+    out.push(`line ${u.line}: not part of a dump_page block: ${printable(u.text)}`);
   return out.join('\n') + (out.length ? '\n' : '');
 }
 
@@ -85,12 +87,20 @@ export function registerDecodeDumpPage(decode: Command, decoderFor?: DecoderFor)
     .argument('<file|->', 'text containing dump_page output, or - for stdin')
     .option('--json', 'machine-readable output')
     .action(async function (this: Command, input: string, o: { json?: boolean }) {
-      const r = parseDumpPage(await readInput(input));
+      let text: string;
+      try {
+        text = await readInput(input);
+      } catch (e) {
+        const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
+        this.error(`folioscope decode dump-page: ${input}: ${why}`, { exitCode: 2 });
+      }
+      const r = parseDumpPage(text);
       process.stdout.write(o.json ? dumpPageJson(r) : formatDumpPage(r, decoderFor));
-      for (const e of r.errors) process.stderr.write(`${input}:${e.line}: ${e.message}: ${e.text}\n`);
+      for (const e of r.errors)
+        process.stderr.write(`${input}:${e.line}: ${e.message}: ${printable(e.text)}\n`);
       if (r.errors.length)
-        this.error(`folioscope decode dump-page: ${r.errors.length} malformed line(s)`, { exitCode: 1 });
+        this.error(`folioscope decode dump-page: ${r.errors.length} malformed line(s)`, { exitCode: 2 });
       if (!r.blocks.length)
-        this.error(`folioscope decode dump-page: no dump_page block in ${input}`, { exitCode: 1 });
+        this.error(`folioscope decode dump-page: no dump_page block in ${input}`, { exitCode: 2 });
     });
 }

@@ -142,7 +142,7 @@ export function registerDecodeKpageflags(decode: Command): void {
       try {
         process.stdout.write(await runDecodeKpageflags(input, o));
       } catch (e) {
-        this.error(`folioscope decode kpageflags: ${(e as Error).message}`, { exitCode: 1 });
+        this.error(`folioscope decode kpageflags: ${(e as Error).message}`, { exitCode: 2 });
       }
     });
 }
