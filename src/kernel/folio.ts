@@ -214,3 +214,16 @@ export function folio_mapped(k: Kernel, folio: Pfn): boolean {
 export function page_mapped(k: Kernel, page: Pfn): boolean {
   return folio_mapped(k, page_folio(k, page));
 }
+
+/**
+ * folio_likely_mapped_shared() (6.12 include/linux/mm.h:2185): small (and hugetlb) folios mapped
+ * more than once; a large folio mapped more than once with an entire mapping, more mappings than
+ * pages, or its first page mapped twice
+ */
+export function folio_likely_mapped_shared(k: Kernel, folio: Pfn): boolean {
+  const mapcount = folio_mapcount(k, folio);
+  if (!folio_test_large(k, folio) || folio_test_hugetlb(k, folio)) return mapcount > 1;
+  if (mapcount <= 1) return false;
+  if (folio_entire_mapcount(k, folio) || mapcount > folio_nr_pages(k, folio)) return true;
+  return k.mem.mapcount[folio] > 0;
+}

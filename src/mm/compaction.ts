@@ -311,8 +311,9 @@ function compaction_target(cc: CompactControl): MigrationTarget {
 /**
  * compaction_alloc(). 6.12 (:1833): the first non-empty cc->freepages[order..] (isolate_freepages()
  * once when all are empty, then NULL), split down to the source's order (the upper halves to the
- * lower lists' heads), post_alloc_hook + set_page_refcounted (page_ref_set 1), prep_compound_page;
- * cc->nr_freepages and cc->nr_migratepages go down. 6.1 (:1676): the head of the one list of
+ * lower lists' heads), post_alloc_hook + set_page_refcounted (page_ref_set 1), prep_compound_page and
+ * page_rmappable_folio (:1878); cc->nr_freepages and cc->nr_migratepages go down; NULL (-1) makes
+ * migrate_pages split a large source. 6.1 (:1676): the head of the one list of
  * refcounted order-0 pages, isolate_freepages() when it is empty, NULL if still empty.
  */
 function compaction_alloc(k: Kernel, cc: CompactControl, src: Pfn): Pfn {
@@ -340,7 +341,10 @@ function compaction_alloc(k: Kernel, cc: CompactControl, src: Pfn): Pfn {
     }
     post_alloc_hook(k, page);
     set_page_refcounted(k, page);
-    if (order) prep_compound_page(k, page, order);
+    if (order) {
+      prep_compound_page(k, page, order);
+      mmcache(k).f.folio_set_large_rmappable?.(page); // page_rmappable_folio()
+    }
     cc.nr_freepages -= 1 << order;
     cc.nr_migratepages -= 1 << order;
     return page;

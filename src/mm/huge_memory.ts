@@ -3,29 +3,41 @@
  * from the sysfs knobs of thp_sysfs.ts, and thp_vma_suitable_order), the PMD fault
  * (do_huge_pmd_anonymous_page), fork (copy_huge_pmd), the write fault on a shared PMD
  * (do_huge_pmd_wp_page: split the PMD and fall back to a PTE-level COW), PTE-mapping a PMD
- * (__split_huge_pmd_locked, without freeze) and the PMD zap (zap_huge_pmd). 6.1 and 6.12 take the
- * same references; their rmap counters differ (rmap.ts). PTE-mapped mTHP faults are in memory.ts,
+ * (__split_huge_pmd_locked, without freeze), the PMD zap (zap_huge_pmd) and PMD migration entries
+ * (set_pmd_migration_entry, remove_migration_pmd). 6.1 and 6.12 take the same references; their
+ * rmap counters differ (rmap.ts). PTE-mapped mTHP faults are in memory.ts,
  * splitting a folio and the deferred split queue in huge_split.ts. Not modelled: the huge zero page.
  */
+import { folio_test_anon, page_folio } from '../kernel/folio.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
-import { folio_get, folio_maybe_dma_pinned } from '../kernel/mm_ref.js';
+import { folio_get, folio_maybe_dma_pinned, folio_put } from '../kernel/mm_ref.js';
 import { folio_ref_add, folio_ref_count } from '../kernel/page_ref.js';
 import { pte_alloc_one, pte_free } from './memory.js';
-import { PTE_DIRTY, PTE_PMD, PTE_PRESENT, PTE_TABLE_SHIFT, PTE_WRITE, anon_vma_prepare } from './mm_types.js';
+import {
+  PTE_DIRTY,
+  PTE_MIGRATION,
+  PTE_MIGRATION_EXCL,
+  PTE_PMD,
+  PTE_PRESENT,
+  PTE_TABLE_SHIFT,
+  PTE_WRITE,
+  PMD_ORDER,
+  anon_vma_prepare,
+} from './mm_types.js';
 import type { MmStruct, Vma } from './mm_types.js';
 import { __tlb_remove_folio_pages, type MmuGather } from './mmu_gather.js';
 import { folio_alloc } from './page_alloc.js';
 import { folio_zero_user } from './page_data.js';
 import {
-  PMD_ORDER,
   PageAnonExclusive,
+  folio_add_anon_rmap_pmd,
   folio_add_new_anon_rmap_pmd,
   folio_remove_rmap_pmd,
   folio_try_dup_anon_rmap_pmd,
   split_pmd_rmap,
 } from './rmap.js';
-import { enter, leave } from './stack.js';
+import { called, enter, leave } from './stack.js';
 import { folio_add_lru_vma } from './swap.js';
 import { mmcache } from './mm_cache.js';
 import { deferred_split_folio } from './huge_split.js';
@@ -223,4 +235,46 @@ export function zap_huge_pmd(k: Kernel, tlb: MmuGather, mm: MmStruct, vma: Vma, 
   } finally {
     leave(k, d);
   }
+}
+
+/**
+ * set_pmd_migration_entry() (6.12 mm/huge_memory.c:4264; 6.1 :3267), from try_to_migrate_one for
+ * the PMD mapping page i: an exclusive anon THP that may be DMA-pinned gets its PMD back
+ * (folio_try_share_anon_rmap_pmd, 6.1 page_try_share_anon_rmap: -EBUSY) and the rmap walk stops
+ * (false); otherwise the head's PG_anon_exclusive goes into the entry, a dirty PMD dirties the
+ * folio, the PMD becomes a migration entry, folio_remove_rmap_pmd, folio_put (-1).
+ */
+export function set_pmd_migration_entry(k: Kernel, vma: Vma, i: number): boolean {
+  return called(k, 'set_pmd_migration_entry', () => {
+    const base = pmdBase(vma, i);
+    const page = vma.pfn[base];
+    const folio = page_folio(k, page);
+    const pmd = vma.pte[base];
+    const excl = folio_test_anon(k, folio) && PageAnonExclusive(k, page);
+    if (excl && folio_maybe_dma_pinned(k, folio)) return false;
+    k.mem.flagsLo[page] &= ~mmcache(k).anonExclusive;
+    if (pmd & PTE_DIRTY) mmcache(k).f.folio_set_dirty(folio); // folio_mark_dirty
+    const entry = PTE_MIGRATION | PTE_PMD | (pmd & (PTE_WRITE | PTE_DIRTY)) | (excl ? PTE_MIGRATION_EXCL : 0);
+    vma.pte.fill(entry, base, base + HPAGE_PMD_NR);
+    folio_remove_rmap_pmd(k, folio);
+    called(k, 'folio_put', () => folio_put(k, folio));
+    return true;
+  });
+}
+
+/**
+ * remove_migration_pmd() (6.12 mm/huge_memory.c:4314; 6.1 :3316), from remove_migration_pte: the
+ * PMD migration entry maps `folio` (the destination, or the source itself on undo): folio_get
+ * (+1), folio_add_anon_rmap_pmd (6.1 page_add_anon_rmap(RMAP_COMPOUND)) with RMAP_EXCLUSIVE from
+ * an exclusive entry, the PMD present again with the entry's write and dirty bits.
+ */
+export function remove_migration_pmd(k: Kernel, vma: Vma, i: number, folio: Pfn): void {
+  called(k, 'remove_migration_pmd', () => {
+    const base = pmdBase(vma, i);
+    const entry = vma.pte[base];
+    folio_get(k, folio);
+    folio_add_anon_rmap_pmd(k, folio, (entry & PTE_MIGRATION_EXCL) !== 0);
+    vma.pte.fill(PTE_PRESENT | PTE_PMD | (entry & (PTE_WRITE | PTE_DIRTY)), base, base + HPAGE_PMD_NR);
+    for (let j = 0; j < HPAGE_PMD_NR; j++) vma.pfn[base + j] = folio + j;
+  });
 }

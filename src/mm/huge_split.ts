@@ -10,6 +10,7 @@ import {
   clear_compound_head,
   clear_folio_second_page,
   folio_mapcount,
+  folio_nr_pages,
   folio_order,
   folio_test_anon,
   folio_test_large,
@@ -17,7 +18,7 @@ import {
 } from '../kernel/folio.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
-import { folio_get, folio_maybe_dma_pinned, folio_put } from '../kernel/mm_ref.js';
+import { folio_get, folio_maybe_dma_pinned, folio_put, get_page } from '../kernel/mm_ref.js';
 import {
   folio_ref_add,
   folio_ref_count,
@@ -32,7 +33,6 @@ import {
   PTE_DIRTY,
   PTE_MIGRATION,
   PTE_MIGRATION_EXCL,
-  PTE_PMD,
   PTE_PRESENT,
   PTE_TABLE_SHIFT,
   PTE_WRITE,
@@ -48,6 +48,7 @@ import {
   folio_remove_rmap_pte,
   remove_migration_ptes,
   split_pmd_rmap,
+  try_to_migrate,
 } from './rmap.js';
 import { called, enter, leave } from './stack.js';
 import { count_vm_event } from './vmstat.js';
@@ -125,8 +126,9 @@ function can_split_folio(k: Kernel, folio: Pfn, callerPins: number): { ok: boole
  * deposited table becomes the PTE table, the PMD's dirty bit dirties the folio. 6.12 takes no
  * reference and puts the PMD's (folio_remove_rmap_pmd, put_page: -1); 6.1 adds HPAGE_PMD_NR - 1
  * (+511) and the PTE mapcounts as if not freezing, then removes and puts each subpage (512 x -1).
+ * try_to_migrate's walk goes on (true).
  */
-function split_huge_pmd_freeze(k: Kernel, mm: MmStruct, vma: Vma, base: number): void {
+function split_huge_pmd_freeze(k: Kernel, mm: MmStruct, vma: Vma, base: number): boolean {
   const d = enter(k, 'split_huge_pmd_address');
   try {
     enter(k, '__split_huge_pmd');
@@ -152,13 +154,14 @@ function split_huge_pmd_freeze(k: Kernel, mm: MmStruct, vma: Vma, base: number):
     if (!perPte) {
       folio_remove_rmap_pmd(k, folio);
       put_ref(k, folio);
-      return;
+      return true;
     }
     split_pmd_rmap(k, folio); // the PTE mapcounts, PG_double_map, compound_mapcount--
     for (let j = 0; j < nr; j++) {
       folio_remove_rmap_pte(k, folio, folio + j);
       put_ref(k, folio);
     }
+    return true;
   } finally {
     leave(k, d);
   }
@@ -170,53 +173,21 @@ function put_ref(k: Kernel, folio: Pfn): void {
 }
 
 /**
- * unmap_folio() -> try_to_migrate(folio, TTU_SPLIT_HUGE_PMD) (6.12 :3026, mm/rmap.c
- * try_to_migrate_one): in every VMA, a PMD mapping is split with freeze; each PTE mapping becomes a
- * migration entry carrying the page's PG_anon_exclusive (folio_try_share_anon_rmap_pte), a dirty PTE
- * dirties the folio, then folio_remove_rmap_pte and folio_put (-1 on the head).
+ * unmap_folio() -> try_to_migrate(folio, TTU_SPLIT_HUGE_PMD) (6.12 :3026; 6.1 :2407): a
+ * PMD mapping is split with freeze, each PTE mapping becomes a migration entry (rmap.ts)
  */
 function unmap_folio(k: Kernel, mms: readonly MmStruct[], folio: Pfn): void {
-  const nr = 1 << folio_order(k, folio);
-  const f = mmcache(k).f;
-  called(k, 'unmap_folio', () =>
-    called(k, 'try_to_migrate', () =>
-      called(k, 'rmap_walk_anon', () => {
-        for (const mm of mms)
-          for (const vma of mm.vmas)
-            for (let i = 0; i < vma.nrPages; i++) {
-              const page = vma.pfn[i];
-              const pte = vma.pte[i];
-              if (page < folio || page >= folio + nr || !(pte & PTE_PRESENT)) continue;
-              const d = enter(k, 'try_to_migrate_one');
-              try {
-                if (pte & PTE_PMD) {
-                  split_huge_pmd_freeze(k, mm, vma, i);
-                  continue;
-                }
-                const excl = PageAnonExclusive(k, page);
-                if (excl && folio_maybe_dma_pinned(k, folio))
-                  throw new NotModelled(
-                    'try_to_migrate: a maybe-pinned exclusive page cannot be shared (not modelled)',
-                  );
-                k.mem.flagsLo[page] &= ~mmcache(k).anonExclusive;
-                if (pte & PTE_DIRTY) f.folio_set_dirty(folio);
-                vma.pte[i] =
-                  PTE_MIGRATION | (pte & (PTE_WRITE | PTE_DIRTY)) | (excl ? PTE_MIGRATION_EXCL : 0);
-                folio_remove_rmap_pte(k, folio, page);
-                put_ref(k, folio);
-              } finally {
-                leave(k, d);
-              }
-            }
-      }),
-    ),
-  );
+  called(k, 'unmap_folio', () => try_to_migrate(k, mms, folio, split_huge_pmd_freeze));
 }
 
-/** remap_page() (6.12 :3114): remove_migration_ptes() for each new folio, in pfn order */
+/**
+ * remap_page() (6.12 :3114; 6.1 :2425): remove_migration_ptes() folio by folio over the nr pages:
+ * once for a folio that stayed whole (a failed freeze), once per new folio after a split
+ */
 function remap_page(k: Kernel, mms: readonly MmStruct[], folio: Pfn, nr: number, useZeropage: boolean): void {
   called(k, 'remap_page', () => {
-    for (let i = 0; i < nr; i++) remove_migration_ptes(k, mms, folio + i, folio + i, useZeropage);
+    for (let i = 0; i < nr; i += folio_nr_pages(k, folio + i))
+      remove_migration_ptes(k, mms, folio + i, folio + i, { zeropage: useZeropage });
   });
 }
 
@@ -233,9 +204,11 @@ function tailFlagsMask(k: Kernel): number {
  * __split_huge_page_tail() (6.12 :3161; 6.1 :2465) for tail i of an anon folio: the flags cleared
  * (PAGE_FLAGS_CHECK_AT_PREP) and the head's listed ones copied (not PG_anon_exclusive: the
  * migration entry keeps it), mapping and index = head's + i, compound_head cleared, then
- * page_ref_unfreeze(tail, 1 + swapcache) and lru_add_page_tail (PG_lru, beside the head on its LRU).
+ * page_ref_unfreeze(tail, 1 + swapcache) and lru_add_page_tail (6.12 :3130; 6.1 :2437): PG_lru,
+ * beside the head on its LRU; or, for a caller's `list` (migration's split_folios, reclaim), a
+ * reference for that list (get_page: +1) and onto its tail, off the LRU like the isolated head.
  */
-function __split_huge_page_tail(k: Kernel, folio: Pfn, i: number, copy: number): void {
+function __split_huge_page_tail(k: Kernel, folio: Pfn, i: number, copy: number, list?: Pfn[]): void {
   const m = k.mem;
   const tail = folio + i;
   VM_BUG_ON_PAGE(
@@ -252,7 +225,12 @@ function __split_huge_page_tail(k: Kernel, folio: Pfn, i: number, copy: number):
   clear_compound_head(k, tail);
   const f = mmcache(k).f;
   page_ref_unfreeze(k, tail, 1 + (f.folio_test_swapcache(folio) ? 1 : 0));
-  f.folio_set_lru(tail); // SetPageLRU(tail): joins the head on its LRU list
+  if (!list) {
+    f.folio_set_lru(tail); // SetPageLRU(tail): joins the head on its LRU list
+    return;
+  }
+  get_page(k, tail);
+  list.push(tail);
 }
 
 /**
@@ -261,13 +239,19 @@ function __split_huge_page_tail(k: Kernel, folio: Pfn, i: number, copy: number):
  * head alone), remap_page(), then every page but `page` unlocked and put
  * (free_page_and_swap_cache: -1, freeing the ones nothing maps).
  */
-function __split_huge_page(k: Kernel, mms: readonly MmStruct[], folio: Pfn, page: Pfn): void {
+function __split_huge_page(
+  k: Kernel,
+  mms: readonly MmStruct[],
+  folio: Pfn,
+  page: Pfn,
+  list: Pfn[] | undefined,
+): void {
   const d = enter(k, '__split_huge_page');
   try {
     const nr = 1 << folio_order(k, folio);
     const copy = tailFlagsMask(k);
     for (let i = nr - 1; i >= 1; i--)
-      called(k, '__split_huge_page_tail', () => __split_huge_page_tail(k, folio, i, copy));
+      called(k, '__split_huge_page_tail', () => __split_huge_page_tail(k, folio, i, copy, list));
     // ClearPageCompound(head); the folio fields of page[1] are plain page words again
     k.mem.flagsLo[folio] &= ~k.PG_head_mask;
     clear_folio_second_page(k, folio);
@@ -286,16 +270,18 @@ function __split_huge_page(k: Kernel, mms: readonly MmStruct[], folio: Pfn, page
 }
 
 /**
- * split_huge_page_to_list_to_order(page, NULL, 0) of an anon folio (6.12 :3455; 6.1
+ * split_huge_page_to_list_to_order(page, list, 0) of an anon folio (6.12 :3455; 6.1
  * split_huge_page_to_list :2689). The caller holds the folio lock and one reference. -EAGAIN without
  * any event when a reference is not a mapping (can_split_folio), or after remapping when the freeze
- * (page_ref_freeze val=1 + extra pins) fails; on success the folio leaves the deferred split queue.
+ * (page_ref_freeze val=1 + extra pins) fails; on success the folio leaves the deferred split queue
+ * and, with a `list`, the tails go onto it (the caller moves the head after them).
  */
 export function split_huge_page_to_list_to_order(
   k: Kernel,
   mms: readonly MmStruct[],
   folio: Pfn,
   page: Pfn = folio,
+  list?: Pfn[],
 ): number {
   const d = enter(k, 'split_huge_page_to_list_to_order');
   try {
@@ -310,7 +296,7 @@ export function split_huge_page_to_list_to_order(
       if (folio_ref_freeze(k, folio, 1 + extraPins)) {
         deferred_split_queue(k).delete(folio);
         folio_clear_partially_mapped(k, folio);
-        __split_huge_page(k, mms, folio, page);
+        __split_huge_page(k, mms, folio, page, list);
         ret = 0;
       } else remap_page(k, mms, folio, 1 << folio_order(k, folio), false);
     }
@@ -321,9 +307,9 @@ export function split_huge_page_to_list_to_order(
   }
 }
 
-/** split_folio() = split_folio_to_list(folio, NULL) (6.12 :3709; 6.1 split_huge_page) */
-function split_folio(k: Kernel, mms: readonly MmStruct[], folio: Pfn): number {
-  return called(k, 'split_folio_to_list', () => split_huge_page_to_list_to_order(k, mms, folio));
+/** split_folio_to_list(folio, list) (6.12 :3705; 6.1 include/linux/huge_mm.h:441, inline) */
+export function split_folio_to_list(k: Kernel, mms: readonly MmStruct[], folio: Pfn, list?: Pfn[]): number {
+  return called(k, 'split_folio_to_list', () => split_huge_page_to_list_to_order(k, mms, folio, folio, list));
 }
 
 /**
@@ -354,7 +340,7 @@ export function deferred_split_scan(k: Kernel, mms: readonly MmStruct[]): number
       let didSplit = false;
       if ((!onlyPartial || partial) && !f.folio_test_locked(folio)) {
         f.__folio_set_locked(folio);
-        didSplit = split_folio(k, mms, folio) === 0;
+        didSplit = split_folio_to_list(k, mms, folio) === 0;
         f.__folio_clear_locked(folio);
         if (didSplit) split++;
       }

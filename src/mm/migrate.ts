@@ -1,104 +1,39 @@
 /**
- * Page migration (mm/migrate.c) of small folios: the unmap phase (dst allocation, try_to_migrate:
- * -1 per mapping), the move (the expected-refcount rule: 6.12 prechecks without an event, 6.1
- * freezes mapping-backed folios directly), the undo on failure (remove_migration_ptes(src, src):
- * +1 per mapping, dst freed) and the retries, all from the profile's `migrate` facts; move_pages(2).
+ * Page migration (mm/migrate.c): migrate_pages() and its retry structure for small and large
+ * folios, all from the profile's `migrate` facts (one folio's steps are in migrate_folio.ts), and
+ * move_pages(2) (do_pages_move). A large folio that gets no destination (-ENOMEM), or a 6.12
+ * partially mapped one on the deferred split queue, is split (try_split_folio) and its pieces are
+ * migrated after it; one whose references block the move (-EAGAIN) is retried, never split.
  */
-import { PageAnon, PageCompound, folio_mapcount, folio_mapped, folio_test_large } from '../kernel/folio.js';
+import {
+  folio_likely_mapped_shared,
+  folio_nr_pages,
+  folio_test_large,
+  page_folio,
+  page_mapcount,
+} from '../kernel/folio.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
-import { folio_get, folio_put, put_page } from '../kernel/mm_ref.js';
-import { folio_ref_add, folio_ref_count, folio_ref_freeze, folio_ref_unfreeze } from '../kernel/page_ref.js';
-import { mmcache } from './mm_cache.js';
-import { NotModelled } from './not_modelled.js';
-import { PTE_PRESENT, type AddressSpace, type MmStruct, type Vma } from './mm_types.js';
-import { folio_alloc } from './page_alloc.js';
-import { remove_migration_ptes, try_to_migrate } from './rmap.js';
-import { called } from './stack.js';
+import { folio_get, put_page } from '../kernel/mm_ref.js';
+import { deferred_split_queue, folio_test_partially_mapped, split_folio_to_list } from './huge_split.js';
 import {
-  folio_add_lru,
-  folio_isolate_lru,
-  folio_putback_lru,
-  lru_add_drain,
-  lru_cache_disable,
-  lru_cache_enable,
-} from './swap.js';
+  ALLOC_MIGRATION_TARGET,
+  EAGAIN,
+  ENOMEM,
+  MIGRATEPAGE_SUCCESS,
+  migrate_folio_move,
+  migrate_folio_undo,
+  migrate_folio_unmap,
+  type MigrateCtx,
+  type MigrationTarget,
+  type Unmapped,
+} from './migrate_folio.js';
+import { mmcache } from './mm_cache.js';
+import { PMD_ORDER, PTE_PMD, PTE_PRESENT, PTE_ZERO, type Vma } from './mm_types.js';
+import { called } from './stack.js';
+import { folio_isolate_lru, folio_putback_lru, lru_cache_disable, lru_cache_enable } from './swap.js';
 
-export interface MigrateCtx {
-  readonly mms: readonly MmStruct[];
-  /** the page-cache address_space by mapping id */
-  readonly mappings: ReadonlyMap<number, AddressSpace>;
-}
-
-/**
- * The count a folio must have for the move: 6.12 folio_expected_ref_count(src) + 1 (mm.h:2238:
- * mapping ? nr + private : 0, + mapcount); 6.1 folio_expected_refs() (migrate.c:361): 1, + nr +
- * private with a mapping. Both: 1 for unmapped anon, 2 for an unmapped page-cache folio.
- */
-function expected_count(k: Kernel, src: Pfn): number {
-  const anon = PageAnon(k, src);
-  const mapped = anon ? 0 : 1 + (mmcache(k).f.folio_test_private(src) ? 1 : 0);
-  return 1 + mapped + (k.profile.facts.migrate.precheck ? folio_mapcount(k, src) : 0);
-}
-
-/**
- * move_to_new_folio() -> migrate_folio()/shmem/filemap: 6.12 __migrate_folio (:786) precheck;
- * folio_migrate_mapping (6.1 :383, 6.12 __folio_migrate_mapping :509): anon compares; a mapping
- * freezes(expected), gives dst the cache reference (+nr), unfreezes src to expected - nr.
- */
-function move_to_new_folio(k: Kernel, ctx: MigrateCtx, dst: Pfn, src: Pfn): boolean {
-  // move_to_new_folio() is inlined in both builds; the stacks show the a_ops->migrate_folio
-  return called(k, 'migrate_folio', () => {
-    const expected = expected_count(k, src);
-    const mem = k.mem;
-    // a block device's folios go through blkdev_migrate_folio -> buffer_migrate_folio_norefs,
-    // whose __buffer_migrate_folio compares before any freeze (6.1 mm/migrate.c:730, 6.12 too)
-    const bdev = ctx.mappings.get(mem.mapping[src])?.kind === 'file';
-    if ((k.profile.facts.migrate.precheck || bdev) && folio_ref_count(k, src) !== expected) return false;
-    return called(k, 'folio_migrate_mapping', () => {
-      if (PageAnon(k, src)) {
-        if (folio_ref_count(k, src) !== expected) return false;
-      } else {
-        if (!called(k, 'page_ref_freeze', () => folio_ref_freeze(k, src, expected))) return false;
-        folio_ref_add(k, dst, 1);
-        const mapping = ctx.mappings.get(mem.mapping[src]);
-        if (mapping) mapping.pages[mem.index[src]] = dst;
-        folio_ref_unfreeze(k, src, expected - 1);
-      }
-      mem.mapping[dst] = mem.mapping[src];
-      mem.index[dst] = mem.index[src];
-      // folio_migrate_flags(): uptodate, dirty, referenced, swapbacked move over
-      const f = mmcache(k).f;
-      for (const [t, s] of [
-        [f.folio_test_uptodate, f.folio_mark_uptodate],
-        [f.folio_test_dirty, f.folio_set_dirty],
-        [f.folio_test_referenced, f.folio_set_referenced],
-        [f.folio_test_swapbacked, f.__folio_set_swapbacked],
-      ] as const)
-        if (t(src)) s(dst);
-      if (!PageAnon(k, src)) mem.mapping[src] = 0;
-      return true;
-    });
-  });
-}
-
-/**
- * new_folio_t / free_folio_t of migrate_pages(): where the destination folios come from and where
- * an unused one goes. get_new_folio returns a folio with one reference, or -1 (NULL: -ENOMEM).
- * Without put_new_folio an unused dst is folio_put() (migrate_folio_undo_dst, 6.12 :1163).
- */
-export interface MigrationTarget {
-  readonly get_new_folio: (k: Kernel, src: Pfn) => Pfn;
-  readonly put_new_folio?: (k: Kernel, dst: Pfn) => void;
-}
-
-/** alloc_migration_target() (mm/migrate.c): a fresh order-0 folio from the page allocator */
-const ALLOC_MIGRATION_TARGET: MigrationTarget = {
-  get_new_folio: (k) => called(k, 'alloc_migration_target', () => folio_alloc(k, 0)),
-};
-
-/** include/uapi/asm-generic/errno-base.h */
-export const ENOMEM = 12;
+export { ENOMEM, type MigrateCtx, type MigrationTarget } from './migrate_folio.js';
 
 /** what migrate_pages() returns: rc (-ENOMEM or the number not migrated) and those folios, still isolated */
 export interface MigrateResult {
@@ -106,69 +41,204 @@ export interface MigrateResult {
   readonly left: Pfn[];
 }
 
+/** NR_MAX_BATCHED_MIGRATION = HPAGE_PMD_NR (6.12 mm/migrate.c:1593; 6.1 :1486) */
+const NR_MAX_BATCHED_MIGRATION = 1 << PMD_ORDER;
+
+function drop(list: Pfn[], folio: Pfn): void {
+  list.splice(list.indexOf(folio), 1);
+}
+
+/** how many folios of `from` migrate_pages() takes into its next batch (profile `batchEnd`) */
+function batch_length(k: Kernel, from: readonly Pfn[]): number {
+  const reaching = k.profile.facts.migrate.batchEnd === 'reaching';
+  let nr = 0;
+  for (let i = 0; i < from.length; i++) {
+    nr += folio_nr_pages(k, from[i]);
+    if (reaching ? nr >= NR_MAX_BATCHED_MIGRATION : nr > NR_MAX_BATCHED_MIGRATION)
+      return reaching ? i + 1 : i;
+  }
+  return from.length;
+}
+
 /**
- * migrate_folio_unmap() (6.12 :1183; 6.1 :1237): get_new_folio (-1: -ENOMEM, src untouched), lock
- * src, folio_trylock(dst) (6.12 :1289), try_to_migrate. dst stays locked until the remap or the
- * undo, so its cache reference (+nr) and LRU events show PG_locked, as the real traces do.
+ * try_split_folio() (6.12 :1573; 6.1 :1472): folio_lock, split_folio_to_list(folio, split) (the
+ * tails onto `split`, +1 each), folio_unlock; the head follows its tails there. 0 or -EAGAIN/-EBUSY.
  */
-function migrate_folio_unmap(
+function try_split_folio(k: Kernel, ctx: MigrateCtx, folio: Pfn, split: Pfn[]): number {
+  const f = mmcache(k).f;
+  f.__folio_set_locked(folio);
+  const rc = split_folio_to_list(k, ctx.mms, folio, split);
+  f.__folio_clear_locked(folio);
+  if (!rc) split.push(folio);
+  return rc;
+}
+
+/**
+ * 6.1 migrate_pages_batch() (:1591): up to NR_MAX_MIGRATE_PAGES_RETRY passes, each folio unmapped
+ * and moved, or undone, again (unmap_and_move). -ENOMEM: a large folio is split (:1684) and the
+ * list goes on; otherwise the batch ends, its split pieces to `ret`. After the passes the folios
+ * still failing go to `ret` and the split pieces get passes of their own (:1761), where their
+ * -EAGAINs are not counted as retries (no_split_folio_counting), so one pass. `from` keeps the
+ * folios that stayed; returns the number not migrated or -ENOMEM.
+ */
+function migrate_pages_batch_v6_1(
   k: Kernel,
   ctx: MigrateCtx,
   target: MigrationTarget,
-  src: Pfn,
-): Unmapped | undefined {
-  const dst = target.get_new_folio(k, src);
-  if (dst < 0) return undefined;
-  const f = mmcache(k).f;
-  f.__folio_set_locked(src);
-  f.__folio_set_locked(dst);
-  const mapped = folio_mapped(k, src);
-  try_to_migrate(k, ctx.mms, src);
-  return { dst, mapped };
-}
-
-/** an unmapped source's destination, and PAGE_WAS_MAPPED (6.1 page_was_mapped) */
-interface Unmapped {
-  readonly dst: Pfn;
-  readonly mapped: boolean;
+  from: Pfn[],
+  ret: Pfn[],
+): number {
+  const passes = k.profile.facts.migrate.passes[0];
+  const split: Pfn[] = [];
+  let splitRound = false;
+  let nr_failed = 0;
+  for (;;) {
+    let retry = 1;
+    for (let pass = 0; pass < passes && retry; pass++) {
+      retry = 0;
+      for (const folio of [...from]) {
+        const large = folio_test_large(k, folio);
+        const u = migrate_folio_unmap(k, ctx, target, folio);
+        let rc = u;
+        if (typeof u !== 'number') {
+          rc = migrate_folio_move(k, ctx, folio, u) ? MIGRATEPAGE_SUCCESS : -EAGAIN;
+          if (rc) migrate_folio_undo(k, ctx, target, folio, u);
+        }
+        if (rc === MIGRATEPAGE_SUCCESS) drop(from, folio);
+        else if (rc === -EAGAIN) retry += large || !splitRound ? 1 : 0;
+        else if (large && try_split_folio(k, ctx, folio, split) === 0) {
+          nr_failed++;
+          drop(from, folio);
+        } else {
+          ret.push(...split.splice(0));
+          return -ENOMEM;
+        }
+      }
+    }
+    nr_failed += retry;
+    if (!split.length) return nr_failed;
+    ret.push(...from.splice(0));
+    from.push(...split.splice(0));
+    splitRound = true;
+  }
 }
 
 /**
- * migrate_folio_undo_src/dst(): remove_migration_ptes(src, src) (+1 each), unlock both, dst to
- * put_new_folio or folio_put (freed)
+ * 6.12 migrate_pages_batch() (:1718). The unmap phase, up to `passes` times for the folios whose
+ * unmap failed (-EAGAIN: each try allocates and frees a destination); a partially mapped folio on
+ * the deferred split queue is split first (:1777). -ENOMEM: a large folio is split and the list
+ * goes on (:1832); otherwise the unmapping stops and the folios unmapped so far are still moved
+ * (`goto move`). Then up to `passes` move passes without unmapping again, and the folios still
+ * unmapped are undone, onto `ret`. `from` keeps the folios not unmapped; `split` null: the split
+ * pieces' own pass. Returns the number not migrated or -ENOMEM; `stats.nr_split` counts splits.
  */
-function migrate_folio_undo(k: Kernel, ctx: MigrateCtx, target: MigrationTarget, src: Pfn, dst: Pfn): void {
-  called(k, 'migrate_folio_undo_src', () => remove_migration_ptes(k, ctx.mms, src, src));
-  const f = mmcache(k).f;
-  f.__folio_clear_locked(src);
-  f.__folio_clear_locked(dst);
-  if (target.put_new_folio) target.put_new_folio(k, dst);
-  else called(k, 'folio_put', () => folio_put(k, dst));
+function migrate_pages_batch(
+  k: Kernel,
+  ctx: MigrateCtx,
+  target: MigrationTarget,
+  from: Pfn[],
+  ret: Pfn[],
+  split: Pfn[] | null,
+  passes: number,
+  stats: { nr_split: number },
+): number {
+  return called(k, 'migrate_pages_batch', () => {
+    let nr_failed = 0;
+    let rc_saved = 0;
+    const unmapped = new Map<Pfn, Unmapped>();
+    let retry = 1;
+    unmap: for (let pass = 0; pass < passes && retry; pass++) {
+      retry = 0;
+      for (const folio of [...from]) {
+        const partially =
+          k.profile.facts.migrate.splitPartiallyMapped &&
+          folio_nr_pages(k, folio) > 2 &&
+          deferred_split_queue(k).has(folio) &&
+          folio_test_partially_mapped(k, folio);
+        if (split && partially && try_split_folio(k, ctx, folio, split) === 0) {
+          nr_failed++;
+          stats.nr_split++;
+          drop(from, folio);
+          continue;
+        }
+        const u = migrate_folio_unmap(k, ctx, target, folio);
+        if (u === -EAGAIN) {
+          retry++;
+          continue;
+        }
+        if (u !== -ENOMEM) {
+          drop(from, folio);
+          if (u !== MIGRATEPAGE_SUCCESS) unmapped.set(folio, u as Unmapped);
+          continue;
+        }
+        nr_failed++;
+        if (split && folio_test_large(k, folio) && try_split_folio(k, ctx, folio, split) === 0) {
+          stats.nr_split++;
+          drop(from, folio);
+          continue;
+        }
+        rc_saved = -ENOMEM;
+        if (!unmapped.size) return rc_saved;
+        break unmap;
+      }
+    }
+    if (!rc_saved) nr_failed += retry;
+    retry = 1;
+    for (let pass = 0; pass < passes && retry; pass++) {
+      retry = 0;
+      for (const [folio, u] of unmapped)
+        if (migrate_folio_move(k, ctx, folio, u)) unmapped.delete(folio);
+        else retry++;
+    }
+    nr_failed += retry;
+    for (const [folio, u] of unmapped) {
+      migrate_folio_undo(k, ctx, target, folio, u);
+      ret.push(folio);
+    }
+    return rc_saved || nr_failed;
+  });
 }
 
 /**
- * migrate_folio_move() (6.12 :1344) after a successful move: folio_add_lru(dst) (+1) [6.1, src
- * mapped: lru_add_drain() at once], the PTEs point at dst (+1 each), folio_unlock(dst),
- * folio_put(dst) (-1, the allocation reference), then src's last put.
+ * 6.12 migrate_pages_sync() (:1964): one ASYNC batch of NR_MAX_MIGRATE_ASYNC_RETRY passes; unless it
+ * ended in -ENOMEM, every folio it left (those it could not unmap, then those it undid) alone in a
+ * batch of NR_MAX_MIGRATE_SYNC_RETRY passes. Its count of not migrated starts at the ASYNC splits.
  */
-function migrate_folio_move(k: Kernel, ctx: MigrateCtx, src: Pfn, { dst, mapped }: Unmapped): void {
-  folio_add_lru(k, dst);
-  if (mapped && k.profile.facts.migrate.drainAfterMappedMove) lru_add_drain(k);
-  remove_migration_ptes(k, ctx.mms, src, dst);
-  const f = mmcache(k).f;
-  f.__folio_clear_locked(dst);
-  called(k, 'folio_put', () => folio_put(k, dst));
-  f.__folio_clear_locked(src);
-  called(k, 'folio_put', () => folio_put(k, src)); // migrate_folio_done()
+function migrate_pages_sync(
+  k: Kernel,
+  ctx: MigrateCtx,
+  target: MigrationTarget,
+  from: Pfn[],
+  ret: Pfn[],
+  split: Pfn[],
+): number {
+  return called(k, 'migrate_pages_sync', () => {
+    const [asyncPasses, syncPasses] = k.profile.facts.migrate.passes;
+    const folios: Pfn[] = [];
+    const astats = { nr_split: 0 };
+    const rc = migrate_pages_batch(k, ctx, target, from, folios, split, asyncPasses, astats);
+    if (rc < 0) {
+      ret.push(...folios);
+      return rc;
+    }
+    let nr_failed = astats.nr_split;
+    from.push(...folios.splice(0));
+    while (from.length) {
+      const one = [from.shift()!];
+      const r = migrate_pages_batch(k, ctx, target, one, ret, split, syncPasses, astats);
+      ret.push(...one);
+      if (r < 0) return r;
+      nr_failed += r;
+    }
+    return nr_failed;
+  });
 }
 
 /**
- * migrate_pages() of isolated small folios, in list order. 6.1 (:1591 migrate_pages_batch): up to
- * 10 passes, each folio unmapped, moved or undone again, -ENOMEM ends the batch at once; 6.12
- * (:1964 migrate_pages_sync): a batch of 3 ASYNC passes with one unmap (an -ENOMEM stops the
- * unmapping: the folios unmapped so far are still moved, :1857 `goto move`, and the rest stays),
- * then each failed folio alone for 7 SYNC passes, unless the batch ended in -ENOMEM (:1985).
- * `left`: the folios not migrated, still isolated for the caller's putback (undone ones first).
+ * migrate_pages() (6.12 :2041; 6.1 :1804) of isolated folios, in list order, batch by batch of
+ * NR_MAX_BATCHED_MIGRATION pages: 6.1 migrate_pages_batch (unmapEveryPass), 6.12 migrate_pages_sync
+ * and then the split pieces in one ASYNC pass (:2100). An -ENOMEM ends it. `left`: the folios not
+ * migrated, still isolated for the caller's putback, in the kernel's list order; rc is 0 when none is.
  */
 export function migrate_pages(
   k: Kernel,
@@ -176,65 +246,30 @@ export function migrate_pages(
   folios: readonly Pfn[],
   target: MigrationTarget = ALLOC_MIGRATION_TARGET,
 ): MigrateResult {
-  for (const folio of folios)
-    if (folio_test_large(k, folio))
-      throw new NotModelled(`migrate_pages: pfn ${folio}: migration of large folios is not modelled`);
   return called(k, 'migrate_pages', () => {
-    const m = k.profile.facts.migrate;
-    if (m.unmapEveryPass) {
-      return called(k, 'migrate_pages_batch', () => {
-        let left = [...folios];
-        for (let pass = 0; pass < m.passes[0] && left.length; pass++) {
-          const next: Pfn[] = [];
-          for (let i = 0; i < left.length; i++) {
-            const src = left[i];
-            const u = migrate_folio_unmap(k, ctx, target, src);
-            if (!u) return { rc: -ENOMEM, left: [...next, ...left.slice(i)] };
-            if (move_to_new_folio(k, ctx, u.dst, src)) migrate_folio_move(k, ctx, src, u);
-            else {
-              migrate_folio_undo(k, ctx, target, src, u.dst);
-              next.push(src);
-            }
-          }
-          left = next;
-        }
-        return { rc: left.length, left };
-      });
-    }
-    const batch = (srcs: readonly Pfn[], passes: number): MigrateResult =>
-      called(k, 'migrate_pages_batch', () => {
-        const dsts = new Map<Pfn, Unmapped>();
-        let todo: Pfn[] = [];
-        let rest: Pfn[] = [];
-        for (let i = 0; i < srcs.length; i++) {
-          const u = migrate_folio_unmap(k, ctx, target, srcs[i]);
-          if (!u) {
-            rest = srcs.slice(i);
-            break;
-          }
-          dsts.set(srcs[i], u);
-          todo.push(srcs[i]);
-        }
-        for (let pass = 0; pass < passes && todo.length; pass++)
-          todo = todo.filter((src) => {
-            if (!move_to_new_folio(k, ctx, dsts.get(src)!.dst, src)) return true;
-            migrate_folio_move(k, ctx, src, dsts.get(src)!);
-            return false;
-          });
-        for (const src of todo) migrate_folio_undo(k, ctx, target, src, dsts.get(src)!.dst);
-        return { rc: rest.length ? -ENOMEM : todo.length, left: [...todo, ...rest] };
-      });
-    return called(k, 'migrate_pages_sync', () => {
-      const first = batch(folios, m.passes[0]);
-      if (first.rc < 0) return first;
-      const left: Pfn[] = [];
-      for (let i = 0; i < first.left.length; i++) {
-        const one = batch([first.left[i]], m.passes[1]);
-        left.push(...one.left);
-        if (one.rc < 0) return { rc: one.rc, left: [...left, ...first.left.slice(i + 1)] };
+    const from = [...folios];
+    const ret: Pfn[] = [];
+    let rc_gather = 0;
+    while (from.length) {
+      const batch = from.splice(0, batch_length(k, from));
+      const split: Pfn[] = [];
+      const rc = k.profile.facts.migrate.unmapEveryPass
+        ? called(k, 'migrate_pages_batch', () => migrate_pages_batch_v6_1(k, ctx, target, batch, ret))
+        : migrate_pages_sync(k, ctx, target, batch, ret, split);
+      ret.push(...batch);
+      if (rc < 0) {
+        ret.push(...split);
+        rc_gather = rc;
+        break;
       }
-      return { rc: left.length, left };
-    });
+      if (split.length) {
+        migrate_pages_batch(k, ctx, target, split, ret, null, 1, { nr_split: 0 });
+        ret.push(...split);
+      }
+      rc_gather += rc;
+    }
+    const left = [...ret, ...from];
+    return { rc: left.length ? rc_gather : 0, left };
   });
 }
 
@@ -246,10 +281,65 @@ export function putback_movable_pages(k: Kernel, folios: readonly Pfn[]): void {
 }
 
 /**
- * move_pages(2) -> do_pages_move() (6.12 :2312; 6.1 :2067): lru_cache_disable, then for each page
- * add_page_for_migration (6.1: follow_page FOLL_GET +1, isolate_lru_page +1, put_page -1; 6.12:
- * folio_walk, folio_isolate_lru +1), migrate_pages, putback of the failures, lru_cache_enable.
- * Returns the number of pages not migrated.
+ * 6.12 add_folio_for_migration() (:2243) / __add_folio_for_migration() (:2206); 6.1
+ * add_page_for_migration() (:1958). The folio at page i: 6.12 folio_walk_start takes no reference;
+ * 6.1 follow_page(FOLL_GET) takes one (try_grab_page +1 on the folio, under follow_page_pte or
+ * follow_trans_huge_pmd) and puts it at the end. No page or the zero page (-ENOENT/-EFAULT), a folio
+ * already on the target node (one this call migrated), one mapped by others (-EACCES, profile
+ * `movePagesShared`) or not isolated (-EBUSY: e.g. a large folio an earlier page of it isolated)
+ * are not queued; otherwise folio_isolate_lru (+1) onto the list. True when queued.
+ */
+function add_folio_for_migration(
+  k: Kernel,
+  vma: Vma,
+  i: number,
+  onTarget: ReadonlySet<Pfn>,
+  pagelist: Pfn[],
+): boolean {
+  const pte = vma.pte[i];
+  if (!(pte & PTE_PRESENT) || pte & PTE_ZERO) return false;
+  const page = vma.pfn[i];
+  const folio = page_folio(k, page);
+  const m = k.profile.facts.migrate;
+  if (m.movePagesFollowPageGet)
+    called(k, 'follow_page', () =>
+      called(k, pte & PTE_PMD ? 'follow_trans_huge_pmd' : 'follow_page_pte', () =>
+        called(k, 'try_grab_page', () => folio_get(k, folio)),
+      ),
+    );
+  const shared =
+    m.movePagesShared === 'page_mapcount' ? page_mapcount(k, page) > 1 : folio_likely_mapped_shared(k, folio);
+  const queued = !onTarget.has(folio) && !shared && folio_isolate_lru(k, folio);
+  if (queued) pagelist.push(folio);
+  if (m.movePagesFollowPageGet) called(k, 'folio_put', () => put_page(k, page));
+  return queued;
+}
+
+/**
+ * move_pages_and_store_status() -> do_move_pages_to_node() (6.12 :2270, :2190; 6.1 :2025): the
+ * queued folios through migrate_pages(), the ones not migrated put back; the number not migrated
+ */
+function move_pages_and_store_status(
+  k: Kernel,
+  ctx: MigrateCtx,
+  target: MigrationTarget,
+  pagelist: Pfn[],
+): number {
+  if (!pagelist.length) return 0;
+  return called(k, 'move_pages_and_store_status', () => {
+    const { rc, left } = migrate_pages(k, ctx, pagelist.splice(0), target);
+    if (rc) putback_movable_pages(k, left);
+    return rc;
+  });
+}
+
+/**
+ * move_pages(2) of pages [from, to] of a VMA to the other node -> do_pages_move() (6.12 :2300; 6.1
+ * :2055): lru_cache_disable, then page by page add_folio_for_migration; a page not queued first
+ * migrates the list queued so far (:2382), and if some of it was not migrated the call ends there;
+ * the rest at the end; lru_cache_enable. So the pages of a large folio after its first see it
+ * isolated and migrate it, and the ones after that find it on the target node. Returns what the
+ * syscall returns: the pages not migrated or not tried, or -ENOMEM.
  */
 export function do_pages_move(
   k: Kernel,
@@ -262,26 +352,23 @@ export function do_pages_move(
   // do_pages_move() and add_page_for_migration() are inlined into the syscall in both builds
   return called(k, '__x64_sys_move_pages', () => {
     lru_cache_disable(k, nrCpus);
-    const list: Pfn[] = [];
-    for (let i = from; i <= to; i++) {
-      if (!(vma.pte[i] & PTE_PRESENT)) continue;
-      const folio = vma.pfn[i];
-      // both kernels isolate the whole folio and migrate_pages() moves or splits it
-      if (PageCompound(k, folio))
-        throw new NotModelled(`move_pages: ${vma.name} page ${i} is part of a large folio (not modelled)`);
-      const follow = k.profile.facts.migrate.movePagesFollowPageGet;
-      if (follow)
-        called(k, 'follow_page', () =>
-          called(k, 'follow_page_pte', () => called(k, 'try_grab_page', () => folio_get(k, folio))),
-        );
-      if (folio_isolate_lru(k, folio)) list.push(folio);
-      if (follow) called(k, 'folio_put', () => put_page(k, folio));
+    const onTarget = new Set<Pfn>();
+    const target: MigrationTarget = {
+      get_new_folio: (k, src) => {
+        const dst = ALLOC_MIGRATION_TARGET.get_new_folio(k, src);
+        onTarget.add(dst);
+        return dst;
+      },
+    };
+    const pagelist: Pfn[] = [];
+    let err = 0;
+    for (let i = from; i <= to && !err; i++) {
+      if (add_folio_for_migration(k, vma, i, onTarget, pagelist)) continue;
+      err = move_pages_and_store_status(k, ctx, target, pagelist);
+      if (err > 0) err += to - i; // + the pages not tried (:2143: page i is accounted for)
     }
-    return called(k, 'move_pages_and_store_status', () => {
-      const { left } = migrate_pages(k, ctx, list);
-      putback_movable_pages(k, left);
-      lru_cache_enable(k);
-      return left.length;
-    });
+    if (!err) err = move_pages_and_store_status(k, ctx, target, pagelist);
+    lru_cache_enable(k);
+    return err;
   });
 }

@@ -32,6 +32,9 @@ export const PTE_SWP_EXCLUSIVE = 512;
 export const PTE_TABLE_SHIFT = 9;
 export const PTRS_PER_PTE = 1 << PTE_TABLE_SHIFT;
 
+/** HPAGE_PMD_ORDER on x86_64 */
+export const PMD_ORDER = 9;
+
 /**
  * struct address_space of a file (include/linux/fs.h): the page cache as index -> pfn (-1 = none).
  * `shmem`: tmpfs pages (swapbacked, created dirty by the fault); `file`: a block device or a

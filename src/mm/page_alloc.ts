@@ -410,6 +410,8 @@ export interface AllocOptions {
   migratetype?: number;
   /** __GFP_COMP */
   comp?: boolean;
+  /** return -1 (NULL) instead of throwing when no block is free: the caller handles the failure */
+  mayFail?: boolean;
 }
 
 /** the zone's watermarks (enum zone_watermarks) */
@@ -501,7 +503,10 @@ function __alloc_pages_slowpath(k: Kernel, z: Zone, order: number, mt: number): 
   });
 }
 
-/** __alloc_pages() -> get_page_from_freelist() (low watermark) or the slowpath -> prep_new_page(); throws when out of memory */
+/**
+ * __alloc_pages() -> get_page_from_freelist() (low watermark) or the slowpath -> prep_new_page(); out
+ * of memory: throws, or -1 (NULL) with `mayFail`
+ */
 export function alloc_pages(k: Kernel, order: number, opts: AllocOptions = NO_OPTIONS): Pfn {
   const d = enter(k, '__alloc_pages');
   try {
@@ -514,6 +519,7 @@ export function alloc_pages(k: Kernel, order: number, opts: AllocOptions = NO_OP
       enter(k, '__alloc_pages_slowpath');
     }
     enter(k, 'get_page_from_freelist');
+    if (page < 0 && opts.mayFail) return -1;
     if (page < 0)
       throw new NotModelled(
         `__alloc_pages: out of memory for an order-${order} page (migratetype ${mt}; the OOM killer is not modelled)`,

@@ -3,8 +3,8 @@
  * folio that its fault zeroed (folio_zero_user) and nothing has written since. One byte per pfn,
  * made on the first large fault. The 6.12 split asks it (remap_page with RMP_USE_SHARED_ZEROPAGE
  * maps such subpages to the shared zero page); any page not known to be zero-filled counts as data.
- * Only the fault paths make large anon folios here, and each zeroes its pages first, so a split never
- * reads what a page's earlier life left behind.
+ * The fault paths zero a large anon folio's pages first and migration copies them (folio_copy), so a
+ * split never reads what a page's earlier life left behind.
  */
 import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
@@ -27,4 +27,13 @@ export function page_written(k: Kernel, page: Pfn): void {
 /** pages_identical(page, ZERO_PAGE(0)) as far as the model knows */
 export function page_zero_filled(k: Kernel, page: Pfn): boolean {
   return zeroed.get(k)?.[page] === 1;
+}
+
+/**
+ * folio_mc_copy() (6.12 mm/util.c, from __migrate_folio) / folio_copy() (6.1 folio_migrate_copy):
+ * the destination's nr pages hold what the source's held
+ */
+export function folio_copy(k: Kernel, dst: Pfn, src: Pfn, nr: number): void {
+  const z = zeroed.get(k);
+  if (z) z.copyWithin(dst, src, src + nr);
 }

@@ -9,6 +9,7 @@ import {
   PageAnon,
   folio_entire_mapcount,
   folio_mapcount,
+  folio_nr_pages,
   folio_order,
   folio_test_anon,
   folio_test_large,
@@ -19,11 +20,13 @@ import {
   PTE_MIGRATION,
   PTE_MIGRATION_EXCL,
   PTE_OLD,
+  PTE_PMD,
   PTE_PRESENT,
   PTE_SWAP,
   PTE_SWP_EXCLUSIVE,
   PTE_WRITE,
   PTE_ZERO,
+  PMD_ORDER,
   type MmStruct,
   type Vma,
 } from './mm_types.js';
@@ -100,6 +103,52 @@ export function folio_dup_rmap_ptes(k: Kernel, folio: Pfn, page: Pfn, nr: number
   for (let i = 0; i < nr; i++) k.mem.mapcount[page + i]++;
   if (folio_test_large(k, folio) && k.profile.facts.folioLayout === 'folio_v6_12')
     k.mem.largeMapcount[folio + 1] += nr;
+}
+
+/**
+ * __folio_add_rmap(RMAP_LEVEL_PTE) (6.12 mm/rmap.c:1161): each page's _mapcount++; a 6.12 large
+ * folio's _large_mapcount += nr and _nr_pages_mapped += the pages that became mapped. 6.1
+ * page_add_anon_rmap / page_add_file_rmap of a subpage: its _mapcount only.
+ */
+function __folio_add_rmap_ptes(k: Kernel, folio: Pfn, page: Pfn, nr: number): void {
+  const m = k.mem;
+  let first = 0;
+  for (let i = 0; i < nr; i++) if (++m.mapcount[page + i] === 0) first++;
+  if (!folio_test_large(k, folio) || k.profile.facts.folioLayout !== 'folio_v6_12') return;
+  m.largeMapcount[folio + 1] += nr;
+  m.nrPagesMapped[folio + 1] += first;
+}
+
+/**
+ * folio_add_anon_rmap_ptes(folio, page, nr, flags) (6.12 mm/rmap.c __folio_add_anon_rmap; 6.1
+ * page_add_anon_rmap per page): the PTE rmap of nr pages, PG_anon_exclusive on each for
+ * RMAP_EXCLUSIVE. No reference changes.
+ */
+export function folio_add_anon_rmap_ptes(
+  k: Kernel,
+  folio: Pfn,
+  page: Pfn,
+  nr: number,
+  exclusive: boolean,
+): void {
+  __folio_add_rmap_ptes(k, folio, page, nr);
+  if (exclusive) for (let i = 0; i < nr; i++) k.mem.flagsLo[page + i] |= mmcache(k).anonExclusive;
+}
+
+/**
+ * folio_add_anon_rmap_pmd(folio, page, flags) (6.12 mm/rmap.c __folio_add_rmap RMAP_LEVEL_PMD:
+ * _entire_mapcount++, _large_mapcount++, the first mapping adds ENTIRELY_MAPPED to
+ * _nr_pages_mapped; 6.1 page_add_anon_rmap(RMAP_COMPOUND): compound_mapcount++), PG_anon_exclusive
+ * on the head for RMAP_EXCLUSIVE
+ */
+export function folio_add_anon_rmap_pmd(k: Kernel, folio: Pfn, exclusive: boolean): void {
+  const m = k.mem;
+  const first = ++m.entireMapcount[folio + 1] === 0;
+  if (k.profile.facts.folioLayout === 'folio_v6_12') {
+    m.largeMapcount[folio + 1]++;
+    if (first) m.nrPagesMapped[folio + 1] += entirelyMapped(k);
+  }
+  if (exclusive) m.flagsLo[folio] |= mmcache(k).anonExclusive;
 }
 
 /**
@@ -205,8 +254,7 @@ export function folio_remove_rmap_pmd(k: Kernel, folio: Pfn): void {
     deferred_split_folio(k, folio, true);
 }
 
-/** HPAGE_PMD_ORDER on x86_64 */
-export const PMD_ORDER = 9;
+export { PMD_ORDER } from './mm_types.js';
 
 /**
  * The rmap half of __split_huge_pmd_locked() for an anon PMD, without freeze: every page gets a PTE
@@ -218,15 +266,12 @@ export const PMD_ORDER = 9;
 export function split_pmd_rmap(k: Kernel, folio: Pfn): void {
   const m = k.mem;
   const nr = 1 << PMD_ORDER;
-  const excl = PageAnonExclusive(k, folio);
-  for (let i = 0; i < nr; i++) {
-    m.mapcount[folio + i]++;
-    if (excl) m.flagsLo[folio + i] |= mmcache(k).anonExclusive;
-  }
-  if (k.profile.facts.folioLayout === 'folio_v6_12') {
-    m.largeMapcount[folio + 1] += nr;
-    m.nrPagesMapped[folio + 1] += nr;
-  } else if (folio_entire_mapcount(k, folio) > 1 && !(m.flagsLo[folio + 1] & doubleMapBit(k))) {
+  folio_add_anon_rmap_ptes(k, folio, folio, nr, PageAnonExclusive(k, folio));
+  if (
+    k.profile.facts.folioLayout !== 'folio_v6_12' &&
+    folio_entire_mapcount(k, folio) > 1 &&
+    !(m.flagsLo[folio + 1] & doubleMapBit(k))
+  ) {
     m.flagsLo[folio + 1] |= doubleMapBit(k);
     for (let i = 0; i < nr; i++) m.mapcount[folio + i]++;
   }
@@ -242,26 +287,28 @@ export function folio_move_anon_rmap(k: Kernel, folio: Pfn, anonVma: number): vo
 
 /**
  * rmap_walk() (mm/rmap.c): rmap_walk_anon() or rmap_walk_file() over every PTE of these address
- * spaces that holds `folio` (present, or as a migration entry), calling `one` (try_to_unmap_one,
- * try_to_migrate_one, remove_migration_pte) under its own frame; `fn` returning false stops the
- * walk (rmap_one's "abort").
+ * spaces that holds a page of `folio` (present, or as a migration entry), calling `one`
+ * (try_to_unmap_one, try_to_migrate_one, remove_migration_pte) under its own frame; `fn` returning
+ * false stops the walk (rmap_one's abort).
  */
 function rmap_walk(
   k: Kernel,
   mms: readonly MmStruct[],
   folio: Pfn,
   one: string,
-  fn: (vma: Vma, i: number) => boolean | void,
+  fn: (vma: Vma, i: number, mm: MmStruct) => boolean | void,
 ): void {
+  const nr = folio_nr_pages(k, folio);
   const d = enter(k, PageAnon(k, folio) ? 'rmap_walk_anon' : 'rmap_walk_file');
   try {
     for (const mm of mms)
       for (const vma of mm.vmas)
         for (let i = 0; i < vma.nrPages; i++) {
-          if (vma.pfn[i] !== folio || !vma.pte[i]) continue;
+          const page = vma.pfn[i];
+          if (page < folio || page >= folio + nr || !vma.pte[i]) continue;
           const d1 = enter(k, one);
           try {
-            if (fn(vma, i) === false) return;
+            if (fn(vma, i, mm) === false) return;
           } finally {
             leave(k, d1);
           }
@@ -339,50 +386,76 @@ export function folio_referenced(k: Kernel, mms: readonly MmStruct[], folio: Pfn
 }
 
 /**
- * try_to_migrate() (6.12 mm/rmap.c try_to_migrate_one): each PTE becomes a migration entry that
- * records PG_anon_exclusive (cleared on the folio), a dirty PTE marks the folio dirty (6.12 :2203,
- * 6.1 :1992), folio_remove_rmap_pte, folio_put (-1).
+ * What try_to_migrate() does with a PMD mapping page i of the VMA: set_pmd_migration_entry() for
+ * migration (false: the walk stops), or, with TTU_SPLIT_HUGE_PMD (a split's unmap_folio),
+ * split_huge_pmd_address(freeze) into PTE migration entries. Passed in: both live in
+ * huge_memory.c, which this module must not import (rmap is below it).
  */
-export function try_to_migrate(k: Kernel, mms: readonly MmStruct[], folio: Pfn): void {
+export type MigratePmd = (k: Kernel, mm: MmStruct, vma: Vma, i: number) => boolean;
+
+/**
+ * try_to_migrate() (6.12 mm/rmap.c:2034 try_to_migrate_one; 6.1 :1862): every mapping of the folio
+ * becomes a migration entry, in rmap-walk order: a PMD through `pmd` (6.12 :2096, 6.1 :1901); a
+ * PTE takes the page's PG_anon_exclusive into the entry, except that a maybe-DMA-pinned exclusive
+ * page keeps its PTE and stops the walk (folio_try_share_anon_rmap_pte, 6.12 :2298; 6.1
+ * page_try_share_anon_rmap :2078), leaving the folio mapped; a dirty PTE dirties the folio (6.12
+ * :2203, 6.1 :1992); then folio_remove_rmap_pte and folio_put (-1, on the head).
+ */
+export function try_to_migrate(k: Kernel, mms: readonly MmStruct[], folio: Pfn, pmd: MigratePmd): void {
   called(k, 'try_to_migrate', () =>
-    rmap_walk(k, mms, folio, 'try_to_migrate_one', (vma, i) => {
-      if (!(vma.pte[i] & PTE_PRESENT)) return;
-      const excl = PageAnon(k, folio) && PageAnonExclusive(k, folio);
-      if (excl) k.mem.flagsLo[folio] &= ~mmcache(k).anonExclusive;
-      if (vma.pte[i] & PTE_DIRTY) mmcache(k).f.folio_set_dirty(folio);
-      vma.pte[i] = PTE_MIGRATION | (vma.pte[i] & (PTE_WRITE | PTE_DIRTY)) | (excl ? PTE_MIGRATION_EXCL : 0);
-      folio_remove_rmap_pte(k, folio);
+    rmap_walk(k, mms, folio, 'try_to_migrate_one', (vma, i, mm) => {
+      const pte = vma.pte[i];
+      if (!(pte & PTE_PRESENT)) return true;
+      if (pte & PTE_PMD) return pmd(k, mm, vma, i);
+      const page = vma.pfn[i];
+      const excl = PageAnon(k, folio) && PageAnonExclusive(k, page);
+      if (excl && folio_maybe_dma_pinned(k, folio)) return false;
+      if (excl) k.mem.flagsLo[page] &= ~mmcache(k).anonExclusive;
+      if (pte & PTE_DIRTY) mmcache(k).f.folio_set_dirty(folio);
+      vma.pte[i] = PTE_MIGRATION | (pte & (PTE_WRITE | PTE_DIRTY)) | (excl ? PTE_MIGRATION_EXCL : 0);
+      folio_remove_rmap_pte(k, folio, page);
       put_pte_ref(k, folio);
+      return true;
     }),
   );
 }
 
+/** remove_migration_pmd() (huge_memory.ts) for the PMD migration entry of page i: maps `folio` */
+export type RemoveMigrationPmd = (k: Kernel, vma: Vma, i: number, folio: Pfn) => void;
+
 /**
- * remove_migration_ptes(src, dst) (6.12 mm/migrate.c remove_migration_pte): each migration entry
- * of src maps dst again: folio_get(dst) (+1), then the rmap (and PG_anon_exclusive from the entry).
- * With RMP_USE_SHARED_ZEROPAGE (`useZeropage`, 6.12 split of an anon THP) a zero-filled page is
- * mapped to the shared zero page instead, without a reference (try_to_map_unused_to_zeropage).
+ * remove_migration_ptes(src, dst, flags) (6.12 mm/migrate.c:401 remove_migration_pte :288; 6.1
+ * the same): each migration entry of a page of src maps the page at the same index of dst: a PMD
+ * entry through `pmd` (remove_migration_pmd), a PTE with folio_get(dst) (+1, on the head), then the
+ * rmap, with RMAP_EXCLUSIVE from an exclusive entry. With RMP_USE_SHARED_ZEROPAGE (`zeropage`,
+ * 6.12 split of an anon THP) a zero-filled page is mapped to the shared zero page instead, without
+ * a reference (try_to_map_unused_to_zeropage).
  */
 export function remove_migration_ptes(
   k: Kernel,
   mms: readonly MmStruct[],
   src: Pfn,
   dst: Pfn,
-  useZeropage = false,
+  flags: { readonly zeropage?: boolean; readonly pmd?: RemoveMigrationPmd } = {},
 ): void {
   called(k, 'remove_migration_ptes', () =>
     rmap_walk(k, mms, src, 'remove_migration_pte', (vma, i) => {
       const pte = vma.pte[i];
       if (!(pte & PTE_MIGRATION)) return;
-      if (useZeropage && page_zero_filled(k, dst)) {
+      if (pte & PTE_PMD) {
+        if (!flags.pmd) throw new Error(`remove_migration_ptes: PMD migration entry at ${vma.name}+${i}`);
+        return flags.pmd(k, vma, i, dst);
+      }
+      const page = dst + vma.pfn[i] - src;
+      if (flags.zeropage && page_zero_filled(k, page)) {
         vma.pfn[i] = -1;
         vma.pte[i] = PTE_PRESENT | PTE_ZERO;
         return;
       }
       folio_get(k, dst);
-      k.mem.mapcount[dst]++;
-      if (pte & PTE_MIGRATION_EXCL) k.mem.flagsLo[dst] |= mmcache(k).anonExclusive;
-      vma.pfn[i] = dst;
+      if (PageAnon(k, dst)) folio_add_anon_rmap_ptes(k, dst, page, 1, (pte & PTE_MIGRATION_EXCL) !== 0);
+      else __folio_add_rmap_ptes(k, dst, page, 1); // folio_add_file_rmap_pte
+      vma.pfn[i] = page;
       vma.pte[i] = PTE_PRESENT | (pte & (PTE_WRITE | PTE_DIRTY));
     }),
   );

@@ -240,8 +240,10 @@ export interface ProfileFacts {
     readonly movePagesFollowPageGet: boolean;
     /**
      * passes per round: 6.1 migrate_pages() NR_MAX_MIGRATE_PAGES_RETRY (:1490) = [10], each pass
-     * unmapping and remapping again (unmap_and_move); 6.12 migrate_pages_sync() (:1978, :2005):
-     * an ASYNC batch of NR_MAX_MIGRATE_ASYNC_RETRY 3 then SYNC of 7, each unmapping once
+     * unmapping and remapping again (unmap_and_move), the pieces of a large folio split for want
+     * of a destination then migrated in the same batch (:1761); 6.12 migrate_pages_sync() (:1978,
+     * :2005): an ASYNC batch of NR_MAX_MIGRATE_ASYNC_RETRY 3 then SYNC of 7, each unmapping once,
+     * split pieces migrated after it in one ASYNC pass (migrate_pages :2100)
      */
     readonly passes: readonly number[];
     readonly unmapEveryPass: boolean;
@@ -257,6 +259,30 @@ export interface ProfileFacts {
      * only for an mlocked src
      */
     readonly drainAfterMappedMove: boolean;
+    /**
+     * migrate_pages() cuts its list into batches of NR_MAX_BATCHED_MIGRATION (HPAGE_PMD_NR) pages:
+     * 6.12 (:2072) ends a batch with the folio whose pages reach it ('reaching', `>=`, cut after
+     * it); 6.1 (:1833) before the folio that would exceed it ('exceeding', `>`, cut before it)
+     */
+    readonly batchEnd: 'reaching' | 'exceeding';
+    /**
+     * 6.12 __folio_migrate_mapping() (:522) takes a large rmappable anon folio off the deferred split
+     * queue between folio_ref_freeze(expected) and folio_ref_unfreeze(expected), and
+     * migrate_folio_move() (:1369, :1400) queues dst if src was queued (partially mapped or not);
+     * 6.1 does neither (src leaves the queue when it is freed)
+     */
+    readonly unqueueDeferredSplit: boolean;
+    /**
+     * 6.12 migrate_pages_batch() (:1777) splits a partially mapped folio on the deferred split queue
+     * (try_split_folio) before trying to migrate it; 6.1 has no such step
+     */
+    readonly splitPartiallyMapped: boolean;
+    /**
+     * move_pages' "mapped by another process" test (-EACCES without MPOL_MF_MOVE_ALL): 6.1
+     * add_page_for_migration() (:1990) page_mapcount(page) > 1; 6.12 __add_folio_for_migration()
+     * (:2218) folio_likely_mapped_shared(folio)
+     */
+    readonly movePagesShared: 'page_mapcount' | 'folio_likely_mapped_shared';
   };
   /** mm/compaction.c */
   readonly compaction: {

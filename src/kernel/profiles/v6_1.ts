@@ -89,6 +89,12 @@ export const facts_v6_1: ProfileFacts = {
     unmapEveryPass: true,
     precheck: false,
     drainAfterMappedMove: true,
+    // mm/migrate.c (6.1): migrate_pages :1833 `nr_pages > NR_MAX_BATCHED_MIGRATION`, no deferred
+    // split handling in migrate_pages_batch/migrate_folio_move, add_page_for_migration :1990
+    batchEnd: 'exceeding',
+    unqueueDeferredSplit: false,
+    splitPartiallyMapped: false,
+    movePagesShared: 'page_mapcount',
   },
   // mm/compaction.c (6.1): split_map_pages :85, release_freepages :69, isolate_migratepages_block :1003
   compaction: { freepages: 'split_at_isolation', skipCompound: 'all' },

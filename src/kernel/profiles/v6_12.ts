@@ -76,6 +76,12 @@ export const facts_v6_12: ProfileFacts = {
     unmapEveryPass: false,
     precheck: true,
     drainAfterMappedMove: false,
+    // mm/migrate.c (6.12): migrate_pages :2072, __folio_migrate_mapping :522, migrate_folio_move
+    // :1400, migrate_pages_batch :1777, __add_folio_for_migration :2218
+    batchEnd: 'reaching',
+    unqueueDeferredSplit: true,
+    splitPartiallyMapped: true,
+    movePagesShared: 'folio_likely_mapped_shared',
   },
   // mm/compaction.c (6.12): compaction_alloc :1833, release_free_list :91, skip_isolation_on_order :834
   compaction: { freepages: 'per_order_lists', skipCompound: 'pageblock_order' },
