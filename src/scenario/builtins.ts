@@ -142,6 +142,34 @@ p reclaim_memory 256            # echo 1M > memory.reclaim
 checkpoint reclaimed_again
 p exit                          # zap: free_swap_and_cache of every swap entry left
 `,
+  thp_migration: `scenario thp_migration (no real capture migrates a THP: the events follow mm/migrate.c)
+machine cpus=2 seed=1
+task t comm=thp_migration cpu=1
+t mmap a anon 512
+t madvise a hugepage
+t write a                       # one PMD THP
+t migrate a                     # move_pages(2) of its 512 pages: page 0 isolates the THP (+1 on the head),
+                                # page 1 finds it isolated and migrates it whole (the PMD becomes one
+                                # migration entry: -1; remove_migration_pmd: +1 on dst); pages 2..511 find
+                                # it on the target node (6.1: follow_page +1/-1 each)
+t mmap b anon 512
+t madvise b hugepage
+t write b
+t pipe p
+t vmsplice b p 7..7             # the pipe holds a reference on b's head
+t migrate b                     # blocked: every move pass fails (-EAGAIN; 6.12 3 ASYNC + 7 SYNC, 6.1 10,
+                                # each unmapped and remapped), never split; put back; move_pages stops
+t close p
+t migrate b                     # the pipe's reference gone, it moves
+@6.12,mainline sysfs hugepages-64kB always
+@6.12,mainline t mmap m anon 64
+@6.12,mainline t write m        # four 64 KiB folios
+@6.12,mainline t munmap m 4..7  # the first one partially mapped: on the deferred split queue
+@6.12,mainline t migrate m      # the first is split before migrating (migrate_pages_batch) and its 12
+                                # mapped pieces move; the other three move whole (16 x -1, 16 x +1)
+@6.12,mainline sysfs hugepages-64kB never
+t exit
+`,
   file_mmap: `scenario file_mmap (../shared/traces/<v>/file_mmap/file_mmap.c, ./file_mmap 128 /dev/vda 1)
 machine cpus=2 seed=1
 task fm comm=file_mmap cpu=0    # the 6.1 run was on CPU 1: the same per-CPU batches, mirrored

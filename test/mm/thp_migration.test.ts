@@ -22,6 +22,7 @@ import { folio_ref_count } from '../../src/kernel/page_ref.js';
 import { deferred_split_queue, folio_test_partially_mapped } from '../../src/mm/huge_split.js';
 import { do_pages_move, migrate_pages } from '../../src/mm/migrate.js';
 import { ALLOC_MIGRATION_TARGET, type MigrationTarget } from '../../src/mm/migrate_folio.js';
+import { mmcache } from '../../src/mm/mm_cache.js';
 import { PTE_PMD, PTE_PRESENT, find_vma } from '../../src/mm/mm_types.js';
 import { PageBuddy } from '../../src/mm/page_alloc.js';
 import { PageAnonExclusive } from '../../src/mm/rmap.js';
@@ -335,4 +336,122 @@ describe('-ENOMEM for a THP destination: split (try_split_folio), the pieces mig
       expect(r.events.slice(at)).toEqual([]); // nothing was allocated, unmapped or frozen
     },
   );
+});
+
+describe('a THP partially unmapped before move_pages (munmap of pages 128..383)', () => {
+  const PARTIAL = `${THP}\nt munmap p 128..383`;
+  it('6.12: queued as partially mapped, so migrate_pages_batch splits it first (:1777) and moves all its pieces', () => {
+    splits.length = 0;
+    const r = run('6.12', PARTIAL, 't migrate p 0..1');
+    const k = r.machine.k;
+    const src = r.checkpoints.get('go')!.regions.get('t:p')![0];
+    expect(splits).toEqual([0]);
+    // the split list holds every piece: the 256 still mapped move (each to its own page), the 256
+    // unmapped ones hold only the list's reference and are freed by migrate_folio_unmap (:1196)
+    const moved = [
+      ...Array.from({ length: 128 }, (_, i) => i),
+      ...Array.from({ length: 128 }, (_, i) => 384 + i),
+    ];
+    for (const i of moved) {
+      const f = folioAt(r, i);
+      expect([f === src + i, folio_test_large(k, f), folio_ref_count(k, f), folio_mapcount(k, f)]).toEqual([
+        false,
+        false,
+        1,
+        1,
+      ]);
+    }
+    for (let i = 0; i < 512; i++)
+      expect(r.events.some((e) => e.record.pfn === src + i && e.record.count === 0)).toBe(true);
+  });
+  it('6.1: no such step: the PTE-mapped THP moves whole (256 PTEs), and dst is not queued', () => {
+    splits.length = 0;
+    const r = run('6.1', PARTIAL, 't migrate p 0..1');
+    const k = r.machine.k;
+    const dst = folioAt(r, 0);
+    expect(splits).toEqual([]);
+    expect([folio_order(k, dst), folio_ref_count(k, dst), folio_mapcount(k, dst)]).toEqual([9, 256, 256]);
+    expect(folioAt(r, 511)).toBe(dst);
+    expect(deferred_split_queue(k).has(dst)).toBe(false);
+  });
+});
+
+describe('move_pages of a THP another process maps too (fork): -EACCES without MPOL_MF_MOVE_ALL', () => {
+  it.each(['6.1', '6.12'] as const)(
+    '%s: not isolated; 6.1 still takes follow_page +1/-1 on every page',
+    (v) => {
+      const rows = sequenceRows(v, `${THP}\nt fork c cpu=0`, 't migrate p');
+      const F = 'uptodate|lru|head|swapbacked';
+      // 6.1 add_page_for_migration :1990 page_mapcount(page) > 1 (compound_mapcount 2); 6.12
+      // __add_folio_for_migration :2218 folio_likely_mapped_shared (an entire mapping, mapped twice)
+      expect(rows).toEqual(v === '6.12' ? [] : times(512, [`P M 1 - 3 2 ${F}`, `P T -1 0 2 2 ${F}`]));
+    },
+  );
+});
+
+describe('NR_MAX_BATCHED_MIGRATION: a small folio (held by a pipe) and a THP in one migrate_pages list', () => {
+  it.each(['6.1', '6.12'] as const)('%s: which pass allocates the THP destination', (v) => {
+    // p first: the top-down mmap keeps its 2 MiB alignment, so it faults a PMD THP
+    const r = run(v, `${THP}\nt mmap s anon 1\nt write s\nt pipe x\nt vmsplice s x`);
+    const k = r.machine.k;
+    const t = r.machine.task('t');
+    const small = find_vma(t.mm!, 's')!.pfn[0];
+    const thp = folioAt(r, 0);
+    expect(folio_order(k, thp)).toBe(9);
+    r.machine.run(t, () => [small, thp].forEach((f) => folio_isolate_lru(k, f)));
+    const at = r.events.length;
+    const res = r.machine.run(t, () => migrate_pages(k, { mms: [t.mm!], mappings: new Map() }, [small, thp]));
+    expect(res).toEqual({ rc: 1, left: [small] });
+    const sets = r.events.slice(at).filter((e) => e.record.type === 0 && e.record.mt === 1);
+    const thpDst = sets.findIndex((e) => e.record.pfn === folioAt(r, 0));
+    // 6.12 :2072 `>= 512`: the batch ends with the THP, so its ASYNC unmap phase allocates the THP's
+    // destination second; 6.1 :1833 `> 512`: the small folio's batch (10 passes) goes first
+    expect(thpDst).toBe(v === '6.12' ? 1 : 10);
+  });
+});
+
+describe('compact_memory and large folios (6.12 isolate_migratepages_block :870, skip_isolation_on_order :834)', () => {
+  const SMALL_AROUND =
+    'sysfs hugepages-64kB never\nt mmap q anon 2048\nt write q\nt madvise q dontneed keep=2';
+  it.each(['6.1', '6.12'] as const)(
+    '%s: a PMD THP is stepped over (6.12 order >= pageblock_order; 6.1 every compound page)',
+    (v) => {
+      const rows = sequenceRows(v, `${THP}\nt mmap q anon 1024\nt write q\nt munmap q`, 't compact');
+      expect(rows.filter((x) => x.startsWith('P '))).toEqual([]);
+    },
+  );
+  it('6.12: an mTHP is isolated (+1, mod_unless) and compacted whole into an order-4 block of cc->freepages', () => {
+    const rows = sequenceRows('6.12', `${MTHP}\n${SMALL_AROUND}`, 't compact');
+    const p = rows.filter((x) => x.startsWith('P '));
+    expect(p[0]).toBe('P U 1 1 17 0 uptodate|lru|owner_2|head|swapbacked');
+    expect(p.slice(1, 17)).toEqual(
+      Array.from({ length: 16 }, (_, j) => `P T -1 0 ${16 - j} -1 locked|uptodate|dirty|head|swapbacked`),
+    );
+    expect(p.slice(17)).toEqual([
+      'P F 1 1 0 -1 locked|uptodate|dirty|head|swapbacked',
+      'P Z 1 - 1 -1 locked|uptodate|dirty|head|swapbacked',
+      'P T -1 1 0 -1 uptodate|dirty|head|swapbacked',
+    ]);
+    const r = run('6.12', `${MTHP}\n${SMALL_AROUND}`, 't compact');
+    const k = r.machine.k;
+    const dst = folioAt(r, 0);
+    expect([folio_order(k, dst), folio_ref_count(k, dst), folio_mapcount(k, dst)]).toEqual([4, 16, 16]);
+    expect(mmcache(k).f.folio_test_large_rmappable?.(dst)).toBe(true); // compaction_alloc :1878
+  });
+  it('6.12: no free block of the mTHP order: compaction_alloc NULL (-ENOMEM), the mTHP split, its pieces fail too and are put back', () => {
+    const r = run('6.12', `${MTHP}\nt mmap q anon 1024\nt write q\nt munmap q`, 't compact');
+    const k = r.machine.k;
+    const src = r.checkpoints.get('go')!.regions.get('t:p')![0];
+    splits.length = 0;
+    const rows = sequenceRows('6.12', `${MTHP}\nt mmap q anon 1024\nt write q\nt munmap q`, 't compact');
+    expect(splits).toEqual([0]);
+    expect(rows.filter((x) => / S /.test(x))).toEqual([]); // no destination was ever allocated
+    // 16 order-0 folios where the mTHP was, each mapped once and back on the LRU (the batch's +1)
+    for (let i = 0; i < 16; i++) {
+      expect(folioAt(r, i)).toBe(src + i);
+      expect([folio_test_large(k, src + i), folio_mapcount(k, src + i), folio_ref_count(k, src + i)]).toEqual(
+        [false, 1, 2],
+      );
+    }
+  });
 });
