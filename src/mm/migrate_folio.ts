@@ -61,17 +61,18 @@ export const MIGRATEPAGE_SUCCESS = 0;
 /**
  * alloc_migration_target() (6.12 mm/migrate.c:2138; 6.1 :1879): __folio_alloc() of the source's
  * order (a large source: GFP_TRANSHUGE, :2168), then page_rmappable_folio() (6.12 PG_large_rmappable;
- * 6.1 prep_transhuge_page). When the buddy has no such block the kernel reclaims and compacts
- * (__GFP_DIRECT_RECLAIM), which this allocator does not model.
+ * 6.1 prep_transhuge_page). When the buddy has no such block even after direct reclaim, the kernel
+ * would compact (__GFP_DIRECT_RECLAIM of a costly order), which the allocator does not model.
  */
 export const ALLOC_MIGRATION_TARGET: MigrationTarget = {
   get_new_folio: (k, src) =>
     called(k, 'alloc_migration_target', () => {
       const order = folio_order(k, src);
-      const dst = alloc_pages(k, order, { comp: true, migratetype: MIGRATE_MOVABLE, mayFail: true });
+      // order 0: the allocator's own out-of-memory error (the OOM killer is not modelled)
+      const dst = alloc_pages(k, order, { comp: true, migratetype: MIGRATE_MOVABLE, mayFail: order > 0 });
       if (dst < 0)
         throw new NotModelled(
-          `alloc_migration_target: no free order-${order} block for pfn 0x${src.toString(16)}'s destination (direct reclaim/compaction of the allocation is not modelled)`,
+          `alloc_migration_target: no free order-${order} block for pfn 0x${src.toString(16)}'s destination after direct reclaim (the allocation's direct compaction is not modelled)`,
         );
       if (order) mmcache(k).f.folio_set_large_rmappable?.(dst);
       return dst;

@@ -63,6 +63,13 @@ function folioAt(r: RunResult, i: number): number {
   return page_folio(r.machine.k, find_vma(r.machine.task('t').mm!, 'p')!.pfn[i]);
 }
 
+/** the machine after `setup`, as migrate_pages' callers see it: task t, its mm, the folio at p[0] */
+function prepared(version: '6.1' | '6.12', setup: string) {
+  const r = run(version, setup);
+  const t = r.machine.task('t');
+  return { r, k: r.machine.k, t, ctx: { mms: [t.mm!], mappings: new Map() }, head: folioAt(r, 0) };
+}
+
 describe('move_pages of a PMD THP: page 0 isolates it, page 1 finds it isolated and migrates it', () => {
   it('6.12: isolate +1; dst set 1; PMD migration entry -1; freeze/unfreeze 1 (deferred split); lru; remap +1', () => {
     const L = 'locked|uptodate|dirty|head|swapbacked';
@@ -174,12 +181,8 @@ describe('a THP migration blocked by an extra reference: -EAGAIN every pass, nev
   it.each(['6.1', '6.12'] as const)(
     '%s: move_pages returns 511 (the THP, and the 510 pages not tried)',
     (v) => {
-      const r = run(v, THP + PIPE);
-      const k = r.machine.k;
-      const t = r.machine.task('t');
+      const { r, k, t, ctx, head } = prepared(v, THP + PIPE);
       const vma = find_vma(t.mm!, 'p')!;
-      const head = vma.pfn[0];
-      const ctx = { mms: [t.mm!], mappings: new Map() };
       expect(r.machine.run(t, () => do_pages_move(k, ctx, 1, vma, 0, 511))).toBe(511);
       expect(folioAt(r, 511)).toBe(head);
       expect([folio_ref_count(k, head), folio_mapcount(k, head), folio_test_large(k, head)]).toEqual([
@@ -253,13 +256,10 @@ const NO_LARGE: MigrationTarget = {
 
 /** migrate_pages() of the THP of region p, isolated, with `target`; the events after it, by pfn */
 function migrateThp(version: '6.1' | '6.12', target: MigrationTarget) {
-  const r = run(version, THP);
-  const k = r.machine.k;
-  const t = r.machine.task('t');
-  const head = folioAt(r, 0);
+  const { r, k, t, ctx, head } = prepared(version, THP);
   r.machine.run(t, () => folio_isolate_lru(k, head));
   const at = r.events.length;
-  const res = r.machine.run(t, () => migrate_pages(k, { mms: [t.mm!], mappings: new Map() }, [head], target));
+  const res = r.machine.run(t, () => migrate_pages(k, ctx, [head], target));
   const ev = r.events.slice(at).map(({ record: x, stack }) => ({
     pfn: x.pfn,
     e: 'SMTRUFZ'[x.type],
@@ -321,16 +321,11 @@ describe('-ENOMEM for a THP destination: split (try_split_folio), the pieces mig
   it.each(['6.1', '6.12'] as const)(
     '%s: a split that fails (a pipe reference) ends the batch with -ENOMEM, the THP put back whole',
     (v) => {
-      const r = run(v, THP + PIPE);
-      const k = r.machine.k;
-      const t = r.machine.task('t');
-      const head = folioAt(r, 0);
+      const { r, k, t, ctx, head } = prepared(v, THP + PIPE);
       r.machine.run(t, () => folio_isolate_lru(k, head));
       const at = r.events.length;
       splits.length = 0;
-      const res = r.machine.run(t, () =>
-        migrate_pages(k, { mms: [t.mm!], mappings: new Map() }, [head], NO_LARGE),
-      );
+      const res = r.machine.run(t, () => migrate_pages(k, ctx, [head], NO_LARGE));
       expect(res).toEqual({ rc: -12, left: [head] });
       expect(splits).toEqual([-11]); // can_split_folio: the pipe's reference is no mapping
       expect(r.events.slice(at)).toEqual([]); // nothing was allocated, unmapped or frozen
@@ -392,15 +387,18 @@ describe('move_pages of a THP another process maps too (fork): -EACCES without M
 describe('NR_MAX_BATCHED_MIGRATION: a small folio (held by a pipe) and a THP in one migrate_pages list', () => {
   it.each(['6.1', '6.12'] as const)('%s: which pass allocates the THP destination', (v) => {
     // p first: the top-down mmap keeps its 2 MiB alignment, so it faults a PMD THP
-    const r = run(v, `${THP}\nt mmap s anon 1\nt write s\nt pipe x\nt vmsplice s x`);
-    const k = r.machine.k;
-    const t = r.machine.task('t');
+    const {
+      r,
+      k,
+      t,
+      ctx,
+      head: thp,
+    } = prepared(v, `${THP}\nt mmap s anon 1\nt write s\nt pipe x\nt vmsplice s x`);
     const small = find_vma(t.mm!, 's')!.pfn[0];
-    const thp = folioAt(r, 0);
     expect(folio_order(k, thp)).toBe(9);
     r.machine.run(t, () => [small, thp].forEach((f) => folio_isolate_lru(k, f)));
     const at = r.events.length;
-    const res = r.machine.run(t, () => migrate_pages(k, { mms: [t.mm!], mappings: new Map() }, [small, thp]));
+    const res = r.machine.run(t, () => migrate_pages(k, ctx, [small, thp]));
     expect(res).toEqual({ rc: 1, left: [small] });
     const sets = r.events.slice(at).filter((e) => e.record.type === 0 && e.record.mt === 1);
     const thpDst = sets.findIndex((e) => e.record.pfn === folioAt(r, 0));

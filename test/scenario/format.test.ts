@@ -67,8 +67,8 @@ describe('scenario errors', () => {
     ['tracing maybe', 's.txt:1: expected `tracing off` or `tracing on`'],
     [
       // a THP's destination needs a free order-9 block: the one a 5120-page machine had is gone
-      'machine pages=5120\ntask a\na mmap t anon 512\na madvise t hugepage\na write t\na migrate t',
-      "s.txt:6: migrate: alloc_migration_target: no free order-9 block for pfn 0x1000's destination (direct reclaim/compaction of the allocation is not modelled)",
+      'machine pages=5120 lru_gen=0\ntask a\na mmap t anon 512\na madvise t hugepage\na write t\na migrate t',
+      "s.txt:6: migrate: alloc_migration_target: no free order-9 block for pfn 0x1000's destination after direct reclaim (the allocation's direct compaction is not modelled)",
     ],
     ['machine pcp_high=0', 's.txt:1: machine: pcp_high= must be at least 1'],
     ['machine swapdev=zram', 's.txt:1: machine: swapdev= needs swap=<pages>'],
