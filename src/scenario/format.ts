@@ -29,7 +29,8 @@
  *   <task> vmsplice <region> <pipe> [<a>..<b>]   vmsplice(2) the pages into the pipe (FOLL_GET)
  *   <task> splice <region> <pipe> [<a>..<b>]  splice(2) the region's file pages into the pipe
  *   <task> close <pipe>                       release the pipe's buffers
- *   <task> migrate <region> [<a>..<b>]        move_pages(2) of those pages
+ *   <task> migrate <region> [<a>..<b>]        move_pages(2) of those pages to the other node (a THP
+ *                                             or mTHP moves whole, or split as the kernel does)
  *   <task> reclaim <region> [<a>..<b>]        madvise(MADV_PAGEOUT)
  *   <task> reclaim_memory <pages>             echo <pages * 4 KiB> > memory.reclaim (the root
  *                                             cgroup's proactive reclaim); allocations below the

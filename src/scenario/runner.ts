@@ -23,7 +23,8 @@ import { address_space_alloc, drop_pagecache, filemap_read, shmem_file_write } f
 import { truncate_inode_pages } from '../mm/truncate.js';
 import { get_user_pages_fast, unpin_user_page } from '../mm/gup.js';
 import { Machine } from '../mm/machine.js';
-import { do_pages_move, type MigrateCtx } from '../mm/migrate.js';
+import type { MigrateCtx } from '../mm/migrate.js';
+import { do_pages_move } from '../mm/move_pages.js';
 import { filemap_splice_read, free_pipe_info, vmsplice_to_pipe, type Pipe } from '../mm/splice.js';
 import { madvise_dontneed } from '../mm/madvise.js';
 import { madvise_pageout } from '../mm/vmscan.js';

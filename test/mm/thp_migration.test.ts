@@ -20,7 +20,8 @@ import {
 } from '../../src/kernel/folio.js';
 import { folio_ref_count } from '../../src/kernel/page_ref.js';
 import { deferred_split_queue, folio_test_partially_mapped } from '../../src/mm/huge_split.js';
-import { do_pages_move, migrate_pages } from '../../src/mm/migrate.js';
+import { migrate_pages } from '../../src/mm/migrate.js';
+import { do_pages_move } from '../../src/mm/move_pages.js';
 import { ALLOC_MIGRATION_TARGET, type MigrationTarget } from '../../src/mm/migrate_folio.js';
 import { mmcache } from '../../src/mm/mm_cache.js';
 import { PTE_PMD, PTE_PRESENT, find_vma } from '../../src/mm/mm_types.js';
