@@ -426,6 +426,12 @@ export const OWNER_RULES: readonly OwnerRule[] = [
   },
   { fn: 'split_huge_pmd_locked', dir: 'get', owner: 'mapping', cite: 'mm/huge_memory.c' },
   {
+    fn: '__split_huge_page_tail',
+    dir: 'get',
+    owner: 'isolation',
+    cite: "lru_add_page_tail() get_page(tail) for the caller's list (migrate_pages' split_folios), mm/huge_memory.c",
+  },
+  {
     fn: 'free_pages_and_swap_cache',
     dir: 'put',
     owner: 'mapping',

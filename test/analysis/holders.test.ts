@@ -21,11 +21,14 @@ const GET: Record<string, [Owner, string[]]> = {
   lookup: ['lookup', ['folio_try_get', 'filemap_get_entry', '__filemap_get_folio', 'filemap_read']],
   faultLookup: ['mapping', ['filemap_get_entry', '__filemap_get_folio', 'filemap_fault', '__do_fault']],
   remap: ['mapping', ['remove_migration_pte', 'rmap_walk_file', 'remove_migration_ptes']],
+  remapPmd: ['mapping', ['remove_migration_pmd', 'remove_migration_pte', 'rmap_walk_anon']],
+  splitList: ['isolation', ['__split_huge_page_tail', '__split_huge_page', 'split_folio_to_list']],
 };
 const PUT: Record<string, [Owner, string[]]> = {
   lruDrain: ['lru-batch', ['folios_put_refs', 'folio_batch_move_lru', 'lru_add_drain_cpu']],
   putback: ['isolation', ['page_ref_dec_and_test', 'folio_putback_lru', 'putback_movable_pages']],
   zap: ['mapping', ['folios_put_refs', 'free_pages_and_swap_cache', 'tlb_flush_mmu']],
+  pmdMigration: ['mapping', ['folio_put', 'set_pmd_migration_entry', 'try_to_migrate_one', 'rmap_walk_anon']],
   pipe: ['pipe', ['put_page', 'page_cache_pipe_buf_release', 'free_pipe_info', 'pipe_release']],
   unpin: ['gup', ['gup_put_folio', 'unpin_user_pages']],
   swap: ['swap-cache', ['delete_from_swap_cache', '__remove_mapping']],

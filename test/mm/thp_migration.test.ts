@@ -250,6 +250,23 @@ describe('6.12 mTHP (64 KiB, PTE-mapped): references on the head, one per PTE', 
   });
 });
 
+describe('6.12 mTHP pinned (FOLL_PIN on one page)', () => {
+  it('the whole folio counts as maybe-pinned (_pincount): the walk stops at its first PTE, 10 destinations set and freed', () => {
+    // folio_try_share_anon_rmap_pte() tests folio_maybe_dma_pinned(folio), not the page: nothing is
+    // unmapped, so nothing is partially mapped and no pass tries a split
+    splits.length = 0;
+    const rows = sequenceRows('6.12', `${MTHP}\nt pin p 5..5`, 't migrate p');
+    expect(rows.map((x) => x.split(' ').slice(0, 5).join(' '))).toEqual([
+      'P M 1 - 18',
+      ...times(10, ['D1 S 1 - 1', 'D1 T -1 1 0']),
+      'P M 1 - 19',
+      'P T -1 0 18',
+      'P T -1 0 17',
+    ]);
+    expect(splits).toEqual([]);
+  });
+});
+
 /** a target without large folios: alloc_migration_target's -ENOMEM for a THP, order-0 pages otherwise */
 const NO_LARGE: MigrationTarget = {
   get_new_folio: (k, src) => (folio_order(k, src) ? -1 : ALLOC_MIGRATION_TARGET.get_new_folio(k, src)),
