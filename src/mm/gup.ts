@@ -2,7 +2,7 @@
  * get_user_pages and pinning (mm/gup.c): GUP-fast takes folio_try_get-style references
  * (page_ref_mod_unless +1; a FOLL_PIN of a small folio then adds GUP_PIN_COUNTING_BIAS - 1), the
  * slow path (after faulting the page in) adds +1 (FOLL_GET) or +GUP_PIN_COUNTING_BIAS (FOLL_PIN);
- * unpin_user_page drops the bias. A large folio takes its references on the head and counts pins
+ * unpin_user_page drops the bias; both mark the folio referenced. A large folio takes its references on the head and counts pins
  * in _pincount instead of the bias (6.12 mm/gup.c try_grab_folio / gup_put_folio; 6.1 the same).
  */
 import { folio_test_large, page_folio } from '../kernel/folio.js';
@@ -11,8 +11,10 @@ import type { Pfn } from '../kernel/mem_map.js';
 import { folio_put_refs } from '../kernel/mm_ref.js';
 import { folio_ref_add, folio_ref_try_add, folio_ref_try_add_rcu } from '../kernel/page_ref.js';
 import { handle_mm_fault } from './memory.js';
+import { mmcache } from './mm_cache.js';
 import { PTE_PRESENT, PTE_WRITE, PTE_ZERO, type MmStruct, type Vma } from './mm_types.js';
 import { called } from './stack.js';
+import { folio_mark_accessed } from './swap.js';
 
 /** try_get_folio() (6.12 mm/gup.c:531 folio_ref_try_add; 6.1 try_grab_folio: folio_ref_try_add_rcu) */
 function try_get_folio(k: Kernel, folio: Pfn, refs: number): boolean {
@@ -24,13 +26,14 @@ function try_get_folio(k: Kernel, folio: Pfn, refs: number): boolean {
 /**
  * try_grab_folio_fast() (6.12 mm/gup.c; 6.1 try_grab_folio): FOLL_GET -> +1 (mod_unless);
  * FOLL_PIN of a small folio -> +1 (mod_unless) then folio_ref_add(GUP_PIN_COUNTING_BIAS - 1), of a
- * large one -> +1 and _pincount + 1.
+ * large one -> +1 and _pincount + 1. Then GUP-fast marks the folio referenced, without an LRU
+ * move (6.12 mm/gup.c gup_fast_pte_range, 6.1 gup_pte_range: folio_set_referenced).
  */
 function try_grab_folio_fast(k: Kernel, folio: Pfn, pin: boolean): boolean {
   if (!called(k, 'try_get_folio', () => try_get_folio(k, folio, 1))) return false;
-  if (!pin) return true;
-  if (folio_test_large(k, folio)) k.mem.pincount[folio + 1]++;
-  else folio_ref_add(k, folio, k.profile.facts.gupPinCountingBias - 1);
+  if (pin && folio_test_large(k, folio)) k.mem.pincount[folio + 1]++;
+  else if (pin) folio_ref_add(k, folio, k.profile.facts.gupPinCountingBias - 1);
+  mmcache(k).f.folio_set_referenced(folio);
   return true;
 }
 
@@ -70,7 +73,13 @@ export function get_user_pages_fast(
       called(k, '__get_user_pages', () => {
         handle_mm_fault(k, mm, vma, i, opts.write);
         if (vma.pte[i] & PTE_ZERO) return;
-        called(k, 'follow_page_pte', () => try_grab_folio(k, page_folio(k, vma.pfn[i]), opts.pin));
+        called(k, 'follow_page_pte', () => {
+          const folio = page_folio(k, vma.pfn[i]);
+          try_grab_folio(k, folio, opts.pin);
+          // the slow path runs with FOLL_TOUCH (6.12 gup_fast_fallback, 6.1
+          // get_user_pages_unlocked): follow_page_pte's mark_page_accessed
+          called(k, 'mark_page_accessed', () => folio_mark_accessed(k, folio));
+        });
         out.push(vma.pfn[i]);
       });
     }

@@ -12,10 +12,18 @@ import type { RunResult } from './runner.js';
 /** one event as compared: "mod_and_test -1 0 1 0 uptodate|lru|swapbacked" */
 export type EventKey = string;
 
-const LINE =
-  /^\s*\S.*?\[\d+\]\s+\S+\s+[\d.]+: page_ref_(\w+): pfn=0x([0-9a-f]+) flags=(\S+) count=(-?\d+) mapcount=(-?\d+) mapping=\S+ mt=\d+ val=(-?\d+)(?: ret=(\d+))?/;
+/** a page_ref line: 1 CPU, 2 event, 3 pfn, 4 flags, 5 count, 6 mapcount, 7 val, 8 ret */
+export const LINE =
+  /^\s*\S.*?\[(\d+)\]\s+\S+\s+[\d.]+: page_ref_(\w+): pfn=0x([0-9a-f]+) flags=(\S+) count=(-?\d+) mapcount=(-?\d+) mapping=\S+ mt=\d+ val=(-?\d+)(?: ret=(\d+))?/;
 
-function key(ev: string, val: number, ret: string, count: number, mapcount: number, flags: string): EventKey {
+export function eventKey(
+  ev: string,
+  val: number,
+  ret: string,
+  count: number,
+  mapcount: number,
+  flags: string,
+): EventKey {
   return `${ev} ${val} ${ret} ${count} ${mapcount} ${flags}`;
 }
 
@@ -62,16 +70,16 @@ function realEvents(
     }
     const m = LINE.exec(line);
     if (!m) continue;
-    const pfn = parseInt(m[2], 16);
+    const pfn = parseInt(m[3], 16);
     if (wanted && !wanted.has(pfn)) continue;
-    const ev = m[1];
-    const count = Number(m[4]);
-    const val = Number(m[6]);
+    const ev = m[2];
+    const count = Number(m[5]);
+    const val = Number(m[7]);
     let list = byPfn.get(pfn);
     if (!list) byPfn.set(pfn, (list = []));
     list.push({
       at,
-      key: key(ev, val, m[7] ?? '-', count, Number(m[5]), m[3]),
+      key: eventKey(ev, val, m[8] ?? '-', count, Number(m[6]), m[4]),
       count,
       set1: ev === 'set' && val === 1,
     });
@@ -162,7 +170,7 @@ function simEvents(r: RunResult): PfnEvents {
     let list = byPfn.get(rec.pfn);
     if (!list) byPfn.set(rec.pfn, (list = []));
     const ret = pageRefHasRet(rec.type) ? String(rec.ret) : '-';
-    const k = key(ev, rec.val, ret, rec.count, rec.mapcount, show_page_flags(r.profile, rec.flagsLo));
+    const k = eventKey(ev, rec.val, ret, rec.count, rec.mapcount, show_page_flags(r.profile, rec.flagsLo));
     list.push({ at, key: k, count: rec.count, set1: ev === 'set' && rec.val === 1 });
   });
   return byPfn;

@@ -11,6 +11,8 @@ import { sequenceRows } from '../helpers/sequence-rows.js';
 /** `setup` then `checkpoint go` then `act`, for one task t on CPU 0 of a one-CPU machine */
 const rows = (version: '6.1' | '6.12', setup: string, act: string) => sequenceRows(version, setup, act);
 
+// vmsplice's GUP-fast marks the page referenced (6.12 mm/gup.c gup_fast_pte_range, 6.1
+// gup_pte_range: folio_set_referenced), as the real migration_blocked traces show from move_pages on
 const PINNED_ANON = 't mmap p anon 1\nt write p\nt pipe x\nt vmsplice p x';
 const PINNED_SHMEM = 't mmap p shmem 1\nt write p\nt pipe x\nt vmsplice p x';
 
@@ -18,9 +20,9 @@ describe('§16.2 (a) 6.12 anon page + one FOLL_GET reference (vmsplice) under mo
   it('no freeze: unmap -1 / remap +1, dst allocated and freed twice (ASYNC, SYNC), putback', () => {
     // try_to_migrate_one() marks the folio dirty from the PTE (6.12 mm/rmap.c:2203), as the real
     // 6.12 migration_blocked trace shows on its pinned anon pages (locked|...|dirty|swapbacked)
-    const L = 'locked|uptodate|dirty|swapbacked';
+    const L = 'locked|referenced|uptodate|dirty|swapbacked';
     expect(rows('6.12', PINNED_ANON, 't migrate p')).toEqual([
-      `P M 1 - 3 0 uptodate|owner_2|swapbacked`, // folio_isolate_lru
+      `P M 1 - 3 0 referenced|uptodate|owner_2|swapbacked`, // folio_isolate_lru
       'D1 S 1 - 1 -1 none',
       `P T -1 0 2 -1 ${L}`, // try_to_migrate_one
       `P M 1 - 3 -1 ${L}`, // undo: remove_migration_ptes(P, P)
@@ -29,47 +31,47 @@ describe('§16.2 (a) 6.12 anon page + one FOLL_GET reference (vmsplice) under mo
       `P T -1 0 2 -1 ${L}`,
       `P M 1 - 3 -1 ${L}`,
       'D1 T -1 1 0 -1 none',
-      `P M 1 - 4 0 uptodate|dirty|owner_2|swapbacked`, // folio_putback_lru -> folio_add_lru
-      `P T -1 0 3 0 uptodate|dirty|lru|owner_2|swapbacked`, // drained at once: lru_cache_disable()
-      `P T -1 0 2 0 uptodate|dirty|lru|owner_2|swapbacked`, // the isolation reference
+      `P M 1 - 4 0 referenced|uptodate|dirty|owner_2|swapbacked`, // folio_putback_lru -> folio_add_lru
+      `P T -1 0 3 0 referenced|uptodate|dirty|lru|owner_2|swapbacked`, // drained at once: lru_cache_disable()
+      `P T -1 0 2 0 referenced|uptodate|dirty|lru|owner_2|swapbacked`, // the isolation reference
     ]);
   });
 });
 
 describe('§16.2 (b) page-cache (shmem) page, mapped once, + one extra reference, move_pages', () => {
-  const F0 = 'P F 2 0 3 0 locked|uptodate|dirty|swapbacked';
+  const F0 = 'P F 2 0 3 0 locked|referenced|uptodate|dirty|swapbacked';
   it('6.1: 10 × freeze val=2 ret=0 count=3, each inside an unmap/remap pair', () => {
     const r = rows('6.1', PINNED_SHMEM, 't migrate p');
     // 6.1 add_page_for_migration: follow_page(FOLL_GET) +1, isolate_lru_page +1, put_page -1
     expect(r.slice(0, 3)).toEqual([
-      'P M 1 - 4 1 uptodate|dirty|lru|swapbacked',
-      'P M 1 - 5 1 uptodate|dirty|swapbacked',
-      'P T -1 0 4 1 uptodate|dirty|swapbacked',
+      'P M 1 - 4 1 referenced|uptodate|dirty|lru|swapbacked',
+      'P M 1 - 5 1 referenced|uptodate|dirty|swapbacked',
+      'P T -1 0 4 1 referenced|uptodate|dirty|swapbacked',
     ]);
     const pass = [
       'D1 S 1 - 1 0 none',
-      'P T -1 0 3 0 locked|uptodate|dirty|swapbacked',
+      'P T -1 0 3 0 locked|referenced|uptodate|dirty|swapbacked',
       F0,
-      'P M 1 - 4 0 locked|uptodate|dirty|swapbacked',
+      'P M 1 - 4 0 locked|referenced|uptodate|dirty|swapbacked',
       'D1 T -1 1 0 0 none',
     ];
     expect(r.slice(3, 53)).toEqual(Array.from({ length: 10 }, () => pass).flat());
     expect(r.slice(53)).toEqual([
-      'P M 1 - 5 1 uptodate|dirty|swapbacked',
-      'P T -1 0 4 1 uptodate|dirty|lru|swapbacked',
-      'P T -1 0 3 1 uptodate|dirty|lru|swapbacked',
+      'P M 1 - 5 1 referenced|uptodate|dirty|swapbacked',
+      'P T -1 0 4 1 referenced|uptodate|dirty|lru|swapbacked',
+      'P T -1 0 3 1 referenced|uptodate|dirty|lru|swapbacked',
     ]);
   });
   it('6.12: the precheck fails silently, no freeze; one unmap/undo per batch (ASYNC, SYNC)', () => {
-    const L = 'locked|uptodate|dirty|swapbacked';
+    const L = 'locked|referenced|uptodate|dirty|swapbacked';
     const batch = ['D1 S 1 - 1 -1 none', `P T -1 0 3 -1 ${L}`, `P M 1 - 4 -1 ${L}`, 'D1 T -1 1 0 -1 none'];
     expect(rows('6.12', PINNED_SHMEM, 't migrate p')).toEqual([
-      'P M 1 - 4 0 uptodate|dirty|swapbacked',
+      'P M 1 - 4 0 referenced|uptodate|dirty|swapbacked',
       ...batch,
       ...batch,
-      'P M 1 - 5 0 uptodate|dirty|swapbacked',
-      'P T -1 0 4 0 uptodate|dirty|lru|swapbacked',
-      'P T -1 0 3 0 uptodate|dirty|lru|swapbacked',
+      'P M 1 - 5 0 referenced|uptodate|dirty|swapbacked',
+      'P T -1 0 4 0 referenced|uptodate|dirty|lru|swapbacked',
+      'P T -1 0 3 0 referenced|uptodate|dirty|lru|swapbacked',
     ]);
   });
 });
@@ -167,7 +169,7 @@ describe('§16.3 short sequences', () => {
     expect(rows(v, 't mmap p anon 1\nt write p', 't pin p\nt unpin p')).toEqual([
       `P U 1 1 2 ${m} ${F}`,
       `P M 1023 - 1025 ${m} ${F}`,
-      `P T -1024 0 1 ${m} ${F}`,
+      `P T -1024 0 1 ${m} referenced|${F}`, // GUP-fast's folio_set_referenced after the grab
     ]);
   });
 });

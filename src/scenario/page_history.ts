@@ -1,0 +1,258 @@
+/**
+ * Whole-workload fidelity: a page's history is the lifecycle of its pfn at a checkpoint (from the
+ * allocation before it to the next allocation of that pfn) and, when migration freed it, the
+ * lifecycle of the destination it moved to, and so on. Compared per page as (event, val, ret,
+ * count, mapcount, flags) keys, pfns and timestamps aside, the same way on a real trace (with or
+ * without stacks) and on a simulated run.
+ *
+ * A migration is recognised from the events alone (the plain traces have no stacks): the source's
+ * last reference is dropped (a put to 0) right after, on the same CPU, an event on a destination
+ * whose first use after its allocation was locked and came after the source's last increment (its
+ * isolation). Both kernels lock the destination before moving anything into it
+ * (migrate_folio_unmap: folio_trylock(dst)), and __migrate_folio_move's last folio_put(dst) is
+ * followed by migrate_folio_move -> migrate_folio_done -> folio_put(src) (6.1 and 6.12
+ * mm/migrate.c). Tests check the rule against the stack runs' frames and the model's call paths.
+ */
+import { show_page_flags } from '../kernel/flag_names.js';
+import {
+  PAGE_REF_EVENT_NAMES,
+  PageRefType,
+  pageRefHasRet,
+  pageRefTypeFromName,
+} from '../kernel/tracepoint.js';
+import { LINE, type EventKey, eventKey } from './fidelity.js';
+import type { RunResult } from './runner.js';
+
+/** a trace reduced to what histories need; positions are indices into the event arrays */
+export interface KeyedTrace {
+  pfn: Int32Array;
+  cpu: Int32Array;
+  type: Uint8Array;
+  val: Int32Array;
+  ret: Int8Array;
+  count: Int32Array;
+  keys: EventKey[];
+  flags: string[];
+  /** each event's call path, innermost first (stack runs and simulated runs) */
+  stacks?: (readonly string[])[];
+  /** marker text (real traces) or checkpoint tag (simulated) -> the position it came at */
+  marks: Map<string, number>;
+}
+
+function keyedTrace(n: number): Omit<KeyedTrace, 'keys' | 'flags' | 'marks'> {
+  return {
+    pfn: new Int32Array(n),
+    cpu: new Int32Array(n),
+    type: new Uint8Array(n),
+    val: new Int32Array(n),
+    ret: new Int8Array(n),
+    count: new Int32Array(n),
+  };
+}
+
+/**
+ * A real trace's text lines: its page_ref events, `<stack trace>` frames when the run has them,
+ * and the first position of each trace_marker text.
+ */
+export function readKeyedTrace(traceLines: readonly string[]): KeyedTrace {
+  const n = traceLines.length;
+  const t: KeyedTrace = { ...keyedTrace(n), keys: [], flags: [], marks: new Map() };
+  const stacks: string[][] = [];
+  let stack: string[] | undefined;
+  let at = 0;
+  for (const line of traceLines) {
+    if (line.startsWith(' => ')) {
+      const f = line.slice(4).trim();
+      if (stack && !f.startsWith('trace_event_raw_event_')) stack.push(f.replace(/\+0x.*$/, ''));
+      continue;
+    }
+    const mark = line.indexOf('tracing_mark_write: ');
+    if (mark >= 0) {
+      const text = line.slice(mark + 'tracing_mark_write: '.length).trim();
+      if (!t.marks.has(text)) t.marks.set(text, at);
+      continue;
+    }
+    const m = LINE.exec(line);
+    if (!m) continue;
+    const type = pageRefTypeFromName(`page_ref_${m[2]}`)!;
+    t.pfn[at] = parseInt(m[3], 16);
+    t.cpu[at] = Number(m[1]);
+    t.type[at] = type;
+    t.val[at] = Number(m[7]);
+    t.ret[at] = m[8] === undefined ? -1 : Number(m[8]);
+    t.count[at] = Number(m[5]);
+    t.flags.push(m[4]);
+    t.keys.push(eventKey(m[2], Number(m[7]), m[8] ?? '-', Number(m[5]), Number(m[6]), m[4]));
+    stacks.push((stack = []));
+    at++;
+  }
+  if (stacks.some((s) => s.length > 0)) t.stacks = stacks;
+  return trimmed(t, at);
+}
+
+function trimmed(t: KeyedTrace, n: number): KeyedTrace {
+  return {
+    ...t,
+    pfn: t.pfn.subarray(0, n),
+    cpu: t.cpu.subarray(0, n),
+    type: t.type.subarray(0, n),
+    val: t.val.subarray(0, n),
+    ret: t.ret.subarray(0, n),
+    count: t.count.subarray(0, n),
+  };
+}
+
+/** A simulated run, its checkpoints as marks (the position of the checkpoint's first later event). */
+export function simKeyedTrace(r: RunResult): KeyedTrace {
+  const n = r.events.length;
+  const t: KeyedTrace = { ...keyedTrace(n), keys: [], flags: [], marks: new Map(), stacks: [] };
+  r.events.forEach((e, i) => {
+    const rec = e.record;
+    const ev = PAGE_REF_EVENT_NAMES[rec.type].slice('page_ref_'.length);
+    const flags = show_page_flags(r.profile, rec.flagsLo);
+    t.pfn[i] = rec.pfn;
+    t.cpu[i] = e.ctx.cpu;
+    t.type[i] = rec.type;
+    t.val[i] = rec.val;
+    t.ret[i] = pageRefHasRet(rec.type) ? rec.ret : -1;
+    t.count[i] = rec.count;
+    t.flags.push(flags);
+    t.keys.push(
+      eventKey(ev, rec.val, pageRefHasRet(rec.type) ? String(rec.ret) : '-', rec.count, rec.mapcount, flags),
+    );
+    // the model's call path starts at the page_ref function itself
+    t.stacks!.push(e.stack.slice(1));
+  });
+  for (const [tag, cp] of r.checkpoints) t.marks.set(tag, cp.at);
+  return t;
+}
+
+/** one lifecycle of a pfn: positions [from, to) of its events, from an allocation to the next */
+export interface Life {
+  pfn: number;
+  /** position of its page_ref_set val=1 (or of the pfn's first event) */
+  from: number;
+  /** position of the pfn's next page_ref_set val=1, or the end of the trace */
+  to: number;
+  /** its events' positions */
+  events: number[];
+}
+
+/** How lives, migration links and histories are found in one KeyedTrace. */
+export class PageHistories {
+  /** pfn -> its events' positions */
+  private readonly byPfn = new Map<number, number[]>();
+  /** the previous event's position on the same CPU, -1 if none */
+  private readonly prevOnCpu: Int32Array;
+
+  constructor(readonly t: KeyedTrace) {
+    const n = t.pfn.length;
+    this.prevOnCpu = new Int32Array(n);
+    const last = new Map<number, number>();
+    for (let i = 0; i < n; i++) {
+      let l = this.byPfn.get(t.pfn[i]);
+      if (!l) this.byPfn.set(t.pfn[i], (l = []));
+      l.push(i);
+      this.prevOnCpu[i] = last.get(t.cpu[i]) ?? -1;
+      last.set(t.cpu[i], i);
+    }
+  }
+
+  private isSet1(i: number): boolean {
+    return this.t.type[i] === PageRefType.set && this.t.val[i] === 1;
+  }
+
+  /** the life of `pfn` that position `at` falls in (the last allocation at or before it) */
+  lifeAt(pfn: number, at: number): Life {
+    const evs = this.byPfn.get(pfn) ?? [];
+    let start = 0;
+    for (let k = 0; k < evs.length && evs[k] <= at; k++) if (this.isSet1(evs[k])) start = k;
+    let end = start + 1;
+    while (end < evs.length && !this.isSet1(evs[end])) end++;
+    return {
+      pfn,
+      from: evs[start] ?? at,
+      to: evs[end] ?? this.t.pfn.length,
+      events: evs.slice(start, end),
+    };
+  }
+
+  /** the event that dropped a life's last reference (a put to 0; a freeze to 0 ends it only if last) */
+  private freed(life: Life): number | undefined {
+    const { t } = this;
+    return life.events.find(
+      (i, k) =>
+        t.count[i] === 0 &&
+        !this.isSet1(i) &&
+        (t.type[i] !== PageRefType.freeze || t.type[life.events[k + 1]] !== PageRefType.unfreeze),
+    );
+  }
+
+  /** the destination's life, when migration freed this one (see the module comment) */
+  migratedTo(life: Life): Life | undefined {
+    const { t } = this;
+    const free = this.freed(life);
+    if (free === undefined || t.type[free] !== PageRefType.mod_and_test || t.val[free] >= 0) return undefined;
+    const j = this.prevOnCpu[free];
+    if (j < 0 || t.pfn[j] === life.pfn || t.count[j] <= 0) return undefined;
+    const dst = this.lifeAt(t.pfn[j], j);
+    const first = dst.events[1];
+    if (!this.isSet1(dst.from) || first === undefined || first > j) return undefined;
+    if (!/(^|\|)locked(\||$)/.test(t.flags[first])) return undefined;
+    // an unfreeze restores the count folio_migrate_mapping froze: no increment
+    const inc = (i: number) =>
+      t.val[i] > 0 && (t.type[i] === PageRefType.mod || t.type[i] === PageRefType.mod_unless);
+    const lastInc = life.events.filter((i) => i < free && inc(i)).pop() ?? life.from;
+    return first > lastInc ? dst : undefined;
+  }
+
+  /** `pfn`'s life at `at`, then each migration destination's life */
+  history(pfn: number, at: number): Life[] {
+    const out = [this.lifeAt(pfn, at)];
+    for (let next = this.migratedTo(out[0]); next; next = this.migratedTo(next)) out.push(next);
+    return out;
+  }
+
+  /** every migration the rule finds: source life -> destination life */
+  migrations(): [Life, Life][] {
+    const out: [Life, Life][] = [];
+    for (const [pfn, evs] of this.byPfn)
+      for (const i of evs) {
+        if (i !== evs[0] && !this.isSet1(i)) continue;
+        const life = this.lifeAt(pfn, i);
+        const dst = this.migratedTo(life);
+        if (dst) out.push([life, dst]);
+      }
+    return out;
+  }
+
+  /**
+   * Pages a block device's readahead inserted between positions (from, to), in insertion order:
+   * a page_ref_set val=1 whose next event is __filemap_add_folio's +1 with flags exactly `locked`
+   * (a tmpfs folio is swapbacked too), and that is no migration's destination (a page cache
+   * folio's destination gets the same +1 in folio_migrate_mapping).
+   */
+  readaheadInsertions(from: number, to: number): Life[] {
+    const dsts = new Set(this.migrations().map(([, d]) => d.from));
+    const out: Life[] = [];
+    for (const [pfn, evs] of this.byPfn)
+      evs.forEach((i, k) => {
+        if (i <= from || i >= to || !this.isSet1(i) || dsts.has(i)) return;
+        const next = evs[k + 1];
+        if (next !== undefined && /^mod 1 - 2 -?\d+ locked$/.test(this.t.keys[next]))
+          out.push(this.lifeAt(pfn, i));
+      });
+    return out.sort((a, b) => a.from - b.from);
+  }
+
+  /** a history as compared: each life's keys, lives joined by a "migrated" line */
+  keysOf(history: readonly Life[]): EventKey[] {
+    return history.flatMap((l, k) => [...(k ? ['migrated'] : []), ...l.events.map((i) => this.t.keys[i])]);
+  }
+
+  /** the position of the mark that starts with `prefix` */
+  mark(prefix: string): number {
+    for (const [text, at] of this.t.marks) if (text.startsWith(prefix)) return at;
+    throw new Error(`mark '${prefix}' not found in the trace`);
+  }
+}
