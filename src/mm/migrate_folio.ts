@@ -123,11 +123,16 @@ function move_to_new_folio(k: Kernel, ctx: MigrateCtx, dst: Pfn, src: Pfn): bool
         folio_ref_add(k, dst, nr);
         const mapping = ctx.mappings.get(mem.mapping[src]);
         if (mapping) mapping.pages[mem.index[src]] = dst;
+        // "Move dirty while folio refs frozen": src's unfreeze shows it clean (6.12 :570, 6.1 :437)
+        if (f.folio_test_dirty(src)) {
+          f.folio_clear_dirty(src);
+          f.folio_set_dirty(dst);
+        }
         folio_ref_unfreeze(k, src, expected - nr);
       }
       mem.mapping[dst] = mem.mapping[src];
       mem.index[dst] = mem.index[src];
-      // folio_migrate_flags(): uptodate, dirty, referenced, swapbacked move over
+      // folio_migrate_flags(): uptodate, dirty (an anon folio keeps its own), referenced, swapbacked
       for (const [t, s] of [
         [f.folio_test_uptodate, f.folio_mark_uptodate],
         [f.folio_test_dirty, f.folio_set_dirty],

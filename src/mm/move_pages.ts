@@ -105,3 +105,29 @@ export function do_pages_move(
     return err;
   });
 }
+
+/**
+ * move_pages(2) with nodes == NULL -> do_pages_stat() -> do_pages_stat_array(): each page's node.
+ * 6.1 (mm/migrate.c:2186) finds the page with follow_page(FOLL_GET | FOLL_DUMP), +1 then
+ * put_page -1 (no FOLL_TOUCH: not marked accessed); 6.12 (:2424) with folio_walk_start, no
+ * reference; the same difference as add_page_for_migration's (movePagesFollowPageGet).
+ */
+export function do_pages_stat(k: Kernel, vma: Vma, from: number, to: number): void {
+  called(k, '__x64_sys_move_pages', () =>
+    called(k, 'do_pages_stat', () => {
+      if (!k.profile.facts.migrate.movePagesFollowPageGet) return;
+      for (let i = from; i <= to; i++) {
+        // FOLL_DUMP: the zero page is an error, taken no reference on
+        if (!(vma.pte[i] & PTE_PRESENT) || vma.pte[i] & PTE_ZERO) continue;
+        const page = vma.pfn[i];
+        const folio = page_folio(k, page);
+        called(k, 'follow_page', () =>
+          called(k, vma.pte[i] & PTE_PMD ? 'follow_trans_huge_pmd' : 'follow_page_pte', () =>
+            called(k, 'try_grab_page', () => folio_get(k, folio)),
+          ),
+        );
+        called(k, 'folio_put', () => put_page(k, page));
+      }
+    }),
+  );
+}

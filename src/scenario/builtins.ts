@@ -73,13 +73,20 @@ mb pipe pb
 mb vmsplice anon pa
 mb vmsplice tmpfs ps
 mb splice bdev pb 0..63
+# printf() and gt_checkpoint() then fault in new anon pages (stdio buffer, heap): 3 (6.1) / 4
+# (6.12) more entries in the CPU's lru_add batch, read off the real traces
+mb mmap heap anon 4
+@6.1 mb write heap 0..2
+@6.12,mainline mb write heap 0..3
 checkpoint pinned
 tracing off                      # the checkpoint's gap; the rest of the machine (gtrun, caches)
 gt mmap rest anon 1024           # leaves free pages in a pageblock above the workload's, where
 gt write rest                    # compaction's free scanner may take them (a fresh machine's free
 gt munmap rest                   # memory is whole free pageblocks, which it may not)
 tracing on
-mb migrate anon                  # move_pages: the pipe's reference blocks every page
+mb pages_node anon               # do_move(): cur_node()'s move_pages(nodes NULL), then move_pages
+mb migrate anon                  # the pipe's reference blocks every page
+mb pages_node tmpfs
 mb migrate tmpfs
 mb compact
 mb reclaim bdev                  # MADV_PAGEOUT: 64 pinned pages fail __remove_mapping's freeze
@@ -88,11 +95,18 @@ mb close pa
 mb close ps
 mb close pb
 mb read bdev
+mb pages_node anon
 mb migrate anon
+mb pages_node tmpfs
 mb migrate tmpfs
 mb reclaim bdev
 mb compact
 checkpoint after_release
+mb munmap anon
+mb munmap tmpfs
+mb munmap bdev
+mb truncate tmpfs                # close(fd) + unlink: shmem_evict_inode
+mb truncate vda                  # close(bfd), the last opener: kill_bdev
 mb exit
 `,
   thp: `scenario thp (../shared/traces/<v>/thp/thp.c, ./thp 2)

@@ -31,6 +31,7 @@
  *   <task> close <pipe>                       release the pipe's buffers
  *   <task> migrate <region> [<a>..<b>]        move_pages(2) of those pages to the other node (a THP
  *                                             or mTHP moves whole, or split as the kernel does)
+ *   <task> pages_node <region> [<a>..<b>]     move_pages(2) with nodes NULL: where those pages are
  *   <task> reclaim <region> [<a>..<b>]        madvise(MADV_PAGEOUT)
  *   <task> reclaim_memory <pages>             echo <pages * 4 KiB> > memory.reclaim (the root
  *                                             cgroup's proactive reclaim); allocations below the
@@ -92,7 +93,7 @@ export type Action =
       pgoff: number;
     }
   | {
-      op: 'fread' | 'fwrite' | 'pin' | 'unpin' | 'migrate' | 'reclaim' | 'split_huge_pages';
+      op: 'fread' | 'fwrite' | 'pin' | 'unpin' | 'migrate' | 'pages_node' | 'reclaim' | 'split_huge_pages';
       task: string;
       region: string;
       from?: number;
@@ -149,6 +150,7 @@ const USAGE: Record<string, string> = {
   pin: '<task> pin <region> [<a>..<b>]',
   unpin: '<task> unpin <region> [<a>..<b>]',
   migrate: '<task> migrate <region> [<a>..<b>]',
+  pages_node: '<task> pages_node <region> [<a>..<b>]',
   reclaim: '<task> reclaim <region> [<a>..<b>]',
   split_huge_pages: '<task> split_huge_pages <region> [<a>..<b>]',
   reclaim_memory: '<task> reclaim_memory <pages>',
@@ -350,6 +352,7 @@ export function parseScenario(text: string, file: string): Scenario {
       case 'pin':
       case 'unpin':
       case 'migrate':
+      case 'pages_node':
       case 'reclaim':
       case 'split_huge_pages': {
         const r = region();

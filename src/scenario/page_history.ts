@@ -5,13 +5,14 @@
  * count, mapcount, flags) keys, pfns and timestamps aside, the same way on a real trace (with or
  * without stacks) and on a simulated run.
  *
- * A migration is recognised from the events alone (the plain traces have no stacks): the source's
- * last reference is dropped (a put to 0) right after, on the same CPU, an event on a destination
- * whose first use after its allocation was locked and came after the source's last increment (its
- * isolation). Both kernels lock the destination before moving anything into it
- * (migrate_folio_unmap: folio_trylock(dst)), and __migrate_folio_move's last folio_put(dst) is
- * followed by migrate_folio_move -> migrate_folio_done -> folio_put(src) (6.1 and 6.12
- * mm/migrate.c). Tests check the rule against the stack runs' frames and the model's call paths.
+ * A migration is recognised from the events alone (the plain traces have no stacks): the source,
+ * locked at its event before, drops its last reference (a put to 0) right after, on the same CPU,
+ * an event on a destination whose first use after its allocation was locked and came after the
+ * source's last increment (its isolation). Both kernels lock the source in migrate_folio_unmap
+ * (folio_trylock(src)) and the destination (folio_trylock(dst)) before anything moves, unlock both
+ * in __migrate_folio_move, whose last folio_put(dst) is followed by migrate_folio_done ->
+ * folio_put(src) (6.1 and 6.12 mm/migrate.c). Tests check the rule against the stack runs' frames
+ * and the model's call paths.
  */
 import { show_page_flags } from '../kernel/flag_names.js';
 import {
@@ -127,6 +128,8 @@ export function simKeyedTrace(r: RunResult): KeyedTrace {
   return t;
 }
 
+const LOCKED = /(^|\|)locked(\||$)/;
+
 /** one lifecycle of a pfn: positions [from, to) of its events, from an allocation to the next */
 export interface Life {
   pfn: number;
@@ -193,12 +196,15 @@ export class PageHistories {
     const { t } = this;
     const free = this.freed(life);
     if (free === undefined || t.type[free] !== PageRefType.mod_and_test || t.val[free] >= 0) return undefined;
+    // the source stays locked from its unmap to just before its last put (a munmap's free is not)
+    const before = life.events[life.events.indexOf(free) - 1];
+    if (before === undefined || !LOCKED.test(t.flags[before])) return undefined;
     const j = this.prevOnCpu[free];
     if (j < 0 || t.pfn[j] === life.pfn || t.count[j] <= 0) return undefined;
     const dst = this.lifeAt(t.pfn[j], j);
     const first = dst.events[1];
     if (!this.isSet1(dst.from) || first === undefined || first > j) return undefined;
-    if (!/(^|\|)locked(\||$)/.test(t.flags[first])) return undefined;
+    if (!LOCKED.test(t.flags[first])) return undefined;
     // an unfreeze restores the count folio_migrate_mapping froze: no increment
     const inc = (i: number) =>
       t.val[i] > 0 && (t.type[i] === PageRefType.mod || t.type[i] === PageRefType.mod_unless);

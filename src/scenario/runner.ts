@@ -24,7 +24,7 @@ import { truncate_inode_pages } from '../mm/truncate.js';
 import { get_user_pages_fast, unpin_user_page } from '../mm/gup.js';
 import { Machine } from '../mm/machine.js';
 import type { MigrateCtx } from '../mm/migrate.js';
-import { do_pages_move } from '../mm/move_pages.js';
+import { do_pages_move, do_pages_stat } from '../mm/move_pages.js';
 import { filemap_splice_read, free_pipe_info, vmsplice_to_pipe, type Pipe } from '../mm/splice.js';
 import { madvise_dontneed } from '../mm/madvise.js';
 import { madvise_pageout } from '../mm/vmscan.js';
@@ -232,6 +232,7 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
     case 'pin':
     case 'unpin':
     case 'migrate':
+    case 'pages_node':
     case 'reclaim':
     case 'split_huge_pages': {
       const t = live(a.task);
@@ -247,6 +248,7 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
             unpin_user_page(k, sim.pins.splice(at, 1)[0]);
           }
         } else if (a.op === 'migrate') do_pages_move(k, migrateCtx(), machine.nrCpus, vma, from, to);
+        else if (a.op === 'pages_node') do_pages_stat(k, vma, from, to);
         else if (a.op === 'split_huge_pages') split_huge_pages_pid(k, liveMms(), vma, from, to + 1);
         else madvise_pageout(k, liveMms(), vma, from, to);
       });

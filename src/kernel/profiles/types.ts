@@ -235,7 +235,9 @@ export interface ProfileFacts {
   readonly migrate: {
     /**
      * 6.1 add_page_for_migration() (:1972): follow_page(FOLL_GET) +1, isolate_lru_page +1, put_page -1;
-     * 6.12 (:2224): folio_walk without a reference, folio_isolate_lru +1
+     * 6.12 (:2224): folio_walk without a reference, folio_isolate_lru +1. do_pages_stat_array()
+     * (nodes == NULL) the same: 6.1 (:2186) follow_page(FOLL_GET) +1, put_page -1; 6.12 (:2424)
+     * folio_walk_start only
      */
     readonly movePagesFollowPageGet: boolean;
     /**
