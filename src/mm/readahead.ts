@@ -16,8 +16,16 @@ import { folio_put } from '../kernel/mm_ref.js';
 import { filemap_add_folio } from './filemap.js';
 import { mmcache } from './mm_cache.js';
 import type { AddressSpace } from './mm_types.js';
-import { folio_alloc } from './page_alloc.js';
+import { MIGRATE_UNMOVABLE, alloc_pages, type AllocOptions } from './page_alloc.js';
 import { called } from './stack.js';
+
+/**
+ * readahead_gfp_mask(mapping): the only mappings read ahead here are block devices', whose
+ * bdev_alloc() sets GFP_USER (6.1 block/bdev.c:504, 6.12 :438): no __GFP_MOVABLE, so their page
+ * cache comes from UNMOVABLE pageblocks (as the real traces' /dev/vda pfns, away from the anon and
+ * tmpfs pages, show)
+ */
+const BDEV_FOLIO: AllocOptions = { comp: true, migratetype: MIGRATE_UNMOVABLE };
 
 /** include/linux/pagemap.h (6.1 :1249, 6.12 :1375): VM_READAHEAD_PAGES = SZ_128K / PAGE_SIZE */
 export const VM_READAHEAD_PAGES = 32;
@@ -284,7 +292,7 @@ function page_cache_ra_unbounded(
         batch = [];
         continue;
       }
-      const folio = called(k, 'filemap_alloc_folio', () => folio_alloc(k, 0));
+      const folio = called(k, 'filemap_alloc_folio', () => alloc_pages(k, 0, BDEV_FOLIO));
       filemap_add_folio(k, mapping, folio, index + i);
       if (i === mark) f.folio_set_readahead(folio);
       batch.push(folio);

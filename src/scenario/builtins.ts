@@ -13,9 +13,11 @@
  * untraced gap, stands for what else the machine had allocated: its 24000 pages (381 PCP refills
  * of 63 on top of the workload's 163) end what the allocator has handed out 32 pages before a
  * pageblock's end, which leaves exactly the one free block the real free scanner found (0x147e0,
- * order 5, the last 32 pages of its pageblock). `migration_blocked`'s gtrun stand-in (1024 pages
- * mapped, touched and unmapped in its checkpoint gap) leaves free pages above the workload's
- * pageblock for its two compactions.
+ * order 5, the last 32 pages of its pageblock). `migration_blocked` needs no stand-in: its
+ * /dev/vda page cache is UNMOVABLE (GFP_USER) and sits in its own pageblock below the anon and
+ * tmpfs pages, whose pageblock is the highest one partly used, where compaction's free scanner
+ * starts; so compact_memory reaches the /dev/vda pages and not the anon or tmpfs ones, as in the
+ * real runs.
  */
 export const BUILTINS: Readonly<Record<string, string>> = {
   seed002: `scenario seed 002: one anonymous page, fork, the child writes it, both exit
@@ -49,7 +51,6 @@ parent exit
 `,
   migration_blocked: `scenario migration_blocked (../shared/traces/<v>/migration_blocked/migration_blocked.c, 64 /dev/vda)
 machine cpus=2 seed=1
-task gt comm=gtrun cpu=0
 task mb comm=migration_block cpu=1
 # what the process had queued in its CPU's lru_add batch (exec, ld.so, libc), read off the real
 # traces: the 5th (6.1) / 23rd (6.12) anon page drains it
@@ -79,11 +80,6 @@ mb mmap heap anon 4
 @6.1 mb write heap 0..2
 @6.12,mainline mb write heap 0..3
 checkpoint pinned
-tracing off                      # the checkpoint's gap; the rest of the machine (gtrun, caches)
-gt mmap rest anon 1024           # leaves free pages in a pageblock above the workload's, where
-gt write rest                    # compaction's free scanner may take them (a fresh machine's free
-gt munmap rest                   # memory is whole free pageblocks, which it may not)
-tracing on
 mb pages_node anon               # do_move(): cur_node()'s move_pages(nodes NULL), then move_pages
 mb migrate anon                  # the pipe's reference blocks every page
 mb pages_node tmpfs

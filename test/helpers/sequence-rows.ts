@@ -1,7 +1,7 @@
 /**
  * The event rows of the worked-sequence tests: a scenario on a one-CPU machine (task t on CPU 0),
  * `setup`, everything drained, `checkpoint go`, then `act`; the rows are the events after the
- * checkpoint, page-table pages (UNMOVABLE blocks) left out, pfns named in order of appearance
+ * checkpoint, page-table pages (allocated by pte_alloc_one) left out, pfns named in order of appearance
  * (P = the page under test, D1, D2… = the others): "P M 1 - 2 0 uptodate|lru|swapbacked" is
  * event, val, ret, count, mapcount, flags.
  */
@@ -16,9 +16,10 @@ export function sequenceRows(version: '6.1' | '6.12', setup: string, act: string
   const profile = traceProfile(version);
   const r = runScenario(parseScenario(text, 'sequence'), profile);
   const names = new Map<number, string>();
+  const tables = new Set(r.events.filter((e) => e.stack.includes('pte_alloc_one')).map((e) => e.record.pfn));
   return r.events
     .slice(r.checkpoints.get('go')!.at)
-    .filter((e) => e.record.mt === 1)
+    .filter((e) => !tables.has(e.record.pfn))
     .map(({ record: x }) => {
       if (!names.has(x.pfn)) names.set(x.pfn, names.size ? `D${names.size}` : 'P');
       const ev = 'SMTRUFZ'[x.type];

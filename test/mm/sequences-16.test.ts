@@ -92,11 +92,11 @@ describe('§16.2 (c) successful migration of a page-cache page mapped once (comp
       `P T -1 0 2 -1 ${L}`,
       `P F 2 1 0 -1 ${L}`,
       'D1 M 1 - 2 -1 locked', // folio_ref_add(newfolio, nr): the cache reference
-      `P Z 1 - 1 -1 ${L}`,
+      'P Z 1 - 1 -1 locked|uptodate|swapbacked', // PG_dirty moved to dst while frozen (:570)
       `D1 M 1 - 3 -1 ${L}`, // folio_add_lru (batched)
       `D1 M 1 - 4 -1 ${L}`, // remove_migration_ptes(src, dst)
       'D1 T -1 0 3 0 uptodate|dirty|swapbacked', // folio_put(dst) after folio_unlock(dst)
-      'P T -1 1 0 -1 uptodate|dirty|swapbacked', // migrate_folio_done
+      'P T -1 1 0 -1 uptodate|swapbacked', // migrate_folio_done
       // release_free_list(): the split-off halves of order 0..4, each mark_allocated + __free_pages
       ...['D2', 'D3', 'D4', 'D5', 'D6'].flatMap((d) => [`${d} S 1 - 1 -1 none`, `${d} T -1 1 0 -1 none`]),
     ]);
@@ -109,12 +109,12 @@ describe('§16.2 (c) successful migration of a page-cache page mapped once (comp
       `P T -1 0 2 0 ${L}`,
       `P F 2 1 0 0 ${L}`,
       'D32 M 1 - 2 0 locked', // compaction_alloc hands out the last page first
-      `P Z 1 - 1 0 ${L}`,
+      'P Z 1 - 1 0 locked|uptodate|swapbacked', // PG_dirty moved to dst while frozen (:437)
       `D32 M 1 - 3 0 ${L}`, // folio_add_lru
       'D32 T -1 0 2 0 locked|uptodate|dirty|lru|swapbacked', // lru_add_drain(): page_was_mapped (6.1 :1212)
       'D32 M 1 - 3 0 locked|uptodate|dirty|lru|swapbacked', // remove_migration_ptes(src, dst)
       'D32 T -1 0 2 1 uptodate|dirty|lru|swapbacked', // folio_put(dst)
-      'P T -1 1 0 0 uptodate|dirty|swapbacked',
+      'P T -1 1 0 0 uptodate|swapbacked',
       ...free
         .slice(0, 31)
         .reverse()
