@@ -65,12 +65,16 @@ mb mmap anon anon 64
 mb mmap tmpfs shmem 64
 mb open vda file 16384           # /dev/vda: 64 MiB
 mb mmap bdev file 128 of=vda
+# the workload's gt_marker() texts (the real ones add the target node), so the run is windowed
+# as the real trace is
+mark migration_blocked: touch anon, tmpfs, bdev pages
 mb write anon
 mb write tmpfs
 mb read bdev
 mb pipe pa
 mb pipe ps
 mb pipe pb
+mark migration_blocked: vmsplice anon + tmpfs pages into pipes, splice bdev page cache into pipe (refs held)
 mb vmsplice anon pa
 mb vmsplice tmpfs ps
 mb splice bdev pb 0..63
@@ -79,24 +83,36 @@ mb splice bdev pb 0..63
 mb mmap heap anon 4
 @6.1 mb write heap 0..2
 @6.12,mainline mb write heap 0..3
+mark GT_CHECKPOINT_BEGIN pinned
 checkpoint pinned
 mb pages_node anon               # do_move(): cur_node()'s move_pages(nodes NULL), then move_pages
+mark migration_blocked: move_pages anon_pinned
 mb migrate anon                  # the pipe's reference blocks every page
 mb pages_node tmpfs
+mark migration_blocked: move_pages tmpfs_pinned
 mb migrate tmpfs
+mark migration_blocked: compact_memory with refs held
 mb compact
-mb reclaim bdev                  # MADV_PAGEOUT: 64 pinned pages fail __remove_mapping's freeze
+mark migration_blocked: MADV_PAGEOUT bdev mapping (first half pinned by pipe, second half not)
+mb reclaim bdev                  # 64 pinned pages fail __remove_mapping's freeze
+mark GT_CHECKPOINT_BEGIN after_blocked_attempts
 checkpoint after_blocked_attempts
+mark migration_blocked: drain/close pipes (drop extra refs)
 mb close pa
 mb close ps
 mb close pb
 mb read bdev
 mb pages_node anon
+mark migration_blocked: move_pages anon_released
 mb migrate anon
 mb pages_node tmpfs
+mark migration_blocked: move_pages tmpfs_released
 mb migrate tmpfs
+mark migration_blocked: MADV_PAGEOUT bdev mapping again (no pins)
 mb reclaim bdev
+mark migration_blocked: compact_memory without extra refs
 mb compact
+mark GT_CHECKPOINT_BEGIN after_release
 checkpoint after_release
 mb munmap anon
 mb munmap tmpfs

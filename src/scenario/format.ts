@@ -60,6 +60,9 @@
  *                                             (6.8+ mTHP; an error on kernels without the knob).
  *                                             Default: hugepages-2048kB inherit, the others never
  *   checkpoint <tag>                          record every task's region -> pfn lists
+ *   mark <text>                               a trace_marker write (a workload's gt_marker()): kept
+ *                                             with its position while tracing is on, so a run is
+ *                                             windowed like the real trace it stands for
  *
  * A line may start with `@<profile>[,<profile>]` to apply to those profiles only, e.g. work a real
  * workload's process did before the traced part, which differs per kernel.
@@ -114,7 +117,8 @@ export type Action =
   | { op: 'drain' }
   | { op: 'tracing'; on: boolean }
   | { op: 'sysfs'; knob: string; value: string }
-  | { op: 'checkpoint'; tag: string };
+  | { op: 'checkpoint'; tag: string }
+  | { op: 'mark'; text: string };
 
 export interface Statement {
   line: number;
@@ -255,6 +259,11 @@ export function parseScenario(text: string, file: string): Scenario {
           `expected \`sysfs enabled ${THP_ENABLED.join('|')}\` or \`sysfs hugepages-<size>kB ${THPSIZE_ENABLED.join('|')}\`, got '${words.join(' ')}'`,
         );
       push({ op: 'sysfs', knob, value });
+      continue;
+    }
+    if (head === 'mark') {
+      if (words.length < 2) fail('expected `mark <text>`');
+      push({ op: 'mark', text: words.slice(1).join(' ') });
       continue;
     }
     if (head === 'checkpoint') {

@@ -36,7 +36,7 @@ export interface KeyedTrace {
   flags: string[];
   /** each event's call path, innermost first (stack runs and simulated runs) */
   stacks?: (readonly string[])[];
-  /** marker text (real traces) or checkpoint tag (simulated) -> the position it came at */
+  /** trace_marker text (a real trace's, a scenario's `mark`) -> the position it first came at */
   marks: Map<string, number>;
 }
 
@@ -103,7 +103,7 @@ function trimmed(t: KeyedTrace, n: number): KeyedTrace {
   };
 }
 
-/** A simulated run, its checkpoints as marks (the position of the checkpoint's first later event). */
+/** A simulated run, its `mark`s as the trace's markers. */
 export function simKeyedTrace(r: RunResult): KeyedTrace {
   const n = r.events.length;
   const t: KeyedTrace = { ...keyedTrace(n), keys: [], flags: [], marks: new Map(), stacks: [] };
@@ -124,7 +124,7 @@ export function simKeyedTrace(r: RunResult): KeyedTrace {
     // the model's call path starts at the page_ref function itself
     t.stacks!.push(e.stack.slice(1));
   });
-  for (const [tag, cp] of r.checkpoints) t.marks.set(tag, cp.at);
+  for (const m of r.marks) if (!t.marks.has(m.text)) t.marks.set(m.text, m.at);
   return t;
 }
 
@@ -261,4 +261,62 @@ export class PageHistories {
     for (const [text, at] of this.t.marks) if (text.startsWith(prefix)) return at;
     throw new Error(`mark '${prefix}' not found in the trace`);
   }
+}
+
+/**
+ * A history cut at the marks that start with `windows` (in trace order; each window runs from its
+ * mark to the next one's): window -> its keys, a "migrated" line where a destination's life starts.
+ * Events before the first mark fall in window "".
+ */
+export function windowKeys(
+  h: PageHistories,
+  history: readonly Life[],
+  windows: readonly string[],
+): Map<string, EventKey[]> {
+  const starts = windows.map((w) => h.mark(w));
+  const out = new Map<string, EventKey[]>();
+  history.forEach((life, k) =>
+    life.events.forEach((i, j) => {
+      let w = '';
+      starts.forEach((at, n) => {
+        if (at <= i) w = windows[n];
+      });
+      let keys = out.get(w);
+      if (!keys) out.set(w, (keys = []));
+      if (k > 0 && j === 0) keys.push('migrated');
+      keys.push(h.t.keys[i]);
+    }),
+  );
+  return out;
+}
+
+export interface WindowDiff {
+  /** e.g. "anon[3]" */
+  page: string;
+  window: string;
+  real: EventKey[];
+  sim: EventKey[];
+}
+
+/**
+ * Page by page (`pages`: name -> the real and the simulated history), window by window: where the
+ * (event, val, ret, count, mapcount, flags) sequences differ.
+ */
+export function compareWindows(
+  real: PageHistories,
+  sim: PageHistories,
+  pages: ReadonlyMap<string, readonly [readonly Life[], readonly Life[]]>,
+  windows: readonly string[],
+): WindowDiff[] {
+  const diffs: WindowDiff[] = [];
+  for (const [page, [r, s]] of pages) {
+    const a = windowKeys(real, r, windows);
+    const b = windowKeys(sim, s, windows);
+    for (const window of ['', ...windows]) {
+      const x = a.get(window) ?? [];
+      const y = b.get(window) ?? [];
+      if (x.join('\n') !== y.join('\n')) diffs.push({ page, window, real: x, sim: y });
+    }
+  }
+  return diffs;
 }

@@ -66,6 +66,8 @@ export interface RunResult {
   events: SimEvent[];
   /** tag -> "task:region" -> pfns (-1 = not present), and the event index the checkpoint came at */
   checkpoints: Map<string, { at: number; regions: Map<string, Int32Array> }>;
+  /** `mark` statements run while tracing was on: text and the index of the next event */
+  marks: { text: string; at: number }[];
   machine: Machine;
 }
 
@@ -108,12 +110,15 @@ export function runScenario(
     nrCpus: machine.nrCpus,
     events,
     checkpoints: new Map(),
+    marks: [],
     machine,
   };
   for (const st of sc.statements) {
     if (st.profiles && !st.profiles.includes(profile.name)) continue;
     clock += 10_000;
-    if (st.action.op !== 'tracing') executeReported(machine, st, sc.name, result);
+    if (st.action.op === 'mark') {
+      if (stopTracing) result.marks.push({ text: st.action.text, at: events.length });
+    } else if (st.action.op !== 'tracing') executeReported(machine, st, sc.name, result);
     else if (st.action.on) stopTracing ??= k.tracer.subscribe(record);
     else {
       stopTracing?.();
