@@ -65,6 +65,8 @@ describe('scenario errors', () => {
     ],
     ['task a\na mmap x anon 4\na madvise x sleep', 's.txt:3: expected `<task> madvise <region> dontfork|'],
     ['tracing maybe', 's.txt:1: expected `tracing off` or `tracing on`'],
+    ['mark', 's.txt:1: expected `mark <text>`'],
+    ['task a\na pages_node x', "s.txt:2: region 'x' was not mmap'ed above"],
     [
       // a THP's destination needs a free order-9 block: the one a 5120-page machine had is gone
       'machine pages=5120 lru_gen=0\ntask a\na mmap t anon 512\na madvise t hugepage\na write t\na migrate t',
@@ -119,6 +121,27 @@ describe('statements', () => {
     expect(after.filter((e) => e.record.type === PageRefType.set)).toHaveLength(6);
     const pfns = r.checkpoints.get('z')!.regions.get('a:x')!;
     expect([...pfns].filter((p, i) => i % 4 === 0 && p >= 0)).toHaveLength(2);
+  });
+
+  it('mark: its text and the next event, kept only while tracing is on', () => {
+    const text =
+      'task a\na mmap x anon 2\nmark one: a\na write x 0..0\ntracing off\nmark two\ntracing on\nmark three';
+    const r = run(text);
+    expect(r.marks).toEqual([
+      { text: 'one: a', at: 0 },
+      { text: 'three', at: r.events.length },
+    ]);
+  });
+
+  it('pages_node: 6.1 looks each page up with follow_page(FOLL_GET) (+1, -1), 6.12 takes no reference', () => {
+    const text =
+      'task a\na mmap x anon 2\na write x\ndrain\ncheckpoint z\na pages_node x\na pages_node x 1..1';
+    const after = (v: '6.1' | '6.12') => {
+      const r = runScenario(parseScenario(text, 's.txt'), loadProfile(v));
+      return r.events.slice(r.checkpoints.get('z')!.at).map((e) => `${e.record.type}:${e.record.val}`);
+    };
+    expect(after('6.1')).toEqual(['1:1', '2:-1', '1:1', '2:-1', '1:1', '2:-1']);
+    expect(after('6.12')).toEqual([]);
   });
 
   it('tracing off: nothing is recorded until tracing on', () => {
