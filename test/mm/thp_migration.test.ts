@@ -127,6 +127,8 @@ describe('move_pages of a PMD THP: page 0 isolates it, page 1 finds it isolated 
 });
 
 describe('a THP migration blocked by an extra reference: -EAGAIN every pass, never split', () => {
+  // the vmsplice's / pin's GUP-fast marked the folio referenced (6.12 mm/gup.c gup_fast_pmd_leaf
+  // and gup_fast_pte_range, 6.1 gup_huge_pmd and gup_pte_range: folio_set_referenced)
   // the split fallback is for -ENOMEM (no destination) and 6.12's partially mapped folios only
   // (migrate_pages_batch: 6.12 :1777, :1823; 6.1 :1674); an -EAGAIN folio is retried, then put back
   // putback_movable_pages: folio_add_lru +1 (a large folio goes to the LRU at once: -1), the isolation -1
@@ -136,28 +138,32 @@ describe('a THP migration blocked by an extra reference: -EAGAIN every pass, nev
     `P T -1 0 2 ${m} ${LRU}`,
   ];
   it('6.12, a pipe (FOLL_GET): one unmap per batch (ASYNC 3 passes, SYNC 7), each undone (+1 via the PMD)', () => {
-    const L = 'locked|uptodate|dirty|head|swapbacked';
+    const L = 'locked|referenced|uptodate|dirty|head|swapbacked';
     const batch = ['D1 S 1 - 1 -1 none', `P T -1 0 2 -1 ${L}`, `P M 1 - 3 -1 ${L}`, 'D1 T -1 1 0 -1 head'];
     splits.length = 0;
     expect(sequenceRows('6.12', THP + PIPE, 't migrate p')).toEqual([
-      'P M 1 - 3 -1 uptodate|owner_2|head|swapbacked',
+      'P M 1 - 3 -1 referenced|uptodate|owner_2|head|swapbacked',
       ...batch, // __migrate_folio's precheck (count 2 != 1) fails silently in all 3 move passes
       ...batch, // migrate_pages_sync: the folio alone, 7 move passes
-      ...putback(-1, 'uptodate|dirty|owner_2|head|swapbacked', 'uptodate|dirty|lru|owner_2|head|swapbacked'),
+      ...putback(
+        -1,
+        'referenced|uptodate|dirty|owner_2|head|swapbacked',
+        'referenced|uptodate|dirty|lru|owner_2|head|swapbacked',
+      ),
     ]);
     expect(splits).toEqual([]); // a PMD unmap leaves nothing partially mapped (mm/rmap.c __folio_remove_rmap)
   });
   it('6.1, a pipe: 10 passes, each unmapped and remapped (unmap_and_move), no freeze for anon', () => {
-    const F = 'uptodate|head|mappedtodisk|swapbacked';
-    const L = 'locked|uptodate|dirty|head|swapbacked';
+    const F = 'referenced|uptodate|head|mappedtodisk|swapbacked';
+    const L = 'locked|referenced|uptodate|dirty|head|swapbacked';
     expect(sequenceRows('6.1', THP + PIPE, 't migrate p')).toEqual([
-      'P M 1 - 3 1 uptodate|lru|head|mappedtodisk|swapbacked',
+      'P M 1 - 3 1 referenced|uptodate|lru|head|mappedtodisk|swapbacked',
       ...times(2, [`P M 1 - 4 1 ${F}`, `P T -1 0 3 1 ${F}`]),
       ...times(10, ['D1 S 1 - 1 0 none', `P T -1 0 2 0 ${L}`, `P M 1 - 3 0 ${L}`, 'D1 T -1 1 0 0 head']),
       ...putback(
         1,
-        'uptodate|dirty|head|mappedtodisk|swapbacked',
-        'uptodate|dirty|lru|head|mappedtodisk|swapbacked',
+        'referenced|uptodate|dirty|head|mappedtodisk|swapbacked',
+        'referenced|uptodate|dirty|lru|head|mappedtodisk|swapbacked',
       ),
     ]);
   });
@@ -166,8 +172,16 @@ describe('a THP migration blocked by an extra reference: -EAGAIN every pass, nev
     (v) => {
       const [m, F, LRU] =
         v === '6.12'
-          ? [-1, 'uptodate|owner_2|head|swapbacked', 'uptodate|lru|owner_2|head|swapbacked']
-          : [1, 'uptodate|head|mappedtodisk|swapbacked', 'uptodate|lru|head|mappedtodisk|swapbacked'];
+          ? [
+              -1,
+              'referenced|uptodate|owner_2|head|swapbacked',
+              'referenced|uptodate|lru|owner_2|head|swapbacked',
+            ]
+          : [
+              1,
+              'referenced|uptodate|head|mappedtodisk|swapbacked',
+              'referenced|uptodate|lru|head|mappedtodisk|swapbacked',
+            ];
       const d = v === '6.12' ? -1 : 0;
       const rows = sequenceRows(v, THP + '\nt pin p 5..5', 't migrate p');
       // 6.12: 3 ASYNC + 7 SYNC unmap attempts (the unmap phase retries); 6.1: 10 passes
@@ -226,23 +240,24 @@ describe('6.12 mTHP (64 KiB, PTE-mapped): references on the head, one per PTE', 
     expect(Array.from({ length: 16 }, (_, i) => folioAt(r, i))).toEqual(Array(16).fill(dst));
   });
   it('blocked by a pipe: two unmap/undo rounds; the SYNC one first tries to split it (-EAGAIN, no event)', () => {
-    const pid = (from: number) => Array.from({ length: 16 }, (_, j) => `P T -1 0 ${from - j} -1 ${L}`);
+    const LR = 'locked|referenced|uptodate|dirty|head|swapbacked'; // the vmsplice's GUP-fast
+    const pid = (from: number) => Array.from({ length: 16 }, (_, j) => `P T -1 0 ${from - j} -1 ${LR}`);
     const undo = [
-      `P M 1 - 3 -1 ${L}`,
+      `P M 1 - 3 -1 ${LR}`,
       ...Array.from(
         { length: 15 },
-        (_, j) => `P M 1 - ${4 + j} 0 locked|uptodate|dirty|owner_2|head|swapbacked`,
+        (_, j) => `P M 1 - ${4 + j} 0 locked|referenced|uptodate|dirty|owner_2|head|swapbacked`,
       ),
     ];
     const round = ['D1 S 1 - 1 -1 none', ...pid(17), ...undo, 'D1 T -1 1 0 -1 head'];
     splits.length = 0;
     expect(sequenceRows('6.12', MTHP + PIPE, 't migrate p')).toEqual([
-      'P M 1 - 18 0 uptodate|owner_2|head|swapbacked',
+      'P M 1 - 18 0 referenced|uptodate|owner_2|head|swapbacked',
       ...round,
       ...round,
-      'P M 1 - 19 0 uptodate|dirty|owner_2|head|swapbacked',
-      'P T -1 0 18 0 uptodate|dirty|lru|owner_2|head|swapbacked',
-      'P T -1 0 17 0 uptodate|dirty|lru|owner_2|head|swapbacked',
+      'P M 1 - 19 0 referenced|uptodate|dirty|owner_2|head|swapbacked',
+      'P T -1 0 18 0 referenced|uptodate|dirty|lru|owner_2|head|swapbacked',
+      'P T -1 0 17 0 referenced|uptodate|dirty|lru|owner_2|head|swapbacked',
     ]);
     // migrate_pages_batch :1777: partially mapped (by the first round's unmap) and queued, so
     // try_split_folio; can_split_folio fails on the pipe's reference: -EAGAIN before any event
