@@ -19,8 +19,8 @@
 import type { ProfileName } from '../kernel/profiles/types.js';
 import { PAGE_REF_EVENT_NAMES, PageRefType } from '../kernel/tracepoint.js';
 import type { TraceReadResult } from '../trace/reader.js';
-import type { EventStore } from '../trace/store.js';
-import { Gaps } from './gaps.js';
+import { VAL_OVERFLOW, type EventColumns, type EventStore } from '../trace/store.js';
+import { EventGaps, Gaps } from './gaps.js';
 import { loadProfile } from '../kernel/profiles/index.js';
 import { countBefore } from './refs.js';
 
@@ -48,45 +48,31 @@ export interface ConsistencyReport {
   speculativeRefusals: number;
 }
 
-/** The count after event i given the count before it (ret decides for mod_unless / freeze). */
-export function countAfter(s: EventStore, i: number, before: number): number {
-  const val = s.val(i);
-  switch (s.type(i)) {
+/** The count after an event of `type` given the count before it (ret decides for mod_unless / freeze). */
+export function countAfter(type: PageRefType, ret: number, val: number, before: number): number {
+  switch (type) {
     case PageRefType.set:
     case PageRefType.unfreeze:
       return val;
     case PageRefType.mod_unless:
-      return s.ret(i) === 1 ? before + val : before;
+      return ret === 1 ? before + val : before;
     case PageRefType.freeze:
-      return s.ret(i) === 1 ? 0 : before;
+      return ret === 1 ? 0 : before;
     default:
       return before + val;
   }
 }
 
-/** The count the event itself reports (mod_and_return's ret is authoritative). */
-function reported(s: EventStore, i: number): number {
-  return s.type(i) === PageRefType.mod_and_return ? s.ret(i) : s.count(i);
+/** The lowest mapcount field that says "mapped", per the profile's tracepoint (§2.2). */
+function mappedFrom(profile: ProfileName | undefined): number {
+  if (profile === undefined) return Infinity;
+  // 6.1 page_mapcount(): 0 = unmapped; 6.10+ raw _mapcount: -1 = unmapped; page types are negative
+  return loadProfile(profile).facts.traceMapcount === 'page_mapcount' ? 1 : 0;
 }
 
 /** Whether a mapcount field says "mapped", per the profile's tracepoint (§2.2). */
 export function tracedMapped(profile: ProfileName | undefined, mapcount: number): boolean {
-  if (profile === undefined) return false;
-  // 6.1 page_mapcount(): 0 = unmapped; 6.10+ raw _mapcount: -1 = unmapped; page types are negative
-  return loadProfile(profile).facts.traceMapcount === 'page_mapcount' ? mapcount > 0 : mapcount >= 0;
-}
-
-/**
- * A later event of the page with the same timestamp on another CPU that fits the model now: the
- * per-CPU ring buffers are merged by timestamp, so equal stamps can come out in either order.
- */
-function reorderCandidate(s: EventStore, idx: Uint32Array, k: number, model: number): number {
-  const i = idx[k];
-  const ts = s.timestampNs(i);
-  for (let j = k + 1; j < idx.length && s.timestampNs(idx[j]) === ts; j++) {
-    if (s.cpu(idx[j]) !== s.cpu(i) && reported(s, idx[j]) === countAfter(s, idx[j], model)) return j;
-  }
-  return -1;
+  return mapcount >= mappedFrom(profile);
 }
 
 const enum State {
@@ -95,56 +81,117 @@ const enum State {
   Frozen,
 }
 
-export function checkConsistency(r: TraceReadResult, profile: ProfileName | undefined): ConsistencyReport {
-  const s = r.store;
-  const gaps = new Gaps(r);
-  const out: Inconsistency[] = [];
-  let speculative = 0;
-  const pfns = s.pfns();
-  const add = (
-    kind: InconsistencyKind,
-    pfn: number,
-    i: number,
-    expected: number,
-    actual: number,
-    note: string,
-  ) =>
-    out.push({
+/**
+ * One page's events checked against its running count. The events are `idx[at + k]`; a reordered
+ * pair is swapped in a copy (made at the first swap), never in the store's index.
+ */
+class PageCheck {
+  private readonly c: EventColumns;
+  private readonly gaps: EventGaps;
+  private readonly mapped: number;
+  /** per shape: 1 a freeze of a `head` page, 0 not, -1 not looked at yet */
+  private readonly head: Int8Array;
+  readonly out: Inconsistency[] = [];
+  speculative = 0;
+  private pfn = 0;
+  private idx: Uint32Array = new Uint32Array(0);
+  private at = 0;
+
+  constructor(
+    private readonly s: EventStore,
+    gaps: Gaps,
+    profile: ProfileName | undefined,
+  ) {
+    this.c = s.columns();
+    this.gaps = new EventGaps(gaps, s);
+    this.mapped = mappedFrom(profile);
+    this.head = new Int8Array(this.c.type.length).fill(-1);
+  }
+
+  private val(i: number): number {
+    const v = this.c.vals[i];
+    return v === VAL_OVERFLOW ? this.s.val(i) : v;
+  }
+
+  /** The count the event itself reports (mod_and_return's ret is authoritative). */
+  private reported(i: number): number {
+    const sh = this.c.shape[i];
+    return this.c.type[sh] === PageRefType.mod_and_return ? this.c.ret[sh] : this.c.counts[i];
+  }
+
+  private after(i: number, before: number): number {
+    const sh = this.c.shape[i];
+    return countAfter(this.c.type[sh] as PageRefType, this.c.ret[sh], this.val(i), before);
+  }
+
+  private add(kind: InconsistencyKind, i: number, expected: number, actual: number, note: string): void {
+    const s = this.s;
+    this.out.push({
       kind,
       severity: kind === 'lost' || kind === 'race' || kind === 'reordered' ? 'info' : 'finding',
-      pfn,
+      pfn: this.pfn,
       line: s.line(i),
       event: PAGE_REF_EVENT_NAMES[s.type(i)],
       expected,
       actual,
       note,
     });
-  for (const pfn of pfns) {
-    let idx = s.indicesOf(pfn);
-    let copied = false;
-    let model = countBefore(s.type(idx[0]), s.val(idx[0]), s.ret(idx[0]), s.count(idx[0]));
+  }
+
+  /**
+   * A later event of the page with the same timestamp on another CPU that fits the model now: the
+   * per-CPU ring buffers are merged by timestamp, so equal stamps can come out in either order.
+   */
+  private reorderCandidate(k: number, len: number, model: number): number {
+    const { idx, at } = this;
+    const { ts, shape, cpu } = this.c;
+    const i = idx[at + k];
+    for (let j = k + 1; j < len && ts[idx[at + j]] === ts[i]; j++) {
+      const e = idx[at + j];
+      if (cpu[shape[e]] !== cpu[shape[i]] && this.reported(e) === this.after(e, model)) return j;
+    }
+    return -1;
+  }
+
+  /** Events idx[from, to) of `pfn`. */
+  check(pfn: number, idx: Uint32Array, from: number, to: number): void {
+    const { s, c } = this;
+    const { shape, type: types, ret: rets, counts } = c;
+    this.pfn = pfn;
+    this.idx = idx;
+    this.at = from;
+    const len = to - from;
+    const first = idx[from];
+    let model = countBefore(s.type(first), s.val(first), s.ret(first), s.count(first));
     let state = State.Live;
     let frozenHead = false;
-    for (let k = 0; k < idx.length; k++) {
-      const i = idx[k];
-      const type = s.type(i);
-      const ret = s.ret(i);
+    let copied = false;
+    for (let k = 0; k < len; k++) {
+      const i = this.idx[this.at + k];
+      const sh = shape[i];
+      const type = types[sh] as PageRefType;
+      const ret = rets[sh];
+      const val = this.val(i);
+      const actual = type === PageRefType.mod_and_return ? ret : counts[i];
+      const expected = countAfter(type, ret, val, model);
       const refused = type === PageRefType.mod_unless && ret === 0;
-      const gap = k > 0 ? gaps.between(s.line(idx[k - 1]), s.line(i)) : undefined;
-      const j = gap || reported(s, i) === countAfter(s, i, model) ? -1 : reorderCandidate(s, idx, k, model);
+      const gap = k > 0 ? this.gaps.between(this.idx[this.at + k - 1], i) : undefined;
+      const j = gap || actual === expected ? -1 : this.reorderCandidate(k, len, model);
       if (j > k) {
         // same timestamp, other CPU: the merge of the per-CPU buffers put them in the wrong order
-        if (!copied) idx = idx.slice();
+        if (!copied) {
+          this.idx = this.idx.slice(this.at, this.at + len);
+          this.at = 0;
+        }
         copied = true;
-        const moved = idx[j];
-        idx.copyWithin(k + 1, k, j);
-        idx[k] = moved;
-        add(
+        const moved = this.idx[j];
+        this.idx.copyWithin(k + 1, k, j);
+        this.idx[k] = moved;
+        this.add(
           'reordered',
-          pfn,
           moved,
-          countAfter(s, moved, model),
-          reported(s, moved),
+          this.after(moved, model),
+          this.reported(moved),
           `applied before line ${s.line(i)}: same timestamp on another CPU`,
         );
         k--;
@@ -152,14 +199,13 @@ export function checkConsistency(r: TraceReadResult, profile: ProfileName | unde
       }
       // whatever happened while tracing was off is unknown: no state carries over a gap
       if (gap) state = State.Live;
-      if (refused && model === 0) speculative++;
+      if (refused && model === 0) this.speculative++;
       else if (state === State.Free && type !== PageRefType.set && type !== PageRefType.unfreeze) {
-        add(
+        this.add(
           'after-free',
-          pfn,
           i,
           0,
-          s.count(i),
+          counts[i],
           'reference activity after the count reached 0 and before a new page_ref_set',
         );
       } else if (
@@ -167,30 +213,29 @@ export function checkConsistency(r: TraceReadResult, profile: ProfileName | unde
         type !== PageRefType.set &&
         type !== PageRefType.unfreeze &&
         !refused &&
-        !(frozenHead && type === PageRefType.mod && s.val(i) > 0)
+        !(frozenHead && type === PageRefType.mod && val > 0)
       ) {
         // (that exception: __split_huge_page() gives the frozen head of a split THP its references
         // back with folio_ref_inc / folio_ref_add(1 + new_nr), 6.12 mm/huge_memory.c:3339-3346; 6.1
         // page_ref_inc / page_ref_add(2), :2607-2614; its tails get page_ref_unfreeze)
-        add(
+        this.add(
           'while-frozen',
-          pfn,
           i,
           0,
-          s.count(i),
+          counts[i],
           'count changed while frozen (after page_ref_freeze ret=1, before unfreeze)',
         );
       }
-      const expected = countAfter(s, i, model);
-      const actual = reported(s, i);
       if (actual !== expected) {
         if (gap) {
-          add('lost', pfn, i, expected, actual, `${gap.reason} at lines ${gap.fromLine}-${gap.toLine}`);
+          this.add('lost', i, expected, actual, `${gap.reason} at lines ${gap.fromLine}-${gap.toLine}`);
           model = actual;
-        } else if (k + 1 < idx.length && reported(s, idx[k + 1]) === countAfter(s, idx[k + 1], expected)) {
-          add(
+        } else if (
+          k + 1 < len &&
+          this.reported(this.idx[this.at + k + 1]) === this.after(this.idx[this.at + k + 1], expected)
+        ) {
+          this.add(
             'race',
-            pfn,
             i,
             expected,
             actual,
@@ -198,36 +243,50 @@ export function checkConsistency(r: TraceReadResult, profile: ProfileName | unde
           );
           model = expected;
         } else {
-          add('missing', pfn, i, expected, actual, 'count jumps with no event, gap or race to explain it');
+          this.add('missing', i, expected, actual, 'count jumps with no event, gap or race to explain it');
           model = actual;
         }
       } else model = expected;
-      if (model < 0 || actual < 0) add('negative', pfn, i, expected, actual, 'negative reference count');
-      if (type === PageRefType.set) state = s.val(i) > 0 ? State.Live : State.Free;
+      if (model < 0 || actual < 0) this.add('negative', i, expected, actual, 'negative reference count');
+      if (type === PageRefType.set) state = val > 0 ? State.Live : State.Free;
       else if (type === PageRefType.freeze && ret === 1) {
         state = State.Frozen;
-        frozenHead = /(^|\|)head(\||$)/.test(s.flagsText(i));
+        frozenHead = this.isHead(sh);
       } else if (type === PageRefType.mod_and_test && ret === 1) {
         state = State.Free;
-        if (tracedMapped(profile, s.mapcount(i)))
-          add(
+        if (c.mapcounts[i] >= this.mapped)
+          this.add(
             'freed-mapped',
-            pfn,
             i,
             0,
-            s.mapcount(i),
+            c.mapcounts[i],
             'last reference dropped while the page is still mapped',
           );
       } else if (model > 0) state = State.Live;
     }
   }
+
+  /** Whether shape `sh`'s flags include `head` (judged once per shape). */
+  private isHead(sh: number): boolean {
+    if (this.head[sh] < 0) this.head[sh] = /(^|\|)head(\||$)/.test(this.s.text.get(this.c.flags[sh])) ? 1 : 0;
+    return this.head[sh] === 1;
+  }
+}
+
+export function checkConsistency(r: TraceReadResult, profile: ProfileName | undefined): ConsistencyReport {
+  const s = r.store;
+  const ix = s.pfnIndex();
+  const page = new PageCheck(s, new Gaps(r), profile);
+  for (let rank = 0; rank < ix.sorted.length; rank++)
+    page.check(ix.sorted[rank], ix.indices, ix.offsets[rank], ix.offsets[rank + 1]);
+  const out = page.out;
   const byKind: Partial<Record<InconsistencyKind, number>> = {};
   for (const x of out) byKind[x.kind] = (byKind[x.kind] ?? 0) + 1;
   return {
-    pagesChecked: pfns.length,
+    pagesChecked: ix.sorted.length,
     eventsChecked: s.length,
     inconsistencies: out,
     byKind,
-    speculativeRefusals: speculative,
+    speculativeRefusals: page.speculative,
   };
 }

@@ -5,6 +5,7 @@
  * (traces/README.md). A count that jumps across one of them is explained, not an anomaly.
  */
 import type { TraceReadResult } from '../trace/reader.js';
+import type { EventStore } from '../trace/store.js';
 
 export interface Gap {
   /** first and last line of the stretch (a lost note is one line) */
@@ -39,6 +40,11 @@ export class Gaps {
     this.list.forEach((g, k) => (this.reach[k] = Math.max(g.toLine, k > 0 ? this.reach[k - 1] : -Infinity)));
   }
 
+  /** reach[k]: the largest toLine of list[0..k] */
+  reachOf(): Float64Array {
+    return this.reach;
+  }
+
   /**
    * The gap lying between two event lines (exclusive), if any: the first in the list with
    * toLine > fromLine and fromLine < toLine. The first with toLine > fromLine is the first whose
@@ -54,5 +60,46 @@ export class Gaps {
     }
     const g = this.list[lo];
     return g !== undefined && g.fromLine < toLine ? g : undefined;
+  }
+}
+
+/**
+ * Gaps.between() for pairs of store events, from two per-event columns filled in one sweep (the
+ * analyses ask it for every pair of consecutive events of a page): `after[e]`, the first gap
+ * whose reach exceeds e's line (where between()'s search ends), and `before[e]`, how many gaps
+ * start before e's line. A gap lies between e and f exactly when after[e] < before[f].
+ */
+export class EventGaps {
+  private readonly list: readonly Gap[];
+  private readonly after: Uint32Array;
+  private readonly before: Uint32Array;
+
+  constructor(gaps: Gaps, s: Pick<EventStore, 'length' | 'line'>) {
+    this.list = gaps.list;
+    const m = gaps.list.length;
+    const n = m === 0 ? 0 : s.length;
+    this.after = new Uint32Array(n);
+    this.before = new Uint32Array(n);
+    const reach = gaps.reachOf();
+    let a = 0;
+    let b = 0;
+    let prev = -Infinity;
+    for (let e = 0; e < n; e++) {
+      const line = s.line(e);
+      // store order is line order; anything else starts the sweep over
+      if (line < prev) a = b = 0;
+      prev = line;
+      while (a < m && reach[a] <= line) a++;
+      while (b < m && gaps.list[b].fromLine < line) b++;
+      this.after[e] = a;
+      this.before[e] = b;
+    }
+  }
+
+  /** The gap lying between the lines of events e and f (exclusive), if any (Gaps.between). */
+  between(e: number, f: number): Gap | undefined {
+    if (this.list.length === 0) return undefined;
+    const k = this.after[e];
+    return k < this.before[f] ? this.list[k] : undefined;
   }
 }

@@ -54,7 +54,8 @@ const C_CPU = 0,
   CONTEXT_LEN = 5;
 const LINE_SHIFT = 8,
   LINE_BLOCK = 1 << LINE_SHIFT;
-const VAL_OVERFLOW = -32768;
+/** EventColumns.vals where the value is out of Int16 range: EventStore.val(i) has it */
+export const VAL_OVERFLOW = -32768;
 const LINE_OVERFLOW = 0xffff;
 
 /** A store as plain data, for postMessage from a reading worker (columns are transferable). */
@@ -133,6 +134,32 @@ export function onColumns(d: StoreData, c: SharedColumns): StoreData {
   };
 }
 
+/**
+ * The store's columns for the analyses' loops over every event, with per-shape tables: an
+ * event's type is `type[shape[i]]` (likewise ret, flags text id, cpu, pid), without a call or an
+ * object per event. Valid until the next push or append.
+ */
+export interface EventColumns {
+  n: number;
+  ts: Float64Array;
+  /** low 32 bits of the pfn; `wide`: some pfns have a high part (EventStore.pfn(i)) */
+  pfnLo: Uint32Array;
+  wide: boolean;
+  counts: Int32Array;
+  mapcounts: Int32Array;
+  shape: Uint32Array;
+  /** interned stack id + 1, 0 = none */
+  stack: Uint32Array;
+  /** VAL_OVERFLOW: EventStore.val(i) */
+  vals: Int16Array;
+  /** per shape */
+  type: Uint8Array;
+  ret: Int32Array;
+  flags: Int32Array;
+  cpu: Int32Array;
+  pid: Int32Array;
+}
+
 /** How a part's text and stack ids map to the merged store's. */
 export interface IdMaps {
   text: Int32Array;
@@ -180,6 +207,7 @@ export class EventStore {
   private readonly valBig = new Map<number, number>();
   private readonly lineBig = new Map<number, number>();
   private byPfn: PfnIndex | undefined;
+  private byShape: Pick<EventColumns, 'type' | 'ret' | 'flags' | 'cpu' | 'pid'> | undefined;
   private decoder: FlagsDecoder | undefined;
   private readonly decoded = new Map<number, number>();
 
@@ -369,6 +397,29 @@ export class EventStore {
   /** Distinct pfns, ascending. */
   pfns(): number[] {
     return this.pfnIndex().pfns();
+  }
+
+  /** Events grouped by pfn (built lazily, once, for all pfns). */
+  pfnIndex(): PfnIndex {
+    this.byPfn ??= new PfnIndex(this.n, this.pfnLo, this.pfnHi);
+    return this.byPfn;
+  }
+
+  columns(): EventColumns {
+    const n = this.n;
+    if (this.byShape?.type.length !== this.shapes.size) this.byShape = this.shapeTables();
+    return {
+      n,
+      ts: this.ts.subarray(0, n),
+      pfnLo: this.pfnLo.subarray(0, n),
+      wide: this.pfnHi.size > 0,
+      counts: this.counts.subarray(0, n),
+      mapcounts: this.mapcounts.subarray(0, n),
+      shape: this.shape.subarray(0, n),
+      stack: this.stack.subarray(0, n),
+      vals: this.vals.subarray(0, n),
+      ...this.byShape,
+    };
   }
 
   /** Event indices of one pfn in trace order (built lazily, once, for all pfns). */
@@ -585,9 +636,24 @@ export class EventStore {
     this.cap = cap;
   }
 
-  private pfnIndex(): PfnIndex {
-    this.byPfn ??= new PfnIndex(this.n, this.pfnLo, this.pfnHi);
-    return this.byPfn;
+  private shapeTables(): Pick<EventColumns, 'type' | 'ret' | 'flags' | 'cpu' | 'pid'> {
+    const m = this.shapes.size;
+    const t = {
+      type: new Uint8Array(m),
+      ret: new Int32Array(m),
+      flags: new Int32Array(m),
+      cpu: new Int32Array(m),
+      pid: new Int32Array(m),
+    };
+    for (let sh = 0; sh < m; sh++) {
+      const c = this.shapes.at(sh, S_CONTEXT);
+      t.type[sh] = this.shapes.at(sh, S_TYPE);
+      t.ret[sh] = this.shapes.at(sh, S_RET);
+      t.flags[sh] = this.shapes.at(sh, S_FLAGS);
+      t.cpu[sh] = this.contexts.at(c, C_CPU);
+      t.pid[sh] = this.contexts.at(c, C_PID);
+    }
+    return t;
   }
 }
 
