@@ -8,6 +8,7 @@ import type { ProfileName } from '../kernel/profiles/types.js';
 import { PAGE_REF_EVENT_NAMES } from '../kernel/tracepoint.js';
 import { detectProfile } from '../trace/profile-detect.js';
 import type { Counted, LostNote, TraceReadResult } from '../trace/reader.js';
+import type { EventColumns } from '../trace/store.js';
 
 export interface TraceSummary {
   source: string;
@@ -31,43 +32,52 @@ export interface TraceSummary {
   profile: { name: ProfileName | undefined; source: 'option' | 'detected'; evidence: string[] };
 }
 
+/** Per task (pid): the comm of its first event and its events, in order of first appearance. */
+interface TaskCount {
+  comm: string;
+  events: number;
+}
+
 export function summarize(r: TraceReadResult, profileOverride?: ProfileName): TraceSummary {
   const s = r.store;
+  const c = s.columns();
   const byName = new Map<string, number>();
   const typeCounts = new Array<number>(PAGE_REF_EVENT_NAMES.length).fill(0);
-  const cpus = new Set<number>();
-  const tasks = new Map<number, { comm: string; events: number }>();
-  const uncertain = new Set(r.uncertainCpus);
-  const uncertainPfns = new Set<number>();
+  const shapes = c.type.length;
+  // events per shape, and each shape's first event: types, CPUs and tasks follow from the shapes
+  const perShape = new Float64Array(shapes);
+  const firstOf = new Int32Array(shapes).fill(-1);
   let first = Infinity;
   let last = -Infinity;
-  const stackIds = new Set<number>();
-  // consecutive events mostly share cpu and pid: Set and Map lookups only when they change
-  let cpu = -1;
-  let onUncertain = false;
-  let pid = NaN;
-  let task = { comm: '', events: 0 };
-  for (let i = 0; i < s.length; i++) {
-    typeCounts[s.type(i)]++;
-    if (s.cpu(i) !== cpu) {
-      cpu = s.cpu(i);
-      cpus.add(cpu);
-      onUncertain = uncertain.has(cpu);
-    }
-    if (s.pid(i) !== pid) {
-      pid = s.pid(i);
-      const t = tasks.get(pid);
-      if (t) task = t;
-      else tasks.set(pid, (task = { comm: s.comm(i), events: 0 }));
-    }
-    task.events++;
-    const ts = s.timestampNs(i);
+  const onStack = new Uint8Array(s.stacks.size);
+  let distinctStacks = 0;
+  for (let i = 0; i < c.n; i++) {
+    const sh = c.shape[i];
+    if (perShape[sh]++ === 0) firstOf[sh] = i;
+    const ts = c.ts[i];
     if (ts < first) first = ts;
     if (ts > last) last = ts;
-    if (onUncertain) uncertainPfns.add(s.pfn(i));
-    const st = s.stackOf(i);
-    if (st !== undefined) stackIds.add(st);
+    const st = c.stack[i];
+    if (st !== 0 && onStack[st - 1] === 0) {
+      onStack[st - 1] = 1;
+      distinctStacks++;
+    }
   }
+  const cpus = new Set<number>();
+  // a task's comm is that of its first event: pids in order of first appearance
+  const byFirst = Array.from({ length: shapes }, (_, sh) => sh)
+    .filter((sh) => perShape[sh] > 0)
+    .sort((a, b) => firstOf[a] - firstOf[b]);
+  const tasks = new Map<number, TaskCount>();
+  for (const sh of byFirst) {
+    typeCounts[c.type[sh]] += perShape[sh];
+    cpus.add(c.cpu[sh]);
+    const pid = c.pid[sh];
+    const t = tasks.get(pid);
+    if (t) t.events += perShape[sh];
+    else tasks.set(pid, { comm: s.comm(firstOf[sh]), events: perShape[sh] });
+  }
+  const uncertainPages = uncertainPfns(r, c);
   typeCounts.forEach((c, t) => c > 0 && byName.set(PAGE_REF_EVENT_NAMES[t], c));
   for (const m of r.markers) byName.set(m.name, (byName.get(m.name) ?? 0) + 1);
   const detected = detectProfile(s);
@@ -78,7 +88,7 @@ export function summarize(r: TraceReadResult, profileOverride?: ProfileName): Tr
     bytes: r.bytes,
     events: s.length,
     eventsByName: Object.fromEntries([...byName].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))),
-    pages: s.pfns().length,
+    pages: s.pfnIndex().sorted.length,
     timeSpan: s.length === 0 ? undefined : { firstNs: first, lastNs: last, seconds: (last - first) / 1e9 },
     cpus: [...cpus].sort((a, b) => a - b),
     tasks: [...tasks].map(([pid, t]) => ({ pid, ...t })).sort((a, b) => b.events - a.events || a.pid - b.pid),
@@ -86,14 +96,14 @@ export function summarize(r: TraceReadResult, profileOverride?: ProfileName): Tr
     stacks: {
       blocks: r.stacks.blocks,
       attached: r.stacks.attached,
-      distinct: stackIds.size,
+      distinct: distinctStacks,
       unattached: r.stacks.unattached,
     },
     lost: {
       notes: r.lost,
       events: r.lost.reduce((n, l) => n + (l.events ?? 0), 0),
       uncertainCpus: r.uncertainCpus,
-      uncertainPages: uncertainPfns.size,
+      uncertainPages,
     },
     header: r.header,
     unparsed: r.unparsed,
@@ -102,6 +112,23 @@ export function summarize(r: TraceReadResult, profileOverride?: ProfileName): Tr
         ? { name: detected.profile, source: 'detected', evidence: detected.evidence }
         : { name: profileOverride, source: 'option', evidence: detected.evidence },
   };
+}
+
+/** Distinct pfns with an event on a CPU whose events are incomplete. */
+function uncertainPfns(r: TraceReadResult, c: EventColumns): number {
+  if (r.uncertainCpus.length === 0) return 0;
+  const uncertain = new Set(r.uncertainCpus);
+  const onCpu = Uint8Array.from(c.cpu, (cpu) => (uncertain.has(cpu) ? 1 : 0));
+  const ix = r.store.pfnIndex();
+  let pages = 0;
+  for (let rank = 0; rank < ix.sorted.length; rank++) {
+    for (let k = ix.offsets[rank]; k < ix.offsets[rank + 1]; k++) {
+      if (onCpu[c.shape[ix.indices[k]]] === 0) continue;
+      pages++;
+      break;
+    }
+  }
+  return pages;
 }
 
 /**

@@ -44,18 +44,24 @@ export function detectProfile(store: EventStore): ProfileDetection {
   }
   let minusOne = 0;
   let setZero = 0;
-  const typed = new Map<string, number>();
-  const old = new Map<string, number>();
-  for (let i = 0; i < store.length; i++) {
-    const m = store.mapcount(i);
+  // counted by page type id (the top byte - 0xf0, 0..8) and by 6.1 value, in order of first sight
+  const typedCounts = new Float64Array(9);
+  const typedOrder: number[] = [];
+  const oldCounts = new Map<number, number>();
+  const c = store.columns();
+  for (let i = 0; i < c.n; i++) {
+    const m = c.mapcounts[i];
     if (m === -1) minusOne++;
-    else if (m === 0 && store.type(i) === PageRefType.set) setZero++;
-    else if (m <= -0x08000000 && m >= -0x10000000) {
+    else if (m === 0) {
+      if (c.type[c.shape[i]] === PageRefType.set) setZero++;
+    } else if (m <= -0x08000000 && m >= -0x10000000) {
       const id = ((m >>> 24) & 0xff) - 0xf0;
-      const name = PGTY_6_12[id] ?? (id === 8 ? 'large_kmalloc' : `0x${(m >>> 0).toString(16)}`);
-      typed.set(name, (typed.get(name) ?? 0) + 1);
-    } else if (MAPCOUNT_6_1[m]) old.set(MAPCOUNT_6_1[m], (old.get(MAPCOUNT_6_1[m]) ?? 0) + 1);
+      if (typedCounts[id]++ === 0) typedOrder.push(id);
+    } else if (m === -128 || m === -256 || m === -512 || m === -1024)
+      oldCounts.set(m, (oldCounts.get(m) ?? 0) + 1);
   }
+  const typed = new Map(typedOrder.map((id) => [PGTY_6_12[id] ?? 'large_kmalloc', typedCounts[id]]));
+  const old = new Map([...oldCounts].map(([m, n]) => [MAPCOUNT_6_1[m], n]));
   if (minusOne > 0) {
     votes['6.12']++;
     evidence.push(`${minusOne} events with mapcount=-1 (raw _mapcount, 6.10+)`);
