@@ -24,6 +24,7 @@ import { checkConsistency, type ConsistencyReport, type Inconsistency } from './
 import { freezeFailures, type FreezeFailure, type Holder, type HolderContext } from './holders.js';
 import { findLeaks, type Leak, type LeakReport } from './leaks.js';
 import { OwnerClassifier } from './owners.js';
+import { StackOwners } from './refs.js';
 import { summarize, type TraceSummary } from './summary.js';
 
 export interface Findings {
@@ -35,7 +36,8 @@ export interface Findings {
 }
 
 export function holderContext(r: TraceReadResult, profile: ProfileName | undefined): HolderContext {
-  return { store: r.store, classifier: new OwnerClassifier(profile), hasStacks: r.stacks.attached > 0 };
+  const owners = new StackOwners(r.store, new OwnerClassifier(profile));
+  return { store: r.store, owners, hasStacks: r.stacks.attached > 0 };
 }
 
 export function analyzeTrace(r: TraceReadResult, profileOverride?: ProfileName): Findings {

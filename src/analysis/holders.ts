@@ -8,8 +8,8 @@
  */
 import { PAGE_REF_EVENT_NAMES, PageRefType } from '../kernel/tracepoint.js';
 import type { EventStore } from '../trace/store.js';
-import { OWNERS, type Owner, type OwnerClassifier } from './owners.js';
-import { RefTracker, type PairingStats, type RefEntry } from './refs.js';
+import { OWNERS, type Owner } from './owners.js';
+import { RefTracker, type PairingStats, type RefEntry, type StackOwners } from './refs.js';
 
 export interface Holder {
   owner: Owner;
@@ -67,8 +67,15 @@ export function toHolder(s: EventStore, r: RefEntry, refs: number, hasStacks: bo
   };
 }
 
-function snapshot(s: EventStore, t: RefTracker, pfn: number, i: number, hasStacks: boolean): HoldersAt {
-  const holders = t.refs.map((r) => toHolder(s, r, r.n, hasStacks));
+function snapshot(
+  s: EventStore,
+  t: RefTracker,
+  refs: RefEntry[],
+  pfn: number,
+  i: number,
+  hasStacks: boolean,
+): HoldersAt {
+  const holders = refs.map((r) => toHolder(s, r, r.n, hasStacks));
   return {
     pfn,
     line: s.line(i),
@@ -81,7 +88,7 @@ function snapshot(s: EventStore, t: RefTracker, pfn: number, i: number, hasStack
 }
 
 /** Splits the holders of a failed freeze into the `val` references expected and the extra ones. */
-function splitExpected(s: EventStore, t: RefTracker, i: number, hasStacks: boolean) {
+function splitExpected(s: EventStore, refs: RefEntry[], i: number, hasStacks: boolean) {
   if (!hasStacks) {
     // without stacks only the arithmetic is known: actual - expected references of unknown owners
     const n = s.count(i) - s.val(i);
@@ -99,7 +106,7 @@ function splitExpected(s: EventStore, t: RefTracker, i: number, hasStacks: boole
   const pid = s.pid(i);
   const taken = new Map<RefEntry, number>();
   for (const owner of EXPECTED_OWNERS) {
-    for (const r of t.refs) {
+    for (const r of refs) {
       if (want === 0) break;
       // a lookup counts only when the freezer took it itself (find_lock_entries before the freeze)
       if (r.owner !== owner || (owner === 'lookup' && r.pid !== pid)) continue;
@@ -110,7 +117,7 @@ function splitExpected(s: EventStore, t: RefTracker, i: number, hasStacks: boole
   }
   const expectedHolders: Holder[] = [];
   const extra: Holder[] = [];
-  for (const r of t.refs) {
+  for (const r of refs) {
     const n = taken.get(r) ?? 0;
     if (n > 0) expectedHolders.push(toHolder(s, r, n, hasStacks));
     if (r.n > n) extra.push(toHolder(s, r, r.n - n, hasStacks));
@@ -120,7 +127,8 @@ function splitExpected(s: EventStore, t: RefTracker, i: number, hasStacks: boole
 
 export interface HolderContext {
   store: EventStore;
-  classifier: OwnerClassifier;
+  /** the owner of each stack's gets and puts (refs.ts) */
+  owners: StackOwners;
   hasStacks: boolean;
 }
 
@@ -129,19 +137,19 @@ export function holdersAt(ctx: HolderContext, pfn: number, stop?: number): Holde
   const s = ctx.store;
   const idx = s.indicesOf(pfn);
   if (idx.length === 0) return undefined;
-  const t = new RefTracker(s, ctx.classifier);
+  const t = new RefTracker(ctx.owners);
   let last = idx[0];
   for (const i of idx) {
     if (stop !== undefined && i > stop) break;
     t.apply(i);
     last = i;
   }
-  return snapshot(s, t, pfn, last, ctx.hasStacks);
+  return snapshot(s, t, t.refs, pfn, last, ctx.hasStacks);
 }
 
 /** The references outstanding after the last event of `pfn` (empty if it has no events). */
 export function refsAtEnd(ctx: HolderContext, pfn: number): RefEntry[] {
-  const t = new RefTracker(ctx.store, ctx.classifier);
+  const t = new RefTracker(ctx.owners);
   for (const i of ctx.store.indicesOf(pfn)) t.apply(i);
   return t.refs;
 }
@@ -149,21 +157,29 @@ export function refsAtEnd(ctx: HolderContext, pfn: number): RefEntry[] {
 /** Every page_ref_freeze with ret=0, with its holders, in trace order. */
 export function freezeFailures(ctx: HolderContext): FreezeFailure[] {
   const s = ctx.store;
+  const c = ctx.owners.columns;
+  const failed = Uint8Array.from(c.type, (type, sh) =>
+    type === PageRefType.freeze && c.ret[sh] === 0 ? 1 : 0,
+  );
+  const ix = s.pfnIndex();
   const pfns = new Set<number>();
-  for (let i = 0; i < s.length; i++)
-    if (s.type(i) === PageRefType.freeze && s.ret(i) === 0) pfns.add(s.pfn(i));
+  for (let i = 0; i < c.n; i++) if (failed[c.shape[i]] === 1) pfns.add(s.pfn(i));
   const out: FreezeFailure[] = [];
+  const t = new RefTracker(ctx.owners);
   for (const pfn of pfns) {
-    const t = new RefTracker(s, ctx.classifier);
-    for (const i of s.indicesOf(pfn)) {
+    t.restart();
+    const idx = ix.indicesOf(pfn);
+    for (let k = 0; k < idx.length; k++) {
+      const i = idx[k];
       t.apply(i);
-      if (s.type(i) !== PageRefType.freeze || s.ret(i) !== 0) continue;
+      if (failed[c.shape[i]] === 0) continue;
+      const refs = t.refs;
       out.push({
-        ...snapshot(s, t, pfn, i, ctx.hasStacks),
+        ...snapshot(s, t, refs, pfn, i, ctx.hasStacks),
         expected: s.val(i),
         actual: s.count(i),
         caller: eventStack(s, i),
-        ...splitExpected(s, t, i, ctx.hasStacks),
+        ...splitExpected(s, refs, i, ctx.hasStacks),
       });
     }
   }

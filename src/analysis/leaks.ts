@@ -13,10 +13,10 @@
  * exited tasks, and references of unknown owner — is ranked by owner.
  */
 import type { EventStore } from '../trace/store.js';
-import { eventStack, refsAtEnd, toHolder, type HolderContext, type Holder } from './holders.js';
-import { mappingOrigin, migrationLinks } from './migration.js';
+import { eventStack, toHolder, type HolderContext, type Holder } from './holders.js';
+import { mappingOrigin, migrationLinks, type MappingOrigin } from './migration.js';
 import type { Owner } from './owners.js';
-import { countBefore, type RefEntry } from './refs.js';
+import { countBefore, RefTracker, type RefEntry } from './refs.js';
 
 export interface Leak {
   pfn: number;
@@ -58,91 +58,122 @@ const MIGRATED_UNLINKED = 'mapping restored by migration whose source page was n
 /** leak owners, most telling first */
 const RANK: readonly Owner[] = ['pipe', 'gup', 'isolation', 'migration', 'lookup', 'mapping', 'unknown'];
 
-function startCount(s: EventStore, i: number): number {
-  return countBefore(s.type(i), s.val(i), s.ret(i), s.count(i));
-}
-
-/** pids that run exit_mmap / do_exit in the trace (their mappings are gone at the end) */
+/** pids that run exit_mmap / do_exit / mmput in the trace (their mappings are gone at the end) */
 function exitedPids(s: EventStore): Set<number> {
   const out = new Set<number>();
-  // judged once per distinct stack, not per event (the frames are the same)
-  const exits = new Map<number, boolean>();
-  for (let i = 0; i < s.length; i++) {
-    const st = s.stackOf(i);
-    if (st === undefined) continue;
-    let exit = exits.get(st);
-    if (exit === undefined) {
-      exit = eventStack(s, i).some((f) => /^(exit_mmap|do_exit|mmput)\b/.test(f));
-      exits.set(st, exit);
-    }
-    if (exit) out.add(s.pid(i));
+  if (s.stacks.size === 0) return out;
+  const c = s.columns();
+  // judged once per distinct stack, not per event (the frames are the same): 1 no, 2 exits
+  const exits = new Uint8Array(s.stacks.size);
+  for (let i = 0; i < c.n; i++) {
+    const st = c.stack[i];
+    if (st === 0) continue;
+    if (exits[st - 1] === 0)
+      exits[st - 1] = eventStack(s, i).some((f) => /^(exit_mmap|do_exit|mmput)\b/.test(f)) ? 2 : 1;
+    if (exits[st - 1] === 2) out.add(c.pid[c.shape[i]]);
   }
   return out;
 }
 
+/** An outstanding entry judged: its owner and why it persists (undefined: it should have been dropped). */
+interface Judged {
+  owner: Owner;
+  reason: string | undefined;
+  /** a mapping restored by migration, followed back to where it came from */
+  origin?: MappingOrigin;
+}
+
 /**
- * The holder to report for an outstanding entry, and why it persists (undefined: it should have
- * been dropped). A migration's remap is judged by the mapping it moved.
+ * Why an outstanding entry persists (reason undefined: it should have been dropped). A
+ * migration's remap is judged by the mapping it moved.
  */
-function judge(
-  ctx: HolderContext,
-  links: Map<number, number>,
-  exited: Set<number>,
-  r: RefEntry,
-): { holder: Holder; reason: string | undefined } {
-  const s = ctx.store;
+function judge(ctx: HolderContext, links: Map<number, number>, exited: Set<number>, r: RefEntry): Judged {
   const persists = PERSISTS[r.owner];
   if (persists !== undefined || r.owner !== 'mapping' || !links.has(r.event)) {
     const reason = persists ?? (r.owner === 'mapping' && !exited.has(r.pid) ? ALIVE : undefined);
-    return { holder: toHolder(s, r, r.n, ctx.hasStacks), reason };
+    return { owner: r.owner, reason };
   }
   const origin = mappingOrigin(ctx, links, r.event);
-  if (origin === undefined) return { holder: toHolder(s, r, r.n, ctx.hasStacks), reason: MIGRATED_UNLINKED };
-  const from = { ...origin.entry, owner: 'mapping' as const, n: r.n };
-  const holder = { ...toHolder(s, from, r.n, ctx.hasStacks), migratedFrom: origin.via };
-  if (from.event < 0) return { holder, reason: MIGRATED_BEFORE };
-  return { holder, reason: exited.has(from.pid) ? undefined : ALIVE };
+  if (origin === undefined) return { owner: r.owner, reason: MIGRATED_UNLINKED };
+  if (origin.entry.event < 0) return { owner: 'mapping', reason: MIGRATED_BEFORE, origin };
+  return { owner: 'mapping', reason: exited.has(origin.entry.pid) ? undefined : ALIVE, origin };
+}
+
+/** The holder to report for an outstanding entry judged a leak. */
+function leakHolder(ctx: HolderContext, r: RefEntry, j: Judged): Holder {
+  if (j.origin === undefined) return toHolder(ctx.store, r, r.n, ctx.hasStacks);
+  const from = { ...j.origin.entry, owner: 'mapping' as const, n: r.n };
+  return { ...toHolder(ctx.store, from, r.n, ctx.hasStacks), migratedFrom: j.origin.via };
+}
+
+/** One page's references that persist, by reason in order of first sight (reused across pages). */
+class Persisting {
+  readonly reasons: string[] = [];
+  readonly owners: Owner[] = [];
+  readonly refs: number[] = [];
+
+  clear(): void {
+    this.reasons.length = this.owners.length = this.refs.length = 0;
+  }
+
+  add(reason: string, owner: Owner, refs: number): void {
+    const k = this.reasons.indexOf(reason);
+    if (k >= 0) this.refs[k] += refs;
+    else {
+      this.reasons.push(reason);
+      this.owners.push(owner);
+      this.refs.push(refs);
+    }
+  }
 }
 
 export function findLeaks(ctx: HolderContext): LeakReport {
   const s = ctx.store;
+  const c = ctx.owners.columns;
+  const ix = s.pfnIndex();
   const exited = exitedPids(s);
   const links = migrationLinks(s);
   const leaks: Leak[] = [];
   const excluded = new Map<string, LeakExclusion>();
   let excludedPages = 0;
-  for (const pfn of s.pfns()) {
-    const idx = s.indicesOf(pfn);
-    const start = startCount(s, idx[0]);
-    const last = idx[idx.length - 1];
-    const end = s.count(last);
+  const t = new RefTracker(ctx.owners);
+  const persisting = new Persisting();
+  for (let rank = 0; rank < ix.sorted.length; rank++) {
+    const from = ix.offsets[rank];
+    const to = ix.offsets[rank + 1];
+    const first = ix.indices[from];
+    const start = countBefore(s.type(first), s.val(first), s.ret(first), c.counts[first]);
+    const last = ix.indices[to - 1];
+    const end = c.counts[last];
     if (end <= start) continue;
-    const held = refsAtEnd(ctx, pfn).filter((r) => r.event >= 0);
+    t.restart();
+    for (let k = from; k < to; k++) t.apply(ix.indices[k]);
     const suspects: Holder[] = [];
-    const persisting = new Map<string, LeakExclusion>();
-    if (held.length === 0)
-      persisting.set(NONE, { owner: 'before-trace', reason: NONE, pages: 1, refs: end - start });
-    for (const r of held) {
-      const { holder: h, reason } = judge(ctx, links, exited, r);
-      if (reason === undefined) {
-        suspects.push(h);
-        continue;
-      }
-      const x = persisting.get(reason) ?? { owner: h.owner, reason, pages: 1, refs: 0 };
-      x.refs += h.refs;
-      persisting.set(reason, x);
+    persisting.clear();
+    let held = 0;
+    for (let k = 0; k < t.length; k++) {
+      if (t.eventAt(k) < 0) continue;
+      held++;
+      const r = t.entryAt(k);
+      const j = judge(ctx, links, exited, r);
+      if (j.reason === undefined) suspects.push(leakHolder(ctx, r, j));
+      else persisting.add(j.reason, j.owner, r.n);
     }
+    if (held === 0) persisting.add(NONE, 'before-trace', end - start);
+    const pfn = ix.sorted[rank];
     if (suspects.length > 0) {
       suspects.sort((a, b) => RANK.indexOf(a.owner) - RANK.indexOf(b.owner));
       leaks.push({ pfn, start, end, line: s.line(last), unmatched: suspects });
       continue;
     }
     excludedPages++;
-    for (const [reason, x] of persisting) {
-      const t = excluded.get(reason) ?? { ...x, pages: 0, refs: 0 };
-      t.pages++;
-      t.refs += x.refs;
-      excluded.set(reason, t);
+    for (let k = 0; k < persisting.reasons.length; k++) {
+      const reason = persisting.reasons[k];
+      let x = excluded.get(reason);
+      if (x === undefined)
+        excluded.set(reason, (x = { owner: persisting.owners[k], reason, pages: 0, refs: 0 }));
+      x.pages++;
+      x.refs += persisting.refs[k];
     }
   }
   const rank = (l: Leak): number => RANK.indexOf(l.unmatched[0].owner);

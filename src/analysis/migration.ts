@@ -22,46 +22,61 @@ const UNMAP = 'try_to_migrate_one';
 /** frames of migrate_pages' allocation of a destination and of its final put of a source */
 const MIGRATE = new Set(['migrate_pages_batch', 'unmap_and_move', 'migrate_folio_done']);
 
+/** What each stack says about migration, judged once per stack. */
 class StackFacts {
-  private readonly cache = new Map<number, number>();
-  constructor(private readonly s: EventStore) {}
+  /** stack id -> bits + 8 (bit 1: remove_migration_pte, 2: try_to_migrate_one, 4: a migrate_pages frame); 0 = not judged */
+  private readonly bits: Uint8Array;
+  private readonly stack: Uint32Array;
+  constructor(private readonly s: EventStore) {
+    this.bits = new Uint8Array(s.stacks.size);
+    this.stack = s.columns().stack;
+  }
 
-  /** bit 1: remove_migration_pte, 2: try_to_migrate_one, 4: a migrate_pages frame */
   of(i: number): number {
-    const st = this.s.stackOf(i);
-    if (st === undefined) return 0;
-    let b = this.cache.get(st);
-    if (b === undefined) {
-      b = 0;
-      for (const f of this.s.frames(st).map(frameFunction))
+    const st = this.stack[i];
+    if (st === 0) return 0;
+    if (this.bits[st - 1] === 0) {
+      let b = 0;
+      for (const f of this.s.frames(st - 1).map(frameFunction))
         b |= f === REMAP ? 1 : f === UNMAP ? 2 : MIGRATE.has(f) ? 4 : 0;
-      this.cache.set(st, b);
+      this.bits[st - 1] = b + 8;
     }
-    return b;
+    return this.bits[st - 1] - 8;
   }
 }
 
 /** remove_migration_pte gets on a destination -> the source pfn, found in one pass. */
 export function migrationLinks(s: EventStore): Map<number, number> {
-  const facts = new StackFacts(s);
   const links = new Map<number, number>();
   // every link needs a remove_migration_pte stack: none without stacks (no pass over the events)
   if (s.stacks.size === 0) return links;
+  const facts = new StackFacts(s);
+  const c = s.columns();
   /** pfns allocated by migrate_pages and not unmapped since (few: a Set, not a flag per pfn) */
   const dest = new Set<number>();
   const pending = new Map<number, { pfn: number; gets: number[] }>();
-  for (let i = 0; i < s.length; i++) {
-    const pfn = s.pfn(i);
-    const type = s.type(i);
+  for (let i = 0; i < c.n; i++) {
     const b = facts.of(i);
+    const sh = c.shape[i];
+    const type = c.type[sh];
+    // an event without migration frames changes nothing but a page_ref_set's destination
+    if (b === 0 && (type !== PageRefType.set || dest.size === 0)) continue;
+    const pfn = c.wide ? s.pfn(i) : c.pfnLo[i];
     if (type === PageRefType.set && (b & 4) !== 0) dest.add(pfn);
     else if (type === PageRefType.set || b & 2) dest.delete(pfn);
-    const cpu = s.cpu(i);
+    const cpu = c.cpu[sh];
     const p = pending.get(cpu);
     if (b & 1 && s.val(i) > 0 && dest.has(pfn)) {
       if (p?.pfn === pfn) p.gets.push(i);
       else pending.set(cpu, { pfn, gets: [i] });
-    } else if (p && pfn !== p.pfn && b & 4 && s.val(i) < 0 && s.ret(i) === 1 && type !== PageRefType.freeze) {
+    } else if (
+      p &&
+      pfn !== p.pfn &&
+      b & 4 &&
+      s.val(i) < 0 &&
+      c.ret[sh] === 1 &&
+      type !== PageRefType.freeze
+    ) {
       for (const g of p.gets) links.set(g, pfn);
       pending.delete(cpu);
     }
@@ -106,7 +121,7 @@ export function mappingOrigin(
 function unmappedEntry(ctx: HolderContext, src: number, before: number, k: number): RefEntry | undefined {
   const s = ctx.store;
   const facts = new StackFacts(s);
-  const t = new RefTracker(s, ctx.classifier);
+  const t = new RefTracker(ctx.owners);
   let unmaps: RefEntry[] = [];
   for (const i of s.indicesOf(src)) {
     if (i > before) break;

@@ -13,8 +13,8 @@
  * refs for us", mm/vmscan.c, mm/migrate.c); page_ref_set starts over (allocation).
  */
 import { PageRefType } from '../kernel/tracepoint.js';
-import type { EventStore } from '../trace/store.js';
-import { type Direction, type Owner, type OwnerClassifier } from './owners.js';
+import { VAL_OVERFLOW, type EventColumns, type EventStore } from '../trace/store.js';
+import { OWNERS, type Direction, type Owner, type OwnerClassifier } from './owners.js';
 
 export interface RefEntry {
   owner: Owner;
@@ -31,60 +31,179 @@ export interface PairingStats {
   unmatched: number;
 }
 
-const HANDED_OVER: ReadonlySet<Owner> = new Set(['allocation', 'lookup', 'before-trace']);
-const UNFREEZE_DROP_ORDER: readonly Owner[] = ['page-cache', 'swap-cache'];
+/** Owners as small numbers (the entries are typed arrays), in OWNERS order. */
+export const OWNER_LIST = Object.keys(OWNERS) as Owner[];
+const CODE = new Map(OWNER_LIST.map((o, k) => [o, k]));
+const code = (o: Owner): number => CODE.get(o) as number;
+const ALLOCATION = code('allocation'),
+  BEFORE_TRACE = code('before-trace'),
+  MIGRATION = code('migration'),
+  UNKNOWN = code('unknown');
+/** per owner code: 1 for the owners whose reference is handed over */
+const HANDED_OVER = Uint8Array.from(OWNER_LIST, (o) =>
+  ['allocation', 'lookup', 'before-trace'].includes(o) ? 1 : 0,
+);
+const UNFREEZE_DROP_ORDER: readonly number[] = [code('page-cache'), code('swap-cache')];
 
-export class RefTracker {
-  refs: RefEntry[] = [];
-  /** what the last put consumed (owner, event, pid of each entry, n = refs taken from it) */
-  lastConsumed: RefEntry[] = [];
-  readonly stats: PairingStats = { byOwner: 0, handedOver: 0, taskOrder: 0, unmatched: 0 };
-  private started = false;
-  private readonly ownerCache = new Map<number, Owner>();
+/**
+ * The owner of each stack's gets and puts (classifier on its frames), judged once per stack and
+ * direction for all pages and trackers of a store.
+ */
+export class StackOwners {
+  /** stack id * 2 + (put ? 1 : 0) -> owner code + 1; 0 = not judged yet */
+  private codes = new Uint8Array(0);
+  readonly columns: EventColumns;
 
   constructor(
-    private readonly store: EventStore,
-    private readonly classifier: OwnerClassifier,
-  ) {}
+    readonly store: EventStore,
+    readonly classifier: OwnerClassifier,
+  ) {
+    this.columns = store.columns();
+  }
+
+  /** Owner code of event i's get or put; 'unknown' without a stack. */
+  codeOf(i: number, put: 0 | 1): number {
+    const st = this.columns.stack[i];
+    if (st === 0) return UNKNOWN;
+    const key = (st - 1) * 2 + put;
+    if (key >= this.codes.length) {
+      const wider = new Uint8Array(Math.max(key + 2, this.store.stacks.size * 2));
+      wider.set(this.codes);
+      this.codes = wider;
+    }
+    if (this.codes[key] === 0) {
+      const dir: Direction = put ? 'put' : 'get';
+      this.codes[key] = code(this.classifier.classify(this.store.frames(st - 1), dir).owner) + 1;
+    }
+    return this.codes[key] - 1;
+  }
+}
+
+/** Entries as parallel typed arrays: owner code, taking event, pid, references. */
+class Entries {
+  owner = new Uint8Array(8);
+  event = new Int32Array(8);
+  pid = new Int32Array(8);
+  n = new Float64Array(8);
+  length = 0;
+
+  push(owner: number, event: number, pid: number, n: number): void {
+    const k = this.length;
+    if (k === this.owner.length) this.grow();
+    this.owner[k] = owner;
+    this.event[k] = event;
+    this.pid[k] = pid;
+    this.n[k] = n;
+    this.length = k + 1;
+  }
+
+  /** Removes entry k, keeping the order. */
+  remove(k: number): void {
+    const end = this.length;
+    this.owner.copyWithin(k, k + 1, end);
+    this.event.copyWithin(k, k + 1, end);
+    this.pid.copyWithin(k, k + 1, end);
+    this.n.copyWithin(k, k + 1, end);
+    this.length = end - 1;
+  }
+
+  entry(k: number, n = this.n[k]): RefEntry {
+    return { owner: OWNER_LIST[this.owner[k]], event: this.event[k], pid: this.pid[k], n };
+  }
+
+  list(): RefEntry[] {
+    const out: RefEntry[] = [];
+    for (let k = 0; k < this.length; k++) out.push(this.entry(k));
+    return out;
+  }
+
+  private grow(): void {
+    const m = this.owner.length * 2;
+    const wider = <T extends Uint8Array | Int32Array | Float64Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(m);
+      b.set(a);
+      return b;
+    };
+    this.owner = wider(this.owner);
+    this.event = wider(this.event);
+    this.pid = wider(this.pid);
+    this.n = wider(this.n);
+  }
+}
+
+export class RefTracker {
+  /** the outstanding entries, oldest first */
+  private readonly e = new Entries();
+  /** what the last put consumed (owner, event, pid of each entry, n = refs taken from it) */
+  private readonly consumed = new Entries();
+  readonly stats: PairingStats = { byOwner: 0, handedOver: 0, taskOrder: 0, unmatched: 0 };
+  private started = false;
+  private readonly c: EventColumns;
+
+  constructor(private readonly owners: StackOwners) {
+    this.c = owners.columns;
+  }
+
+  /** The outstanding entries, oldest first (new objects). */
+  get refs(): RefEntry[] {
+    return this.e.list();
+  }
+
+  get lastConsumed(): RefEntry[] {
+    return this.consumed.list();
+  }
+
+  /** Outstanding entries, and entry k's fields, without objects. */
+  get length(): number {
+    return this.e.length;
+  }
+
+  ownerAt(k: number): Owner {
+    return OWNER_LIST[this.e.owner[k]];
+  }
+
+  eventAt(k: number): number {
+    return this.e.event[k];
+  }
+
+  refsAt(k: number): number {
+    return this.e.n[k];
+  }
+
+  entryAt(k: number): RefEntry {
+    return this.e.entry(k);
+  }
 
   total(): number {
     let n = 0;
-    for (const r of this.refs) n += r.n;
+    for (let k = 0; k < this.e.length; k++) n += this.e.n[k];
     return n;
   }
 
-  /** Owner of event i's get or put; 'unknown' without a stack. */
-  ownerOf(i: number, dir: Direction): Owner {
-    const st = this.store.stackOf(i);
-    if (st === undefined) return 'unknown';
-    const key = st * 2 + (dir === 'get' ? 0 : 1);
-    let o = this.ownerCache.get(key);
-    if (o === undefined) {
-      o = this.classifier.classify(this.store.frames(st), dir).owner;
-      this.ownerCache.set(key, o);
-    }
-    return o;
-  }
-
-  reset(): void {
-    this.refs = [];
+  /** Back to the state before any event (another page). */
+  restart(): void {
+    this.e.length = 0;
+    this.consumed.length = 0;
     this.started = false;
+    this.stats.byOwner = this.stats.handedOver = this.stats.taskOrder = this.stats.unmatched = 0;
   }
 
   apply(i: number): void {
-    const s = this.store;
-    const type = s.type(i);
-    const val = s.val(i);
-    const ret = s.ret(i);
+    const c = this.c;
+    const sh = c.shape[i];
+    const type = c.type[sh] as PageRefType;
+    const ret = c.ret[sh];
+    const v = c.vals[i];
+    const val = v === VAL_OVERFLOW ? this.owners.store.val(i) : v;
     if (!this.started) {
       this.started = true;
-      const before = countBefore(type, val, ret, s.count(i));
-      if (before > 0 && type !== PageRefType.set)
-        this.refs.push({ owner: 'before-trace', event: -1, pid: -1, n: before });
+      const before = countBefore(type, val, ret, c.counts[i]);
+      if (before > 0 && type !== PageRefType.set) this.e.push(BEFORE_TRACE, -1, -1, before);
     }
     switch (type) {
       case PageRefType.set:
-        this.refs = val > 0 ? [{ owner: 'allocation', event: i, pid: s.pid(i), n: val }] : [];
+        this.e.length = 0;
+        if (val > 0) this.e.push(ALLOCATION, i, c.pid[sh], val);
         return;
       case PageRefType.mod_unless:
         if (ret === 1 && val > 0) this.get(i, val);
@@ -100,67 +219,79 @@ export class RefTracker {
   }
 
   private get(i: number, n: number): void {
-    this.refs.push({ owner: this.ownerOf(i, 'get'), event: i, pid: this.store.pid(i), n });
+    this.e.push(this.owners.codeOf(i, 0), i, this.c.pid[this.c.shape[i]], n);
   }
 
   private put(i: number, n: number): void {
-    const owner = this.ownerOf(i, 'put');
-    const pid = this.store.pid(i);
-    this.lastConsumed = [];
+    const owner = this.owners.codeOf(i, 1);
+    const pid = this.c.pid[this.c.shape[i]];
+    const e = this.e;
+    this.consumed.length = 0;
     while (n > 0) {
-      let k = owner === 'unknown' ? -1 : this.pick((r) => r.owner === owner, pid);
+      let k = owner === UNKNOWN ? -1 : this.pickOwner(owner, pid);
       if (k >= 0) this.stats.byOwner++;
-      else if ((k = owner === 'unknown' ? -1 : this.pick((r) => HANDED_OVER.has(r.owner), -2)) >= 0)
-        this.stats.handedOver++;
-      else if ((k = this.pick(() => true, pid)) >= 0) this.stats.taskOrder++;
+      else if ((k = owner === UNKNOWN ? -1 : this.pickHandedOver()) >= 0) this.stats.handedOver++;
+      else if ((k = this.pickAny(pid)) >= 0) this.stats.taskOrder++;
       else {
         this.stats.unmatched++;
         return;
       }
-      const take = Math.min(n, this.refs[k].n);
-      this.lastConsumed.push({ ...this.refs[k], n: take });
-      this.refs[k].n -= take;
+      const take = Math.min(n, e.n[k]);
+      this.consumed.push(e.owner[k], e.event[k], e.pid[k], take);
+      e.n[k] -= take;
       n -= take;
-      if (this.refs[k].n === 0) this.refs.splice(k, 1);
+      if (e.n[k] === 0) e.remove(k);
     }
   }
 
-  /** Latest entry of `pid` that matches, else the oldest that matches (pid -2: oldest only). */
-  private pick(match: (r: RefEntry) => boolean, pid: number): number {
+  /** The latest entry of `owner` taken by `pid`, else the oldest of `owner`; -1 if none. */
+  private pickOwner(owner: number, pid: number): number {
+    const e = this.e;
     let oldest = -1;
-    for (let k = this.refs.length - 1; k >= 0; k--) {
-      const r = this.refs[k];
-      if (!match(r)) continue;
-      if (r.pid === pid) return k;
+    for (let k = e.length - 1; k >= 0; k--) {
+      if (e.owner[k] !== owner) continue;
+      if (e.pid[k] === pid) return k;
       oldest = k;
     }
     return oldest;
   }
 
+  /** The oldest entry whose reference is handed over, or -1. */
+  private pickHandedOver(): number {
+    for (let k = 0; k < this.e.length; k++) if (HANDED_OVER[this.e.owner[k]] === 1) return k;
+    return -1;
+  }
+
+  /** The latest entry of `pid`, else the oldest; -1 if none. */
+  private pickAny(pid: number): number {
+    const e = this.e;
+    for (let k = e.length - 1; k >= 0; k--) if (e.pid[k] === pid) return k;
+    return e.length > 0 ? 0 : -1;
+  }
+
   private unfreeze(i: number, val: number): void {
+    const e = this.e;
     let excess = this.total() - val;
     for (const owner of UNFREEZE_DROP_ORDER) {
-      for (let k = 0; k < this.refs.length && excess > 0;) {
-        const r = this.refs[k];
-        if (r.owner !== owner) {
+      for (let k = 0; k < e.length && excess > 0;) {
+        if (e.owner[k] !== owner) {
           k++;
           continue;
         }
-        const take = Math.min(excess, r.n);
-        r.n -= take;
+        const take = Math.min(excess, e.n[k]);
+        e.n[k] -= take;
         excess -= take;
-        if (r.n === 0) this.refs.splice(k, 1);
+        if (e.n[k] === 0) e.remove(k);
         else k++;
       }
     }
-    while (excess > 0 && this.refs.length > 0) {
-      const r = this.refs[0];
-      const take = Math.min(excess, r.n);
-      r.n -= take;
+    while (excess > 0 && e.length > 0) {
+      const take = Math.min(excess, e.n[0]);
+      e.n[0] -= take;
       excess -= take;
-      if (r.n === 0) this.refs.shift();
+      if (e.n[0] === 0) e.remove(0);
     }
-    if (excess < 0) this.refs.push({ owner: 'migration', event: i, pid: this.store.pid(i), n: -excess });
+    if (excess < 0) e.push(MIGRATION, i, this.c.pid[this.c.shape[i]], -excess);
   }
 }
 
