@@ -158,9 +158,9 @@ export function refsAtEnd(ctx: HolderContext, pfn: number): RefEntry[] {
 export function freezeFailures(ctx: HolderContext): FreezeFailure[] {
   const s = ctx.store;
   const c = ctx.owners.columns;
-  const failed = Uint8Array.from(c.type, (type, sh) =>
-    type === PageRefType.freeze && c.ret[sh] === 0 ? 1 : 0,
-  );
+  const failed = new Uint8Array(c.type.length);
+  for (let sh = 0; sh < failed.length; sh++)
+    failed[sh] = c.type[sh] === PageRefType.freeze && c.ret[sh] === 0 ? 1 : 0;
   const ix = s.pfnIndex();
   const pfns = new Set<number>();
   for (let i = 0; i < c.n; i++) if (failed[c.shape[i]] === 1) pfns.add(s.pfn(i));

@@ -14,7 +14,7 @@
  */
 import type { EventStore } from '../trace/store.js';
 import { eventStack, toHolder, type HolderContext, type Holder } from './holders.js';
-import { mappingOrigin, migrationLinks, type MappingOrigin } from './migration.js';
+import { mappingOrigin, migrationLinks } from './migration.js';
 import type { Owner } from './owners.js';
 import { countBefore, RefTracker, type RefEntry } from './refs.js';
 
@@ -75,55 +75,49 @@ function exitedPids(s: EventStore): Set<number> {
   return out;
 }
 
-/** An outstanding entry judged: its owner and why it persists (undefined: it should have been dropped). */
-interface Judged {
-  owner: Owner;
-  reason: string | undefined;
-  /** a mapping restored by migration, followed back to where it came from */
-  origin?: MappingOrigin;
+/** Why an outstanding entry that is not a migration's remap persists (undefined: it should have been dropped). */
+function persists(owner: Owner, pid: number, exited: Set<number>): string | undefined {
+  return PERSISTS[owner] ?? (owner === 'mapping' && !exited.has(pid) ? ALIVE : undefined);
 }
 
 /**
- * Why an outstanding entry persists (reason undefined: it should have been dropped). A
- * migration's remap is judged by the mapping it moved.
+ * A mapping reference taken by a migration's remap, judged by the mapping it moved: why it
+ * persists (undefined: it should have been dropped) and the holder to report.
  */
-function judge(ctx: HolderContext, links: Map<number, number>, exited: Set<number>, r: RefEntry): Judged {
-  const persists = PERSISTS[r.owner];
-  if (persists !== undefined || r.owner !== 'mapping' || !links.has(r.event)) {
-    const reason = persists ?? (r.owner === 'mapping' && !exited.has(r.pid) ? ALIVE : undefined);
-    return { owner: r.owner, reason };
-  }
+function judgeRemap(
+  ctx: HolderContext,
+  links: Map<number, number>,
+  exited: Set<number>,
+  r: RefEntry,
+): { holder: Holder; reason: string | undefined } {
+  const s = ctx.store;
   const origin = mappingOrigin(ctx, links, r.event);
-  if (origin === undefined) return { owner: r.owner, reason: MIGRATED_UNLINKED };
-  if (origin.entry.event < 0) return { owner: 'mapping', reason: MIGRATED_BEFORE, origin };
-  return { owner: 'mapping', reason: exited.has(origin.entry.pid) ? undefined : ALIVE, origin };
+  if (origin === undefined) return { holder: toHolder(s, r, r.n, ctx.hasStacks), reason: MIGRATED_UNLINKED };
+  const from = { ...origin.entry, owner: 'mapping' as const, n: r.n };
+  const holder = { ...toHolder(s, from, r.n, ctx.hasStacks), migratedFrom: origin.via };
+  if (from.event < 0) return { holder, reason: MIGRATED_BEFORE };
+  return { holder, reason: exited.has(from.pid) ? undefined : ALIVE };
 }
 
-/** The holder to report for an outstanding entry judged a leak. */
-function leakHolder(ctx: HolderContext, r: RefEntry, j: Judged): Holder {
-  if (j.origin === undefined) return toHolder(ctx.store, r, r.n, ctx.hasStacks);
-  const from = { ...j.origin.entry, owner: 'mapping' as const, n: r.n };
-  return { ...toHolder(ctx.store, from, r.n, ctx.hasStacks), migratedFrom: j.origin.via };
-}
-
-/** One page's references that persist, by reason in order of first sight (reused across pages). */
+/**
+ * One page's references that persist, by reason in order of first sight; reused across pages
+ * (`size` resets, the arrays stay: emptying them dropped their storage, two allocations a page).
+ */
 class Persisting {
   readonly reasons: string[] = [];
   readonly owners: Owner[] = [];
   readonly refs: number[] = [];
-
-  clear(): void {
-    this.reasons.length = this.owners.length = this.refs.length = 0;
-  }
+  size = 0;
 
   add(reason: string, owner: Owner, refs: number): void {
-    const k = this.reasons.indexOf(reason);
-    if (k >= 0) this.refs[k] += refs;
-    else {
-      this.reasons.push(reason);
-      this.owners.push(owner);
-      this.refs.push(refs);
+    for (let k = 0; k < this.size; k++) {
+      if (this.reasons[k] !== reason) continue;
+      this.refs[k] += refs;
+      return;
     }
+    this.reasons[this.size] = reason;
+    this.owners[this.size] = owner;
+    this.refs[this.size++] = refs;
   }
 }
 
@@ -148,26 +142,34 @@ export function findLeaks(ctx: HolderContext): LeakReport {
     if (end <= start) continue;
     t.restart();
     for (let k = from; k < to; k++) t.apply(ix.indices[k]);
-    const suspects: Holder[] = [];
-    persisting.clear();
+    let suspects: Holder[] | undefined;
+    persisting.size = 0;
     let held = 0;
     for (let k = 0; k < t.length; k++) {
-      if (t.eventAt(k) < 0) continue;
+      const event = t.eventAt(k);
+      if (event < 0) continue;
       held++;
-      const r = t.entryAt(k);
-      const j = judge(ctx, links, exited, r);
-      if (j.reason === undefined) suspects.push(leakHolder(ctx, r, j));
-      else persisting.add(j.reason, j.owner, r.n);
+      const owner = t.ownerAt(k);
+      if (owner === 'mapping' && links.has(event)) {
+        const r = t.entryAt(k);
+        const { holder, reason } = judgeRemap(ctx, links, exited, r);
+        if (reason === undefined) (suspects ??= []).push(holder);
+        else persisting.add(reason, holder.owner, r.n);
+        continue;
+      }
+      const reason = persists(owner, t.pidAt(k), exited);
+      if (reason === undefined) (suspects ??= []).push(toHolder(s, t.entryAt(k), t.refsAt(k), ctx.hasStacks));
+      else persisting.add(reason, owner, t.refsAt(k));
     }
     if (held === 0) persisting.add(NONE, 'before-trace', end - start);
     const pfn = ix.sorted[rank];
-    if (suspects.length > 0) {
+    if (suspects !== undefined) {
       suspects.sort((a, b) => RANK.indexOf(a.owner) - RANK.indexOf(b.owner));
       leaks.push({ pfn, start, end, line: s.line(last), unmatched: suspects });
       continue;
     }
     excludedPages++;
-    for (let k = 0; k < persisting.reasons.length; k++) {
+    for (let k = 0; k < persisting.size; k++) {
       const reason = persisting.reasons[k];
       let x = excluded.get(reason);
       if (x === undefined)

@@ -166,6 +166,10 @@ export class RefTracker {
     return this.e.event[k];
   }
 
+  pidAt(k: number): number {
+    return this.e.pid[k];
+  }
+
   refsAt(k: number): number {
     return this.e.n[k];
   }

@@ -45,18 +45,18 @@ export function summarize(r: TraceReadResult, profileOverride?: ProfileName): Tr
   const typeCounts = new Array<number>(PAGE_REF_EVENT_NAMES.length).fill(0);
   const shapes = c.type.length;
   // events per shape, and each shape's first event: types, CPUs and tasks follow from the shapes
-  const perShape = new Float64Array(shapes);
+  const perShape = new Uint32Array(shapes);
   const firstOf = new Int32Array(shapes).fill(-1);
-  let first = Infinity;
-  let last = -Infinity;
+  // first and last timestamp in a typed array: as loop variables every new one was a heap number
+  const span = Float64Array.of(Infinity, -Infinity);
   const onStack = new Uint8Array(s.stacks.size);
   let distinctStacks = 0;
   for (let i = 0; i < c.n; i++) {
     const sh = c.shape[i];
     if (perShape[sh]++ === 0) firstOf[sh] = i;
     const ts = c.ts[i];
-    if (ts < first) first = ts;
-    if (ts > last) last = ts;
+    if (ts < span[0]) span[0] = ts;
+    if (ts > span[1]) span[1] = ts;
     const st = c.stack[i];
     if (st !== 0 && onStack[st - 1] === 0) {
       onStack[st - 1] = 1;
@@ -89,7 +89,7 @@ export function summarize(r: TraceReadResult, profileOverride?: ProfileName): Tr
     events: s.length,
     eventsByName: Object.fromEntries([...byName].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))),
     pages: s.pfnIndex().sorted.length,
-    timeSpan: s.length === 0 ? undefined : { firstNs: first, lastNs: last, seconds: (last - first) / 1e9 },
+    timeSpan: s.length === 0 ? undefined : timeSpan(span[0], span[1]),
     cpus: [...cpus].sort((a, b) => a - b),
     tasks: [...tasks].map(([pid, t]) => ({ pid, ...t })).sort((a, b) => b.events - a.events || a.pid - b.pid),
     markers: r.markers.length,
@@ -114,11 +114,16 @@ export function summarize(r: TraceReadResult, profileOverride?: ProfileName): Tr
   };
 }
 
+function timeSpan(firstNs: number, lastNs: number): TraceSummary['timeSpan'] {
+  return { firstNs, lastNs, seconds: (lastNs - firstNs) / 1e9 };
+}
+
 /** Distinct pfns with an event on a CPU whose events are incomplete. */
 function uncertainPfns(r: TraceReadResult, c: EventColumns): number {
   if (r.uncertainCpus.length === 0) return 0;
   const uncertain = new Set(r.uncertainCpus);
-  const onCpu = Uint8Array.from(c.cpu, (cpu) => (uncertain.has(cpu) ? 1 : 0));
+  const onCpu = new Uint8Array(c.cpu.length);
+  for (let sh = 0; sh < onCpu.length; sh++) onCpu[sh] = uncertain.has(c.cpu[sh]) ? 1 : 0;
   const ix = r.store.pfnIndex();
   let pages = 0;
   for (let rank = 0; rank < ix.sorted.length; rank++) {
