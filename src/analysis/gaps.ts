@@ -64,35 +64,30 @@ export class Gaps {
 }
 
 /**
- * Gaps.between() for pairs of store events, from two per-event columns filled in one sweep (the
- * analyses ask it for every pair of consecutive events of a page): `after[e]`, the first gap
- * whose reach exceeds e's line (where between()'s search ends), and `before[e]`, how many gaps
- * start before e's line. A gap lies between e and f exactly when after[e] < before[f].
+ * Gaps.between() for pairs of store events (the analyses ask it for every pair of consecutive
+ * events of a page), from two per-event columns: `after[e]`, the first gap whose reach exceeds
+ * e's line (where between()'s search ends), and `before[e]`, how many gaps start before e's
+ * line. A gap lies between e and f exactly when after[e] < before[f]. Events are in line order,
+ * so both columns are runs of equal values, filled between the events where the gaps' lines fall.
  */
 export class EventGaps {
   private readonly list: readonly Gap[];
-  private readonly after: Uint32Array;
-  private readonly before: Uint32Array;
+  private readonly after: Uint8Array | Uint16Array | Uint32Array;
+  private readonly before: Uint8Array | Uint16Array | Uint32Array;
 
-  constructor(gaps: Gaps, s: Pick<EventStore, 'length' | 'line'>) {
+  constructor(gaps: Gaps, s: Pick<EventStore, 'length' | 'firstAtLine'>) {
     this.list = gaps.list;
     const m = gaps.list.length;
     const n = m === 0 ? 0 : s.length;
-    this.after = new Uint32Array(n);
-    this.before = new Uint32Array(n);
+    const column = () =>
+      m < 0x100 ? new Uint8Array(n) : m < 0x10000 ? new Uint16Array(n) : new Uint32Array(n);
+    this.after = column();
+    this.before = column();
     const reach = gaps.reachOf();
-    let a = 0;
-    let b = 0;
-    let prev = -Infinity;
-    for (let e = 0; e < n; e++) {
-      const line = s.line(e);
-      // store order is line order; anything else starts the sweep over
-      if (line < prev) a = b = 0;
-      prev = line;
-      while (a < m && reach[a] <= line) a++;
-      while (b < m && gaps.list[b].fromLine < line) b++;
-      this.after[e] = a;
-      this.before[e] = b;
+    // after[e] = k + 1 from the first event at or past reach[k]; before[e] = k + 1 past fromLine
+    for (let k = 0; k < m; k++) {
+      if (reach[k] !== Infinity) this.after.fill(k + 1, s.firstAtLine(reach[k]));
+      this.before.fill(k + 1, s.firstAtLine(gaps.list[k].fromLine + 1));
     }
   }
 

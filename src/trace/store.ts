@@ -348,6 +348,18 @@ export class EventStore {
       : this.lineBase[Math.floor(i / LINE_BLOCK)] + off;
   }
 
+  /** The first event on `line` or after it (events are stored in line order); length if none. */
+  firstAtLine(line: number): number {
+    let lo = 0;
+    let hi = this.n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.line(mid) < line) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   flagsText(i: number): string {
     return this.text.get(this.shapes.at(this.shape[i], S_FLAGS));
   }
