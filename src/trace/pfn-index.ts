@@ -2,15 +2,21 @@
  * The store's events grouped by pfn, for the per-page analyses: the distinct pfns ascending and,
  * per pfn, its event indices in trace order.
  *
- * Built by a stable LSD radix sort of the event indices by pfn (16-bit digits), not a Map from
+ * Built by a stable LSD radix sort of the event indices by pfn into typed arrays, not a Map from
  * pfn to a list: on these machines the index's cost is mostly first-touched memory (a page fault
- * per 4 KiB), and the sort touches only its two index arrays and the per-pfn tables (1.25 M
- * events, 232 k pfns: ~13 MB instead of ~30 MB for a hash table with its growth copies, or a Map).
+ * per 4 KiB, ~10 us each on the loaded 2-core VMs), and the sort touches only its index arrays and
+ * the per-pfn tables (1.25 M events, 232 k pfns: ~12 MB instead of ~30 MB for a hash table with
+ * its growth copies, or a Map).
  */
 
-/** 16-bit digits: two passes for pfns below 2^32 (8 and 11 bits, more passes, were not faster) */
+/** pfns with a high part: 16-bit digits of the low and the high part */
 const BITS = 16,
   RADIX = 1 << BITS;
+/**
+ * Pfn ranges up to 2^20 (4 GiB of memory) are sorted in one counting pass, larger ones in two
+ * passes of half the bits: a 12-bit digit's table stays in the L1 cache, a 16-bit one does not.
+ */
+const ONE_PASS_BITS = 20;
 
 /**
  * One stable counting-sort pass of `from` (undefined: 0..n-1) into `to` by the digit of each
@@ -29,25 +35,85 @@ function pass(from: Uint32Array | undefined, to: Uint32Array, key: Uint32Array, 
   return true;
 }
 
+/** Event indices ordered by pfn, stable, and a spare array of n + 1 (for the offsets) if any. */
+interface Sorted {
+  order: Uint32Array;
+  spare: Uint32Array | undefined;
+}
+
+/**
+ * One stable counting-sort pass of `from` (undefined: 0..n-1) into `to` by the `bits`-bit digit of
+ * pfn - min at `shift`.
+ */
+function digitPass(
+  pfnLo: Uint32Array,
+  from: Uint32Array | undefined,
+  to: Uint32Array,
+  min: number,
+  shift: number,
+  bits: number,
+): void {
+  const n = pfnLo.length;
+  const mask = 2 ** bits - 1;
+  const count = new Uint32Array(mask + 2);
+  for (let j = 0; j < n; j++) count[(((pfnLo[j] - min) >>> shift) & mask) + 1]++;
+  for (let k = 0; k <= mask; k++) count[k + 1] += count[k];
+  if (from === undefined) {
+    for (let i = 0; i < n; i++) to[count[((pfnLo[i] - min) >>> shift) & mask]++] = i;
+  } else {
+    for (let j = 0; j < n; j++) {
+      const i = from[j];
+      to[count[((pfnLo[i] - min) >>> shift) & mask]++] = i;
+    }
+  }
+}
+
+/**
+ * Events whose pfns have no high part, by pfn - min: one pass for a range up to 2^20, else two
+ * of half the bits each. The first pass's array, garbage after the second, is left for the
+ * offsets (its pages are resident: on these machines a fresh page costs ~10 us).
+ */
+function sortLow(pfnLo: Uint32Array, min: number, range: number): Sorted {
+  const n = pfnLo.length;
+  const width = Math.max(1, 32 - Math.clz32(range));
+  const order = new Uint32Array(n);
+  if (width <= ONE_PASS_BITS) {
+    digitPass(pfnLo, undefined, order, min, 0, width);
+    return { order, spare: undefined };
+  }
+  const low = Math.ceil(width / 2);
+  const first = new Uint32Array(n + 1);
+  digitPass(pfnLo, undefined, first, min, 0, low);
+  digitPass(pfnLo, first.subarray(0, n), order, min, low, width - low);
+  return { order, spare: first };
+}
+
 /** Event indices 0..n-1 ordered by pfn, stable (trace order within a pfn). */
-function sortByPfn(n: number, pfnLo: Uint32Array, pfnHi: ReadonlyMap<number, number>): Uint32Array {
+function sortByPfn(n: number, pfnLo: Uint32Array, pfnHi: ReadonlyMap<number, number>): Sorted {
+  if (pfnHi.size === 0) {
+    let min = 0xffffffff;
+    let max = 0;
+    for (let i = 0; i < n; i++) {
+      const p = pfnLo[i];
+      if (p < min) min = p;
+      if (p > max) max = p;
+    }
+    return sortLow(pfnLo.subarray(0, n), n === 0 ? 0 : min, n === 0 ? 0 : max - min);
+  }
   let top = 0;
   for (const h of pfnHi.values()) top = Math.max(top, h);
   if (top > 0xffffffff) {
     // pfns of 2^64 and more (a corrupt trace): the high part does not fit a Uint32 key column
     const pfn = (i: number): number => (pfnHi.get(i) ?? 0) * 0x100000000 + pfnLo[i];
-    return Uint32Array.from({ length: n }, (_, i) => i).sort((x, y) => pfn(x) - pfn(y) || x - y);
+    const order = Uint32Array.from({ length: n }, (_, i) => i).sort((x, y) => pfn(x) - pfn(y) || x - y);
+    return { order, spare: undefined };
   }
   // least significant digit first: pfnLo's two halves, then the high part's
-  const keys = [pfnLo];
-  if (top > 0) {
-    const hi = new Uint32Array(n);
-    for (const [i, h] of pfnHi) hi[i] = h;
-    keys.push(hi);
-  }
+  const hi = new Uint32Array(n);
+  for (const [i, h] of pfnHi) hi[i] = h;
   let from: Uint32Array | undefined;
   let to: Uint32Array = new Uint32Array(n);
-  for (const key of keys) {
+  for (const key of [pfnLo, hi]) {
     for (let shift = 0; shift < 32; shift += BITS) {
       if (!pass(from, to, key, shift)) continue;
       const spare = from;
@@ -55,7 +121,7 @@ function sortByPfn(n: number, pfnLo: Uint32Array, pfnHi: ReadonlyMap<number, num
       to = spare ?? new Uint32Array(n);
     }
   }
-  return from ?? Uint32Array.from({ length: n }, (_, i) => i);
+  return { order: from ?? Uint32Array.from({ length: n }, (_, i) => i), spare: undefined };
 }
 
 export class PfnIndex {
@@ -70,11 +136,11 @@ export class PfnIndex {
 
   /** Groups events [0, n) whose pfn is pfnLo[i] + 2^32 * pfnHi.get(i) (absent: 0). */
   constructor(n: number, pfnLo: Uint32Array, pfnHi: ReadonlyMap<number, number>) {
-    const b = sortByPfn(n, pfnLo, pfnHi);
+    const { order: b, spare } = sortByPfn(n, pfnLo, pfnHi);
     this.indices = b;
     // sized for the worst case (every event its own pfn): pages never written cost nothing
     const sorted = new Float64Array(n);
-    const offsets = new Uint32Array(n + 1);
+    const offsets = spare ?? new Uint32Array(n + 1);
     let m = 0;
     let prev = -1;
     for (let j = 0; j < n; j++) {
