@@ -20,6 +20,7 @@ import type { ProfileName } from '../kernel/profiles/types.js';
 import { PAGE_REF_EVENT_NAMES, PageRefType } from '../kernel/tracepoint.js';
 import type { TraceReadResult } from '../trace/reader.js';
 import { VAL_OVERFLOW, type EventColumns, type EventStore } from '../trace/store.js';
+import type { PfnIndex } from '../trace/pfn-index.js';
 import { EventGaps, Gaps } from './gaps.js';
 import { loadProfile } from '../kernel/profiles/index.js';
 import { countBefore } from './refs.js';
@@ -82,28 +83,31 @@ const enum State {
 }
 
 /**
- * One page's events checked against its running count. The events are `idx[at + k]`; a reordered
- * pair is swapped in a copy (made at the first swap), never in the store's index.
+ * The check page by page (rank by rank of the store's pfn index, ascending), so that
+ * analyzeTrace can run it in one pass over the index with the other per-page analyses. A page's
+ * events are `idx[at + k]`; a reordered pair is swapped in a copy (made at the first swap), never
+ * in the store's index.
  */
-class PageCheck {
+export class ConsistencyCheck {
   private readonly c: EventColumns;
   private readonly gaps: EventGaps;
   private readonly mapped: number;
   /** per shape: 1 a freeze of a `head` page, 0 not, -1 not looked at yet */
   private readonly head: Int8Array;
-  readonly out: Inconsistency[] = [];
-  speculative = 0;
+  private readonly out: Inconsistency[] = [];
+  private speculative = 0;
   private pfn = 0;
   private idx: Uint32Array = new Uint32Array(0);
   private at = 0;
 
-  constructor(
-    private readonly s: EventStore,
-    gaps: Gaps,
-    profile: ProfileName | undefined,
-  ) {
-    this.c = s.columns();
-    this.gaps = new EventGaps(gaps, s);
+  private readonly s: EventStore;
+  private readonly ix: PfnIndex;
+
+  constructor(r: TraceReadResult, profile: ProfileName | undefined) {
+    this.s = r.store;
+    this.ix = r.store.pfnIndex();
+    this.c = r.store.columns();
+    this.gaps = new EventGaps(new Gaps(r), r.store);
     this.mapped = mappedFrom(profile);
     this.head = new Int8Array(this.c.type.length).fill(-1);
   }
@@ -153,15 +157,15 @@ class PageCheck {
     return -1;
   }
 
-  /** Events idx[from, to) of `pfn`. */
-  check(pfn: number, idx: Uint32Array, from: number, to: number): void {
-    const { s, c } = this;
+  /** The events of the index's page `rank`. */
+  page(rank: number): void {
+    const { s, c, ix } = this;
     const { shape, type: types, ret: rets, counts } = c;
-    this.pfn = pfn;
-    this.idx = idx;
-    this.at = from;
-    const len = to - from;
-    const first = idx[from];
+    this.pfn = ix.sorted[rank];
+    this.idx = ix.indices;
+    this.at = ix.offsets[rank];
+    const len = ix.offsets[rank + 1] - this.at;
+    const first = this.idx[this.at];
     let model = countBefore(s.type(first), s.val(first), s.ret(first), s.count(first));
     let state = State.Live;
     let frozenHead = false;
@@ -271,22 +275,23 @@ class PageCheck {
     if (this.head[sh] < 0) this.head[sh] = /(^|\|)head(\||$)/.test(this.s.text.get(this.c.flags[sh])) ? 1 : 0;
     return this.head[sh] === 1;
   }
+
+  report(): ConsistencyReport {
+    const out = this.out;
+    const byKind: Partial<Record<InconsistencyKind, number>> = {};
+    for (const x of out) byKind[x.kind] = (byKind[x.kind] ?? 0) + 1;
+    return {
+      pagesChecked: this.ix.sorted.length,
+      eventsChecked: this.s.length,
+      inconsistencies: out,
+      byKind,
+      speculativeRefusals: this.speculative,
+    };
+  }
 }
 
 export function checkConsistency(r: TraceReadResult, profile: ProfileName | undefined): ConsistencyReport {
-  const s = r.store;
-  const ix = s.pfnIndex();
-  const page = new PageCheck(s, new Gaps(r), profile);
-  for (let rank = 0; rank < ix.sorted.length; rank++)
-    page.check(ix.sorted[rank], ix.indices, ix.offsets[rank], ix.offsets[rank + 1]);
-  const out = page.out;
-  const byKind: Partial<Record<InconsistencyKind, number>> = {};
-  for (const x of out) byKind[x.kind] = (byKind[x.kind] ?? 0) + 1;
-  return {
-    pagesChecked: ix.sorted.length,
-    eventsChecked: s.length,
-    inconsistencies: out,
-    byKind,
-    speculativeRefusals: page.speculative,
-  };
+  const check = new ConsistencyCheck(r, profile);
+  for (let rank = 0; rank < r.store.pfnIndex().sorted.length; rank++) check.page(rank);
+  return check.report();
 }

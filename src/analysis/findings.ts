@@ -20,9 +20,9 @@
  */
 import type { ProfileName } from '../kernel/profiles/types.js';
 import type { TraceReadResult } from '../trace/reader.js';
-import { checkConsistency, type ConsistencyReport, type Inconsistency } from './consistency.js';
+import { ConsistencyCheck, type ConsistencyReport, type Inconsistency } from './consistency.js';
 import { freezeFailures, type FreezeFailure, type Holder, type HolderContext } from './holders.js';
-import { findLeaks, type Leak, type LeakReport } from './leaks.js';
+import { LeakFinder, type Leak, type LeakReport } from './leaks.js';
 import { OwnerClassifier } from './owners.js';
 import { StackOwners } from './refs.js';
 import { summarize, type TraceSummary } from './summary.js';
@@ -40,14 +40,24 @@ export function holderContext(r: TraceReadResult, profile: ProfileName | undefin
   return { store: r.store, owners, hasStacks: r.stacks.attached > 0 };
 }
 
+/**
+ * Every analysis of the trace. The per-page ones (consistency, leaks) run in one pass over the
+ * pfn index, so that the second finds the page's events in the cache.
+ */
 export function analyzeTrace(r: TraceReadResult, profileOverride?: ProfileName): Findings {
   const summary = summarize(r, profileOverride);
   const profile = summary.profile.name;
   const ctx = holderContext(r, profile);
-  const { leaks, ...leakExclusions } = findLeaks(ctx);
+  const leakFinder = new LeakFinder(ctx);
+  const check = new ConsistencyCheck(r, profile);
+  for (let rank = 0; rank < r.store.pfnIndex().sorted.length; rank++) {
+    leakFinder.page(rank);
+    check.page(rank);
+  }
+  const { leaks, ...leakExclusions } = leakFinder.report();
   return {
     summary,
-    consistency: checkConsistency(r, profile),
+    consistency: check.report(),
     freezeFailures: freezeFailures(ctx),
     leaks,
     leakExclusions,

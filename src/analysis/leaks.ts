@@ -12,7 +12,8 @@
  * What is left — pipe buffers, GUP pins, isolations and migrations never put back, mappings of
  * exited tasks, and references of unknown owner — is ranked by owner.
  */
-import type { EventStore } from '../trace/store.js';
+import type { PfnIndex } from '../trace/pfn-index.js';
+import type { EventColumns, EventStore } from '../trace/store.js';
 import { eventStack, toHolder, type HolderContext, type Holder } from './holders.js';
 import { mappingOrigin, migrationLinks } from './migration.js';
 import type { Owner } from './owners.js';
@@ -121,25 +122,38 @@ class Persisting {
   }
 }
 
-export function findLeaks(ctx: HolderContext): LeakReport {
-  const s = ctx.store;
-  const c = ctx.owners.columns;
-  const ix = s.pfnIndex();
-  const exited = exitedPids(s);
-  const links = migrationLinks(s);
-  const leaks: Leak[] = [];
-  const excluded = new Map<string, LeakExclusion>();
-  let excludedPages = 0;
-  const t = new RefTracker(ctx.owners);
-  const persisting = new Persisting();
-  for (let rank = 0; rank < ix.sorted.length; rank++) {
+/** Leaks page by page (rank by rank of the store's pfn index, ascending), like ConsistencyCheck. */
+export class LeakFinder {
+  private readonly c: EventColumns;
+  private readonly ix: PfnIndex;
+  private readonly exited: Set<number>;
+  private readonly links: Map<number, number>;
+  private readonly leaks: Leak[] = [];
+  private readonly excluded = new Map<string, LeakExclusion>();
+  private excludedPages = 0;
+  private readonly t: RefTracker;
+  private readonly persisting = new Persisting();
+
+  constructor(private readonly ctx: HolderContext) {
+    const s = ctx.store;
+    this.c = ctx.owners.columns;
+    this.ix = s.pfnIndex();
+    this.exited = exitedPids(s);
+    this.links = migrationLinks(s);
+    this.t = new RefTracker(ctx.owners);
+  }
+
+  /** The index's page `rank`. */
+  page(rank: number): void {
+    const { ctx, c, ix, t, persisting, links } = this;
+    const s = ctx.store;
     const from = ix.offsets[rank];
     const to = ix.offsets[rank + 1];
     const first = ix.indices[from];
     const start = countBefore(s.type(first), s.val(first), s.ret(first), c.counts[first]);
     const last = ix.indices[to - 1];
     const end = c.counts[last];
-    if (end <= start) continue;
+    if (end <= start) return;
     t.restart();
     for (let k = from; k < to; k++) t.apply(ix.indices[k]);
     let suspects: Holder[] | undefined;
@@ -152,33 +166,42 @@ export function findLeaks(ctx: HolderContext): LeakReport {
       const owner = t.ownerAt(k);
       if (owner === 'mapping' && links.has(event)) {
         const r = t.entryAt(k);
-        const { holder, reason } = judgeRemap(ctx, links, exited, r);
+        const { holder, reason } = judgeRemap(ctx, links, this.exited, r);
         if (reason === undefined) (suspects ??= []).push(holder);
         else persisting.add(reason, holder.owner, r.n);
         continue;
       }
-      const reason = persists(owner, t.pidAt(k), exited);
+      const reason = persists(owner, t.pidAt(k), this.exited);
       if (reason === undefined) (suspects ??= []).push(toHolder(s, t.entryAt(k), t.refsAt(k), ctx.hasStacks));
       else persisting.add(reason, owner, t.refsAt(k));
     }
     if (held === 0) persisting.add(NONE, 'before-trace', end - start);
-    const pfn = ix.sorted[rank];
     if (suspects !== undefined) {
       suspects.sort((a, b) => RANK.indexOf(a.owner) - RANK.indexOf(b.owner));
-      leaks.push({ pfn, start, end, line: s.line(last), unmatched: suspects });
-      continue;
+      this.leaks.push({ pfn: ix.sorted[rank], start, end, line: s.line(last), unmatched: suspects });
+      return;
     }
-    excludedPages++;
+    this.excludedPages++;
     for (let k = 0; k < persisting.size; k++) {
       const reason = persisting.reasons[k];
-      let x = excluded.get(reason);
+      let x = this.excluded.get(reason);
       if (x === undefined)
-        excluded.set(reason, (x = { owner: persisting.owners[k], reason, pages: 0, refs: 0 }));
+        this.excluded.set(reason, (x = { owner: persisting.owners[k], reason, pages: 0, refs: 0 }));
       x.pages++;
       x.refs += persisting.refs[k];
     }
   }
-  const rank = (l: Leak): number => RANK.indexOf(l.unmatched[0].owner);
-  leaks.sort((a, b) => rank(a) - rank(b) || a.pfn - b.pfn);
-  return { leaks, excludedPages, excluded: [...excluded.values()].sort((a, b) => b.pages - a.pages) };
+
+  report(): LeakReport {
+    const rank = (l: Leak): number => RANK.indexOf(l.unmatched[0].owner);
+    const leaks = this.leaks.sort((a, b) => rank(a) - rank(b) || a.pfn - b.pfn);
+    const excluded = [...this.excluded.values()].sort((a, b) => b.pages - a.pages);
+    return { leaks, excludedPages: this.excludedPages, excluded };
+  }
+}
+
+export function findLeaks(ctx: HolderContext): LeakReport {
+  const leaks = new LeakFinder(ctx);
+  for (let rank = 0; rank < ctx.store.pfnIndex().sorted.length; rank++) leaks.page(rank);
+  return leaks.report();
 }
