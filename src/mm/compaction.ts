@@ -31,6 +31,7 @@ import {
   type MigrateCtx,
   type MigrationTarget,
 } from './migrate.js';
+import { lruvec_del_folio } from './lru.js';
 import { mmcache } from './mm_cache.js';
 import {
   MIGRATE_CMA,
@@ -156,8 +157,8 @@ function isolate_migratepages(k: Kernel, cc: CompactControl): boolean {
  * has no non-LRU movable pages: the real traces' isolate_movable_page false positives on slab
  * pages are outside it); then folio_get_nontail_page() / get_page_unless_zero() (mod_unless +1),
  * the pinned-anon test (6.12 :1120 folio_ref_count - 1 > folio_mapcount without a mapping; 6.1
- * :1001 with total_mapcount), PG_lru again, folio_test_clear_lru; a failed test puts the reference
- * back (isolate_fail_put, -1). Stops after COMPACT_CLUSTER_MAX unless finishing the pageblock.
+ * :1001 with total_mapcount), PG_lru again, folio_test_clear_lru and lruvec_del_folio; a failed test
+ * puts the reference back (isolate_fail_put, -1). Stops after COMPACT_CLUSTER_MAX unless finishing the pageblock.
  */
 function isolate_migratepages_block(k: Kernel, cc: CompactControl, low_pfn: Pfn, end_pfn: Pfn): void {
   called(k, 'isolate_migratepages_block', () => {
@@ -184,6 +185,7 @@ function isolate_migratepages_block(k: Kernel, cc: CompactControl, low_pfn: Pfn,
         called(k, 'page_ref_dec_and_test', () => folio_put(k, folio));
         continue;
       }
+      lruvec_del_folio(k, folio); // 6.12 :1236: off its list under the lru_lock (6.1 :1091 del_page_from_lru_list)
       if (folio_test_large(k, folio)) low_pfn += (1 << folio_order(k, folio)) - 1;
       cc.migratepages.unshift(folio);
       cc.nr_migratepages += 1 << folio_order(k, folio);

@@ -28,6 +28,7 @@ import {
   page_ref_unfreeze,
 } from '../kernel/page_ref.js';
 import { VM_BUG_ON_PAGE } from '../kernel/vm_bug.js';
+import { lru_add_page_tail, lruvec_of } from './lru.js';
 import { mmcache } from './mm_cache.js';
 import {
   PTE_DIRTY,
@@ -191,8 +192,10 @@ function remap_page(k: Kernel, mms: readonly MmStruct[], folio: Pfn, nr: number,
   });
 }
 
+/** the head's flags a tail inherits: the profile's list, and LRU_GEN_MASK | LRU_REFS_MASK (6.12 :3206, 6.1 :2500) */
 function tailFlagsMask(k: Kernel): number {
-  let mask = 0;
+  const l = lruvec_of(k);
+  let mask = l.genMask | l.refsMask;
   for (const name of k.profile.facts.thp.splitTailFlags) {
     const bit = k.profile.bits.get(name);
     if (bit !== undefined) mask |= 1 << bit;
@@ -226,7 +229,7 @@ function __split_huge_page_tail(k: Kernel, folio: Pfn, i: number, copy: number, 
   const f = mmcache(k).f;
   page_ref_unfreeze(k, tail, 1 + (f.folio_test_swapcache(folio) ? 1 : 0));
   if (!list) {
-    f.folio_set_lru(tail); // SetPageLRU(tail): joins the head on its LRU list
+    lru_add_page_tail(k, folio, tail); // head still on the LRU (frozen): the tail joins it
     return;
   }
   get_page(k, tail);

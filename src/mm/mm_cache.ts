@@ -9,9 +9,17 @@ export interface MmCache {
   readonly f: PageFlagOps;
   /**
    * lru_gen_enabled(): CONFIG_LRU_GEN && CONFIG_LRU_GEN_ENABLED, or what the machine wrote to
-   * /sys/kernel/mm/lru_gen/enabled at boot
+   * /sys/kernel/mm/lru_gen/enabled at boot (the LRU_GEN_CORE bit of lruGenCaps)
    */
   lruGen: boolean;
+  /**
+   * the lru_gen_caps static keys (mm/vmscan.c enabled_store): bit 0 LRU_GEN_CORE, 1 LRU_GEN_MM_WALK,
+   * 2 LRU_GEN_NONLEAF_YOUNG; all set by CONFIG_LRU_GEN_ENABLED (DEFINE_STATIC_KEY_ARRAY_TRUE), none
+   * without it
+   */
+  lruGenCaps: number;
+  /** current->in_lru_fault (mm/memory.c lru_gen_enter_fault): inside handle_mm_fault() */
+  inLruFault: boolean;
   /** 1 << PG_anon_exclusive (PG_mappedtodisk in 6.1, PG_owner_2 in 6.12) */
   readonly anonExclusive: number;
   /** cpu_fbatches.lru_add per CPU (mm/swap.c), created on first use */
@@ -26,6 +34,12 @@ export interface MmCache {
   lruDisabled: number;
 }
 
+/** enum { LRU_GEN_CORE, LRU_GEN_MM_WALK, LRU_GEN_NONLEAF_YOUNG } (include/linux/mmzone.h) as bits */
+export const LRU_GEN_CORE = 1;
+export const LRU_GEN_MM_WALK = 2;
+export const LRU_GEN_NONLEAF_YOUNG = 4;
+export const LRU_GEN_CAPS_ALL = LRU_GEN_CORE | LRU_GEN_MM_WALK | LRU_GEN_NONLEAF_YOUNG;
+
 const caches = new WeakMap<Kernel, MmCache>();
 let lastK: Kernel | undefined;
 let last: MmCache | undefined;
@@ -37,6 +51,9 @@ function build(k: Kernel): MmCache {
   return {
     f: pageflags(k),
     lruGen: cfg.isEnabled('CONFIG_LRU_GEN') && cfg.isEnabled('CONFIG_LRU_GEN_ENABLED'),
+    lruGenCaps:
+      cfg.isEnabled('CONFIG_LRU_GEN') && cfg.isEnabled('CONFIG_LRU_GEN_ENABLED') ? LRU_GEN_CAPS_ALL : 0,
+    inLruFault: false,
     anonExclusive: 1 << bit,
     lruAdd: [],
     lruActivate: [],

@@ -84,6 +84,12 @@ export interface MmStruct {
   hasPinned: boolean;
   /** mmap_base: top-down placement searches the gaps below it (in pages) */
   mmapBase: number;
+  /**
+   * the PTE tables (keys as pteTables) whose PMD entry's accessed bit MGLRU's walk cleared
+   * (pmdp_test_and_clear_young); any access through the PMD sets the bit again, and a new PMD entry
+   * is made young (x86 _PAGE_TABLE has _PAGE_ACCESSED)
+   */
+  readonly pmdOld: Set<number>;
 }
 
 export interface Task {
@@ -104,6 +110,7 @@ export function mm_alloc(): MmStruct {
     deposited: new Map(),
     hasPinned: false,
     mmapBase: 0x7f9616600,
+    pmdOld: new Set(),
   };
 }
 

@@ -14,19 +14,20 @@ import { folio_get, folio_put } from '../kernel/mm_ref.js';
 import { VM_BUG_ON_FOLIO } from '../kernel/vm_bug.js';
 import { called, enter, leave } from './stack.js';
 import { mmcache } from './mm_cache.js';
-import { lruvec_add_folio, lruvec_add_folio_tail, lruvec_del_folio } from './lru.js';
+import { lruvec_add_folio, lruvec_add_folio_tail, lruvec_del_folio, lruvec_of } from './lru.js';
+import { folio_inc_refs } from './lru_gen.js';
+import { zoneOf } from './page_alloc.js';
 
 function lru_add_batch(k: Kernel, cpu: number): Pfn[] {
   const all = mmcache(k).lruAdd;
   return all[cpu] ?? (all[cpu] = []);
 }
 
-/** lru_gen_enabled(): MGLRU built in and switched on (CONFIG_LRU_GEN_ENABLED default) */
-export function lru_gen_enabled(k: Kernel): boolean {
-  return mmcache(k).lruGen;
-}
-
-/** folio_add_lru(): the VM_BUG_ON_FOLIO checks, MGLRU's fault-time activation, then the batch */
+/**
+ * folio_add_lru() (6.12 mm/swap.c:503; 6.1 :510): the VM_BUG_ON_FOLIO checks; MGLRU activates an
+ * evictable folio added by a fault (lru_gen_in_fault) outside reclaim (PF_MEMALLOC, which the
+ * model's direct reclaim is: zone inReclaim); then the batch
+ */
 export function folio_add_lru(k: Kernel, folio: Pfn): void {
   const d = enter(k, 'folio_add_lru');
   try {
@@ -40,13 +41,14 @@ export function folio_add_lru(k: Kernel, folio: Pfn): void {
       sites['folio_add_lru:active_unevictable'],
     );
     VM_BUG_ON_FOLIO(k, f.folio_test_lru(folio), 'folio_test_lru(folio)', folio, sites['folio_add_lru:lru']);
-    if (mmcache(k).lruGen && !f.folio_test_unevictable(folio)) f.folio_set_active(folio);
+    const c = mmcache(k);
+    if (c.lruGen && !f.folio_test_unevictable(folio) && c.inLruFault && !zoneOf(k).inReclaim)
+      f.folio_set_active(folio);
     // __folio_batch_add_and_move(): folio_get(), then drain at once if the batch is full, the
     // folio is large (!folio_may_be_lru_cached) or lru_cache_disabled()
     folio_get(k, folio);
     const batch = lru_add_batch(k, k.tracer.ctx.cpu);
     batch.push(folio);
-    const c = mmcache(k);
     if (batch.length >= k.profile.facts.folioBatchSize || folio_test_large(k, folio) || c.lruDisabled) {
       folio_batch_move_lru(k, batch);
     }
@@ -68,9 +70,9 @@ export function folio_add_lru_vma(k: Kernel, folio: Pfn): void {
 }
 
 /**
- * folio_batch_move_lru(fbatch, lru_add): for each folio lru_add() (VM_BUG_ON if PG_lru; MGLRU's
- * lru_gen_add_folio clears PG_active) then folio_set_lru(); finally folios_put(): one
- * page_ref_mod_and_test val=-1 per folio.
+ * folio_batch_move_lru(fbatch, lru_add): for each folio lru_add() (VM_BUG_ON if PG_lru;
+ * lruvec_add_folio, where MGLRU's lru_gen_add_folio clears PG_active) then folio_set_lru(); finally
+ * folios_put(): one page_ref_mod_and_test val=-1 per folio.
  */
 function folio_batch_move_lru(k: Kernel, batch: Pfn[]): void {
   const d = enter(k, 'folio_batch_move_lru');
@@ -85,7 +87,6 @@ function folio_batch_move_lru(k: Kernel, batch: Pfn[]): void {
         folio,
         k.profile.facts.bugSites.lru_add,
       );
-      if (mmcache(k).lruGen) f.folio_clear_active(folio);
       lruvec_add_folio(k, folio);
       f.folio_set_lru(folio);
     }
@@ -197,14 +198,17 @@ function folio_activate(k: Kernel, folio: Pfn): void {
 }
 
 /**
- * folio_mark_accessed() (6.12 mm/swap.c, classic LRU): the first access sets PG_referenced; a
- * second one on an inactive folio activates it (folio_activate) and clears PG_referenced. MGLRU
- * (lru_gen_enabled) calls folio_inc_refs instead: PG_referenced, then the LRU_REFS bits (not
- * modelled), no batch.
+ * folio_mark_accessed() (6.12 mm/swap.c:460; 6.1 :467): MGLRU (lru_gen_enabled) counts the access
+ * with folio_inc_refs, no batch; the classic LRU's first access sets PG_referenced, a second one
+ * on an inactive folio activates it (folio_activate) and clears PG_referenced.
  */
 export function folio_mark_accessed(k: Kernel, folio: Pfn): void {
   const f = mmcache(k).f;
-  if (!f.folio_test_referenced(folio) || mmcache(k).lruGen) {
+  if (mmcache(k).lruGen) {
+    folio_inc_refs(k, lruvec_of(k), folio);
+    return;
+  }
+  if (!f.folio_test_referenced(folio)) {
     f.folio_set_referenced(folio);
     return;
   }
@@ -232,13 +236,18 @@ export function lru_add_drain_all(k: Kernel, nrCpus: number): void {
 /**
  * __folio_put()'s page_cache_release() (6.12 mm/swap.c:97; 6.1 __page_cache_release): a folio
  * still marked PG_lru leaves the LRU and __folio_clear_lru_flags() clears lru, active and
- * unevictable before the page allocator sees it. (A folio still linked without PG_lru, isolated
- * by a path that leaves the list to lru.ts, is unlinked too: its lru words go to the PCP list.)
+ * unevictable before the page allocator sees it.
  */
 export function __page_cache_release(k: Kernel, folio: Pfn): void {
   const f = mmcache(k).f;
-  lruvec_del_folio(k, folio);
   if (!f.folio_test_lru(folio)) return;
+  lruvec_del_folio(k, folio);
+  __folio_clear_lru_flags(k, folio);
+}
+
+/** __folio_clear_lru_flags() (include/linux/mm_inline.h): PG_lru, PG_active, PG_unevictable */
+export function __folio_clear_lru_flags(k: Kernel, folio: Pfn): void {
+  const f = mmcache(k).f;
   f.folio_clear_lru(folio);
   f.folio_clear_active(folio);
   f.folio_clear_unevictable(folio);

@@ -15,7 +15,7 @@ import {
   is_active_lru,
   is_file_lru,
   lru_note_cost,
-  lru_tail,
+  lru_to_folio,
   lruvec_add_folio,
   lruvec_del_folio,
   lruvec_lru_size,
@@ -24,22 +24,21 @@ import { mmcache } from './mm_cache.js';
 import { swap_io_complete } from './page_io.js';
 import { folio_referenced } from './rmap.js';
 import { called } from './stack.js';
-import { __page_cache_release, lru_add_drain } from './swap.js';
+import { __folio_clear_lru_flags, lru_add_drain } from './swap.js';
 import { shrink_folio_list, type ScanControl } from './vmscan.js';
 
 /**
  * isolate_lru_folios() (6.12 mm/vmscan.c:1672; 6.1 :2203) for up to nr_to_scan pages from the tail
  * of `lru`: folio_try_get (+1), folio_test_clear_lru, off the list. Returns the isolated folios in
  * the order shrink_folio_list takes them. (The kernel's skips — not PG_lru, !may_unmap, a failed
- * try_get or clear — cannot happen here: the model's LRU folios hold references and only
- * lru_tail()'s stale entries lack PG_lru.)
+ * try_get or clear — cannot happen here: the model's LRU folios hold references and have PG_lru.)
  */
 function isolate_lru_folios(k: Kernel, nrToScan: number, lru: number): Pfn[] {
   return called(k, 'isolate_lru_folios', () => {
     const f = mmcache(k).f;
     const folios: Pfn[] = [];
     while (folios.length < nrToScan) {
-      const folio = lru_tail(k, lru);
+      const folio = lru_to_folio(k, lru);
       if (folio < 0) break;
       if (!called(k, 'folio_try_get', () => folio_try_get(k, folio)) || !f.folio_test_clear_lru(folio))
         throw new Error(`isolate_lru_folios: pfn 0x${folio.toString(16)} on the LRU without a reference`);
@@ -65,7 +64,7 @@ export function move_folios_to_lru(k: Kernel, folios: readonly Pfn[]): number {
       VM_BUG_ON_FOLIO(k, f.folio_test_lru(folio), 'folio_test_lru(folio)', folio, 'mm/vmscan.c');
       f.folio_set_lru(folio);
       if (folio_put_testzero(k, folio)) {
-        __page_cache_release(k, folio); // __folio_clear_lru_flags()
+        __folio_clear_lru_flags(k, folio);
         free.push(folio);
         continue;
       }

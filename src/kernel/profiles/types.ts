@@ -322,6 +322,8 @@ export interface ProfileFacts {
      */
     readonly memoryReclaimBatch: 'remaining' | 'quarter';
   };
+  /** mm/vmscan.c, include/linux/mm_inline.h: how the multi-gen LRU (CONFIG_LRU_GEN) differs */
+  readonly mglru: MglruFacts;
   /** mm/page_io.c, mm/swap_state.c, mm/swapfile.c: swap I/O and readahead */
   readonly swap: {
     /**
@@ -348,6 +350,57 @@ export interface ProfileFacts {
   readonly stackFrames: Readonly<Record<string, readonly string[]>>;
   /** where each modelled VM_BUG_ON sits ('include/linux/page_ref.h:288'), keyed by function[:check] */
   readonly bugSites: Readonly<Record<BugSite, string>>;
+}
+
+/** MGLRU's reclaim and aging per release (mm/vmscan.c, include/linux/mm_inline.h, mm/rmap.c) */
+export interface MglruFacts {
+  /**
+   * where reclaim enters MGLRU: 6.1 shrink_lruvec() -> lru_gen_shrink_lruvec() for every reclaim
+   * (mm/vmscan.c:5922), aging and evicting in one loop; 6.12 shrink_node() -> lru_gen_shrink_node()
+   * for root reclaim (mm/vmscan.c:5974) over the memcg LRU (shrink_many), an aging ending the
+   * lruvec's turn (get_nr_to_scan returns -1)
+   */
+  readonly entry: 'lru_gen_shrink_lruvec' | 'lru_gen_shrink_node';
+  /**
+   * lru_gen_add_folio() of an active folio also clears LRU_REFS_MASK and PG_referenced (6.12
+   * include/linux/mm_inline.h:272); 6.1 (:259) clears PG_active only
+   */
+  readonly addActiveClearsRefs: boolean;
+  /**
+   * 6.1 sort_folio() (mm/vmscan.c:4800) moves locked, writeback and dirty file folios to the next
+   * generation with PG_reclaim (folio_inc_gen reclaiming); 6.12 isolates them for shrink_folio_list
+   */
+  readonly sortWaitingForWriteback: boolean;
+  /** 6.1 isolate_folio() clears PG_reclaim (mm/vmscan.c:4840); 6.12 leaves it */
+  readonly isolateClearsReclaim: boolean;
+  /**
+   * the rmap walk's use of lru_gen_look_around(): 6.1 folio_referenced_one() (mm/rmap.c:832) calls
+   * it for a young PTE (which its loop clears, giving the isolated folio PG_referenced), then
+   * ptep_clear_flush_young; neighbours it promotes go through folio_activate() when fewer than
+   * PAGEVEC_SIZE and no walk is set, else folio_update_gen under the lru_lock (mm/vmscan.c:4617).
+   * 6.12 (mm/rmap.c:896, mm/vmscan.c:4065) clears the folio's own PTE first, returns whether it
+   * was young, and activates each promoted neighbour (folio_activate) unless a walk is set.
+   */
+  readonly lookAround: 'after_pte_young' | 'clears_own_pte';
+  /**
+   * walk_pmd_range() skips PTE tables whose PMD is not young only without force_scan (6.12
+   * mm/vmscan.c:3590); 6.1 (:4115) whatever force_scan says
+   */
+  readonly nonleafYoungOnlyWithoutForceScan: boolean;
+  /** 6.1 should_skip_mm() (mm/vmscan.c:3446): an mm mapping fewer than MIN_LRU_BATCH pages is not walked */
+  readonly walkSkipsSmallMm: boolean;
+  /**
+   * the page-table walk is built only with CONFIG_LRU_GEN_WALKS_MMU (6.12 mm/vmscan.c:2791, no
+   * mm_state without it: the aging only bumps max_seq); 6.1 always builds it
+   */
+  readonly walkNeedsConfig: boolean;
+  /** 6.12 iterate_mm_list_nowalk() (mm/vmscan.c:3048) resets head and tail, so the next walk forces every mm */
+  readonly nowalkResetsTail: boolean;
+  /**
+   * reclaim_folio_list() passes ignore_references (6.12 mm/vmscan.c:2166) and madvise leaves the
+   * young bits of MADV_PAGEOUT's PTEs; 6.1 (:2697) checks references after madvise made them old
+   */
+  readonly pageoutIgnoresReferences: boolean;
 }
 
 /** mm/huge_memory.c, mm/rmap.c, mm/memory.c facts about large anonymous folios */
