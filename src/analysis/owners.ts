@@ -171,6 +171,33 @@ export const OWNER_RULES: readonly OwnerRule[] = [
     owner: 'isolation',
     cite: 'isolate_lru_folios() folio_try_get, mm/vmscan.c',
   },
+  // MGLRU (CONFIG_LRU_GEN): no real trace shows which of these static functions stay out of line,
+  // so each frame of the isolation's path is a rule (an inner rule of evict_folios' other gets,
+  // the swap cache's or the activate batch's, wins)
+  {
+    fn: 'isolate_folio',
+    dir: 'both',
+    owner: 'isolation',
+    cite: 'MGLRU isolate_folio() folio_try_get / folio_put, mm/vmscan.c',
+  },
+  {
+    fn: 'scan_folios',
+    dir: 'get',
+    owner: 'isolation',
+    cite: 'MGLRU scan_folios() -> isolate_folio(), mm/vmscan.c',
+  },
+  {
+    fn: 'isolate_folios',
+    dir: 'get',
+    owner: 'isolation',
+    cite: 'MGLRU isolate_folios() -> scan_folios(), mm/vmscan.c',
+  },
+  {
+    fn: 'evict_folios',
+    dir: 'get',
+    owner: 'isolation',
+    cite: 'MGLRU evict_folios() -> isolate_folios(), mm/vmscan.c',
+  },
   {
     fn: 'isolate_migratepages_block',
     dir: 'both',

@@ -9,7 +9,8 @@ import { Kernel } from '../kernel/kernel.js';
 import type { Profile } from '../kernel/profiles/index.js';
 import type { ProfileName } from '../kernel/profiles/types.js';
 import { exit_mmap, dup_mmap } from './mmap.js';
-import { mmcache } from './mm_cache.js';
+import { LRU_GEN_CAPS_ALL, LRU_GEN_CORE, mmcache } from './mm_cache.js';
+import { lru_gen_use_mm } from './vmscan_mglru_walk.js';
 import { mm_alloc, type MmStruct, type Task } from './mm_types.js';
 import { memblock_free_all } from './page_alloc.js';
 import { swapon, type SwapDeviceOptions } from './swapfile.js';
@@ -27,8 +28,11 @@ export interface MachineOptions {
   pcpHigh?: number;
   /** a swap device (swapon at boot); without one anon pages are never reclaimed (total_swap_pages 0) */
   swap?: SwapDeviceOptions;
-  /** what boot wrote to /sys/kernel/mm/lru_gen/enabled (needs CONFIG_LRU_GEN); default: the config's */
-  lruGen?: boolean;
+  /**
+   * the lru_gen_caps bits boot wrote to /sys/kernel/mm/lru_gen/enabled (mm_cache.ts LRU_GEN_*;
+   * enabling needs CONFIG_LRU_GEN); default: the config's
+   */
+  lruGenCaps?: number;
 }
 
 /** pfns below this are not given to the buddy (firmware, the kernel image) */
@@ -47,10 +51,12 @@ export class Machine {
     this.k = new Kernel({ profile: opts.profile, nrPages, debugVm: opts.debugVm });
     this.rngState = (opts.seed ?? 1) >>> 0 || 1;
     memblock_free_all(this.k, FIRST_FREE_PFN, nrPages, this.nrCpus, opts.pcpHigh);
-    if (opts.lruGen !== undefined) {
-      if (opts.lruGen && !this.k.profile.config.isEnabled('CONFIG_LRU_GEN'))
+    if (opts.lruGenCaps !== undefined) {
+      if (opts.lruGenCaps && !this.k.profile.config.isEnabled('CONFIG_LRU_GEN'))
         throw new Error(`lru_gen: the ${this.k.profile.name} profile's config has no CONFIG_LRU_GEN`);
-      mmcache(this.k).lruGen = opts.lruGen;
+      const c = mmcache(this.k);
+      c.lruGenCaps = opts.lruGenCaps & LRU_GEN_CAPS_ALL;
+      c.lruGen = (c.lruGenCaps & LRU_GEN_CORE) !== 0;
     }
     if (opts.swap) swapon(this.k, opts.swap, this.nrCpus);
     set_reclaim_mms(this.k, () => this.mms());
@@ -87,12 +93,16 @@ export class Machine {
     return t;
   }
 
-  /** runs `body` as `task` on its CPU: the tracer's context is that task's */
+  /**
+   * runs `body` as `task` on its CPU: the tracer's context is that task's, and the task was
+   * switched in (context_switch -> lru_gen_use_mm: the model has no scheduler)
+   */
   run<T>(task: Task, body: () => T): T {
     const ctx = this.k.tracer.ctx;
     ctx.comm = task.comm;
     ctx.pid = ctx.tgid = task.pid;
     ctx.cpu = task.cpu;
+    if (task.mm) lru_gen_use_mm(this.k, task.mm);
     return body();
   }
 

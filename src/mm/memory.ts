@@ -181,7 +181,7 @@ function __handle_mm_fault(k: Kernel, mm: MmStruct, vma: Vma, i: number, write: 
   const pte = vma.pte[i];
   // the access sets the accessed bit the PTE has when it is present, and its PMD's
   if (pte & PTE_PRESENT) vma.pte[i] &= ~PTE_OLD;
-  if (mm.pmdOld.size) mm.pmdOld.delete((vma.start + i) >> PTE_TABLE_SHIFT);
+  if (mm.pmdOld.size) mm.pmdOld.delete((vma.start + i) >>> PTE_TABLE_SHIFT);
   if (pte & PTE_PRESENT && (!write || pte & PTE_WRITE)) return;
   // the stacks show the x86 entry (arch/x86/mm/fault.c) and __handle_mm_fault's callees
   const d = enter(k, 'asm_exc_page_fault');

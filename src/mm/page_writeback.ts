@@ -35,3 +35,14 @@ export function folio_end_writeback(k: Kernel, folio: Pfn): void {
     folio_put(k, folio);
   });
 }
+
+/**
+ * folio_mark_dirty() (6.12 mm/page-writeback.c:2891; 6.1 :2753) of a folio with a mapping (swap
+ * cache, tmpfs, block device: the ones reclaim's page-table scans meet): PG_reclaim cleared, then
+ * ->dirty_folio (noop_dirty_folio, block_dirty_folio) sets PG_dirty; no reference
+ */
+export function folio_mark_dirty(k: Kernel, folio: Pfn): void {
+  const f = mmcache(k).f;
+  f.folio_clear_reclaim(folio);
+  f.folio_set_dirty(folio);
+}

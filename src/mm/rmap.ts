@@ -38,6 +38,8 @@ import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
 import { mmcache } from './mm_cache.js';
 import { NotModelled } from './not_modelled.js';
+import { lruvec_of } from './lru.js';
+import { lru_gen_look_around, lru_gen_look_around_v6_1 } from './vmscan_mglru_walk.js';
 
 export function PageAnonExclusive(k: Kernel, page: Pfn): boolean {
   return (k.mem.flagsLo[page] & mmcache(k).anonExclusive) !== 0;
@@ -369,15 +371,26 @@ export function try_to_unmap(k: Kernel, mms: readonly MmStruct[], folio: Pfn): v
 /**
  * folio_referenced() (6.12 mm/rmap.c:1000, folio_referenced_one; 6.1 the same): the number of VMAs
  * whose PTE of the folio was young, clearing the accessed bits (ptep_clear_flush_young_notify).
- * No reference changes. VM_LOCKED and VM_EXEC mappings are not modelled.
+ * With MGLRU a young PTE goes through lru_gen_look_around() (6.12 mm/rmap.c:896, which clears it
+ * first; 6.1 :832, then ptep_clear_flush_young), whose neighbours may be activated (+1 each into
+ * the activate batch). VM_LOCKED and VM_EXEC mappings are not modelled.
  */
 export function folio_referenced(k: Kernel, mms: readonly MmStruct[], folio: Pfn): number {
   if (folio_mapcount(k, folio) === 0 || k.mem.mapping[folio] === 0) return 0;
   let referenced = 0;
+  const lruGen = mmcache(k).lruGen;
   called(k, 'folio_referenced', () =>
-    rmap_walk(k, mms, folio, 'folio_referenced_one', (vma, i) => {
-      if (!(vma.pte[i] & PTE_PRESENT)) return true;
-      if (!(vma.pte[i] & PTE_OLD)) referenced++;
+    rmap_walk(k, mms, folio, 'folio_referenced_one', (vma, i, mm) => {
+      const pte = vma.pte[i];
+      if (!(pte & PTE_PRESENT)) return true;
+      if (lruGen && !(pte & PTE_PMD) && k.profile.facts.mglru.lookAround === 'clears_own_pte') {
+        if (lru_gen_look_around(k, lruvec_of(k), mm, vma, i, folio)) referenced++;
+        return true;
+      }
+      if (!(pte & PTE_OLD)) {
+        if (lruGen && !(pte & PTE_PMD)) lru_gen_look_around_v6_1(k, lruvec_of(k), mm, vma, i);
+        referenced++;
+      }
       vma.pte[i] |= PTE_OLD;
       return true;
     }),

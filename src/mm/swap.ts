@@ -191,7 +191,7 @@ export function folio_rotate_reclaimable(k: Kernel, folio: Pfn): void {
  * evictable folio on the LRU gets a reference (+1, flags still as they were) in this CPU's activate
  * batch.
  */
-function folio_activate(k: Kernel, folio: Pfn): void {
+export function folio_activate(k: Kernel, folio: Pfn): void {
   const f = mmcache(k).f;
   if (f.folio_test_active(folio) || f.folio_test_unevictable(folio) || !f.folio_test_lru(folio)) return;
   called(k, 'folio_activate', () => folio_batch_add_and_move(k, mmcache(k).lruActivate, folio, lru_activate));

@@ -17,7 +17,7 @@ import { VM_BUG_ON_FOLIO } from '../kernel/vm_bug.js';
 import { __remove_mapping as __remove_mapping_file, folio_address_space } from './filemap.js';
 import { folio_is_file_lru } from './lru.js';
 import { mmcache } from './mm_cache.js';
-import { PTE_PRESENT, type MmStruct, type Vma } from './mm_types.js';
+import { PTE_OLD, PTE_PRESENT, type MmStruct, type Vma } from './mm_types.js';
 import { swap_io_complete, swap_writepage } from './page_io.js';
 import { folio_referenced, try_to_unmap } from './rmap.js';
 import { called, enter, leave } from './stack.js';
@@ -33,6 +33,18 @@ import {
 } from './swapfile.js';
 import { NotModelled } from './not_modelled.js';
 
+/** include/linux/mmzone.h DEF_PRIORITY */
+export const DEF_PRIORITY = 12;
+/** vm_swappiness (mm/vmscan.c, the root memcg's), MAX_SWAPPINESS (include/linux/swap.h: 200) */
+export const VM_SWAPPINESS = 60;
+export const MAX_SWAPPINESS = 200;
+
+/** get_nr_swap_pages() > 0 (can_reclaim_anon_pages, 6.12 mm/vmscan.c:338): free swap slots left */
+export function can_reclaim_anon_pages(k: Kernel): boolean {
+  const si = swap_info(k);
+  return si !== undefined && si.nrSwapPages > 0;
+}
+
 /**
  * struct scan_control (mm/vmscan.c), the fields the model's paths read; may_unmap, may_swap and
  * may_writepage are 1 on every path modelled (direct reclaim, memory.reclaim, reclaim_pages)
@@ -43,7 +55,12 @@ export interface ScanControl {
   readonly nrToReclaim: number;
   nrReclaimed: number;
   priority: number;
-  /** cgroup_reclaim(): sc->target_mem_cgroup is set (memory.reclaim), not global reclaim */
+  /** sc->order: the allocation's order (compact_gap, MGLRU's should_abort_scan) */
+  readonly order: number;
+  /**
+   * cgroup_reclaim(): sc->target_mem_cgroup is set (memory.reclaim, of the root cgroup: still
+   * root_reclaim()), not global reclaim; memory.reclaim is also sc->proactive
+   */
   readonly cgroup: boolean;
   /** DEACTIVATE_ANON | DEACTIVATE_FILE */
   mayDeactivate: number;
@@ -277,18 +294,20 @@ export function reclaim_mms(k: Kernel): readonly MmStruct[] {
   return fn();
 }
 
-/** A struct scan_control at `priority` for `nrToReclaim` pages; `cgroup`: a memcg target */
+/** A struct scan_control at `priority` for `nrToReclaim` pages; `cgroup`: a memcg target (memory.reclaim) */
 export function scan_control(
   mms: readonly MmStruct[],
   nrToReclaim: number,
   priority: number,
   cgroup: boolean,
+  order = 0,
 ): ScanControl {
   return {
     mms,
     nrToReclaim,
     nrReclaimed: 0,
     priority,
+    order,
     cgroup,
     mayDeactivate: 0,
     forceDeactivate: false,
@@ -302,7 +321,9 @@ export function scan_control(
 
 /**
  * reclaim_pages() -> reclaim_folio_list() (6.12 mm/vmscan.c:2176/:2152; 6.1 :2707): PG_active
- * cleared, shrink_folio_list with ignore_references, folio_putback_lru for what stayed.
+ * cleared (MGLRU's isolation sets it for the two youngest generations), shrink_folio_list (6.12
+ * with ignore_references: profile fact reclaim.pageoutIgnoresReferences), folio_putback_lru for
+ * what stayed.
  */
 function reclaim_pages(k: Kernel, mms: readonly MmStruct[], folios: Pfn[]): void {
   if (!folios.length) return;
@@ -311,7 +332,8 @@ function reclaim_pages(k: Kernel, mms: readonly MmStruct[], folios: Pfn[]): void
     for (const folio of folios) f.folio_clear_active(folio);
     called(k, 'reclaim_folio_list', () => {
       // reclaim_folio_list()'s scan_control (6.12 mm/vmscan.c:2152): GFP_KERNEL, may write, unmap, swap
-      const { kept } = shrink_folio_list(k, scan_control(mms, 0, 0, false), folios, true);
+      const ignore = k.profile.facts.reclaim.pageoutIgnoresReferences;
+      const { kept } = shrink_folio_list(k, scan_control(mms, 0, 0, false), folios, ignore);
       for (const folio of kept) folio_putback_lru(k, folio);
       swap_io_complete(k);
     });
@@ -321,9 +343,11 @@ function reclaim_pages(k: Kernel, mms: readonly MmStruct[], folios: Pfn[]): void
 /**
  * madvise(MADV_PAGEOUT) over pages [from, to] of a VMA (6.12 mm/madvise.c madvise_pageout ->
  * walk_page_range -> madvise_cold_or_pageout_pte_range :343): lru_add_drain, then every present
- * PTE's folio that is on the LRU and mapped once: PG_referenced and PG_young cleared, PG_workingset
- * if it was active, folio_isolate_lru; then reclaim_pages. Without a swap device the anon folios
- * stay (add_to_swap fails: activated and put back), as on the real kernels of ../shared/traces.
+ * PTE's folio that is on the LRU and mapped once: 6.1 makes the PTE old (mm/madvise.c:467),
+ * PG_referenced and PG_young cleared, PG_workingset if it was active (never under MGLRU: folios on
+ * its lists have no PG_active), folio_isolate_lru; then reclaim_pages. Without a swap device the
+ * anon folios stay (add_to_swap fails: activated and put back), as on the real kernels of
+ * ../shared/traces.
  */
 export function madvise_pageout(
   k: Kernel,
@@ -352,6 +376,7 @@ export function madvise_pageout(
         if (!f.folio_test_lru(folio) || folio_mapcount(k, folio) !== 1) continue;
         if (folio_test_large(k, folio))
           throw new NotModelled(`${vma.name}: MADV_PAGEOUT of a large folio (split_folio) is not modelled`);
+        if (!k.profile.facts.reclaim.pageoutIgnoresReferences) vma.pte[i] |= PTE_OLD;
         f.folio_clear_referenced(folio);
         if (f.folio_test_active(folio)) f.folio_set_workingset(folio);
         if (folio_isolate_lru(k, folio)) list.push(folio);

@@ -3,10 +3,11 @@
  * priority loop (DEF_PRIORITY 12 down to 0) -> shrink_node -> prepare_scan_control (deactivation
  * and cache trimming, without refault counts: the model keeps no shadow entries) -> shrink_lruvec
  * -> get_scan_count (anon/file balance from swappiness 60 and the lru_note_cost costs; no anon
- * scanning without swap space) -> shrink_list per list in SWAP_CLUSTER_MAX steps. Entered by direct
+ * scanning without swap space) -> shrink_list per list in SWAP_CLUSTER_MAX steps, or with MGLRU
+ * enabled (lru_gen_enabled) the multi-gen LRU's reclaim (vmscan_mglru.ts). Entered by direct
  * reclaim from the page allocator's slowpath (try_to_free_pages, nr_to_reclaim = SWAP_CLUSTER_MAX)
- * and by a write to memory.reclaim (try_to_free_mem_cgroup_pages on the root memcg). kswapd and
- * MGLRU's lru_gen_shrink_node are not modelled: with lru_gen enabled, reclaim refuses to run.
+ * and by a write to memory.reclaim (try_to_free_mem_cgroup_pages on the root memcg). kswapd is not
+ * modelled.
  */
 import type { Kernel } from '../kernel/kernel.js';
 import {
@@ -25,26 +26,23 @@ import { WMARK_HIGH, set_direct_reclaim, zone_free_pages, zone_watermark } from 
 import { called } from './stack.js';
 import { lru_add_drain_all } from './swap.js';
 import { swap_info } from './swapfile.js';
-import { reclaim_mms, scan_control, type ScanControl } from './vmscan.js';
+import {
+  DEF_PRIORITY,
+  MAX_SWAPPINESS,
+  VM_SWAPPINESS,
+  can_reclaim_anon_pages,
+  reclaim_mms,
+  scan_control,
+  type ScanControl,
+} from './vmscan.js';
 import { inactive_is_low, shrink_active_list, shrink_list } from './vmscan_lru.js';
-import { NotModelled } from './not_modelled.js';
+import { lru_gen_shrink_lruvec, lru_gen_shrink_node } from './vmscan_mglru.js';
 
-/** include/linux/mmzone.h DEF_PRIORITY */
-const DEF_PRIORITY = 12;
-/** vm_swappiness (mm/vmscan.c), MAX_SWAPPINESS (include/linux/swap.h: 200) */
-const VM_SWAPPINESS = 60;
-const MAX_SWAPPINESS = 200;
 const DEACTIVATE_ANON = 1;
 const DEACTIVATE_FILE = 2;
 /** mm/internal.h MAX_RECLAIM_RETRIES */
 const MAX_RECLAIM_RETRIES = 16;
 const EVICTABLE_LRUS = [LRU_INACTIVE_ANON, LRU_ACTIVE_ANON, LRU_INACTIVE_FILE, LRU_ACTIVE_FILE];
-
-/** get_nr_swap_pages() > 0 (can_reclaim_anon_pages, 6.12 mm/vmscan.c:338): free swap slots left */
-function can_reclaim_anon_pages(k: Kernel): boolean {
-  const si = swap_info(k);
-  return si !== undefined && si.nrSwapPages > 0;
-}
 
 /**
  * prepare_scan_control() (6.12 mm/vmscan.c:2277; 6.1 prepare_scan_count :2808): the costs, which
@@ -153,16 +151,22 @@ function shrink_lruvec(k: Kernel, sc: ScanControl): void {
   });
 }
 
-/** shrink_node() -> shrink_node_memcgs() (6.12 mm/vmscan.c:5950/:5878) for the root memcg's lruvec */
+/**
+ * shrink_node() -> shrink_node_memcgs() (6.12 mm/vmscan.c:5968/:5889; 6.1 :6158) for the root
+ * memcg's lruvec. With MGLRU, 6.12 hands root reclaim to lru_gen_shrink_node() (:5974); 6.1's
+ * prepare_scan_count() returns early (:2813) and shrink_lruvec() hands over (:5922).
+ */
 function shrink_node(k: Kernel, sc: ScanControl): void {
   called(k, 'shrink_node', () => {
-    if (mmcache(k).lruGen)
-      throw new NotModelled(
-        'shrink_node: MGLRU reclaim (lru_gen_shrink_node) is not modelled: ' +
-          'use a kernel config without CONFIG_LRU_GEN_ENABLED or `machine lru_gen=0`',
-      );
-    prepare_scan_control(k, sc);
-    called(k, 'shrink_node_memcgs', () => shrink_lruvec(k, sc));
+    const mglru = mmcache(k).lruGen;
+    if (mglru && k.profile.facts.mglru.entry === 'lru_gen_shrink_node') {
+      lru_gen_shrink_node(k, sc);
+      return;
+    }
+    if (!mglru) prepare_scan_control(k, sc);
+    called(k, 'shrink_node_memcgs', () =>
+      mglru ? called(k, 'shrink_lruvec', () => lru_gen_shrink_lruvec(k, sc)) : shrink_lruvec(k, sc),
+    );
   });
 }
 
@@ -192,9 +196,9 @@ function do_try_to_free_pages(k: Kernel, sc: ScanControl): number {
 }
 
 /** try_to_free_pages() (6.12 mm/vmscan.c:6397; 6.1 :6678): direct reclaim of SWAP_CLUSTER_MAX pages */
-export function try_to_free_pages(k: Kernel): number {
+export function try_to_free_pages(k: Kernel, order = 0): number {
   return called(k, 'try_to_free_pages', () =>
-    do_try_to_free_pages(k, scan_control(reclaim_mms(k), SWAP_CLUSTER_MAX, DEF_PRIORITY, false)),
+    do_try_to_free_pages(k, scan_control(reclaim_mms(k), SWAP_CLUSTER_MAX, DEF_PRIORITY, false, order)),
   );
 }
 
@@ -211,7 +215,7 @@ function zone_reclaimable_pages(k: Kernel): number {
 
 /** The machine's reclaim: what the page allocator's slowpath calls */
 export function install_direct_reclaim(k: Kernel): void {
-  set_direct_reclaim(k, { try_to_free_pages: (kk) => try_to_free_pages(kk), zone_reclaimable_pages });
+  set_direct_reclaim(k, { try_to_free_pages, zone_reclaimable_pages });
 }
 
 /**

@@ -154,8 +154,10 @@ parent munmap thp               # first THP's PMD (-1, freed); second: -128, -12
 parent exit
 `,
   reclaim: `scenario reclaim: anon and file pages on a 16 MiB machine with an SSD swap device, more than fits
-machine pages=8192 cpus=2 seed=1 swap=4096 lru_gen=0
-# 4096 pages for the buddy (min/low/high watermarks 128/160/192); lru_gen=0: the classic LRU lists
+machine pages=8192 cpus=2 seed=1 swap=4096
+# 4096 pages for the buddy (min/low/high watermarks 128/160/192); the LRU is the config's: the
+# multi-gen LRU on Debian 6.12 and mainline (CONFIG_LRU_GEN_ENABLED), the classic lists on Debian
+# 6.1 and the traces' QEMU kernels (lru_gen=y or lru_gen=n on this line says otherwise)
 task p comm=reclaim cpu=0
 p mmap file file 512
 p mmap anon anon 4096

@@ -3,12 +3,17 @@
  *
  *   machine pages=<n> cpus=<n> seed=<n> pcp_high=<n>   RAM in 4 KiB pages, CPUs, scheduler seed,
  *                                             the per-CPU free lists' high mark (all optional)
- *           [swap=<n> [swapdev=ssd|zram]] [lru_gen=0|1]
+ *           [swap=<n> [swapdev=ssd|zram]] [lru_gen=y|n|<caps>]
  *                                             a swap device of <n> pages (an SSD: its bios complete
  *                                             in an interrupt; zram: SWP_SYNCHRONOUS_IO), default
  *                                             none (anon pages are then never swapped out); what
- *                                             boot wrote to /sys/kernel/mm/lru_gen/enabled (0: the
- *                                             classic LRU that reclaim models)
+ *                                             boot wrote to /sys/kernel/mm/lru_gen/enabled: y (the
+ *                                             multi-gen LRU with all its parts), n or 0 (the classic
+ *                                             LRU), or the caps bits (0x1 MGLRU, 0x2 its page-table
+ *                                             walk, 0x4 non-leaf PMD young bits; decimal, 0x hex);
+ *                                             default the config's: y with CONFIG_LRU_GEN_ENABLED
+ *                                             (Debian 6.12, mainline), else n (Debian 6.1, the traces'
+ *                                             QEMU kernels)
  *   task <name> comm=<comm> [cpu=<n>]         a new process (exec'd, empty address space)
  *   <task> mmap <region> anon <pages>         a private anonymous mapping
  *   <task> mmap <region> shmem|file <pages> [private] [of=<region>] [at=<pgoff>]   a tmpfs file /
@@ -134,11 +139,27 @@ export interface Scenario {
   pcpHigh?: number;
   /** swap=<n> swapdev=ssd|zram */
   swap?: { pages: number; kind: 'ssd' | 'zram' };
-  /** lru_gen=0|1 */
-  lruGen?: boolean;
+  /** lru_gen=y|n|<caps>: the lru_gen_caps bits written (y = all) */
+  lruGenCaps?: number;
   /** the line of the (last) machine statement, for errors the machine's options cause */
   machineLine?: number;
   statements: Statement[];
+}
+
+/**
+ * enabled_store() of /sys/kernel/mm/lru_gen/enabled (6.12 mm/vmscan.c:5188; 6.1 store_enabled :5436): y/Y all
+ * caps, n/N none, else kstrtouint(buf, 0) (decimal, 0x hex, 0 octal), of which the
+ * NR_LRU_GEN_CAPS low bits count; undefined for anything else
+ */
+function lru_gen_caps(v: string): number | undefined {
+  if (/^y/i.test(v)) return 7;
+  if (/^n/i.test(v)) return 0;
+  let caps: number;
+  if (/^0x[0-9a-f]+$/i.test(v)) caps = parseInt(v.slice(2), 16);
+  else if (/^0[0-7]*$/.test(v)) caps = parseInt(v, 8);
+  else if (/^[1-9][0-9]*$/.test(v)) caps = parseInt(v, 10);
+  else return undefined;
+  return caps & 7;
 }
 
 const PROFILES: readonly string[] = ['6.1', '6.12', 'mainline'];
@@ -218,9 +239,13 @@ export function parseScenario(text: string, file: string): Scenario {
         const c = kv(w, 'cpus');
         const s = kv(w, 'seed');
         const h = kv(w, 'pcp_high');
+        if (w.startsWith('lru_gen=')) {
+          sc.lruGenCaps =
+            lru_gen_caps(w.slice(8)) ?? fail(`machine: lru_gen= is y, n or a number, got '${w}'`);
+          continue;
+        }
         const sw = kv(w, 'swap');
-        const g = kv(w, 'lru_gen');
-        if ([p, c, s, h, sw, g].every((v) => v === undefined))
+        if ([p, c, s, h, sw].every((v) => v === undefined))
           fail(`machine: expected pages=, cpus=, seed=, pcp_high=, swap=, swapdev= or lru_gen=, got '${w}'`);
         if (p !== undefined) sc.pages = p;
         if (c !== undefined) sc.cpus = c || fail('machine: cpus= must be at least 1');
@@ -228,7 +253,6 @@ export function parseScenario(text: string, file: string): Scenario {
         if (h !== undefined) sc.pcpHigh = h || fail('machine: pcp_high= must be at least 1');
         if (sw !== undefined)
           sc.swap = { pages: sw >= 2 ? sw : fail('machine: swap= needs at least 2 pages'), kind: 'ssd' };
-        if (g !== undefined) sc.lruGen = g <= 1 ? g === 1 : fail(`machine: lru_gen= is 0 or 1, got '${w}'`);
       }
       if (swapdev !== undefined) {
         const swap = sc.swap ?? fail('machine: swapdev= needs swap=<pages>');

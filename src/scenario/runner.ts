@@ -89,10 +89,10 @@ export function runScenario(
       seed: sc.seed,
       pcpHigh: sc.pcpHigh,
       swap: sc.swap,
-      lruGen: sc.lruGen,
+      lruGenCaps: sc.lruGenCaps,
     });
   } catch (e) {
-    // an option the profile cannot have (lru_gen=1 without CONFIG_LRU_GEN) names the machine line
+    // an option the profile cannot have (lru_gen=y without CONFIG_LRU_GEN) names the machine line
     if (!(e instanceof Error) || sc.machineLine === undefined) throw e;
     throw new ScenarioError(sc.name, sc.machineLine, e.message, e);
   }

@@ -38,13 +38,15 @@ const common: ConfigRecord = {
   CONFIG_ILLEGAL_POINTER_VALUE: '0xdead000000000000',
 };
 
-// 6.12: X86_PAT selects ARCH_USES_PG_ARCH_2; DAMON selects PAGE_IDLE_FLAG; MGLRU on by default
+// 6.12: X86_PAT selects ARCH_USES_PG_ARCH_2; DAMON selects PAGE_IDLE_FLAG; MGLRU on by default, with
+// its page-table walk (LRU_GEN_WALKS_MMU: ARCH_HAS_HW_PTE_YOUNG)
 const v6_12: ConfigRecord = {
   ...common,
   CONFIG_ARCH_USES_PG_ARCH_2: 'y',
   CONFIG_PAGE_IDLE_FLAG: 'y',
   CONFIG_SLAB_OBJ_EXT: 'y',
   CONFIG_LRU_GEN_ENABLED: 'y',
+  CONFIG_LRU_GEN_WALKS_MMU: 'y',
 };
 
 export const DEBIAN_AMD64_CONFIG: Readonly<Record<ProfileName, ConfigRecord>> = {

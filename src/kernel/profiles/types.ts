@@ -321,6 +321,12 @@ export interface ProfileFacts {
      * 6.12 a quarter of what is left (at least SWAP_CLUSTER_MAX)
      */
     readonly memoryReclaimBatch: 'remaining' | 'quarter';
+    /**
+     * MADV_PAGEOUT: reclaim_folio_list() passes ignore_references and madvise leaves the PTEs young
+     * (6.12 mm/vmscan.c:2166); 6.1 madvise makes them old (mm/madvise.c:467) and reclaim_folio_list
+     * (mm/vmscan.c:2697) checks references
+     */
+    readonly pageoutIgnoresReferences: boolean;
   };
   /** mm/vmscan.c, include/linux/mm_inline.h: how the multi-gen LRU (CONFIG_LRU_GEN) differs */
   readonly mglru: MglruFacts;
@@ -396,11 +402,6 @@ export interface MglruFacts {
   readonly walkNeedsConfig: boolean;
   /** 6.12 iterate_mm_list_nowalk() (mm/vmscan.c:3048) resets head and tail, so the next walk forces every mm */
   readonly nowalkResetsTail: boolean;
-  /**
-   * reclaim_folio_list() passes ignore_references (6.12 mm/vmscan.c:2166) and madvise leaves the
-   * young bits of MADV_PAGEOUT's PTEs; 6.1 (:2697) checks references after madvise made them old
-   */
-  readonly pageoutIgnoresReferences: boolean;
 }
 
 /** mm/huge_memory.c, mm/rmap.c, mm/memory.c facts about large anonymous folios */
