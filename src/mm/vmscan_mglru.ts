@@ -19,6 +19,7 @@
  */
 import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
+import type { MmStruct } from './mm_types.js';
 import { folio_mapped, folio_nr_pages } from '../kernel/folio.js';
 import { folio_put } from '../kernel/mm_ref.js';
 import { folio_try_get } from '../kernel/page_ref.js';
@@ -159,24 +160,34 @@ function inc_max_seq(k: Kernel, l: Lruvec, seq: number, canSwap: boolean): boole
 }
 
 /**
- * try_to_inc_max_seq() (6.12 mm/vmscan.c:3885; 6.1 :4395) with force_scan false (only the debugfs
- * interface forces): without the walker (6.12 !CONFIG_LRU_GEN_WALKS_MMU) straight to
- * inc_max_seq; a generation already walked is not aged again; with LRU_GEN_MM_WALK the mm list
+ * try_to_inc_max_seq() (6.12 mm/vmscan.c:3885; 6.1 :4395): without the walker (6.12
+ * !CONFIG_LRU_GEN_WALKS_MMU) straight to inc_max_seq; a generation already walked is not aged
+ * again; with LRU_GEN_MM_WALK (6.1: or force_scan, profile fact mglru.forceScanWalks) the mm list
  * is walked (the walk stays set for the rest of this reclaim: look-around then promotes into
- * it), else the iteration is only counted; then inc_max_seq.
+ * it), else the iteration is only counted; then inc_max_seq. Reclaim passes force_scan false,
+ * only the debugfs aging forces.
  */
-function try_to_inc_max_seq(k: Kernel, l: Lruvec, sc: ScanControl, seq: number, canSwap: boolean): boolean {
+function try_to_inc_max_seq(
+  k: Kernel,
+  l: Lruvec,
+  mms: readonly MmStruct[],
+  seq: number,
+  canSwap: boolean,
+  forceScan = false,
+): boolean {
   return called(k, 'try_to_inc_max_seq', () => {
     if (!lru_gen_has_mm_state(k)) return inc_max_seq(k, l, seq, canSwap);
     if (seq <= mm_state_seq(k)) return false;
     let success: boolean;
-    if (!(mmcache(k).lruGenCaps & LRU_GEN_MM_WALK)) success = iterate_mm_list_nowalk(k, seq);
+    const walks =
+      (mmcache(k).lruGenCaps & LRU_GEN_MM_WALK) !== 0 || (forceScan && k.profile.facts.mglru.forceScanWalks);
+    if (!walks) success = iterate_mm_list_nowalk(k, seq);
     else {
       const walk = set_mm_walk(k, true)!;
       walk.seq = seq;
       walk.canSwap = canSwap;
-      walk.forceScan = false;
-      success = iterate_mm_list(k, l, sc.mms, walk);
+      walk.forceScan = forceScan;
+      success = iterate_mm_list(k, l, mms, walk);
     }
     if (success) inc_max_seq(k, l, seq, canSwap);
     return success;
@@ -410,7 +421,7 @@ function get_nr_to_scan(k: Kernel, l: Lruvec, sc: ScanControl, canSwap: boolean)
   const r = should_run_aging(l, canSwap);
   const nrToScan = r.outOfCold ? 0 : r.total;
   if (!r.aging || sc.priority === DEF_PRIORITY) return nrToScan >> sc.priority;
-  return try_to_inc_max_seq(k, l, sc, l.maxSeq, canSwap) ? -1 : 0;
+  return try_to_inc_max_seq(k, l, sc.mms, l.maxSeq, canSwap) ? -1 : 0;
 }
 
 /**
@@ -589,7 +600,7 @@ function get_nr_to_scan_v6_1(k: Kernel, l: Lruvec, sc: ScanControl, canSwap: boo
   const r = should_run_aging(l, canSwap);
   const nrToScan = r.total >> sc.priority;
   if (!r.aging) return nrToScan;
-  if (sc.priority !== DEF_PRIORITY && try_to_inc_max_seq(k, l, sc, maxSeq, canSwap)) return nrToScan;
+  if (sc.priority !== DEF_PRIORITY && try_to_inc_max_seq(k, l, sc.mms, maxSeq, canSwap)) return nrToScan;
   return minSeq + MIN_NR_GENS <= maxSeq ? nrToScan : 0;
 }
 
@@ -637,5 +648,38 @@ export function lru_gen_shrink_lruvec(k: Kernel, sc: ScanControl): void {
       if (scanned >= nrToScan || should_abort_scan_v6_1(k, l, maxSeq, sc, needSwapping)) break;
     }
     clear_mm_walk(k);
+  });
+}
+
+/**
+ * echo '+ <memcg> 0 <max_seq> [swappiness [force_scan]]' > /sys/kernel/debug/lru_gen for the root
+ * memcg (6.12 mm/vmscan.c lru_gen_seq_write :5497 -> run_cmd :5449 -> run_aging :5401; 6.1
+ * :5743/:5695/:5647): a walk allocated for the write; the swappiness given (0..MAX_SWAPPINESS) or
+ * get_swappiness(); without force_scan -ERANGE once MAX_NR_GENS generations exist; else
+ * try_to_inc_max_seq(). An omitted force_scan is -1: forced.
+ */
+export function lru_gen_debugfs_age(
+  k: Kernel,
+  mms: readonly MmStruct[],
+  swappiness: number | undefined,
+  forceScan: boolean,
+): void {
+  called(k, 'lru_gen_seq_write', () => {
+    if (!mmcache(k).lruGen)
+      throw new Error(
+        '/sys/kernel/debug/lru_gen: MGLRU is off (lru_gen=n): the model has no generations to age',
+      );
+    if (swappiness !== undefined && swappiness > MAX_SWAPPINESS)
+      throw new Error(`/sys/kernel/debug/lru_gen: swappiness ${swappiness} > ${MAX_SWAPPINESS}: -EINVAL`);
+    const l = lruvec_of(k);
+    set_mm_walk(k, true);
+    try {
+      const canSwap = (swappiness ?? get_swappiness(k)) !== 0;
+      if (!forceScan && l.minSeq[canSwap ? 0 : 1] + MAX_NR_GENS - 1 <= l.maxSeq)
+        throw new Error(`/sys/kernel/debug/lru_gen: ${MAX_NR_GENS} generations already, not forced: -ERANGE`);
+      called(k, 'run_aging', () => try_to_inc_max_seq(k, l, mms, l.maxSeq, canSwap, forceScan));
+    } finally {
+      clear_mm_walk(k);
+    }
   });
 }

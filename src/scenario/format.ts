@@ -41,6 +41,10 @@
  *   <task> reclaim_memory <pages>             echo <pages * 4 KiB> > memory.reclaim (the root
  *                                             cgroup's proactive reclaim); allocations below the
  *                                             min watermark reclaim on their own (direct reclaim)
+ *   <task> lru_gen_age [swappiness=<n>] [force_scan=0|1]   echo '+ <root memcg> 0 <max_seq> ...' >
+ *                                             /sys/kernel/debug/lru_gen: MGLRU's aging (its page-table
+ *                                             walk when enabled) opens a new generation; force_scan
+ *                                             defaults to 1, swappiness to the kernel's
  *   <task> compact                            echo 1 > /proc/sys/vm/compact_memory
  *   <task> drop_caches                        echo 1 > /proc/sys/vm/drop_caches
  *   <task> write|read <region> [<a>..<b>] [step=<n>]   touch pages (default: all)
@@ -112,6 +116,7 @@ export type Action =
   | { op: 'vmsplice' | 'splice'; task: string; region: string; pipe: string; from?: number; to?: number }
   | { op: 'compact' | 'drop_caches' | 'deferred_split_scan'; task: string }
   | { op: 'reclaim_memory'; task: string; pages: number }
+  | { op: 'lru_gen_age'; task: string; swappiness?: number; forceScan: boolean }
   | { op: 'truncate'; task: string; region: string }
   | { op: 'touch'; task: string; region: string; write: boolean; from?: number; to?: number; step: number }
   | { op: 'madvise'; task: string; region: string; advice: 'dontfork' | 'hugepage' | 'nohugepage' }
@@ -179,6 +184,7 @@ const USAGE: Record<string, string> = {
   reclaim: '<task> reclaim <region> [<a>..<b>]',
   split_huge_pages: '<task> split_huge_pages <region> [<a>..<b>]',
   reclaim_memory: '<task> reclaim_memory <pages>',
+  lru_gen_age: '<task> lru_gen_age [swappiness=<n>] [force_scan=0|1]',
   pipe: '<task> pipe <pipe>',
   close: '<task> close <pipe>',
   vmsplice: '<task> vmsplice <region> <pipe> [<a>..<b>]',
@@ -417,6 +423,19 @@ export function parseScenario(text: string, file: string): Scenario {
         if (rest.length !== 1 || !Number.isInteger(n) || n <= 0)
           fail(`expected \`${usage}\` with a positive page count, got '${words.join(' ')}'`);
         push({ op: verb, task: head, pages: n });
+        break;
+      }
+      case 'lru_gen_age': {
+        let swappiness: number | undefined;
+        let forceScan = true;
+        for (const w of rest) {
+          const sw = kv(w, 'swappiness');
+          const fs = kv(w, 'force_scan');
+          if (sw !== undefined) swappiness = sw;
+          else if (fs !== undefined && fs <= 1) forceScan = fs === 1;
+          else fail(`expected \`${usage}\`, got '${words.join(' ')}'`);
+        }
+        push({ op: verb, task: head, swappiness, forceScan });
         break;
       }
       case 'compact':

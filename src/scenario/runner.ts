@@ -29,6 +29,7 @@ import { filemap_splice_read, free_pipe_info, vmsplice_to_pipe, type Pipe } from
 import { madvise_dontneed } from '../mm/madvise.js';
 import { madvise_pageout } from '../mm/vmscan.js';
 import { memory_reclaim } from '../mm/vmscan_node.js';
+import { lru_gen_debugfs_age } from '../mm/vmscan_mglru.js';
 import { handle_mm_fault } from '../mm/memory.js';
 import { do_munmap, do_munmap_range } from '../mm/mmap.js';
 import {
@@ -298,6 +299,15 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
     case 'reclaim_memory': {
       const t = live(a.task);
       machine.run(t, () => memory_reclaim(k, machine.nrCpus, a.pages));
+      break;
+    }
+    case 'lru_gen_age': {
+      const t = live(a.task);
+      try {
+        machine.run(t, () => lru_gen_debugfs_age(k, machine.mms(), a.swappiness, a.forceScan));
+      } catch (e) {
+        fail(`lru_gen_age: ${(e as Error).message}`); // the write's error (-ERANGE, -EINVAL)
+      }
       break;
     }
     case 'touch': {

@@ -3,17 +3,23 @@
  * `setup`, everything drained, `checkpoint go`, then `act`; the rows are the events after the
  * checkpoint, page-table pages (allocated by pte_alloc_one) left out, pfns named in order of appearance
  * (P = the page under test, D1, D2… = the others): "P M 1 - 2 0 uptodate|lru|swapbacked" is
- * event, val, ret, count, mapcount, flags.
+ * event, val, ret, count, mapcount, flags. The profile is the traces' QEMU kernel's unless given.
  */
 import { show_page_flags } from '../../src/kernel/flag_names.js';
+import type { Profile } from '../../src/kernel/profiles/index.js';
 import { pageRefHasRet } from '../../src/kernel/tracepoint.js';
 import { parseScenario } from '../../src/scenario/format.js';
 import { runScenario } from '../../src/scenario/runner.js';
 import { traceProfile } from './shared.js';
 
-export function sequenceRows(version: '6.1' | '6.12', setup: string, act: string, machine = ''): string[] {
+export function sequenceRows(
+  version: '6.1' | '6.12',
+  setup: string,
+  act: string,
+  machine = '',
+  profile: Profile = traceProfile(version),
+): string[] {
   const text = `machine cpus=1 ${machine}\ntask t comm=t cpu=0\n${setup}\ndrain\ncheckpoint go\n${act}\n`;
-  const profile = traceProfile(version);
   const r = runScenario(parseScenario(text, 'sequence'), profile);
   const names = new Map<number, string>();
   const tables = new Set(r.events.filter((e) => e.stack.includes('pte_alloc_one')).map((e) => e.record.pfn));

@@ -76,7 +76,12 @@ describe('scenario errors', () => {
     ['machine swapdev=zram', 's.txt:1: machine: swapdev= needs swap=<pages>'],
     ['machine swap=1', 's.txt:1: machine: swap= needs at least 2 pages'],
     ['machine swap=8 swapdev=hdd', "s.txt:1: machine: swapdev= is ssd or zram, got 'swapdev=hdd'"],
-    ['machine lru_gen=2', "s.txt:1: machine: lru_gen= is 0 or 1, got 'lru_gen=2'"],
+    ['machine lru_gen=maybe', "s.txt:1: machine: lru_gen= is y, n or a number, got 'lru_gen=maybe'"],
+    ['machine lru_gen=0x1g', "s.txt:1: machine: lru_gen= is y, n or a number, got 'lru_gen=0x1g'"],
+    [
+      'task a\na lru_gen_age force_scan=2',
+      's.txt:2: expected `<task> lru_gen_age [swappiness=<n>] [force_scan=0|1]`',
+    ],
     [
       'task a\na reclaim_memory lots',
       "s.txt:2: expected `<task> reclaim_memory <pages>` with a positive page count, got 'a reclaim_memory lots'",
@@ -84,10 +89,6 @@ describe('scenario errors', () => {
     [
       'machine pages=8192 lru_gen=0\ntask a\na mmap x anon 4096\na write x',
       's.txt:4: touch: __alloc_pages: out of memory for an order-0 page',
-    ],
-    [
-      'machine swap=64\ntask a\na mmap x anon 4\na write x\na reclaim_memory 4',
-      's.txt:5: reclaim_memory: shrink_node: MGLRU reclaim (lru_gen_shrink_node) is not modelled',
     ],
   ])('%j', (text, message) => {
     expect(err(text)).toContain(message);
@@ -101,6 +102,14 @@ describe('scenario errors', () => {
 });
 
 describe('statements', () => {
+  it('machine lru_gen= takes what enabled_store() takes (mm/vmscan.c:5188): y, n, decimal, 0x hex, 0 octal; the low 3 bits', () => {
+    const caps = (v: string) => parseScenario(`machine lru_gen=${v}`, 's').lruGenCaps;
+    expect(['y', 'Y', 'n', 'N', '0', '1', '7', '0x0003', '010', '15'].map(caps)).toEqual([
+      7, 7, 0, 0, 0, 1, 7, 3, 0, 7,
+    ]);
+    expect(parseScenario('machine pages=64', 's').lruGenCaps).toBeUndefined();
+  });
+
   const run = (text: string) => runScenario(parseScenario(text, 's.txt'), loadProfile('6.12'));
 
   it('madvise dontneed keep=4: one zap per page not a multiple of 4, the VMA kept for the next touch', () => {

@@ -402,6 +402,11 @@ export interface MglruFacts {
   readonly walkNeedsConfig: boolean;
   /** 6.12 iterate_mm_list_nowalk() (mm/vmscan.c:3048) resets head and tail, so the next walk forces every mm */
   readonly nowalkResetsTail: boolean;
+  /**
+   * 6.1 try_to_inc_max_seq() walks the page tables for force_scan (debugfs aging) even without
+   * LRU_GEN_MM_WALK (mm/vmscan.c:4417); 6.12 only with it (should_walk_mmu, :3909)
+   */
+  readonly forceScanWalks: boolean;
 }
 
 /** mm/huge_memory.c, mm/rmap.c, mm/memory.c facts about large anonymous folios */

@@ -109,7 +109,7 @@ export const facts_v6_1: ProfileFacts = {
   },
   // mm/vmscan.c:5922 shrink_lruvec -> lru_gen_shrink_lruvec; include/linux/mm_inline.h:259; sort_folio
   // :4800 waiting for writeback; isolate_folio :4840; mm/rmap.c:832 + lru_gen_look_around :4617;
-  // walk_pmd_range :4115; should_skip_mm :3446; iterate_mm_list_nowalk :3552
+  // walk_pmd_range :4115; should_skip_mm :3446; iterate_mm_list_nowalk :3552; try_to_inc_max_seq :4417
   mglru: {
     entry: 'lru_gen_shrink_lruvec',
     addActiveClearsRefs: false,
@@ -120,6 +120,7 @@ export const facts_v6_1: ProfileFacts = {
     walkSkipsSmallMm: true,
     walkNeedsConfig: false,
     nowalkResetsTail: false,
+    forceScanWalks: true,
   },
   // mm/page_io.c __swap_writepage -> bdev_write_page (block/bdev.c:377, zram_rw_page); mm/swap_state.c:788
   // swap_vma_readahead -> read_swap_cache_async; mm/swapfile.c __try_to_reclaim_swap -> folio_free_swap

@@ -96,7 +96,7 @@ export const facts_v6_12: ProfileFacts = {
   },
   // mm/vmscan.c:5974 shrink_node -> lru_gen_shrink_node; include/linux/mm_inline.h:272; sort_folio :4312
   // and isolate_folio :4357 without the 6.1 cases; mm/rmap.c:896 + lru_gen_look_around :4065; walk_pmd_range
-  // :3590; CONFIG_LRU_GEN_WALKS_MMU :2791; iterate_mm_list_nowalk :3048
+  // :3590; CONFIG_LRU_GEN_WALKS_MMU :2791; iterate_mm_list_nowalk :3048; try_to_inc_max_seq :3909
   mglru: {
     entry: 'lru_gen_shrink_node',
     addActiveClearsRefs: true,
@@ -107,6 +107,7 @@ export const facts_v6_12: ProfileFacts = {
     walkSkipsSmallMm: false,
     walkNeedsConfig: true,
     nowalkResetsTail: true,
+    forceScanWalks: false,
   },
   // mm/page_io.c:412 swap_writepage_bdev_sync; mm/swap_state.c:770 swap_vma_readahead -> __read_swap_cache_async;
   // mm/swapfile.c:183 __try_to_reclaim_swap -> delete_from_swap_cache
