@@ -36,7 +36,7 @@ import {
   type ScanControl,
 } from './vmscan.js';
 import { inactive_is_low, shrink_active_list, shrink_list } from './vmscan_lru.js';
-import { lru_gen_shrink_lruvec, lru_gen_shrink_node } from './vmscan_mglru.js';
+import { lru_gen_shrink_lruvec, lru_gen_shrink_node } from './vmscan_mglru_node.js';
 
 const DEACTIVATE_ANON = 1;
 const DEACTIVATE_FILE = 2;
