@@ -6,6 +6,7 @@
  * from the scenario, so every run of the same scenario gives the same trace.
  */
 import { Kernel } from '../kernel/kernel.js';
+import { Xorshift32 } from '../kernel/random.js';
 import type { Profile } from '../kernel/profiles/index.js';
 import type { ProfileName } from '../kernel/profiles/types.js';
 import { exit_mmap, dup_mmap } from './mmap.js';
@@ -43,13 +44,13 @@ export class Machine {
   readonly nrCpus: number;
   readonly tasks = new Map<string, Task>();
   private nextPid = 100;
-  private rngState: number;
+  private readonly rng: Xorshift32;
 
   constructor(opts: MachineOptions) {
     const nrPages = opts.nrPages ?? 262144;
     this.nrCpus = opts.nrCpus ?? 2;
     this.k = new Kernel({ profile: opts.profile, nrPages, debugVm: opts.debugVm });
-    this.rngState = (opts.seed ?? 1) >>> 0 || 1;
+    this.rng = new Xorshift32(opts.seed ?? 1);
     memblock_free_all(this.k, FIRST_FREE_PFN, nrPages, this.nrCpus, opts.pcpHigh);
     if (opts.lruGenCaps !== undefined) {
       if (opts.lruGenCaps && !this.k.profile.config.isEnabled('CONFIG_LRU_GEN'))
@@ -70,14 +71,9 @@ export class Machine {
     return out;
   }
 
-  /** xorshift32: the scheduler's deterministic choices */
+  /** the scheduler's deterministic choices */
   random(n: number): number {
-    let x = this.rngState;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.rngState = x >>> 0;
-    return this.rngState % n;
+    return this.rng.below(n);
   }
 
   task(name: string): Task {

@@ -8,6 +8,7 @@
  * root.
  */
 import type { Kernel } from '../kernel/kernel.js';
+import { Xorshift32 } from '../kernel/random.js';
 import {
   LRU_INACTIVE_ANON,
   LRU_INACTIVE_FILE,
@@ -122,24 +123,19 @@ interface MemcgLru {
   gen: number;
   bin: number;
   seg: number;
-  rng: number;
+  readonly rng: Xorshift32;
 }
 
 const memcgLrus = new WeakMap<Kernel, MemcgLru>();
 
 function get_random_u32_below(m: MemcgLru, n: number): number {
-  let x = m.rng;
-  x ^= x << 13;
-  x ^= x >>> 17;
-  x ^= x << 5;
-  m.rng = x >>> 0;
-  return m.rng % n;
+  return m.rng.below(n);
 }
 
 function memcg_lru(k: Kernel): MemcgLru {
   let m = memcgLrus.get(k);
   if (!m) {
-    m = { seq: 0, nrMemcgs: [1, 0, 0], gen: 0, bin: 0, seg: 0, rng: 1 };
+    m = { seq: 0, nrMemcgs: [1, 0, 0], gen: 0, bin: 0, seg: 0, rng: new Xorshift32(1) };
     m.bin = get_random_u32_below(m, MEMCG_NR_BINS);
     memcgLrus.set(k, m);
   }

@@ -33,3 +33,14 @@ export function sequenceRows(
       return `${names.get(x.pfn)} ${ev} ${x.val} ${ret} ${x.count} ${x.mapcount} ${show_page_flags(profile, x.flagsLo)}`;
     });
 }
+
+/** how many of `events` have these frames in their stack, innermost first (others may lie between) */
+export function countWithFrames(
+  events: readonly { stack: readonly string[] }[],
+  ...frames: string[]
+): number {
+  return events.filter((e) => {
+    let at = -1;
+    return frames.every((f) => (at = e.stack.indexOf(f, at + 1)) >= 0);
+  }).length;
+}

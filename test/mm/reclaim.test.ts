@@ -14,7 +14,7 @@ import { WMARK_HIGH, WMARK_LOW, WMARK_MIN, zone_watermark } from '../../src/mm/p
 import { BUILTINS } from '../../src/scenario/builtins.js';
 import { parseScenario } from '../../src/scenario/format.js';
 import { runScenario } from '../../src/scenario/runner.js';
-import { sequenceRows } from '../helpers/sequence-rows.js';
+import { countWithFrames, sequenceRows } from '../helpers/sequence-rows.js';
 import { traceProfile } from '../helpers/shared.js';
 
 type V = '6.1' | '6.12';
@@ -217,12 +217,7 @@ describe('memory pressure', () => {
 describe('the reclaim built-in', () => {
   it.each(['6.1', '6.12'] as const)('%s: goes through every path its comments name', (v) => {
     const r = runScenario(parseScenario(BUILTINS.reclaim, 'builtin:reclaim'), traceProfile(v));
-    /** events whose stack holds these frames, innermost first */
-    const count = (...frames: string[]) =>
-      r.events.filter((e) => {
-        let at = -1;
-        return frames.every((f) => (at = e.stack.indexOf(f, at + 1)) >= 0);
-      }).length;
+    const count = (...frames: string[]) => countWithFrames(r.events, ...frames);
     const before = r.checkpoints.get('reclaimed')!.at;
     const direct = r.events.slice(0, before).filter((e) => e.stack.includes('try_to_free_pages'));
     expect(direct.some((e) => e.stack[0] === 'add_to_swap_cache')).toBe(true); // anon swapped out

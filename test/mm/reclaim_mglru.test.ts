@@ -16,7 +16,7 @@ import { PTE_OLD, find_vma } from '../../src/mm/mm_types.js';
 import { BUILTINS } from '../../src/scenario/builtins.js';
 import { parseScenario } from '../../src/scenario/format.js';
 import { runScenario, type RunResult } from '../../src/scenario/runner.js';
-import { sequenceRows } from '../helpers/sequence-rows.js';
+import { countWithFrames, sequenceRows } from '../helpers/sequence-rows.js';
 import { traceProfile } from '../helpers/shared.js';
 
 /** the rows of a scenario on the Debian config of `v` (MGLRU on for 6.12, `lru_gen=y` turns it on for 6.1) */
@@ -279,11 +279,7 @@ describe('MADV_PAGEOUT and migration of a folio of a young generation', () => {
 describe('the reclaim built-in on the default configs', () => {
   it('6.12 (MGLRU): direct reclaim and memory.reclaim go through lru_gen_shrink_node and evict_folios', () => {
     const r = run('6.12', BUILTINS.reclaim);
-    const count = (...frames: string[]) =>
-      r.events.filter((e) => {
-        let at = -1;
-        return frames.every((f) => (at = e.stack.indexOf(f, at + 1)) >= 0);
-      }).length;
+    const count = (...frames: string[]) => countWithFrames(r.events, ...frames);
     const before = r.checkpoints.get('reclaimed')!.at;
     const direct = r.events.slice(0, before).filter((e) => e.stack.includes('try_to_free_pages'));
     expect(direct.some((e) => e.stack[1] === 'isolate_folio')).toBe(true);
