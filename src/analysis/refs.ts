@@ -7,7 +7,8 @@
  *     do_anonymous_page(), a fault's lookup reference becomes the PTE's in finish_fault()
  *     (mm/memory.c), and references taken before the trace have no known owner;
  *  3. only where the put's owner is unknown (or nothing of its owner is left): the same task's
- *     latest entry, else the oldest — reported as `task-order`.
+ *     latest entry, else another task's latest short-lived one, else the oldest — reported as
+ *     `task-order`.
  * page_ref_freeze ret=1 keeps the entries (frozen); page_ref_unfreeze to v keeps v of them,
  * dropping the page cache's first (__remove_mapping / folio_migrate_mapping "drop the page-cache
  * refs for us", mm/vmscan.c, mm/migrate.c); page_ref_set starts over (allocation).
@@ -266,10 +267,16 @@ export class RefTracker {
     return -1;
   }
 
-  /** The latest entry of `pid`, else the oldest; -1 if none. */
+  /**
+   * The latest entry of `pid`; else the latest one another task took that is not handed over
+   * (a put on another task's time mostly drops a short-lived reference, e.g. an LRU batch drained
+   * by whoever runs next on the CPU, mm/swap.c folio_batch_move_lru, not the reference the
+   * allocation handed to a mapping); else the oldest; -1 if none.
+   */
   private pickAny(pid: number): number {
     const e = this.e;
     for (let k = e.length - 1; k >= 0; k--) if (e.pid[k] === pid) return k;
+    for (let k = e.length - 1; k >= 0; k--) if (HANDED_OVER[e.owner[k]] === 0) return k;
     return e.length > 0 ? 0 : -1;
   }
 

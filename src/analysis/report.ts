@@ -89,7 +89,9 @@ export function formatConsistency(c: ConsistencyReport, source: string): string 
 export function formatLeaks(leaks: Leak[], ex: Findings['leakExclusions'], limit: number): string[] {
   const out = [
     `leaks: ${plural(leaks.length, 'page')} end the trace above their start count holding references that should have been dropped`,
-    `  not counted: ${plural(ex.excludedPages, 'page')} whose outstanding references are expected to persist:`,
+    ex.excludedPages === 0
+      ? '  not counted: none (no page ends above its start holding only references expected to persist)'
+      : `  not counted: ${plural(ex.excludedPages, 'page')} whose outstanding references are expected to persist:`,
     ...ex.excluded.map((x) => `    ${plural(x.pages, 'page')}, ${plural(x.refs, 'ref')}: ${x.reason}`),
   ];
   for (const l of leaks.slice(0, limit)) {
@@ -129,5 +131,12 @@ export function formatFindings(f: Findings): string {
     out.push(...formatFreezeFailure(first).map((l) => `  ${l}`));
   }
   out.push(...formatLeaks(f.leaks, f.leakExclusions, 10));
+  // without stacks a get is paired with a put by task order only, and a reference taken by one
+  // task and dropped by another (an LRU batch drained on another task's CPU time, a migration's
+  // references) is left unmatched: say so, and how to record the stacks that would tell
+  if (f.leaks.length > 0 && f.summary.stacks.attached === 0)
+    out.push(
+      `  the trace has no stacks: these references' owners are unknown and pairing by task may leave some unmatched; record with options/stacktrace (or trace-cmd -T) to attribute them`,
+    );
   return out.join('\n') + '\n';
 }
