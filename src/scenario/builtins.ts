@@ -237,6 +237,115 @@ fm truncate bdev                # close(bfd), the last opener: kill_bdev
 fm drop_caches                  # nothing left of either file
 fm exit
 `,
+  soak: `scenario soak (../shared/traces/6.1/soak/soak.sh 40: fork_cow, file_mmap, dd, a tmpfs write; thp + compact_memory every 10th)
+machine cpus=2 seed=1
+# soak.sh's shell (CPU 0): the tmpfs files /tmp/soak.0 .. 7, each written by \`echo > \` (O_TRUNC)
+task sh comm=sh cpu=0
+repeat 8 f
+sh open soak{f} shmem 1
+end
+repeat 40 i
+# ls -la /bin, cat /bin/busybox, sh -c '...': exec'd busybox applets (not modelled)
+# /w/fork_cow 64 2: exec'd on CPU 1; after each fork the parent wakes on CPU 0
+task fc{i} comm=fork_cow cpu=1
+fc{i} mmap setup anon 16
+fc{i} write setup 0..10
+repeat 2 r
+mark fork_cow: touching 64 pages
+fc{i} mmap a{r} anon 64
+fc{i} madvise a{r} nohugepage
+fc{i} mmap z{r} anon 16
+fc{i} write a{r}
+fc{i} read z{r}
+mark fork_cow: fork
+fc{i} fork fc{i}c{r} cpu={r}
+fc{i}c{r} write a{r} 0..63 step=2
+mark fork_cow: child wrote 32 pages
+fc{i} cpu 0
+if {r} = 0
+mark GT_CHECKPOINT_BEGIN cow
+end
+fc{i}c{r} exit
+mark fork_cow: child reaped; parent still holds 64 pages
+if {r} = 0
+mark GT_CHECKPOINT_BEGIN after_child_exit
+end
+fc{i} munmap a{r}
+fc{i} munmap z{r}
+end
+fc{i} exit
+# /w/file_mmap 32 /dev/vda 1 (CPU 1)
+task fm{i} comm=file_mmap cpu=1
+fm{i} mmap setup anon 16
+fm{i} write setup 0..4
+mark file_mmap: write tmpfs file 32 pages
+fm{i} mmap tmpfs_shared shmem 32
+fm{i} fwrite tmpfs_shared
+fm{i} mmap tmpfs_private shmem 32 private of=tmpfs_shared
+mark file_mmap: read shared+private mappings
+fm{i} read tmpfs_shared
+fm{i} read tmpfs_private
+mark file_mmap: write shared (first half) and private (second half -> COW anon)
+fm{i} write tmpfs_shared 0..15
+fm{i} write tmpfs_private 16..31
+fm{i} open bdev{i} file 16384
+mark file_mmap: pread 32 pages from /dev/vda
+fm{i} fread bdev{i} 0..31
+fm{i} mmap bdev_shared_ro file 32 of=bdev{i} at=32
+fm{i} read bdev_shared_ro
+mark GT_CHECKPOINT_BEGIN mapped
+mark file_mmap: munmap
+fm{i} munmap tmpfs_shared
+fm{i} munmap tmpfs_private
+fm{i} munmap bdev_shared_ro
+fm{i} mmap tmpfs_shared_remap shmem 32 of=tmpfs_shared
+fm{i} read tmpfs_shared_remap
+mark GT_CHECKPOINT_BEGIN remapped
+fm{i} munmap tmpfs_shared_remap
+fm{i} truncate tmpfs_shared
+mark file_mmap: unlink tmpfs file
+fm{i} truncate bdev{i}
+mark file_mmap: drop_caches
+fm{i} drop_caches
+fm{i} exit
+# dd if=/dev/vda of=/dev/null bs=64k count=16 skip=i%64 (CPU 1): 16 read()s of 16 pages
+task dd{i} comm=dd cpu=1
+dd{i} open vda{i} file 16384
+repeat 16 b
+dd{i} fread vda{i} {i%64*16+b*16}..{i%64*16+b*16+15}
+end
+dd{i} truncate vda{i}
+dd{i} exit
+# echo "soak $i" > /tmp/soak.(i % 8): O_TRUNC frees the page the file had, write() a new one
+sh truncate soak{i%8}
+sh fwrite soak{i%8}
+if {i%10} = 0
+# /w/thp 1 (CPU 1): one PMD THP, fork, the child's COW of one page (no partial munmap with 1)
+task thp{i} comm=thp cpu=1
+thp{i} mmap thp anon 512
+thp{i} madvise thp hugepage
+mark thp: touching 1 x 2MiB
+thp{i} write thp
+mark GT_CHECKPOINT_BEGIN thp_touched
+mark thp: fork
+thp{i} fork thpc{i} cpu=0
+thpc{i} write thp 3..3
+mark thp: child wrote one page in first THP
+mark GT_CHECKPOINT_BEGIN thp_forked
+thpc{i} exit
+mark GT_CHECKPOINT_BEGIN thp_partial_unmap
+mark thp: munmap all
+thp{i} munmap thp
+thp{i} exit
+# echo 1 > /proc/sys/vm/compact_memory
+sh compact
+end
+end
+# rm -f /tmp/soak.*
+repeat 8 f
+sh truncate soak{f}
+end
+`,
   compaction: `scenario compaction (../shared/traces/<v>/compaction/compaction.c, ./compaction 8192)
 machine pages=393216 cpus=2 seed=1 pcp_high=7005  # node 0's zone of the real guest
 task gt comm=gtrun cpu=1

@@ -56,6 +56,8 @@
  *   <task> fork <child> [cpu=<n>]             the child shares the parent's pages copy-on-write
  *   <task> munmap <region> [<a>..<b>]         the whole region, or those pages (the VMA is kept)
  *   <task> exit
+ *   <task> cpu <n>                            the scheduler moves the task to CPU n (its next
+ *                                             page faults fill that CPU's lru_add batch)
  *   <task> deferred_split_scan                the deferred-split shrinker, as memory pressure (or
  *                                             `echo 2 > drop_caches`) runs it: splits queued THPs
  *   <task> split_huge_pages <region> [<a>..<b>]   echo <pid>,<start>,<end> >
@@ -75,6 +77,19 @@
  *
  * A line may start with `@<profile>[,<profile>]` to apply to those profiles only, e.g. work a real
  * workload's process did before the traced part, which differs per kernel.
+ *
+ * Loops (a real workload's shell loop), expanded before the statements are read:
+ *
+ *   repeat <n> <var>                          the lines up to the matching `end`, n times, <var>
+ *                                             from 0 to n-1; in them `{<expression>}` of integers
+ *                                             and loop variables with + * % (`{i%64*16+255}`) stands
+ *                                             for its value (so each pass names its own tasks and
+ *                                             regions: `task fc{i} comm=fork_cow`)
+ *   if <a> = <b>                              the lines up to the matching `end` only when the two
+ *                                             integers are equal: `if {i%10} = 0`
+ *   end
+ *
+ * A statement's errors name its line in the text, and the loop values in force there.
  */
 import type { ProfileName } from '../kernel/profiles/types.js';
 
@@ -124,6 +139,7 @@ export type Action =
   | { op: 'fork'; task: string; child: string; cpu?: number }
   | { op: 'munmap'; task: string; region: string; from?: number; to?: number }
   | { op: 'exit'; task: string }
+  | { op: 'cpu'; task: string; cpu: number }
   | { op: 'drain' }
   | { op: 'tracing'; on: boolean }
   | { op: 'sysfs'; knob: string; value: string }
@@ -198,6 +214,7 @@ const USAGE: Record<string, string> = {
   fork: '<task> fork <child> [cpu=<n>]',
   munmap: '<task> munmap <region> [<a>..<b>]',
   exit: '<task> exit',
+  cpu: '<task> cpu <n>',
 };
 
 /** Parses and validates a scenario; throws ScenarioError naming the line and what was expected. */
@@ -206,12 +223,9 @@ export function parseScenario(text: string, file: string): Scenario {
   const tasks = new Set<string>();
   const regions = new Set<string>();
   const pipes = new Set<string>();
-  const lines = text.split('\n');
-  for (let n = 1; n <= lines.length; n++) {
-    const words = lines[n - 1].replace(/#.*/, '').trim().split(/\s+/).filter(Boolean);
-    if (!words.length) continue;
+  for (const { line: n, loops, words } of expandLoops(text, file)) {
     const fail = (what: string): never => {
-      throw new ScenarioError(file, n, what);
+      throw new ScenarioError(file, n, loops ? `${what} (in ${loops})` : what);
     };
     let profiles: ProfileName[] | undefined;
     if (words[0].startsWith('@')) {
@@ -495,7 +509,100 @@ export function parseScenario(text: string, file: string): Scenario {
         if (rest.length) fail(`exit takes no arguments, got '${rest[0]}'`);
         push({ op: 'exit', task: head });
         break;
+      case 'cpu': {
+        const cpu = Number(rest[0]);
+        if (rest.length !== 1 || !Number.isInteger(cpu) || cpu < 0)
+          fail(`expected \`${usage}\` with a CPU number, got '${words.join(' ')}'`);
+        push({ op: 'cpu', task: head, cpu });
+        break;
+      }
     }
   }
   return sc;
+}
+
+/** one statement line after loop expansion: its line in the text, the loop values, its words */
+interface ExpandedLine {
+  line: number;
+  /** "i=3, j=0" when inside loops */
+  loops: string;
+  words: string[];
+}
+
+/**
+ * Unrolls `repeat` and `if` blocks (see the module comment) into the lines they stand for, each
+ * keeping its line number; `{<var>}` and `{<var>%<m>}` replaced by the loop values.
+ */
+function expandLoops(text: string, file: string): ExpandedLine[] {
+  const lines = text.split('\n').map((l) => l.replace(/#.*/, '').trim().split(/\s+/).filter(Boolean));
+  const out: ExpandedLine[] = [];
+  /** expands lines [from, to) with `vars` bound */
+  const block = (from: number, to: number, vars: readonly [string, number][]): void => {
+    for (let i = from; i < to; i++) {
+      const n = i + 1;
+      const loops = vars.map(([v, x]) => `${v}=${x}`).join(', ');
+      const fail = (what: string): never => {
+        throw new ScenarioError(file, n, loops ? `${what} (in ${loops})` : what);
+      };
+      const words = lines[i].map((w) =>
+        w.replace(/\{([^}]*)\}/g, (_, e: string) => String(evaluate(e, vars, fail))),
+      );
+      if (!words.length) continue;
+      if (words[0] === 'end') fail('`end` without a `repeat` or `if` above');
+      if (words[0] !== 'repeat' && words[0] !== 'if') {
+        out.push({ line: n, loops, words });
+        continue;
+      }
+      const end = matchingEnd(lines, i) ?? fail(`\`${words[0]}\` has no matching \`end\``);
+      if (words[0] === 'repeat') {
+        const [, count, v] = words;
+        const times = Number(count);
+        if (words.length !== 3 || !Number.isInteger(times) || times < 0 || !/^[A-Za-z_]\w*$/.test(v))
+          fail(`expected \`repeat <n> <var>\` (n a non-negative integer), got '${words.join(' ')}'`);
+        if (vars.some(([x]) => x === v)) fail(`repeat variable '${v}' is already in use by an outer repeat`);
+        for (let x = 0; x < times; x++) block(i + 1, end, [...vars, [v, x]]);
+      } else {
+        const m = /^(-?\d+)=(-?\d+)$/.exec(words.slice(1).join(''));
+        if (!m) fail(`expected \`if <a> = <b>\` with two integers, got '${words.join(' ')}'`);
+        else if (Number(m[1]) === Number(m[2])) block(i + 1, end, vars);
+      }
+      i = end;
+    }
+  };
+  block(0, lines.length, []);
+  return out;
+}
+
+/** `{...}`: integers and repeat variables joined by `+`, `*` and `%` (`*` and `%` bind tighter) */
+function evaluate(e: string, vars: readonly [string, number][], fail: (what: string) => never): number {
+  const bad = () => fail(`expected {<expression>} of integers, repeat variables, + * %, got '{${e}}'`);
+  let sum = 0;
+  for (const term of e.split('+')) {
+    const parts = term.split(/([*%])/);
+    const operand = (w: string): number => {
+      if (/^\d+$/.test(w)) return Number(w);
+      if (!/^[A-Za-z_]\w*$/.test(w)) return bad();
+      const bound = vars.find(([v]) => v === w) ?? fail(`'{${e}}': '${w}' is not a repeat variable here`);
+      return bound[1];
+    };
+    let x = operand(parts[0]);
+    for (let k = 1; k < parts.length; k += 2) {
+      const y = operand(parts[k + 1]);
+      if (parts[k] === '*') x *= y;
+      else x = y > 0 ? x % y : fail(`'{${e}}': % needs a positive integer`);
+    }
+    sum += x;
+  }
+  return sum;
+}
+
+/** the index of the `end` that closes the block opened at line index `open`, or undefined */
+function matchingEnd(lines: readonly string[][], open: number): number | undefined {
+  let depth = 0;
+  for (let i = open + 1; i < lines.length; i++) {
+    const w = lines[i][0];
+    if (w === 'repeat' || w === 'if') depth++;
+    else if (w === 'end' && depth-- === 0) return i;
+  }
+  return undefined;
 }

@@ -38,9 +38,11 @@ export interface KeyedTrace {
   stacks?: (readonly string[])[];
   /** trace_marker text (a real trace's, a scenario's `mark`) -> the position it first came at */
   marks: Map<string, number>;
+  /** every trace_marker write in order: its text and the position of the next event */
+  markers: { text: string; at: number }[];
 }
 
-function keyedTrace(n: number): Omit<KeyedTrace, 'keys' | 'flags' | 'marks'> {
+function keyedTrace(n: number): Omit<KeyedTrace, 'keys' | 'flags' | 'marks' | 'markers'> {
   return {
     pfn: new Int32Array(n),
     cpu: new Int32Array(n),
@@ -51,13 +53,25 @@ function keyedTrace(n: number): Omit<KeyedTrace, 'keys' | 'flags' | 'marks'> {
   };
 }
 
+/** the columns with room for `n` events, the first `at` kept */
+function grown(t: KeyedTrace, n: number, at: number): KeyedTrace {
+  const g = { ...t, ...keyedTrace(n) };
+  g.pfn.set(t.pfn.subarray(0, at));
+  g.cpu.set(t.cpu.subarray(0, at));
+  g.type.set(t.type.subarray(0, at));
+  g.val.set(t.val.subarray(0, at));
+  g.ret.set(t.ret.subarray(0, at));
+  g.count.set(t.count.subarray(0, at));
+  return g;
+}
+
 /**
- * A real trace's text lines: its page_ref events, `<stack trace>` frames when the run has them,
- * and the first position of each trace_marker text.
+ * A real trace's text lines (an array, or streamed from a large file): its page_ref events,
+ * `<stack trace>` frames when the run has them, and its trace_marker writes.
  */
-export function readKeyedTrace(traceLines: readonly string[]): KeyedTrace {
-  const n = traceLines.length;
-  const t: KeyedTrace = { ...keyedTrace(n), keys: [], flags: [], marks: new Map() };
+export function readKeyedTrace(traceLines: Iterable<string>): KeyedTrace {
+  const n = Array.isArray(traceLines) ? traceLines.length : 1 << 16;
+  let t: KeyedTrace = { ...keyedTrace(n), keys: [], flags: [], marks: new Map(), markers: [] };
   const stacks: string[][] = [];
   let stack: string[] | undefined;
   let at = 0;
@@ -71,10 +85,12 @@ export function readKeyedTrace(traceLines: readonly string[]): KeyedTrace {
     if (mark >= 0) {
       const text = line.slice(mark + 'tracing_mark_write: '.length).trim();
       if (!t.marks.has(text)) t.marks.set(text, at);
+      t.markers.push({ text, at });
       continue;
     }
     const m = LINE.exec(line);
     if (!m) continue;
+    if (at === t.pfn.length) t = grown(t, 2 * at, at);
     const type = pageRefTypeFromName(`page_ref_${m[2]}`)!;
     t.pfn[at] = parseInt(m[3], 16);
     t.cpu[at] = Number(m[1]);
@@ -106,7 +122,7 @@ function trimmed(t: KeyedTrace, n: number): KeyedTrace {
 /** A simulated run, its `mark`s as the trace's markers. */
 export function simKeyedTrace(r: RunResult): KeyedTrace {
   const n = r.events.length;
-  const t: KeyedTrace = { ...keyedTrace(n), keys: [], flags: [], marks: new Map(), stacks: [] };
+  const t: KeyedTrace = { ...keyedTrace(n), keys: [], flags: [], marks: new Map(), markers: [], stacks: [] };
   r.events.forEach((e, i) => {
     const rec = e.record;
     const ev = PAGE_REF_EVENT_NAMES[rec.type].slice('page_ref_'.length);
@@ -125,6 +141,7 @@ export function simKeyedTrace(r: RunResult): KeyedTrace {
     t.stacks!.push(e.stack.slice(1));
   });
   for (const m of r.marks) if (!t.marks.has(m.text)) t.marks.set(m.text, m.at);
+  t.markers = r.marks.map((m) => ({ ...m }));
   return t;
 }
 
@@ -319,4 +336,31 @@ export function compareWindows(
     }
   }
   return diffs;
+}
+
+/**
+ * A history cut at every trace_marker write (`KeyedTrace.markers`, repeated texts apart): the index
+ * of the marker each event follows -> the keys there (-1: before the first marker), a "migrated"
+ * line where a destination's life starts.
+ */
+export function markerWindowKeys(h: PageHistories, history: readonly Life[]): Map<number, EventKey[]> {
+  const { markers } = h.t;
+  const out = new Map<number, EventKey[]>();
+  history.forEach((life, k) =>
+    life.events.forEach((i, j) => {
+      // the last marker at or before event i (markers are in trace order)
+      let lo = 0;
+      let hi = markers.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (markers[mid].at <= i) lo = mid + 1;
+        else hi = mid;
+      }
+      let keys = out.get(lo - 1);
+      if (!keys) out.set(lo - 1, (keys = []));
+      if (k > 0 && j === 0) keys.push('migrated');
+      keys.push(h.t.keys[i]);
+    }),
+  );
+  return out;
 }

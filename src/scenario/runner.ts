@@ -353,6 +353,9 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
     case 'exit':
       machine.exit(live(a.task));
       break;
+    case 'cpu':
+      live(a.task).cpu = cpuOk(a.cpu)!;
+      break;
     case 'drain':
       lru_add_drain_all(k, machine.nrCpus);
       break;

@@ -56,3 +56,18 @@ export function reportProfile(name: ProfileName, nrCpus: number): Profile {
   });
   return loadProfile(name, { config, name: 'report' });
 }
+
+/**
+ * The lines of a large shared file, one at a time, without the whole text as one string: the
+ * gunzipped bytes stay one Buffer (outside the JS heap), each line is decoded when it is reached.
+ */
+export function* sharedLines(...parts: string[]): Generator<string> {
+  const p = sharedPath(...parts);
+  const buf = p.endsWith('.gz') ? gunzipSync(readFileSync(p)) : readFileSync(p);
+  for (let at = 0; at < buf.length;) {
+    const nl = buf.indexOf(10, at);
+    const end = nl < 0 ? buf.length : nl;
+    yield buf.toString('utf8', at, end);
+    at = end + 1;
+  }
+}
