@@ -279,32 +279,32 @@ task fm{i} comm=file_mmap cpu=1
 fm{i} mmap setup anon 16
 fm{i} write setup 0..4
 mark file_mmap: write tmpfs file 32 pages
-fm{i} mmap tmpfs_shared shmem 32
-fm{i} fwrite tmpfs_shared
-fm{i} mmap tmpfs_private shmem 32 private of=tmpfs_shared
+fm{i} mmap fmfile{i} shmem 32
+fm{i} fwrite fmfile{i}
+fm{i} mmap fmpriv{i} shmem 32 private of=fmfile{i}
 mark file_mmap: read shared+private mappings
-fm{i} read tmpfs_shared
-fm{i} read tmpfs_private
+fm{i} read fmfile{i}
+fm{i} read fmpriv{i}
 mark file_mmap: write shared (first half) and private (second half -> COW anon)
-fm{i} write tmpfs_shared 0..15
-fm{i} write tmpfs_private 16..31
+fm{i} write fmfile{i} 0..15
+fm{i} write fmpriv{i} 16..31
 fm{i} open bdev{i} file 16384
 mark file_mmap: pread 32 pages from /dev/vda
 fm{i} fread bdev{i} 0..31
-fm{i} mmap bdev_shared_ro file 32 of=bdev{i} at=32
-fm{i} read bdev_shared_ro
+fm{i} mmap fmbdev{i} file 32 of=bdev{i} at=32
+fm{i} read fmbdev{i}
 mark GT_CHECKPOINT_BEGIN mapped
 mark file_mmap: munmap
-fm{i} munmap tmpfs_shared
-fm{i} munmap tmpfs_private
-fm{i} munmap bdev_shared_ro
-fm{i} mmap tmpfs_shared_remap shmem 32 of=tmpfs_shared
-fm{i} read tmpfs_shared_remap
+fm{i} munmap fmfile{i}
+fm{i} munmap fmpriv{i}
+fm{i} munmap fmbdev{i}
+fm{i} mmap fmremap{i} shmem 32 of=fmfile{i}
+fm{i} read fmremap{i}
 mark GT_CHECKPOINT_BEGIN remapped
-fm{i} munmap tmpfs_shared_remap
-fm{i} truncate tmpfs_shared
+fm{i} munmap fmremap{i}
 mark file_mmap: unlink tmpfs file
-fm{i} truncate bdev{i}
+fm{i} truncate fmfile{i}         # close(fd), unlink: shmem_evict_inode
+fm{i} truncate bdev{i}           # close(bfd), the last opener: kill_bdev
 mark file_mmap: drop_caches
 fm{i} drop_caches
 fm{i} exit

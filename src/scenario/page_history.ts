@@ -208,6 +208,12 @@ export class PageHistories {
     );
   }
 
+  /** the life's events through the one that freed it (all of them when it was not freed) */
+  untilFreed(life: Life): Life {
+    const free = this.freed(life);
+    return free === undefined ? life : { ...life, events: life.events.filter((i) => i <= free) };
+  }
+
   /** the destination's life, when migration freed this one (see the module comment) */
   migratedTo(life: Life): Life | undefined {
     const { t } = this;

@@ -18,6 +18,31 @@ function err(text: string): string {
 
 describe('scenario errors', () => {
   it.each([
+    ['task a\nrepeat 2 i\na mmap x{i} anon 1', 's.txt:2: `repeat` has no matching `end`'],
+    ['task a\nend', 's.txt:2: `end` without a `repeat` or `if` above'],
+    [
+      'repeat two i\nend',
+      "s.txt:1: expected `repeat <n> <var>` (n a non-negative integer), got 'repeat two i'",
+    ],
+    [
+      'repeat 2 i\nrepeat 2 i\nend\nend',
+      "s.txt:2: repeat variable 'i' is already in use by an outer repeat (in i=0)",
+    ],
+    [
+      'task a\nrepeat 3 i\na mmap x{j} anon 1\nend',
+      "s.txt:3: '{j}': 'j' is not a repeat variable here (in i=0)",
+    ],
+    ['repeat 3 i\nif {i%0} = 0\nend\nend', "s.txt:2: '{i%0}': % needs a positive integer (in i=0)"],
+    [
+      'repeat 1 i\ntask t{i-1}\nend',
+      "s.txt:2: expected {<expression>} of integers, repeat variables, + * %, got '{i-1}' (in i=0)",
+    ],
+    ['if a = 0\nend', "s.txt:1: expected `if <a> = <b>` with two integers, got 'if a = 0'"],
+    // a statement's error names its line and the pass it failed in
+    ['task a\nrepeat 3 i\na mmap x anon {2-i}\nend', 's.txt:3: expected {<expression>}'],
+    ['task a\nrepeat 3 i\na mmap x{i%2} anon 1\nend', "s.txt:3: region 'x0' is already mapped in task 'a'"],
+    ['machine cpus=2\ntask a\na cpu 2', 's.txt:3: cpu=2, but the machine has 2 CPUs'],
+    ['task a\na cpu', "s.txt:2: expected `<task> cpu <n>` with a CPU number, got 'a cpu'"],
     [
       'task a\na mmap x anon -3',
       's.txt:2: expected `<task> mmap <region> anon|shmem|file <pages> [private] [of=<region>] [at=<pgoff>]` with a positive page count',
@@ -92,6 +117,26 @@ describe('scenario errors', () => {
     ],
   ])('%j', (text, message) => {
     expect(err(text)).toContain(message);
+  });
+
+  it('repeat and if: the body n times with its variable, `if` only where the values are equal', () => {
+    const sc = parseScenario(
+      'task a\nrepeat 4 i\na mmap x{i} anon {i*2+1}\nif {i%2} = 1\na write x{i} 0..{i%3}\nend\nend\na exit',
+      's.txt',
+    );
+    expect(sc.statements.map((s) => [s.line, s.action])).toEqual([
+      [1, { op: 'task', name: 'a', comm: 'a', cpu: undefined }],
+      ...[0, 1, 2, 3].flatMap((i) => [
+        [
+          3,
+          { op: 'mmap', task: 'a', region: `x${i}`, pages: i * 2 + 1, kind: 'anon', shared: false, pgoff: 0 },
+        ],
+        ...(i % 2
+          ? [[5, { op: 'touch', task: 'a', region: `x${i}`, write: true, from: 0, to: i % 3, step: 1 }]]
+          : []),
+      ]),
+      [8, { op: 'exit', task: 'a' }],
+    ]);
   });
 
   it('built-ins parse and run', () => {
