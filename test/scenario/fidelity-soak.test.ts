@@ -14,8 +14,8 @@
  * - block device: __filemap_add_folio's +1 with flags exactly `locked` (readahead of /dev/vda):
  *   file_mmap's pread + mmap ("pread"), dd's 16 reads ("drop_caches");
  * - THP: the PMD fault's +1 on a head ("thp: touching").
- * The simulated side checks the rules against the scenario's own regions (they find exactly the
- * pages the simulated regions had). Each page is followed through its whole life (and any
+ * Both sides must find the same pages, class by class and name by name (iteration, round, index
+ * in allocation order). Each page is followed through its whole life (and any
  * migration: compact_memory runs every 10th iteration) and compared window by window as (event,
  * val, ret, count, mapcount, flags).
  *
