@@ -19,8 +19,8 @@
  * migration: compact_memory runs every 10th iteration) and compared window by window as (event,
  * val, ret, count, mapcount, flags).
  *
- * Reading the plain 229 MB trace (1.16 M events) once per file costs ~10 s of the suite; it is the
- * only run with all 40 iterations (the stack run has 3), and the iterations are what a soak
+ * Reading the plain 229 MB trace (1.16 M events) once per file (with the 40-pass run: ~25 s here) is the
+ * price of the only run with all 40 iterations (the stack run has 3), and the iterations are what a soak
  * checks: that pass 7 (the first /tmp/soak.N reuse is pass 8) still behaves as pass 1.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
