@@ -244,8 +244,15 @@ task sh comm=sh cpu=0
 repeat 8 f
 sh open soak{f} shmem 1
 end
+# the shell's own anon pages: after each fork its next writes queue new pages on CPU 0 (3 a pass,
+# read off the real trace: the echo's page is the 4th entry while /tmp/soak.N is new)
+sh mmap cow anon 120
 repeat 40 i
-# ls -la /bin, cat /bin/busybox, sh -c '...': exec'd busybox applets (not modelled)
+# ls -la /bin: forked and exec'd on CPU 0; exec's mmput of the forked mm drains CPU 0's batch
+# (6.1 mm/mmap.c:exit_mmap lru_add_drain), which takes the last pass's /tmp/soak.N page off it
+sh fork ls{i} cpu=0
+ls{i} exit
+# cat /bin/busybox, sh -c '...': exec'd busybox applets (not modelled)
 # /w/fork_cow 64 2: exec'd on CPU 1; after each fork the parent wakes on CPU 0
 task fc{i} comm=fork_cow cpu=1
 fc{i} mmap setup anon 16
@@ -259,6 +266,12 @@ fc{i} write a{r}
 fc{i} read z{r}
 mark fork_cow: fork
 fc{i} fork fc{i}c{r} cpu={r}
+# the first child (CPU 0) copies 6 of the parent's pages (stack, libc data) before its first write
+# to a: its first copy is the 7th entry after ls's drain in every pass of the real trace; the second
+# child's first copy opens CPU 1's batch (fitted: 6 and 0 read off the trace, not derived)
+if {r} = 0
+fc{i}c{r} write setup 0..5
+end
 fc{i}c{r} write a{r} 0..63 step=2
 mark fork_cow: child wrote 32 pages
 fc{i} cpu 0
@@ -276,8 +289,10 @@ end
 fc{i} exit
 # /w/file_mmap 32 /dev/vda 1 (CPU 1)
 task fm{i} comm=file_mmap cpu=1
+# exec, ld.so, libc, the buffer's memset: the first tmpfs page is the 13th entry of CPU 1's batch
+# in most passes of the real trace (12 to 14: the mode, fitted; the standalone run has 5)
 fm{i} mmap setup anon 16
-fm{i} write setup 0..4
+fm{i} write setup 0..11
 mark file_mmap: write tmpfs file 32 pages
 fm{i} mmap fmfile{i} shmem 32
 fm{i} fwrite fmfile{i}
@@ -310,13 +325,19 @@ fm{i} drop_caches
 fm{i} exit
 # dd if=/dev/vda of=/dev/null bs=64k count=16 skip=i%64 (CPU 1): 16 read()s of 16 pages
 task dd{i} comm=dd cpu=1
+# dd's exec, ld.so, libc: its first page cache page is the 6th entry of CPU 1's batch in every pass
+dd{i} mmap setup anon 16
+dd{i} write setup 0..4
 dd{i} open vda{i} file 16384
 repeat 16 b
 dd{i} fread vda{i} {i%64*16+b*16}..{i%64*16+b*16+15}
 end
 dd{i} truncate vda{i}
 dd{i} exit
-# echo "soak $i" > /tmp/soak.(i % 8): O_TRUNC frees the page the file had, write() a new one
+sh write cow {i*3}..{i*3+2}
+# echo "soak $i" > /tmp/soak.(i % 8): O_TRUNC frees the page the file had (from pass 8 on; its
+# folio_batch_release drains CPU 0's batch first: 6.1 mm/shmem.c:shmem_undo_range, mm/swap.c:
+# __pagevec_release), write() a new one
 sh truncate soak{i%8}
 sh fwrite soak{i%8}
 if {i%10} = 0
@@ -345,6 +366,7 @@ end
 repeat 8 f
 sh truncate soak{f}
 end
+sh munmap cow
 `,
   compaction: `scenario compaction (../shared/traces/<v>/compaction/compaction.c, ./compaction 8192)
 machine pages=393216 cpus=2 seed=1 pcp_high=7005  # node 0's zone of the real guest
