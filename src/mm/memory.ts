@@ -427,9 +427,11 @@ function try_dup_rmap(k: Kernel, folio: Pfn, page: Pfn, pinned: boolean): boolea
 export function copy_page_range(k: Kernel, src: MmStruct, dst: MmStruct, vma: Vma, child: Vma): void {
   const d = enter(k, 'copy_page_range');
   try {
+    // the child's PTE table of the last copied PTE: __pte_alloc() looks a table up once, not per PTE
+    let table = -1;
     for (let i = 0; i < vma.nrPages;) {
       if (vma.pte[i] & PTE_SWAP) {
-        __pte_alloc(k, dst, child.start + i);
+        table = child_pte_alloc(k, dst, child.start + i, table);
         copy_swap_pte(k, vma, child, i++);
         continue;
       }
@@ -442,13 +444,20 @@ export function copy_page_range(k: Kernel, src: MmStruct, dst: MmStruct, vma: Vm
         i += HPAGE_PMD_NR;
         continue;
       }
-      __pte_alloc(k, dst, child.start + i);
+      table = child_pte_alloc(k, dst, child.start + i, table);
       const tableEnd = Math.min(vma.nrPages, i - ((vma.start + i) % HPAGE_PMD_NR) + HPAGE_PMD_NR);
       i += copy_present_ptes(k, src, vma, child, i, tableEnd - i);
     }
   } finally {
     leave(k, d);
   }
+}
+
+/** __pte_alloc() for the child's PTE at `vpn` unless it is in `table`, the last one allocated; returns its table */
+function child_pte_alloc(k: Kernel, dst: MmStruct, vpn: number, table: number): number {
+  const key = vpn >>> PTE_TABLE_SHIFT;
+  if (key !== table) __pte_alloc(k, dst, vpn);
+  return key;
 }
 
 /**
@@ -545,8 +554,11 @@ function zap_pte_range(k: Kernel, tlb: MmuGather, vma: Vma, from: number, to: nu
         for (let j = i; j < i + nr; j++) if (!(vma.pte[j] & PTE_OLD)) young = true;
         if (young) folio_mark_accessed(k, folio);
       }
-      vma.pte.fill(0, i, i + nr);
-      vma.pfn.fill(-1, i, i + nr);
+      // a loop, not TypedArray.fill: fill is a runtime call, and nr is 1 for every small folio
+      for (let j = i; j < i + nr; j++) {
+        vma.pte[j] = 0;
+        vma.pfn[j] = -1;
+      }
       if (!delayRmap) folio_remove_rmap_ptes(k, folio, page, nr);
       i += nr - 1;
       if (__tlb_remove_folio_pages(k, tlb, folio, nr, delayRmap ? page : -1)) {
