@@ -111,3 +111,50 @@ describe('page types', () => {
     expect(pageflags(k).__folio_set_slab).toBeTypeOf('function');
   });
 });
+
+describe('accessors without CONFIG_DEBUG_VM (debugVm off)', () => {
+  // the same machine state on two Kernels: a small page, an order-4 folio (head, second page, a
+  // tail) and random flags words; every accessor runs on both and must give the same answer and
+  // leave the same flags and page_type words wherever the checked accessor raised no VM_BUG
+  const machine = (p: '6.1' | '6.12' | 'mainline', debugVm: boolean) => {
+    const k = new Kernel({ profile: p, nrPages: 64, debugVm });
+    let x = 12345;
+    for (let i = 0; i < 64; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      k.mem.flagsLo[i] = x & ~k.PG_head_mask;
+    }
+    prep_compound_page(k, 32, 4);
+    return k;
+  };
+  for (const p of ['6.1', '6.12', 'mainline'] as const) {
+    it(`${p}: every accessor does what the checked one does`, () => {
+      const checked = machine(p, true);
+      const unchecked = machine(p, false);
+      const flags = checked.mem.flagsLo.slice();
+      const types = checked.mem.mapcount.slice();
+      const names = Object.keys(pageflags(checked));
+      expect(Object.keys(pageflags(unchecked))).toEqual(names);
+      let compared = 0;
+      for (const name of names) {
+        for (const page of [3, 32, 33, 40]) {
+          for (const k of [checked, unchecked]) {
+            k.mem.flagsLo.set(flags);
+            k.mem.mapcount.set(types);
+          }
+          let want: boolean;
+          try {
+            want = pageflags(checked)[name](page);
+          } catch (e) {
+            if (e instanceof VmBug) continue;
+            throw e;
+          }
+          expect(pageflags(unchecked)[name](page), `${name}(${page})`).toBe(want);
+          expect(unchecked.mem.flagsLo, `${name}(${page}) flags`).toEqual(checked.mem.flagsLo);
+          expect(unchecked.mem.mapcount, `${name}(${page}) page_type`).toEqual(checked.mem.mapcount);
+          compared++;
+        }
+      }
+      expect(compared).toBeGreaterThan(names.length * 2);
+    });
+  }
+});
