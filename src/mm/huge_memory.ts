@@ -24,6 +24,7 @@ import {
   PTE_WRITE,
   PMD_ORDER,
   anon_vma_prepare,
+  vpn_offset,
 } from './mm_types.js';
 import type { MmStruct, Vma } from './mm_types.js';
 import { __tlb_remove_folio_pages, type MmuGather } from './mmu_gather.js';
@@ -49,7 +50,7 @@ export const HPAGE_PMD_NR = 1 << PMD_ORDER;
 
 /** first page index (in the VMA) of the PMD block holding page i */
 function pmdBase(vma: Vma, i: number): number {
-  return i - ((vma.start + i) % HPAGE_PMD_NR); // vpns exceed 32 bits: no shifts
+  return i - vpn_offset(vma.start + i, HPAGE_PMD_NR);
 }
 
 /**
@@ -74,7 +75,7 @@ export function thp_vma_allowable_orders(k: Kernel, vma: Vma, orders: number): n
  */
 export function thp_vma_suitable_order(vma: Vma, i: number, order: number): boolean {
   const nr = 2 ** order;
-  const base = i - ((vma.start + i) % nr); // vpns exceed 32 bits: no masks
+  const base = i - vpn_offset(vma.start + i, nr);
   return base >= 0 && base + nr <= vma.nrPages;
 }
 

@@ -23,6 +23,7 @@ import {
   PTE_WRITE,
   PTE_ZERO,
   anon_vma_prepare,
+  vpn_offset,
   type MmStruct,
   type Vma,
 } from './mm_types.js';
@@ -127,7 +128,7 @@ function alloc_anon_folio(k: Kernel, vma: Vma, i: number): Pfn {
   let orders = thp_vma_allowable_orders(k, vma, (1 << PMD_ORDER) - 1);
   for (let order = 31 - Math.clz32(orders); orders; order = 31 - Math.clz32(orders)) {
     const nr = 2 ** order;
-    if (thp_vma_suitable_order(vma, i, order) && pte_range_none(vma, i - ((vma.start + i) % nr), nr))
+    if (thp_vma_suitable_order(vma, i, order) && pte_range_none(vma, i - vpn_offset(vma.start + i, nr), nr))
       return vma_alloc_anon_folio(k, order);
     orders &= ~(1 << order);
   }
@@ -151,7 +152,7 @@ function do_anonymous_page(k: Kernel, vma: Vma, i: number, write: boolean): void
     const anonVma = anon_vma_prepare(k, vma);
     const folio = called(k, 'alloc_anon_folio', () => alloc_anon_folio(k, vma, i));
     const nr = folio_nr_pages(k, folio);
-    const base = i - ((vma.start + i) % nr);
+    const base = i - vpn_offset(vma.start + i, nr);
     mmcache(k).f.__folio_mark_uptodate(folio);
     if (k.profile.facts.faultRefAddNrPagesMinusOne) folio_ref_add(k, folio, nr - 1);
     folio_add_new_anon_rmap(k, folio, anonVma, vma.start + base);
@@ -445,7 +446,7 @@ export function copy_page_range(k: Kernel, src: MmStruct, dst: MmStruct, vma: Vm
         continue;
       }
       table = child_pte_alloc(k, dst, child.start + i, table);
-      const tableEnd = Math.min(vma.nrPages, i - ((vma.start + i) % HPAGE_PMD_NR) + HPAGE_PMD_NR);
+      const tableEnd = Math.min(vma.nrPages, i - vpn_offset(vma.start + i, HPAGE_PMD_NR) + HPAGE_PMD_NR);
       i += copy_present_ptes(k, src, vma, child, i, tableEnd - i);
     }
   } finally {
@@ -478,7 +479,7 @@ export function unmap_page_range(
     for (let i = from; i < to; i++) {
       if (!(vma.pte[i] & PTE_PMD)) continue;
       zap_pmd_range(k, tlb, vma, start, i);
-      const end = i - ((vma.start + i) % HPAGE_PMD_NR) + HPAGE_PMD_NR;
+      const end = i - vpn_offset(vma.start + i, HPAGE_PMD_NR) + HPAGE_PMD_NR;
       if (i + HPAGE_PMD_NR === end && end <= to) zap_huge_pmd(k, tlb, mm, vma, i);
       else {
         __split_huge_pmd(k, mm, vma, i);
@@ -496,7 +497,7 @@ export function unmap_page_range(
 /** zap_pmd_range() (mm/memory.c): zap_pte_range for each page table [from, to) touches */
 function zap_pmd_range(k: Kernel, tlb: MmuGather, vma: Vma, from: number, to: number): void {
   for (let a = from; a < to;) {
-    const end = Math.min(to, a + PTRS_PER_PTE - ((vma.start + a) % PTRS_PER_PTE));
+    const end = Math.min(to, a + PTRS_PER_PTE - vpn_offset(vma.start + a, PTRS_PER_PTE));
     zap_pte_range(k, tlb, vma, a, end);
     a = end;
   }

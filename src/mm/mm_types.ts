@@ -36,6 +36,15 @@ export const PTRS_PER_PTE = 1 << PTE_TABLE_SHIFT;
 export const PMD_ORDER = 9;
 
 /**
+ * vpn % nr for a power-of-two nr (a table, a PMD block, a folio's pages). vpns exceed 32 bits, and
+ * there `%` is a floating-point remainder, a runtime call; the mask reads the low 32 bits ToInt32
+ * keeps, which hold the remainder, so it is exact for every vpn below 2^53.
+ */
+export function vpn_offset(vpn: number, nr: number): number {
+  return vpn & (nr - 1);
+}
+
+/**
  * struct address_space of a file (include/linux/fs.h): the page cache as index -> pfn (-1 = none).
  * `shmem`: tmpfs pages (swapbacked, created dirty by the fault); `file`: a block device or a
  * disk file, read through readahead.
