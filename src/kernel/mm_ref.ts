@@ -24,14 +24,15 @@ export function folio_ref_zero_or_close_to_overflow(k: Kernel, folio: Pfn): bool
 /** folio_get(): VM_BUG_ON_FOLIO(zero or close to overflow), folio_ref_inc */
 export function folio_get(k: Kernel, folio: Pfn): void {
   k.mem.check('folio_get', folio);
-  VM_BUG_ON_FOLIO(
-    k,
-    folio_ref_zero_or_close_to_overflow(k, folio),
-    // __stringify() expands the folio_ref_zero_or_close_to_overflow() macro (include/linux/mmdebug.h)
-    '((unsigned int) folio_ref_count(folio) + 127u <= 127u)',
-    folio,
-    k.profile.facts.bugSites.folio_get,
-  );
+  if (k.debugVm)
+    VM_BUG_ON_FOLIO(
+      k,
+      folio_ref_zero_or_close_to_overflow(k, folio),
+      // __stringify() expands the folio_ref_zero_or_close_to_overflow() macro (include/linux/mmdebug.h)
+      '((unsigned int) folio_ref_count(folio) + 127u <= 127u)',
+      folio,
+      k.profile.facts.bugSites.folio_get,
+    );
   page_ref_inc(k, folio);
 }
 
@@ -65,13 +66,14 @@ export function try_get_page(k: Kernel, page: Pfn): boolean {
 /** put_page_testzero(): VM_BUG_ON_PAGE(page_ref_count(page) == 0), page_ref_dec_and_test */
 export function put_page_testzero(k: Kernel, page: Pfn): boolean {
   k.mem.check('put_page_testzero', page);
-  VM_BUG_ON_PAGE(
-    k,
-    k.mem.refcount[page] === 0,
-    'page_ref_count(page) == 0',
-    page,
-    k.profile.facts.bugSites.put_page_testzero,
-  );
+  if (k.debugVm)
+    VM_BUG_ON_PAGE(
+      k,
+      k.mem.refcount[page] === 0,
+      'page_ref_count(page) == 0',
+      page,
+      k.profile.facts.bugSites.put_page_testzero,
+    );
   return page_ref_dec_and_test(k, page);
 }
 

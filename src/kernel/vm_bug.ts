@@ -1,7 +1,9 @@
 /**
  * VM_BUG_ON_PAGE / VM_BUG_ON_FOLIO / VM_BUG_ON (include/linux/mmdebug.h): with CONFIG_DEBUG_VM
  * the kernel prints dump_page(page, "VM_BUG_ON_PAGE(" #cond ")") and then BUG()s. The model
- * throws a VmBug carrying the same text.
+ * throws a VmBug carrying the same text. Without CONFIG_DEBUG_VM (the Kernel's debugVm off) the
+ * kernel compiles the checks out, condition and all: per-page paths test `k.debugVm` before
+ * calling, so that an untraced run does not evaluate the condition and its arguments.
  */
 import type { Kernel } from './kernel.js';
 import type { Pfn } from './mem_map.js';

@@ -4,6 +4,7 @@
  */
 import type { Kernel } from '../kernel/kernel.js';
 import { pageflags, type PageFlagOps } from '../kernel/page_flags.js';
+import type { FolioBatch } from './pagevec.js';
 
 export interface MmCache {
   readonly f: PageFlagOps;
@@ -23,13 +24,13 @@ export interface MmCache {
   /** 1 << PG_anon_exclusive (PG_mappedtodisk in 6.1, PG_owner_2 in 6.12) */
   readonly anonExclusive: number;
   /** cpu_fbatches.lru_add per CPU (mm/swap.c), created on first use */
-  readonly lruAdd: number[][];
+  readonly lruAdd: FolioBatch[];
   /** cpu_fbatches.activate per CPU (folio_activate), created on first use */
-  readonly lruActivate: number[][];
+  readonly lruActivate: FolioBatch[];
   /** reads submitted by read_pages() and not completed yet (folios locked, !uptodate), oldest first */
   readonly readsInFlight: number[][];
   /** cpu_fbatches.lru_move_tail per CPU (6.1 lru_rotate: folio_rotate_reclaimable) */
-  readonly lruMoveTail: number[][];
+  readonly lruMoveTail: FolioBatch[];
   /** lru_disable_count (mm/swap.c lru_cache_disable): folio_add_lru drains at once while > 0 */
   lruDisabled: number;
 }

@@ -385,8 +385,10 @@ export function post_alloc_hook(k: Kernel, page: Pfn): void {
 
 /** set_page_refcounted() (mm/internal.h): VM_BUG_ON tail or count != 0, then page_ref_set val=1 */
 export function set_page_refcounted(k: Kernel, page: Pfn): void {
-  VM_BUG_ON_PAGE(k, PageTail(k, page), 'PageTail(page)', page, 'mm/internal.h');
-  VM_BUG_ON_PAGE(k, page_ref_count(k, page) !== 0, 'page_ref_count(page)', page, 'mm/internal.h');
+  if (k.debugVm) {
+    VM_BUG_ON_PAGE(k, PageTail(k, page), 'PageTail(page)', page, 'mm/internal.h');
+    VM_BUG_ON_PAGE(k, page_ref_count(k, page) !== 0, 'page_ref_count(page)', page, 'mm/internal.h');
+  }
   set_page_count(k, page, 1);
 }
 

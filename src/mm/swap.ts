@@ -17,10 +17,15 @@ import { mmcache } from './mm_cache.js';
 import { lruvec_add_folio, lruvec_add_folio_tail, lruvec_del_folio, lruvec_of } from './lru.js';
 import { folio_inc_refs } from './lru_gen.js';
 import { zoneOf } from './page_alloc.js';
+import { FolioBatch, folio_batch_add } from './pagevec.js';
 
-function lru_add_batch(k: Kernel, cpu: number): Pfn[] {
-  const all = mmcache(k).lruAdd;
-  return all[cpu] ?? (all[cpu] = []);
+function lru_add_batch(k: Kernel, cpu: number): FolioBatch {
+  return cpu_fbatch(k, mmcache(k).lruAdd, cpu);
+}
+
+/** this CPU's batch of one kind (cpu_fbatches), created on first use */
+function cpu_fbatch(k: Kernel, batches: FolioBatch[], cpu: number): FolioBatch {
+  return batches[cpu] ?? (batches[cpu] = new FolioBatch(k.profile.facts.folioBatchSize));
 }
 
 /**
@@ -31,25 +36,26 @@ function lru_add_batch(k: Kernel, cpu: number): Pfn[] {
 export function folio_add_lru(k: Kernel, folio: Pfn): void {
   const d = enter(k, 'folio_add_lru');
   try {
-    const f = mmcache(k).f;
-    const sites = k.profile.facts.bugSites;
-    VM_BUG_ON_FOLIO(
-      k,
-      f.folio_test_active(folio) && f.folio_test_unevictable(folio),
-      'folio_test_active(folio) && folio_test_unevictable(folio)',
-      folio,
-      sites['folio_add_lru:active_unevictable'],
-    );
-    VM_BUG_ON_FOLIO(k, f.folio_test_lru(folio), 'folio_test_lru(folio)', folio, sites['folio_add_lru:lru']);
     const c = mmcache(k);
+    const f = c.f;
+    if (k.debugVm) {
+      const sites = k.profile.facts.bugSites;
+      VM_BUG_ON_FOLIO(
+        k,
+        f.folio_test_active(folio) && f.folio_test_unevictable(folio),
+        'folio_test_active(folio) && folio_test_unevictable(folio)',
+        folio,
+        sites['folio_add_lru:active_unevictable'],
+      );
+      VM_BUG_ON_FOLIO(k, f.folio_test_lru(folio), 'folio_test_lru(folio)', folio, sites['folio_add_lru:lru']);
+    }
     if (c.lruGen && !f.folio_test_unevictable(folio) && c.inLruFault && !zoneOf(k).inReclaim)
       f.folio_set_active(folio);
     // __folio_batch_add_and_move(): folio_get(), then drain at once if the batch is full, the
     // folio is large (!folio_may_be_lru_cached) or lru_cache_disabled()
     folio_get(k, folio);
     const batch = lru_add_batch(k, k.tracer.ctx.cpu);
-    batch.push(folio);
-    if (batch.length >= k.profile.facts.folioBatchSize || folio_test_large(k, folio) || c.lruDisabled) {
+    if (!folio_batch_add(batch, folio) || folio_test_large(k, folio) || c.lruDisabled) {
       folio_batch_move_lru(k, batch);
     }
   } finally {
@@ -59,13 +65,14 @@ export function folio_add_lru(k: Kernel, folio: Pfn): void {
 
 /** folio_add_lru_vma(): VM_BUG_ON_FOLIO(folio_test_lru(folio)); no mlocked VMAs in the model */
 export function folio_add_lru_vma(k: Kernel, folio: Pfn): void {
-  VM_BUG_ON_FOLIO(
-    k,
-    mmcache(k).f.folio_test_lru(folio),
-    'folio_test_lru(folio)',
-    folio,
-    k.profile.facts.bugSites.folio_add_lru_vma,
-  );
+  if (k.debugVm)
+    VM_BUG_ON_FOLIO(
+      k,
+      mmcache(k).f.folio_test_lru(folio),
+      'folio_test_lru(folio)',
+      folio,
+      k.profile.facts.bugSites.folio_add_lru_vma,
+    );
   folio_add_lru(k, folio);
 }
 
@@ -74,25 +81,30 @@ export function folio_add_lru_vma(k: Kernel, folio: Pfn): void {
  * lruvec_add_folio, where MGLRU's lru_gen_add_folio clears PG_active) then folio_set_lru(); finally
  * folios_put(): one page_ref_mod_and_test val=-1 per folio.
  */
-function folio_batch_move_lru(k: Kernel, batch: Pfn[]): void {
+function folio_batch_move_lru(k: Kernel, batch: FolioBatch): void {
   const d = enter(k, 'folio_batch_move_lru');
   try {
     const f = mmcache(k).f;
-    for (const folio of batch) {
+    const folios = batch.folios;
+    const nr = batch.nr;
+    for (let i = 0; i < nr; i++) {
+      const folio = folios[i];
       f.folio_test_clear_unevictable(folio);
-      VM_BUG_ON_FOLIO(
-        k,
-        f.folio_test_lru(folio),
-        'folio_test_lru(folio)',
-        folio,
-        k.profile.facts.bugSites.lru_add,
-      );
+      if (k.debugVm)
+        VM_BUG_ON_FOLIO(
+          k,
+          f.folio_test_lru(folio),
+          'folio_test_lru(folio)',
+          folio,
+          k.profile.facts.bugSites.lru_add,
+        );
       lruvec_add_folio(k, folio);
       f.folio_set_lru(folio);
     }
-    const folios = batch.splice(0);
+    // folios_put() empties the batch; none of the puts adds to it
+    batch.nr = 0;
     enter(k, 'folios_put');
-    for (const folio of folios) folio_put(k, folio);
+    for (let i = 0; i < nr; i++) folio_put(k, folios[i]);
   } finally {
     leave(k, d);
   }
@@ -107,11 +119,11 @@ export function lru_add_drain(k: Kernel): void {
     const cpu = k.tracer.ctx.cpu;
     const c = mmcache(k);
     const batch = lru_add_batch(k, cpu);
-    if (batch.length) folio_batch_move_lru(k, batch);
+    if (batch.nr) folio_batch_move_lru(k, batch);
     const tail = c.lruMoveTail[cpu];
-    if (tail?.length) lru_move_drain(k, tail, lru_move_tail);
+    if (tail?.nr) lru_move_drain(k, tail, lru_move_tail);
     const act = c.lruActivate[cpu];
-    if (act?.length) lru_move_drain(k, act, lru_activate);
+    if (act?.nr) lru_move_drain(k, act, lru_activate);
   });
 }
 
@@ -138,10 +150,11 @@ function lru_move_tail(k: Kernel, folio: Pfn): void {
  * folio_test_clear_lru (a folio isolated meanwhile is skipped), move_fn, PG_lru back; then
  * folios_put (-1 each).
  */
-function lru_move_drain(k: Kernel, batch: Pfn[], move: (k: Kernel, folio: Pfn) => void): void {
+function lru_move_drain(k: Kernel, batch: FolioBatch, move: (k: Kernel, folio: Pfn) => void): void {
   called(k, 'folio_batch_move_lru', () => {
     const f = mmcache(k).f;
-    const folios = batch.splice(0);
+    const folios = Array.from(batch.folios.subarray(0, batch.nr));
+    batch.nr = 0;
     for (const folio of folios) {
       if (!f.folio_test_clear_lru(folio)) continue;
       move(k, folio);
@@ -160,16 +173,14 @@ function lru_move_drain(k: Kernel, batch: Pfn[], move: (k: Kernel, folio: Pfn) =
  */
 function folio_batch_add_and_move(
   k: Kernel,
-  batches: number[][],
+  batches: FolioBatch[],
   folio: Pfn,
   move: (k: Kernel, folio: Pfn) => void,
 ): void {
   folio_get(k, folio);
-  const cpu = k.tracer.ctx.cpu;
-  const batch = batches[cpu] ?? (batches[cpu] = []);
-  batch.push(folio);
+  const batch = cpu_fbatch(k, batches, k.tracer.ctx.cpu);
   // a full batch, a large folio (6.12 !folio_may_be_lru_cached, 6.1 folio_test_large), lru_cache_disabled()
-  if (batch.length >= k.profile.facts.folioBatchSize || folio_test_large(k, folio) || mmcache(k).lruDisabled)
+  if (!folio_batch_add(batch, folio) || folio_test_large(k, folio) || mmcache(k).lruDisabled)
     lru_move_drain(k, batch, move);
 }
 
@@ -224,8 +235,7 @@ export function lru_add_drain_all(k: Kernel, nrCpus: number): void {
     const saved = { comm: ctx.comm, pid: ctx.pid, tgid: ctx.tgid, cpu: ctx.cpu };
     for (let cpu = 0; cpu < nrCpus; cpu++) {
       const c = mmcache(k);
-      if (!lru_add_batch(k, cpu).length && !c.lruActivate[cpu]?.length && !c.lruMoveTail[cpu]?.length)
-        continue;
+      if (!lru_add_batch(k, cpu).nr && !c.lruActivate[cpu]?.nr && !c.lruMoveTail[cpu]?.nr) continue;
       Object.assign(ctx, { comm: `kworker/${cpu}:1`, pid: 20 + cpu, tgid: 20 + cpu, cpu });
       called(k, 'lru_add_drain_per_cpu', () => lru_add_drain(k));
     }
@@ -269,7 +279,8 @@ export function folio_batch_release(k: Kernel, batch: readonly Pfn[]): void {
 
 /** folios waiting in a CPU's lru_add batch (each holds one reference) */
 export function lru_add_pending(k: Kernel, cpu: number): readonly Pfn[] {
-  return lru_add_batch(k, cpu);
+  const batch = lru_add_batch(k, cpu);
+  return Array.from(batch.folios.subarray(0, batch.nr));
 }
 
 /** lru_cache_disable() (mm/swap.c): switch batching off, then drain every CPU */
