@@ -97,11 +97,14 @@ export class MemMap {
     return n;
   }
 
-  /** pfn_valid(): throws a RangeError naming the function and the pfn. */
+  /**
+   * pfn_valid(): throws a RangeError naming the function and the pfn. Every page_ref and flag
+   * function calls it, so it stays small enough for the JIT to inline it everywhere; the error is
+   * built elsewhere.
+   */
   check(fn: string, pfn: Pfn): void {
-    if (!(pfn >= 0 && pfn < this.nrPages && Number.isInteger(pfn))) {
-      throw new RangeError(`${fn}: pfn ${fmtPfn(pfn)} is outside mem_map [0x0, ${fmtPfn(this.nrPages)})`);
-    }
+    if (!(pfn >= 0 && pfn < this.nrPages && Number.isInteger(pfn)))
+      throw outsideMemMap(fn, pfn, this.nrPages);
   }
 
   /** page->flags as a 64-bit value */
@@ -113,6 +116,10 @@ export class MemMap {
     this.flagsLo[pfn] = Number(flags & 0xffffffffn);
     this.flagsHi[pfn] = Number((flags >> 32n) & 0xffffffffn);
   }
+}
+
+function outsideMemMap(fn: string, pfn: number, nrPages: number): RangeError {
+  return new RangeError(`${fn}: pfn ${fmtPfn(pfn)} is outside mem_map [0x0, ${fmtPfn(nrPages)})`);
 }
 
 export function fmtPfn(pfn: number): string {

@@ -26,20 +26,20 @@ export class VmBug extends Error {
 
 /** VM_BUG_ON_PAGE(cond, page): `cond` is the C text of the condition. */
 export function VM_BUG_ON_PAGE(k: Kernel, bad: boolean, cond: string, page: Pfn, location: string): void {
-  if (bad && k.debugVm) {
-    const why = `VM_BUG_ON_PAGE(${cond})`;
-    throw new VmBug(why, page, dump_page(k, page, why), location);
-  }
+  if (bad && k.debugVm) throw vmBugDump(k, 'VM_BUG_ON_PAGE', cond, page, location);
 }
 
 /** VM_BUG_ON_FOLIO(cond, folio): dump_page(&folio->page, ...) */
 export function VM_BUG_ON_FOLIO(k: Kernel, bad: boolean, cond: string, folio: Pfn, location: string): void {
-  if (bad && k.debugVm) {
-    const why = `VM_BUG_ON_FOLIO(${cond})`;
-    throw new VmBug(why, folio, dump_page(k, folio, why), location);
-  }
+  if (bad && k.debugVm) throw vmBugDump(k, 'VM_BUG_ON_FOLIO', cond, folio, location);
 }
 
 export function VM_BUG_ON(k: Kernel, bad: boolean, cond: string, location: string): void {
   if (bad && k.debugVm) throw new VmBug(`VM_BUG_ON(${cond})`, undefined, '', location);
+}
+
+/** the VmBug of a VM_BUG_ON_PAGE/FOLIO, built out of line so that the checks stay small to inline */
+function vmBugDump(k: Kernel, macro: string, cond: string, page: Pfn, location: string): VmBug {
+  const why = `${macro}(${cond})`;
+  return new VmBug(why, page, dump_page(k, page, why), location);
 }

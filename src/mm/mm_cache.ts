@@ -65,7 +65,10 @@ function build(k: Kernel): MmCache {
 }
 
 export function mmcache(k: Kernel): MmCache {
-  if (k === lastK) return last!;
+  return k === lastK ? last! : lookup(k);
+}
+
+function lookup(k: Kernel): MmCache {
   let c = caches.get(k);
   if (!c) caches.set(k, (c = build(k)));
   lastK = k;

@@ -10,15 +10,21 @@
  */
 import type { Kernel } from '../kernel/kernel.js';
 
-/** Pushes `fn` (or the frames the profile shows for it); returns the depth to leave() to. */
+/**
+ * Pushes `fn` (or the frames the profile shows for it); returns the depth to leave() to. Small, so
+ * that the JIT inlines it into every caller; the pushing is out of line.
+ */
 export function enter(k: Kernel, fn: string): number {
+  const depth = k.callStack.length;
+  if (k.tracer.listening) push_frames(k, fn);
+  return depth;
+}
+
+function push_frames(k: Kernel, fn: string): void {
   const s = k.callStack;
-  const depth = s.length;
-  if (!k.tracer.listening) return depth;
   const shown = k.profile.facts.stackFrames[fn];
   if (shown === undefined) s.push(fn);
   else for (const f of shown) s.push(f);
-  return depth;
 }
 
 /** Pops back to the depth enter() returned. */
