@@ -422,49 +422,58 @@ function try_dup_rmap(k: Kernel, folio: Pfn, page: Pfn, pinned: boolean): boolea
 }
 
 /**
- * copy_page_range() for one VMA at fork: PMD mappings by copy_huge_pmd, then per PTE table
- * (copy_pte_range: child table, a batch never crosses the table's end) every present PTE
+ * copy_page_range() for one VMA at fork: per page table (copy_pmd_range), a PMD mapping by
+ * copy_huge_pmd, otherwise copy_pte_range
  */
 export function copy_page_range(k: Kernel, src: MmStruct, dst: MmStruct, vma: Vma, child: Vma): void {
   const d = enter(k, 'copy_page_range');
   try {
-    // the child's PTE table of the last copied PTE: __pte_alloc() looks a table up once, not per PTE
-    let table = -1;
-    for (let i = 0; i < vma.nrPages;) {
-      if (vma.pte[i] & PTE_SWAP) {
-        table = child_pte_alloc(k, dst, child.start + i, table);
-        copy_swap_pte(k, vma, child, i++);
-        continue;
-      }
-      if (!(vma.pte[i] & PTE_PRESENT)) {
-        i++;
-        continue;
-      }
-      if (vma.pte[i] & PTE_PMD) {
-        copy_huge_pmd(k, src, dst, vma, child, i);
-        i += HPAGE_PMD_NR;
-        continue;
-      }
-      table = child_pte_alloc(k, dst, child.start + i, table);
-      const tableEnd = Math.min(vma.nrPages, i - vpn_offset(vma.start + i, HPAGE_PMD_NR) + HPAGE_PMD_NR);
-      i += copy_present_ptes(k, src, vma, child, i, tableEnd - i);
+    for (let a = 0; a < vma.nrPages;) {
+      const next = pmd_addr_end(vma, a, vma.nrPages);
+      // a PMD mapping covers its whole block, which lies inside the VMA
+      if (vma.pte[a] & PTE_PMD) copy_huge_pmd(k, src, dst, vma, child, a);
+      else copy_pte_range(k, src, dst, vma, child, a, next);
+      a = next;
     }
   } finally {
     leave(k, d);
   }
 }
 
-/** __pte_alloc() for the child's PTE at `vpn` unless it is in `table`, the last one allocated; returns its table */
-function child_pte_alloc(k: Kernel, dst: MmStruct, vpn: number, table: number): number {
-  const key = vpn >>> PTE_TABLE_SHIFT;
-  if (key !== table) __pte_alloc(k, dst, vpn);
-  return key;
+/**
+ * copy_pte_range() over one page table [from, to): the child's table (__pte_alloc, at the first
+ * entry to copy), then every swap entry and present PTE; a batch never crosses the table's end.
+ * Inlined in both builds (the real stacks show copy_page_range), so it pushes no frame.
+ */
+function copy_pte_range(
+  k: Kernel,
+  src: MmStruct,
+  dst: MmStruct,
+  vma: Vma,
+  child: Vma,
+  from: number,
+  to: number,
+): void {
+  let table = false;
+  for (let i = from; i < to;) {
+    const pte = vma.pte[i];
+    if (!(pte & (PTE_SWAP | PTE_PRESENT))) {
+      i++;
+      continue;
+    }
+    if (!table) __pte_alloc(k, dst, child.start + i);
+    table = true;
+    if (pte & PTE_SWAP) copy_swap_pte(k, vma, child, i++);
+    else i += copy_present_ptes(k, src, vma, child, i, to - i);
+  }
 }
 
-/**
- * zap_pmd_range() (mm/memory.c): a PMD block inside [from, to) is zapped whole (zap_huge_pmd);
- * one the range only cuts is PTE-mapped first (__split_huge_pmd), then its PTEs are zapped.
- */
+/** pmd_addr_end(): the end of the page table (PMD block) holding page a, or `end` if sooner */
+function pmd_addr_end(vma: Vma, a: number, end: number): number {
+  return Math.min(end, a + PTRS_PER_PTE - vpn_offset(vma.start + a, PTRS_PER_PTE));
+}
+
+/** unmap_page_range() -> zap_pmd_range() for [from, to) */
 export function unmap_page_range(
   k: Kernel,
   tlb: MmuGather,
@@ -475,31 +484,31 @@ export function unmap_page_range(
 ): void {
   const d = enter(k, 'unmap_page_range');
   try {
-    let start = from;
-    for (let i = from; i < to; i++) {
-      if (!(vma.pte[i] & PTE_PMD)) continue;
-      zap_pmd_range(k, tlb, vma, start, i);
-      const end = i - vpn_offset(vma.start + i, HPAGE_PMD_NR) + HPAGE_PMD_NR;
-      if (i + HPAGE_PMD_NR === end && end <= to) zap_huge_pmd(k, tlb, mm, vma, i);
-      else {
-        __split_huge_pmd(k, mm, vma, i);
-        zap_pmd_range(k, tlb, vma, i, Math.min(end, to));
-      }
-      start = Math.min(end, to);
-      i = start - 1;
-    }
-    zap_pmd_range(k, tlb, vma, start, to);
+    zap_pmd_range(k, tlb, mm, vma, from, to);
   } finally {
     leave(k, d);
   }
 }
 
-/** zap_pmd_range() (mm/memory.c): zap_pte_range for each page table [from, to) touches */
-function zap_pmd_range(k: Kernel, tlb: MmuGather, vma: Vma, from: number, to: number): void {
+/**
+ * zap_pmd_range() (mm/memory.c) per page table [from, to) touches: a PMD block inside the range is
+ * zapped whole (zap_huge_pmd); one the range only cuts is PTE-mapped first (__split_huge_pmd), then
+ * its PTEs are zapped like those of the other tables (zap_pte_range).
+ */
+function zap_pmd_range(k: Kernel, tlb: MmuGather, mm: MmStruct, vma: Vma, from: number, to: number): void {
   for (let a = from; a < to;) {
-    const end = Math.min(to, a + PTRS_PER_PTE - vpn_offset(vma.start + a, PTRS_PER_PTE));
-    zap_pte_range(k, tlb, vma, a, end);
-    a = end;
+    const next = pmd_addr_end(vma, a, to);
+    // a PMD mapping marks all the PTEs of its block
+    if (vma.pte[a] & PTE_PMD) {
+      if (next - a === HPAGE_PMD_NR) {
+        zap_huge_pmd(k, tlb, mm, vma, a);
+        a = next;
+        continue;
+      }
+      __split_huge_pmd(k, mm, vma, a);
+    }
+    zap_pte_range(k, tlb, vma, a, next);
+    a = next;
   }
 }
 
