@@ -125,14 +125,19 @@ function pte_range_none(vma: Vma, base: number, nr: number): boolean {
  * (The next-order fallback when an allocation fails is not modelled: the allocator throws instead.)
  */
 function alloc_anon_folio(k: Kernel, vma: Vma, i: number): Pfn {
-  let orders = thp_vma_allowable_orders(k, vma, (1 << PMD_ORDER) - 1);
-  for (let order = 31 - Math.clz32(orders); orders; order = 31 - Math.clz32(orders)) {
-    const nr = 2 ** order;
-    if (thp_vma_suitable_order(vma, i, order) && pte_range_none(vma, i - vpn_offset(vma.start + i, nr), nr))
-      return vma_alloc_anon_folio(k, order);
-    orders &= ~(1 << order);
+  const d = enter(k, 'alloc_anon_folio');
+  try {
+    let orders = thp_vma_allowable_orders(k, vma, (1 << PMD_ORDER) - 1);
+    for (let order = 31 - Math.clz32(orders); orders; order = 31 - Math.clz32(orders)) {
+      const nr = 2 ** order;
+      if (thp_vma_suitable_order(vma, i, order) && pte_range_none(vma, i - vpn_offset(vma.start + i, nr), nr))
+        return vma_alloc_anon_folio(k, order);
+      orders &= ~(1 << order);
+    }
+    return folio_alloc_in(k, 'vma_alloc_folio');
+  } finally {
+    leave(k, d);
   }
-  return folio_alloc_in(k, 'vma_alloc_folio');
 }
 
 /**
@@ -150,7 +155,7 @@ function do_anonymous_page(k: Kernel, vma: Vma, i: number, write: boolean): void
       return;
     }
     const anonVma = anon_vma_prepare(k, vma);
-    const folio = called(k, 'alloc_anon_folio', () => alloc_anon_folio(k, vma, i));
+    const folio = alloc_anon_folio(k, vma, i);
     const nr = folio_nr_pages(k, folio);
     const base = i - vpn_offset(vma.start + i, nr);
     mmcache(k).f.__folio_mark_uptodate(folio);
