@@ -6,7 +6,7 @@
  * into the mmu_gather, free_pgtables). References are taken and dropped in the kernel's order, so
  * the page_ref events come out as a real kernel prints them.
  */
-import { PageAnon, folio_nr_pages, folio_test_large, page_folio } from '../kernel/folio.js';
+import { folio_nr_pages, folio_test_anon, folio_test_large, page_folio } from '../kernel/folio.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
 import { folio_get, folio_maybe_dma_pinned, folio_put } from '../kernel/mm_ref.js';
@@ -261,7 +261,7 @@ export function do_wp_page(k: Kernel, vma: Vma, i: number): void {
       return;
     }
     const old = page_folio(k, vma.pfn[i]);
-    if (!PageAnon(k, old)) {
+    if (!folio_test_anon(k, old)) {
       // a page-cache folio: wp_page_shared() reuses it in a shared mapping (shmem has no
       // ->page_mkwrite: no reference changes); a private mapping copies it
       if (vma.shared) {
@@ -383,7 +383,7 @@ function copy_present_ptes(k: Kernel, src: MmStruct, vma: Vma, dst: Vma, i: numb
     if (folio_test_large(k, folio) && maxNr !== 1 && k.profile.facts.thp.pteBatch) {
       const nr = folio_pte_batch(k, folio, vma, i, maxNr);
       folio_ref_add(k, folio, nr);
-      if (!PageAnon(k, folio)) folio_dup_rmap_ptes(k, folio, page, nr);
+      if (!folio_test_anon(k, folio)) folio_dup_rmap_ptes(k, folio, page, nr);
       else if (!folio_try_dup_anon_rmap_ptes(k, folio, page, nr, pinned)) {
         folio_ref_sub(k, folio, nr);
         throw new NotModelled(
@@ -417,7 +417,7 @@ function copy_present_ptes(k: Kernel, src: MmStruct, vma: Vma, dst: Vma, i: numb
 /** folio_get, then the one-page rmap duplicate; false (and the reference dropped) for a maybe-pinned page */
 function try_dup_rmap(k: Kernel, folio: Pfn, page: Pfn, pinned: boolean): boolean {
   folio_get(k, folio);
-  if (!PageAnon(k, folio)) {
+  if (!folio_test_anon(k, folio)) {
     folio_dup_rmap_ptes(k, folio, page, 1); // folio_dup_file_rmap_pte()
     return true;
   }
@@ -558,7 +558,7 @@ function zap_pte_range(k: Kernel, tlb: MmuGather, vma: Vma, from: number, to: nu
         )
           nr++;
       let delayRmap = false;
-      if (!PageAnon(k, folio)) {
+      if (!folio_test_anon(k, folio)) {
         if (pte & PTE_DIRTY) {
           mmcache(k).f.folio_set_dirty(folio);
           delayRmap = delayDirty;
