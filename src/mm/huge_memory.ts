@@ -20,7 +20,7 @@ import {
   PTE_MIGRATION_EXCL,
   PTE_PMD,
   PTE_PRESENT,
-  PTE_TABLE_SHIFT,
+  pte_table_key,
   PTE_WRITE,
   PMD_ORDER,
   anon_vma_prepare,
@@ -86,7 +86,7 @@ export function thp_vma_suitable_order(vma: Vma, i: number, order: number): bool
 export function thp_pmd_suitable(k: Kernel, mm: MmStruct, vma: Vma, i: number): boolean {
   if (!thp_vma_allowable_orders(k, vma, 1 << PMD_ORDER) || !thp_vma_suitable_order(vma, i, PMD_ORDER))
     return false;
-  return !mm.pteTables.has((vma.start + pmdBase(vma, i)) >>> PTE_TABLE_SHIFT);
+  return !mm.pteTables.has(pte_table_key(vma.start + pmdBase(vma, i)));
 }
 
 /**
@@ -118,7 +118,7 @@ export function do_huge_pmd_anonymous_page(k: Kernel, mm: MmStruct, vma: Vma, i:
     const base = pmdBase(vma, i);
     const anonVma = anon_vma_prepare(k, vma);
     const folio = vma_alloc_anon_folio(k, PMD_ORDER);
-    mm.deposited.set((vma.start + base) >>> PTE_TABLE_SHIFT, pte_alloc_one(k));
+    mm.deposited.set(pte_table_key(vma.start + base), pte_alloc_one(k));
     mmcache(k).f.__folio_mark_uptodate(folio);
     folio_add_new_anon_rmap_pmd(k, folio, anonVma, vma.start + base);
     folio_add_lru_vma(k, folio);
@@ -149,7 +149,7 @@ export function copy_huge_pmd(
   const d = enter(k, 'copy_huge_pmd');
   try {
     const folio = vma.pfn[i];
-    dst.deposited.set((child.start + i) >>> PTE_TABLE_SHIFT, pte_alloc_one(k));
+    dst.deposited.set(pte_table_key(child.start + i), pte_alloc_one(k));
     folio_get(k, folio);
     if (!folio_try_dup_anon_rmap_pmd(k, folio, src.hasPinned && folio_maybe_dma_pinned(k, folio)))
       throw new NotModelled('copy_huge_pmd: a maybe-pinned exclusive THP at fork is not modelled');
@@ -173,7 +173,7 @@ export function __split_huge_pmd(k: Kernel, mm: MmStruct, vma: Vma, i: number): 
   try {
     const base = pmdBase(vma, i);
     const folio = vma.pfn[base];
-    const key = (vma.start + base) >>> PTE_TABLE_SHIFT;
+    const key = pte_table_key(vma.start + base);
     const table = mm.deposited.get(key);
     if (table === undefined) throw new Error(`__split_huge_pmd: no deposited table at ${vma.name}+${base}`);
     enter(k, '__split_huge_pmd_locked');
@@ -228,7 +228,7 @@ export function zap_huge_pmd(k: Kernel, tlb: MmuGather, mm: MmStruct, vma: Vma, 
     }
     folio_remove_rmap_pmd(k, folio);
     __tlb_remove_folio_pages(k, tlb, folio, 1);
-    const key = (vma.start + base) >>> PTE_TABLE_SHIFT;
+    const key = pte_table_key(vma.start + base);
     const table = mm.deposited.get(key);
     if (table === undefined) return;
     mm.deposited.delete(key);

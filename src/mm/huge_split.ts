@@ -35,7 +35,7 @@ import {
   PTE_MIGRATION,
   PTE_MIGRATION_EXCL,
   PTE_PRESENT,
-  PTE_TABLE_SHIFT,
+  pte_table_key,
   PTE_WRITE,
   PTE_ZERO,
   type MmStruct,
@@ -137,7 +137,7 @@ function split_huge_pmd_freeze(k: Kernel, mm: MmStruct, vma: Vma, base: number):
     count_vm_event(k, 'thp_split_pmd');
     const folio = vma.pfn[base];
     const nr = 1 << PMD_ORDER;
-    const key = (vma.start + base) >>> PTE_TABLE_SHIFT;
+    const key = pte_table_key(vma.start + base);
     const table = mm.deposited.get(key);
     if (table === undefined) throw new Error(`split_huge_pmd: no deposited table at ${vma.name}+${base}`);
     const pmd = vma.pte[base];

@@ -18,7 +18,7 @@ import {
   PTE_PMD,
   PTE_PRESENT,
   PTE_SWAP,
-  PTE_TABLE_SHIFT,
+  pte_table_key,
   PTRS_PER_PTE,
   PTE_WRITE,
   PTE_ZERO,
@@ -64,7 +64,7 @@ import { NotModelled } from './not_modelled.js';
  * then pagetable_pte_ctor() -> __folio_set_pgtable (6.12) / __SetPageTable (6.1).
  */
 function __pte_alloc(k: Kernel, mm: MmStruct, vpn: number): void {
-  const key = vpn >>> PTE_TABLE_SHIFT;
+  const key = pte_table_key(vpn);
   if (mm.pteTables.has(key)) return;
   const d = enter(k, '__pte_alloc');
   try {
@@ -187,7 +187,7 @@ function __handle_mm_fault(k: Kernel, mm: MmStruct, vma: Vma, i: number, write: 
   const pte = vma.pte[i];
   // the access sets the accessed bit the PTE has when it is present, and its PMD's
   if (pte & PTE_PRESENT) vma.pte[i] &= ~PTE_OLD;
-  if (mm.pmdOld.size) mm.pmdOld.delete((vma.start + i) >>> PTE_TABLE_SHIFT);
+  if (mm.pmdOld.size) mm.pmdOld.delete(pte_table_key(vma.start + i));
   if (pte & PTE_PRESENT && (!write || pte & PTE_WRITE)) return;
   // the stacks show the x86 entry (arch/x86/mm/fault.c) and __handle_mm_fault's callees
   const d = enter(k, 'asm_exc_page_fault');
@@ -601,7 +601,7 @@ export function free_pgtables(k: Kernel, tlb: MmuGather, mm: MmStruct, gone: rea
     const live = new Set<number>();
     for (const v of mm.vmas) {
       if (gone.includes(v)) continue;
-      for (let key = v.start >>> PTE_TABLE_SHIFT; key <= (v.start + v.nrPages - 1) >>> PTE_TABLE_SHIFT; key++)
+      for (let key = pte_table_key(v.start); key <= pte_table_key(v.start + v.nrPages - 1); key++)
         live.add(key);
     }
     for (const [key, page] of mm.pteTables) {

@@ -32,6 +32,15 @@ export const PTE_SWP_EXCLUSIVE = 512;
 export const PTE_TABLE_SHIFT = 9;
 export const PTRS_PER_PTE = 1 << PTE_TABLE_SHIFT;
 
+/**
+ * The key of the PTE table mapping page `vpn` (MmStruct.pteTables, deposited, pmdOld): its PMD
+ * entry's index over the whole address space. vpns exceed 32 bits (mmap_base sits near 2^35
+ * pages), where `>>>` would keep only the low 32 and give two tables 2^32 pages apart one key.
+ */
+export function pte_table_key(vpn: number): number {
+  return Math.floor(vpn / PTRS_PER_PTE);
+}
+
 /** HPAGE_PMD_ORDER on x86_64 */
 export const PMD_ORDER = 9;
 
@@ -85,7 +94,7 @@ export interface Vma {
 export interface MmStruct {
   readonly id: number;
   readonly vmas: Vma[];
-  /** PTE-table pages by (vpn >> PTE_TABLE_SHIFT) */
+  /** PTE-table pages by pte_table_key(vpn) */
   readonly pteTables: Map<number, Pfn>;
   /** page tables deposited for PMD mappings (pgtable_trans_huge_deposit), same keys */
   readonly deposited: Map<number, Pfn>;

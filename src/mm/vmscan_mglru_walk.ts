@@ -34,7 +34,7 @@ import {
   PTE_OLD,
   PTE_PMD,
   PTE_PRESENT,
-  PTE_TABLE_SHIFT,
+  pte_table_key,
   PTE_ZERO,
   PTRS_PER_PTE,
   type MmStruct,
@@ -205,11 +205,6 @@ function should_skip_vma(vma: Vma, walk: MmWalk): boolean {
   return false;
 }
 
-/** the key of the PTE table mapping page `vpn` (MmStruct.pteTables', memory.ts pte_alloc) */
-function pte_table(vpn: number): number {
-  return vpn >>> PTE_TABLE_SHIFT;
-}
-
 /** one VMA's part of a PTE table: page offsets [from, to) in the VMA */
 interface TablePart {
   readonly vma: Vma;
@@ -230,7 +225,7 @@ function pmd_entries(mm: MmStruct, walk: MmWalk): Map<number, TablePart[]> {
     for (let base = vma.start - (vma.start % PTRS_PER_PTE); base < end; base += PTRS_PER_PTE) {
       const from = Math.max(vma.start, base) - vma.start;
       const to = Math.min(end, base + PTRS_PER_PTE) - vma.start;
-      const t = pte_table(base);
+      const t = pte_table_key(base);
       const parts = tables.get(t);
       if (parts) parts.push({ vma, from, to });
       else tables.set(t, [{ vma, from, to }]);
@@ -439,7 +434,7 @@ export function lru_gen_look_around(
       }
     }
     if (lru_gen_has_mm_state(k) && suitable_to_scan(to - from, young))
-      update_bloom_filter(state(k).mmState, l.maxSeq, bloomKey(mm, pte_table(vma.start + i)));
+      update_bloom_filter(state(k).mmState, l.maxSeq, bloomKey(mm, pte_table_key(vma.start + i)));
   });
   return true;
 }
@@ -471,7 +466,7 @@ export function lru_gen_look_around_v6_1(k: Kernel, l: Lruvec, mm: MmStruct, vma
       else if (oldGen !== newGen) promoted.push(folio);
     }
     if (suitable_to_scan(to - from, young))
-      update_bloom_filter(state(k).mmState, l.maxSeq, bloomKey(mm, pte_table(vma.start + i)));
+      update_bloom_filter(state(k).mmState, l.maxSeq, bloomKey(mm, pte_table_key(vma.start + i)));
     if (!walk && promoted.length < k.profile.facts.folioBatchSize) {
       for (const folio of promoted) folio_activate(k, folio);
       return;
