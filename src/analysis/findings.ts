@@ -22,6 +22,7 @@ import type { ProfileName } from '../kernel/profiles/types.js';
 import type { TraceReadResult } from '../trace/reader.js';
 import { ConsistencyCheck, type ConsistencyReport, type Inconsistency } from './consistency.js';
 import { freezeFailures, type FreezeFailure, type Holder, type HolderContext } from './holders.js';
+import { inferMigrations } from './migration-shapes.js';
 import { LeakFinder, type Leak, type LeakReport } from './leaks.js';
 import { OwnerClassifier } from './owners.js';
 import { StackOwners } from './refs.js';
@@ -36,7 +37,7 @@ export interface Findings {
 }
 
 export function holderContext(r: TraceReadResult, profile: ProfileName | undefined): HolderContext {
-  const owners = new StackOwners(r.store, new OwnerClassifier(profile));
+  const owners = new StackOwners(r.store, new OwnerClassifier(profile), inferMigrations(r.store, profile));
   return { store: r.store, owners, hasStacks: r.stacks.attached > 0 };
 }
 

@@ -23,6 +23,8 @@ export interface Holder {
   stack: string[];
   /** a mapping restored by migration: the source pfns it moved from, newest first (migration.ts) */
   migratedFrom?: number[];
+  /** the owner was inferred without stacks from a migration's events (migration-shapes.ts) */
+  inferred?: boolean;
 }
 
 export interface HoldersAt {

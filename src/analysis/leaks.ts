@@ -10,7 +10,8 @@
  *    the migrating task (migration.ts follows it back),
  *  - an allocation reference (the allocator's caller owns the page until it frees it).
  * What is left — pipe buffers, GUP pins, isolations and migrations never put back, mappings of
- * exited tasks, and references of unknown owner — is ranked by owner.
+ * exited tasks, and references of unknown owner — is ranked by owner. Without stacks, the owners
+ * of a migration's references are inferred from the events (migration-shapes.ts) and say so.
  */
 import type { PfnIndex } from '../trace/pfn-index.js';
 import type { EventColumns, EventStore } from '../trace/store.js';
@@ -56,6 +57,8 @@ const NONE = 'no get of the trace outstanding (the count rose through page_ref_s
 const ALIVE = 'mapping of a task that does not exit in the trace';
 const MIGRATED_BEFORE = 'mapping moved by migration, mapped before the trace (its task is not known)';
 const MIGRATED_UNLINKED = 'mapping restored by migration whose source page was not identified';
+/** said of a reason whose owner migration-shapes.ts inferred in a trace without stacks */
+const INFERRED = ', owner inferred without stacks from a migration';
 /** leak owners, most telling first */
 const RANK: readonly Owner[] = ['pipe', 'gup', 'isolation', 'migration', 'lookup', 'mapping', 'unknown'];
 
@@ -95,7 +98,8 @@ function judgeRemap(
   const origin = mappingOrigin(ctx, links, r.event);
   if (origin === undefined) return { holder: toHolder(s, r, r.n, ctx.hasStacks), reason: MIGRATED_UNLINKED };
   const from = { ...origin.entry, owner: 'mapping' as const, n: r.n };
-  const holder = { ...toHolder(s, from, r.n, ctx.hasStacks), migratedFrom: origin.via };
+  const holder: Holder = { ...toHolder(s, from, r.n, ctx.hasStacks), migratedFrom: origin.via };
+  if (ctx.owners.isInferred(r.event)) holder.inferred = true;
   if (from.event < 0) return { holder, reason: MIGRATED_BEFORE };
   return { holder, reason: exited.has(from.pid) ? undefined : ALIVE };
 }
@@ -109,6 +113,16 @@ class Persisting {
   readonly owners: Owner[] = [];
   readonly refs: number[] = [];
   size = 0;
+  /** reason -> the same reason said of an inferred owner (made once per reason) */
+  private readonly inferred = new Map<string, string>();
+
+  /** `reason`, or the reason of an owner inferred without stacks */
+  reason(reason: string, inferred: boolean): string {
+    if (!inferred) return reason;
+    let r = this.inferred.get(reason);
+    if (r === undefined) this.inferred.set(reason, (r = reason + INFERRED));
+    return r;
+  }
 
   add(reason: string, owner: Owner, refs: number): void {
     for (let k = 0; k < this.size; k++) {
@@ -139,7 +153,7 @@ export class LeakFinder {
     this.c = ctx.owners.columns;
     this.ix = s.pfnIndex();
     this.exited = exitedPids(s);
-    this.links = migrationLinks(s);
+    this.links = migrationLinks(s, ctx.owners.inferred?.facts);
     this.t = new RefTracker(ctx.owners);
   }
 
@@ -168,12 +182,16 @@ export class LeakFinder {
         const r = t.entryAt(k);
         const { holder, reason } = judgeRemap(ctx, links, this.exited, r);
         if (reason === undefined) (suspects ??= []).push(holder);
-        else persisting.add(reason, holder.owner, r.n);
+        else persisting.add(persisting.reason(reason, holder.inferred === true), holder.owner, r.n);
         continue;
       }
       const reason = persists(owner, t.pidAt(k), this.exited);
-      if (reason === undefined) (suspects ??= []).push(toHolder(s, t.entryAt(k), t.refsAt(k), ctx.hasStacks));
-      else persisting.add(reason, owner, t.refsAt(k));
+      const inferred = ctx.owners.isInferred(event);
+      if (reason === undefined) {
+        const holder = toHolder(s, t.entryAt(k), t.refsAt(k), ctx.hasStacks);
+        if (inferred) holder.inferred = true;
+        (suspects ??= []).push(holder);
+      } else persisting.add(persisting.reason(reason, inferred), owner, t.refsAt(k));
     }
     if (held === 0) persisting.add(NONE, 'before-trace', end - start);
     if (suspects !== undefined) {

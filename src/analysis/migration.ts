@@ -14,43 +14,51 @@
 import { PageRefType } from '../kernel/tracepoint.js';
 import type { EventStore } from '../trace/store.js';
 import type { HolderContext } from './holders.js';
+import { MIGRATE, REMAP, UNMAP } from './migration-shapes.js';
 import { frameFunction } from './owners.js';
 import { RefTracker, type RefEntry } from './refs.js';
 
-const REMAP = 'remove_migration_pte';
-const UNMAP = 'try_to_migrate_one';
+const REMAP_FN = 'remove_migration_pte';
+const UNMAP_FN = 'try_to_migrate_one';
 /** frames of migrate_pages' allocation of a destination and of its final put of a source */
-const MIGRATE = new Set(['migrate_pages_batch', 'unmap_and_move', 'migrate_folio_done']);
+const MIGRATE_FNS = new Set(['migrate_pages_batch', 'unmap_and_move', 'migrate_folio_done']);
 
 /** What each stack says about migration, judged once per stack. */
 class StackFacts {
   /** stack id -> bits + 8 (bit 1: remove_migration_pte, 2: try_to_migrate_one, 4: a migrate_pages frame); 0 = not judged */
   private readonly bits: Uint8Array;
   private readonly stack: Uint32Array;
-  constructor(private readonly s: EventStore) {
+  /** `inferred`: per event, the bits migration-shapes.ts read from a trace without stacks */
+  constructor(
+    private readonly s: EventStore,
+    private readonly inferred: Uint8Array | undefined,
+  ) {
     this.bits = new Uint8Array(s.stacks.size);
     this.stack = s.columns().stack;
   }
 
   of(i: number): number {
     const st = this.stack[i];
-    if (st === 0) return 0;
+    if (st === 0) return this.inferred === undefined ? 0 : this.inferred[i];
     if (this.bits[st - 1] === 0) {
       let b = 0;
       for (const f of this.s.frames(st - 1).map(frameFunction))
-        b |= f === REMAP ? 1 : f === UNMAP ? 2 : MIGRATE.has(f) ? 4 : 0;
+        b |= f === REMAP_FN ? REMAP : f === UNMAP_FN ? UNMAP : MIGRATE_FNS.has(f) ? MIGRATE : 0;
       this.bits[st - 1] = b + 8;
     }
     return this.bits[st - 1] - 8;
   }
 }
 
-/** remove_migration_pte gets on a destination -> the source pfn, found in one pass. */
-export function migrationLinks(s: EventStore): Map<number, number> {
+/**
+ * remove_migration_pte gets on a destination -> the source pfn, found in one pass; `inferred`:
+ * the facts of a trace without stacks (InferredMigrations.facts).
+ */
+export function migrationLinks(s: EventStore, inferred?: Uint8Array): Map<number, number> {
   const links = new Map<number, number>();
-  // every link needs a remove_migration_pte stack: none without stacks (no pass over the events)
-  if (s.stacks.size === 0) return links;
-  const facts = new StackFacts(s);
+  // every link needs a remove_migration_pte stack or fact: none else (no pass over the events)
+  if (s.stacks.size === 0 && inferred === undefined) return links;
+  const facts = new StackFacts(s, inferred);
   const c = s.columns();
   /** pfns allocated by migrate_pages and not unmapped since (few: a Set, not a flag per pfn) */
   const dest = new Set<number>();
@@ -120,7 +128,7 @@ export function mappingOrigin(
  */
 function unmappedEntry(ctx: HolderContext, src: number, before: number, k: number): RefEntry | undefined {
   const s = ctx.store;
-  const facts = new StackFacts(s);
+  const facts = new StackFacts(s, ctx.owners.inferred?.facts);
   const t = new RefTracker(ctx.owners);
   let unmaps: RefEntry[] = [];
   for (const i of s.indicesOf(src)) {

@@ -15,6 +15,7 @@
  */
 import { PageRefType } from '../kernel/tracepoint.js';
 import { VAL_OVERFLOW, type EventColumns, type EventStore } from '../trace/store.js';
+import type { InferredMigrations } from './migration-shapes.js';
 import { OWNERS, type Direction, type Owner, type OwnerClassifier } from './owners.js';
 
 export interface RefEntry {
@@ -48,7 +49,8 @@ const UNFREEZE_DROP_ORDER: readonly number[] = [code('page-cache'), code('swap-c
 
 /**
  * The owner of each stack's gets and puts (classifier on its frames), judged once per stack and
- * direction for all pages and trackers of a store.
+ * direction for all pages and trackers of a store; without stacks, the owners migration-shapes.ts
+ * inferred for a migration's events.
  */
 export class StackOwners {
   /** stack id * 2 + (put ? 1 : 0) -> owner code + 1; 0 = not judged yet */
@@ -58,14 +60,23 @@ export class StackOwners {
   constructor(
     readonly store: EventStore,
     readonly classifier: OwnerClassifier,
+    readonly inferred?: InferredMigrations,
   ) {
     this.columns = store.columns();
   }
 
-  /** Owner code of event i's get or put; 'unknown' without a stack. */
+  /** Whether event i's owner was inferred without a stack. */
+  isInferred(i: number): boolean {
+    return this.inferred !== undefined && i >= 0 && this.inferred.owner[i] !== 0;
+  }
+
+  /** Owner code of event i's get or put; without a stack the inferred one, else 'unknown'. */
   codeOf(i: number, put: 0 | 1): number {
     const st = this.columns.stack[i];
-    if (st === 0) return UNKNOWN;
+    if (st === 0) {
+      const o = this.inferred?.owner[i] ?? 0;
+      return o === 0 ? UNKNOWN : o - 1;
+    }
     const key = (st - 1) * 2 + put;
     if (key >= this.codes.length) {
       const wider = new Uint8Array(Math.max(key + 2, this.store.stacks.size * 2));

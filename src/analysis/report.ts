@@ -98,7 +98,8 @@ export function formatLeaks(leaks: Leak[], ex: Findings['leakExclusions'], limit
     out.push(`  pfn ${fmtPfn(l.pfn)}: ${l.start} -> ${l.end} (last event line ${l.line})`);
     for (const h of l.unmatched) {
       const moved = h.migratedFrom ? `, migrated from pfn ${h.migratedFrom.map(fmtPfn).join(' < ')}` : '';
-      out.push(`    ${holderLine(h)}${h.stack.length ? ` in ${h.stack[0]}` : ''}${moved}`);
+      const inferred = h.inferred ? ' (owner inferred without stacks)' : '';
+      out.push(`    ${holderLine(h)}${h.stack.length ? ` in ${h.stack[0]}` : ''}${moved}${inferred}`);
     }
   }
   if (leaks.length > limit) out.push(`  ... ${leaks.length - limit} more (--json lists all)`);

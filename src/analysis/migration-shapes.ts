@@ -1,0 +1,273 @@
+/**
+ * Migration destinations and their sources recognised without stacks, from the events' order and
+ * shapes alone, so that a trace recorded without stacks judges a destination's references as the
+ * migration moved them (what owners.ts and migration.ts read from the frames otherwise).
+ *
+ * migrate_folio_move() (6.1 __migrate_folio_move and 6.12, mm/migrate.c) on the destination dst,
+ * allocated with page_ref_set by the migrating task and locked since (migrate_folio_unmap):
+ *  1. move_to_new_folio -> __folio_migrate_mapping (6.1 folio_migrate_mapping) for a folio with a
+ *     mapping: folio_ref_freeze(src, expected) ret=1, then folio_ref_add(dst, nr) — dst's flags
+ *     only PG_locked (folio_migrate_flags runs after), its mapping already set — then
+ *     folio_ref_unfreeze(src): the page cache's reference moves to dst;
+ *  2. folio_add_lru(dst): +1 for the per-CPU batch, which may be drained at once (6.1
+ *     `if (page_was_mapped) lru_add_drain()`, or a full batch): -1 with PG_lru still locked;
+ *  3. remove_migration_ptes(src, dst): remove_migration_pte() folio_get per restored PTE, before
+ *     the rmap is added (dst's mapcount grows by one per get, seen at the next event);
+ *  4. folio_unlock(dst); folio_put(dst): the allocation's reference, dst now unlocked;
+ *  5. migrate_folio_done(src): folio_put(src) to 0 (ret=1), the next event on the same CPU.
+ * The batch drain of step 2, if it did not happen then, is the first put on dst with PG_lru.
+ * On the source, between its isolation and that last put, the same task's locked gets are
+ * remove_migration_ptes(src, src) of a failed pass (undo) and its locked puts that lower the
+ * mapcount are try_to_migrate_one()'s (mm/rmap.c: folio_remove_rmap_pte before folio_put).
+ *
+ * A destination is taken only when all of it holds: step 4 followed by step 5 on the same CPU and
+ * task, every event of dst since its page_ref_set by that task with PG_locked, and as many gets
+ * after the batch's as PTEs mapped at step 4. A page-cache insertion (__filemap_add_folio adds its
+ * references while mapping is still NULL and unlocks without a source freed after), a fault, a GUP
+ * or a pipe (other tasks, no lock, no freed source) do not fit.
+ */
+import { loadProfile } from '../kernel/profiles/index.js';
+import type { ProfileName } from '../kernel/profiles/types.js';
+import { PageRefType } from '../kernel/tracepoint.js';
+import { traceFlagsDecoder } from '../explain/profile-decoders.js';
+import type { EventColumns, EventStore } from '../trace/store.js';
+import { OWNERS, type Owner } from './owners.js';
+
+/** migration.ts StackFacts bits: a remove_migration_pte get, a try_to_migrate_one put, a migrate_pages frame */
+export const REMAP = 1,
+  UNMAP = 2,
+  MIGRATE = 4;
+
+export interface InferredMigrations {
+  /** per event: owner code (refs.ts OWNER_LIST order) + 1 of its get or put; 0 = not inferred */
+  owner: Uint8Array;
+  /** per event: the REMAP / UNMAP / MIGRATE bits the stack would have shown */
+  facts: Uint8Array;
+  /** destinations recognised */
+  destinations: number;
+}
+
+const OWNER_CODES = Object.keys(OWNERS) as Owner[];
+const code = (o: Owner): number => OWNER_CODES.indexOf(o) + 1;
+const PAGE_CACHE = code('page-cache'),
+  LRU_BATCH = code('lru-batch'),
+  MAPPING = code('mapping'),
+  ISOLATION = code('isolation');
+
+/** per-shape bits */
+const SEEN = 1,
+  LOCKED = 2,
+  LRU = 4,
+  ONLY_LOCKED = 8,
+  HAS_MAPPING = 16;
+
+/** What each shape's flags and mapping say, judged once per shape. */
+class ShapeBits {
+  private readonly bits: Uint8Array;
+  private readonly decode: (text: string) => number;
+  private readonly locked: number;
+  private readonly lru: number;
+
+  constructor(
+    private readonly s: EventStore,
+    c: EventColumns,
+    profile: ProfileName,
+  ) {
+    const p = loadProfile(profile);
+    const dec = traceFlagsDecoder(p);
+    this.decode = (t) => dec.decode(t)?.lo ?? 0;
+    const mask = (n: string): number => p.flagNames.find((f) => f.name === n)?.mask ?? 0;
+    this.locked = mask('locked');
+    this.lru = mask('lru');
+    this.bits = new Uint8Array(c.type.length);
+  }
+
+  /** the bits of event i's shape */
+  of(i: number, sh: number): number {
+    let b = this.bits[sh];
+    if (b === 0) {
+      const lo = this.decode(this.s.flagsText(i));
+      const m = this.s.mappingText(i);
+      b = SEEN;
+      if (lo & this.locked) b |= LOCKED;
+      if (lo & this.lru) b |= LRU;
+      if (lo === this.locked) b |= ONLY_LOCKED;
+      if (m !== '(nil)' && !/^0+$/.test(m)) b |= HAS_MAPPING;
+      this.bits[sh] = b;
+    }
+    return b;
+  }
+}
+
+const isPut = (type: number, val: number): boolean =>
+  val < 0 && type !== PageRefType.freeze && type !== PageRefType.unfreeze && type !== PageRefType.set;
+const isGet = (type: number, val: number, ret: number): boolean =>
+  val > 0 &&
+  (type === PageRefType.mod || type === PageRefType.mod_and_return || (type === PageRefType.mod_unless && ret === 1));
+
+/** Position of store index `i` in a pfn's ascending index list. */
+function rankOf(idx: Uint32Array, i: number): number {
+  let lo = 0,
+    hi = idx.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (idx[mid] < i) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The migrations of a trace without stacks (undefined when it has stacks, or no profile to read
+ * its flags with): one pass over the events for steps 4-5, then each candidate's pages checked.
+ */
+export function inferMigrations(s: EventStore, profile: ProfileName | undefined): InferredMigrations | undefined {
+  if (s.stacks.size > 0 || profile === undefined) return undefined;
+  const c = s.columns();
+  const shapes = new ShapeBits(s, c, profile);
+  let cpus = 0;
+  for (let sh = 0; sh < c.cpu.length; sh++) cpus = Math.max(cpus, c.cpu[sh] + 1);
+  const lastOnCpu = new Int32Array(cpus).fill(-1);
+  /** (dst's put, src's put) pairs of steps 4-5 */
+  const pairs: number[] = [];
+  for (let i = 0; i < c.n; i++) {
+    const sh = c.shape[i];
+    const cpu = c.cpu[sh];
+    const prev = lastOnCpu[cpu];
+    lastOnCpu[cpu] = i;
+    if (prev < 0 || c.counts[i] !== 0 || c.ret[sh] !== 1 || !isPut(c.type[sh], s.val(i))) continue;
+    const psh = c.shape[prev];
+    if (c.pid[psh] !== c.pid[sh] || c.counts[prev] < 1 || !isPut(c.type[psh], s.val(prev))) continue;
+    if (s.pfn(prev) === s.pfn(i) || (shapes.of(prev, psh) & LOCKED) !== 0) continue;
+    pairs.push(prev, i);
+  }
+  const out: InferredMigrations = {
+    owner: new Uint8Array(c.n),
+    facts: new Uint8Array(c.n),
+    destinations: 0,
+  };
+  for (let k = 0; k < pairs.length; k += 2)
+    if (destination(s, c, shapes, out, pairs[k], pairs[k + 1])) {
+      source(s, c, shapes, out, pairs[k + 1]);
+      out.destinations++;
+    }
+  return out;
+}
+
+/** Checks dst (whose put is `put`, the source's last put `srcPut`) and marks its events. */
+function destination(
+  s: EventStore,
+  c: EventColumns,
+  shapes: ShapeBits,
+  out: InferredMigrations,
+  put: number,
+  srcPut: number,
+): boolean {
+  const idx = s.indicesOf(s.pfn(put));
+  const p = rankOf(idx, put);
+  const pid = c.pid[c.shape[put]];
+  let a = p - 1;
+  for (; a >= 0; a--) {
+    const i = idx[a];
+    const sh = c.shape[i];
+    if (c.pid[sh] !== pid) return false;
+    if (c.type[sh] === PageRefType.set) break;
+    const b = shapes.of(i, sh);
+    const v = s.val(i);
+    if ((b & LOCKED) === 0) return false;
+    if (!isGet(c.type[sh], v, c.ret[sh]) && !(isPut(c.type[sh], v) && b & LRU)) return false;
+  }
+  if (a < 0 || s.val(idx[a]) < 1 || a === p - 1) return false;
+  const set = idx[a];
+  const srcIdx = s.indicesOf(s.pfn(srcPut));
+  let batch = -1;
+  let remaps = 0;
+  for (let q = a + 1; q < p; q++) {
+    const i = idx[q];
+    const sh = c.shape[i];
+    if (isPut(c.type[sh], s.val(i))) continue;
+    if (batch < 0 && pageCacheMove(s, c, shapes, srcIdx, i)) continue;
+    if (batch < 0) batch = i;
+    else remaps++;
+  }
+  if (batch < 0 || remaps !== c.mapcounts[put] - c.mapcounts[set]) return false;
+  let lruPut = -1;
+  for (let q = a + 1; q < p; q++) {
+    const i = idx[q];
+    const sh = c.shape[i];
+    if (isPut(c.type[sh], s.val(i))) out.owner[(lruPut = i)] = LRU_BATCH;
+    else if (i === batch) out.owner[i] = LRU_BATCH;
+    else if (i < batch) out.owner[i] = PAGE_CACHE;
+    else {
+      out.owner[i] = MAPPING;
+      out.facts[i] = REMAP;
+    }
+  }
+  out.facts[set] = MIGRATE;
+  out.owner[put] = ISOLATION;
+  out.facts[put] = MIGRATE;
+  // the batch's drain after the move: the first event with PG_lru, if a put
+  if (lruPut < 0)
+    for (let q = p + 1; q < idx.length; q++) {
+      const i = idx[q];
+      const sh = c.shape[i];
+      if (c.type[sh] === PageRefType.set) break;
+      if ((shapes.of(i, sh) & LRU) === 0) continue;
+      if (isPut(c.type[sh], s.val(i))) out.owner[i] = LRU_BATCH;
+      break;
+    }
+  return true;
+}
+
+/** Step 1: dst's get `i` lies between the source's freeze ret=1 and its unfreeze, flags only PG_locked. */
+function pageCacheMove(
+  s: EventStore,
+  c: EventColumns,
+  shapes: ShapeBits,
+  srcIdx: Uint32Array,
+  i: number,
+): boolean {
+  const sh = c.shape[i];
+  if ((shapes.of(i, sh) & (ONLY_LOCKED | HAS_MAPPING)) !== (ONLY_LOCKED | HAS_MAPPING)) return false;
+  const r = rankOf(srcIdx, i);
+  if (r === 0 || r >= srcIdx.length) return false;
+  const before = c.shape[srcIdx[r - 1]];
+  const after = c.shape[srcIdx[r]];
+  return (
+    c.type[before] === PageRefType.freeze &&
+    c.ret[before] === 1 &&
+    c.type[after] === PageRefType.unfreeze &&
+    c.cpu[before] === c.cpu[sh]
+  );
+}
+
+/** The source's last put (step 5) and, back to the migrating task's first event, its unmaps and undos. */
+function source(s: EventStore, c: EventColumns, shapes: ShapeBits, out: InferredMigrations, put: number): void {
+  out.owner[put] = ISOLATION;
+  out.facts[put] = MIGRATE;
+  const idx = s.indicesOf(s.pfn(put));
+  const p = rankOf(idx, put);
+  const pid = c.pid[c.shape[put]];
+  let a = p;
+  while (a > 0 && c.pid[c.shape[idx[a - 1]]] === pid && c.type[c.shape[idx[a - 1]]] !== PageRefType.set) a--;
+  // the mapcount after each event: a remap's get comes before its rmap is added
+  let mapped = c.mapcounts[idx[a]];
+  for (let q = a; q < p; q++) {
+    const i = idx[q];
+    const sh = c.shape[i];
+    const v = s.val(i);
+    const locked = (shapes.of(i, sh) & LOCKED) !== 0;
+    const shown = c.mapcounts[i];
+    if (locked && isGet(c.type[sh], v, c.ret[sh])) {
+      out.owner[i] = MAPPING;
+      out.facts[i] = REMAP;
+      mapped = shown + 1;
+      continue;
+    }
+    if (locked && isPut(c.type[sh], v) && shown < mapped) {
+      out.owner[i] = MAPPING;
+      out.facts[i] = UNMAP;
+    }
+    mapped = shown;
+  }
+}
