@@ -16,9 +16,9 @@
  *  4. folio_unlock(dst); folio_put(dst): the allocation's reference, dst now unlocked;
  *  5. migrate_folio_done(src): folio_put(src) to 0 (ret=1), the next event on the same CPU.
  * The batch drain of step 2, if it did not happen then, is the first put on dst with PG_lru.
- * On the source, between its isolation and that last put, the same task's locked gets are
- * remove_migration_ptes(src, src) of a failed pass (undo) and its locked puts that lower the
- * mapcount are try_to_migrate_one()'s (mm/rmap.c: folio_remove_rmap_pte before folio_put).
+ * On the source, between its isolation and that last put, the same task's locked puts that lower
+ * the mapcount are try_to_migrate_one()'s (6.1 and 6.12 mm/rmap.c: folio_remove_rmap_pte before
+ * folio_put) and its locked gets after them remove_migration_ptes(src, src) of a failed pass.
  *
  * A destination is taken only when all of it holds: step 4 followed by step 5 on the same CPU and
  * task, every event of dst since its page_ref_set by that task with PG_locked, and as many gets
@@ -103,7 +103,9 @@ const isPut = (type: number, val: number): boolean =>
   val < 0 && type !== PageRefType.freeze && type !== PageRefType.unfreeze && type !== PageRefType.set;
 const isGet = (type: number, val: number, ret: number): boolean =>
   val > 0 &&
-  (type === PageRefType.mod || type === PageRefType.mod_and_return || (type === PageRefType.mod_unless && ret === 1));
+  (type === PageRefType.mod ||
+    type === PageRefType.mod_and_return ||
+    (type === PageRefType.mod_unless && ret === 1));
 
 /** Position of store index `i` in a pfn's ascending index list. */
 function rankOf(idx: Uint32Array, i: number): number {
@@ -121,7 +123,10 @@ function rankOf(idx: Uint32Array, i: number): number {
  * The migrations of a trace without stacks (undefined when it has stacks, or no profile to read
  * its flags with): one pass over the events for steps 4-5, then each candidate's pages checked.
  */
-export function inferMigrations(s: EventStore, profile: ProfileName | undefined): InferredMigrations | undefined {
+export function inferMigrations(
+  s: EventStore,
+  profile: ProfileName | undefined,
+): InferredMigrations | undefined {
   if (s.stacks.size > 0 || profile === undefined) return undefined;
   const c = s.columns();
   const shapes = new ShapeBits(s, c, profile);
@@ -175,7 +180,10 @@ function destination(
     const b = shapes.of(i, sh);
     const v = s.val(i);
     if ((b & LOCKED) === 0) return false;
-    if (!isGet(c.type[sh], v, c.ret[sh]) && !(isPut(c.type[sh], v) && b & LRU)) return false;
+    // dst->mapping is set before any get (folio_migrate_mapping); __filemap_add_folio's is not
+    if (isGet(c.type[sh], v, c.ret[sh])) {
+      if ((b & HAS_MAPPING) === 0) return false;
+    } else if (!(isPut(c.type[sh], v) && b & LRU)) return false;
   }
   if (a < 0 || s.val(idx[a]) < 1 || a === p - 1) return false;
   const set = idx[a];
@@ -241,24 +249,40 @@ function pageCacheMove(
   );
 }
 
-/** The source's last put (step 5) and, back to the migrating task's first event, its unmaps and undos. */
-function source(s: EventStore, c: EventColumns, shapes: ShapeBits, out: InferredMigrations, put: number): void {
+/**
+ * The source's last put (step 5) and, back to its isolation (the migrating task's last get on it
+ * while unlocked; not before an event already marked, its own time as a destination), the
+ * try_to_migrate_one puts and the undos' remaps after them.
+ */
+function source(
+  s: EventStore,
+  c: EventColumns,
+  shapes: ShapeBits,
+  out: InferredMigrations,
+  put: number,
+): void {
   out.owner[put] = ISOLATION;
   out.facts[put] = MIGRATE;
   const idx = s.indicesOf(s.pfn(put));
   const p = rankOf(idx, put);
   const pid = c.pid[c.shape[put]];
   let a = p;
-  while (a > 0 && c.pid[c.shape[idx[a - 1]]] === pid && c.type[c.shape[idx[a - 1]]] !== PageRefType.set) a--;
+  for (; a > 0; a--) {
+    const i = idx[a - 1];
+    const sh = c.shape[i];
+    if (c.pid[sh] !== pid || c.type[sh] === PageRefType.set || out.owner[i] !== 0) break;
+    if ((shapes.of(i, sh) & LOCKED) === 0 && isGet(c.type[sh], s.val(i), c.ret[sh])) break;
+  }
   // the mapcount after each event: a remap's get comes before its rmap is added
-  let mapped = c.mapcounts[idx[a]];
+  let mapped = a > 0 ? c.mapcounts[idx[a - 1]] : c.mapcounts[idx[a]];
+  let unmapped = false;
   for (let q = a; q < p; q++) {
     const i = idx[q];
     const sh = c.shape[i];
     const v = s.val(i);
     const locked = (shapes.of(i, sh) & LOCKED) !== 0;
     const shown = c.mapcounts[i];
-    if (locked && isGet(c.type[sh], v, c.ret[sh])) {
+    if (locked && unmapped && isGet(c.type[sh], v, c.ret[sh])) {
       out.owner[i] = MAPPING;
       out.facts[i] = REMAP;
       mapped = shown + 1;
@@ -267,6 +291,7 @@ function source(s: EventStore, c: EventColumns, shapes: ShapeBits, out: Inferred
     if (locked && isPut(c.type[sh], v) && shown < mapped) {
       out.owner[i] = MAPPING;
       out.facts[i] = UNMAP;
+      unmapped = true;
     }
     mapped = shown;
   }

@@ -17,6 +17,8 @@ export interface Ev {
   /** innermost first, without the tracepoint frames */
   stack?: string[];
   flags?: string;
+  /** the mapping pointer as printed (default NULL) */
+  mapping?: string;
 }
 
 let t = 100;
@@ -37,7 +39,7 @@ export function line(e: Ev): string[] {
   const ret = e.ret === undefined ? '' : ` ret=${e.ret}`;
   const out = [
     head(pid, cpu, ts) +
-      `page_ref_${e.ev}: pfn=0x${(e.pfn ?? 0x1000).toString(16)} flags=${e.flags ?? 'none'} count=${e.count} mapcount=${e.mapcount ?? -1} mapping=0000000000000000 mt=0 val=${e.val}${ret}`,
+      `page_ref_${e.ev}: pfn=0x${(e.pfn ?? 0x1000).toString(16)} flags=${e.flags ?? 'none'} count=${e.count} mapcount=${e.mapcount ?? -1} mapping=${e.mapping ?? '0000000000000000'} mt=0 val=${e.val}${ret}`,
   ];
   if (e.stack) {
     const cls = e.ret === undefined ? 'mod' : 'mod_and_test';
