@@ -16,7 +16,7 @@
 import type { PfnIndex } from '../trace/pfn-index.js';
 import type { EventColumns, EventStore } from '../trace/store.js';
 import { eventStack, toHolder, type HolderContext, type Holder } from './holders.js';
-import { mappingOrigin, migrationLinks } from './migration.js';
+import { MappingOrigins, migrationLinks, type MigrationLinks } from './migration.js';
 import type { Owner } from './owners.js';
 import { countBefore, RefTracker, type RefEntry } from './refs.js';
 
@@ -86,22 +86,23 @@ function persists(owner: Owner, pid: number, exited: Set<number>): string | unde
 
 /**
  * A mapping reference taken by a migration's remap, judged by the mapping it moved: why it
- * persists (undefined: it should have been dropped) and the holder to report.
+ * persists, or (it should have been dropped) the holder to report.
  */
 function judgeRemap(
   ctx: HolderContext,
-  links: Map<number, number>,
+  origins: MappingOrigins,
   exited: Set<number>,
   r: RefEntry,
-): { holder: Holder; reason: string | undefined } {
-  const s = ctx.store;
-  const origin = mappingOrigin(ctx, links, r.event);
-  if (origin === undefined) return { holder: toHolder(s, r, r.n, ctx.hasStacks), reason: MIGRATED_UNLINKED };
-  const from = { ...origin.entry, owner: 'mapping' as const, n: r.n };
-  const holder: Holder = { ...toHolder(s, from, r.n, ctx.hasStacks), migratedFrom: origin.via };
+): Holder | string {
+  const origin = origins.of(r.event);
+  if (origin === undefined) return MIGRATED_UNLINKED;
+  const { entry } = origin;
+  if (entry.event < 0) return MIGRATED_BEFORE;
+  if (!exited.has(entry.pid)) return ALIVE;
+  const from = { ...entry, owner: 'mapping' as const, n: r.n };
+  const holder: Holder = { ...toHolder(ctx.store, from, r.n, ctx.hasStacks), migratedFrom: origin.via };
   if (ctx.owners.isInferred(r.event)) holder.inferred = true;
-  if (from.event < 0) return { holder, reason: MIGRATED_BEFORE };
-  return { holder, reason: exited.has(from.pid) ? undefined : ALIVE };
+  return holder;
 }
 
 /**
@@ -141,7 +142,8 @@ export class LeakFinder {
   private readonly c: EventColumns;
   private readonly ix: PfnIndex;
   private readonly exited: Set<number>;
-  private readonly links: Map<number, number>;
+  private readonly links: MigrationLinks;
+  private readonly origins: MappingOrigins;
   private readonly leaks: Leak[] = [];
   private readonly excluded = new Map<string, LeakExclusion>();
   private excludedPages = 0;
@@ -153,7 +155,8 @@ export class LeakFinder {
     this.c = ctx.owners.columns;
     this.ix = s.pfnIndex();
     this.exited = exitedPids(s);
-    this.links = migrationLinks(s, ctx.owners.inferred?.facts);
+    this.links = ctx.owners.inferred?.links ?? migrationLinks(s);
+    this.origins = new MappingOrigins(ctx, this.links);
     this.t = new RefTracker(ctx.owners);
   }
 
@@ -180,9 +183,9 @@ export class LeakFinder {
       const owner = t.ownerAt(k);
       if (owner === 'mapping' && links.has(event)) {
         const r = t.entryAt(k);
-        const { holder, reason } = judgeRemap(ctx, links, this.exited, r);
-        if (reason === undefined) (suspects ??= []).push(holder);
-        else persisting.add(persisting.reason(reason, holder.inferred === true), holder.owner, r.n);
+        const judged = judgeRemap(ctx, this.origins, this.exited, r);
+        if (typeof judged !== 'string') (suspects ??= []).push(judged);
+        else persisting.add(persisting.reason(judged, ctx.owners.isInferred(event)), 'mapping', r.n);
         continue;
       }
       const reason = persists(owner, t.pidAt(k), this.exited);

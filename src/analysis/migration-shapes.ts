@@ -30,19 +30,24 @@ import { loadProfile } from '../kernel/profiles/index.js';
 import type { ProfileName } from '../kernel/profiles/types.js';
 import { PageRefType } from '../kernel/tracepoint.js';
 import { traceFlagsDecoder } from '../explain/profile-decoders.js';
+import type { PfnIndex } from '../trace/pfn-index.js';
 import type { EventColumns, EventStore } from '../trace/store.js';
 import { OWNERS, type Owner } from './owners.js';
 
-/** migration.ts StackFacts bits: a remove_migration_pte get, a try_to_migrate_one put, a migrate_pages frame */
+/** migration.ts StackFacts bits: a remove_migration_pte get, a try_to_migrate_one put, a migrate_pages frame (stacks only) */
 export const REMAP = 1,
   UNMAP = 2,
   MIGRATE = 4;
+/** InferredMigrations.facts: a destination's remap get whose source InferredLinks knows */
+const LINKED = 8;
 
 export interface InferredMigrations {
   /** per event: owner code (refs.ts OWNER_LIST order) + 1 of its get or put; 0 = not inferred */
   owner: Uint8Array;
-  /** per event: the REMAP / UNMAP / MIGRATE bits the stack would have shown */
+  /** per event: the REMAP / UNMAP bits the stack would have shown (migration.ts unmappedEntry) */
   facts: Uint8Array;
+  /** a destination's remap get -> the source pfn (migration.ts migrationLinks) */
+  links: InferredLinks;
   /** destinations recognised */
   destinations: number;
 }
@@ -107,16 +112,66 @@ const isGet = (type: number, val: number, ret: number): boolean =>
     type === PageRefType.mod_and_return ||
     (type === PageRefType.mod_unless && ret === 1));
 
-/** Position of store index `i` in a pfn's ascending index list. */
-function rankOf(idx: Uint32Array, i: number): number {
-  let lo = 0,
-    hi = idx.length - 1;
+/** Position of store index `i` in indices[lo, hi) (ascending), or hi if every one is smaller. */
+function position(indices: Uint32Array, lo: number, hi: number, i: number): number {
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (idx[mid] < i) lo = mid + 1;
+    if (indices[mid] < i) lo = mid + 1;
     else hi = mid;
   }
   return lo;
+}
+
+/**
+ * Destinations' remap gets -> source pfn, as migration.ts reads links: a bit per event and the
+ * pairs sorted by event (a Map of ~100 k entries cost a third of the inference).
+ */
+export class InferredLinks {
+  private events = new Uint32Array(1024);
+  private sources = new Float64Array(1024);
+  private n = 0;
+  private sorted = true;
+
+  constructor(private readonly facts: Uint8Array) {}
+
+  get size(): number {
+    return this.n;
+  }
+
+  has(i: number): boolean {
+    return (this.facts[i] & LINKED) !== 0;
+  }
+
+  get(i: number): number | undefined {
+    if (!this.has(i)) return undefined;
+    return this.sources[position(this.events, 0, this.n, i)];
+  }
+
+  add(i: number, src: number): void {
+    if (this.n === this.events.length) {
+      const e = new Uint32Array(this.n * 2);
+      e.set(this.events);
+      const f = new Float64Array(this.n * 2);
+      f.set(this.sources);
+      this.events = e;
+      this.sources = f;
+    }
+    if (this.n > 0 && this.events[this.n - 1] > i) this.sorted = false;
+    this.events[this.n] = i;
+    this.sources[this.n++] = src;
+    this.facts[i] |= LINKED;
+  }
+
+  /** Sorts the pairs by event (the batches' moves come almost in order). */
+  seal(): void {
+    if (this.sorted) return;
+    const order = Uint32Array.from({ length: this.n }, (_, k) => k).sort(
+      (x, y) => this.events[x] - this.events[y],
+    );
+    this.events = Uint32Array.from(order, (k) => this.events[k]);
+    this.sources = Float64Array.from(order, (k) => this.sources[k]);
+    this.sorted = true;
+  }
 }
 
 /**
@@ -134,165 +189,181 @@ export function inferMigrations(
   for (let sh = 0; sh < c.cpu.length; sh++) cpus = Math.max(cpus, c.cpu[sh] + 1);
   const lastOnCpu = new Int32Array(cpus).fill(-1);
   /** (dst's put, src's put) pairs of steps 4-5 */
-  const pairs: number[] = [];
+  let pairs = new Uint32Array(1024);
+  let np = 0;
+  // the columns in locals: the loop reads them for every event
+  const { shape, cpu, counts, ret } = c;
   for (let i = 0; i < c.n; i++) {
-    const sh = c.shape[i];
-    const cpu = c.cpu[sh];
-    const prev = lastOnCpu[cpu];
-    lastOnCpu[cpu] = i;
-    if (prev < 0 || c.counts[i] !== 0 || c.ret[sh] !== 1 || !isPut(c.type[sh], s.val(i))) continue;
+    const sh = shape[i];
+    const prev = lastOnCpu[cpu[sh]];
+    lastOnCpu[cpu[sh]] = i;
+    if (counts[i] !== 0 || prev < 0 || ret[sh] !== 1 || !isPut(c.type[sh], s.val(i))) continue;
     const psh = c.shape[prev];
     if (c.pid[psh] !== c.pid[sh] || c.counts[prev] < 1 || !isPut(c.type[psh], s.val(prev))) continue;
     if (s.pfn(prev) === s.pfn(i) || (shapes.of(prev, psh) & LOCKED) !== 0) continue;
-    pairs.push(prev, i);
+    if (np + 2 > pairs.length) {
+      const wider = new Uint32Array(pairs.length * 2);
+      wider.set(pairs);
+      pairs = wider;
+    }
+    pairs[np++] = prev;
+    pairs[np++] = i;
   }
+  const facts = new Uint8Array(c.n);
   const out: InferredMigrations = {
     owner: new Uint8Array(c.n),
-    facts: new Uint8Array(c.n),
+    facts,
+    links: new InferredLinks(facts),
     destinations: 0,
   };
-  for (let k = 0; k < pairs.length; k += 2)
-    if (destination(s, c, shapes, out, pairs[k], pairs[k + 1])) {
-      source(s, c, shapes, out, pairs[k + 1]);
+  const m = new Marker(s, c, shapes, out);
+  for (let k = 0; k < np; k += 2)
+    if (m.destination(pairs[k], pairs[k + 1])) {
+      m.source(pairs[k + 1]);
       out.destinations++;
     }
+  out.links.seal();
   return out;
 }
 
-/** Checks dst (whose put is `put`, the source's last put `srcPut`) and marks its events. */
-function destination(
-  s: EventStore,
-  c: EventColumns,
-  shapes: ShapeBits,
-  out: InferredMigrations,
-  put: number,
-  srcPut: number,
-): boolean {
-  const idx = s.indicesOf(s.pfn(put));
-  const p = rankOf(idx, put);
-  const pid = c.pid[c.shape[put]];
-  let a = p - 1;
-  for (; a >= 0; a--) {
-    const i = idx[a];
-    const sh = c.shape[i];
-    if (c.pid[sh] !== pid) return false;
-    if (c.type[sh] === PageRefType.set) break;
-    const b = shapes.of(i, sh);
-    const v = s.val(i);
-    if ((b & LOCKED) === 0) return false;
-    // dst->mapping is set before any get (folio_migrate_mapping); __filemap_add_folio's is not
-    if (isGet(c.type[sh], v, c.ret[sh])) {
-      if ((b & HAS_MAPPING) === 0) return false;
-    } else if (!(isPut(c.type[sh], v) && b & LRU)) return false;
+/** Checks the candidates' pages on the pfn index (positions, no views per page) and marks them. */
+class Marker {
+  private readonly ix: PfnIndex;
+
+  constructor(
+    private readonly s: EventStore,
+    private readonly c: EventColumns,
+    private readonly shapes: ShapeBits,
+    private readonly out: InferredMigrations,
+  ) {
+    this.ix = s.pfnIndex();
   }
-  if (a < 0 || s.val(idx[a]) < 1 || a === p - 1) return false;
-  const set = idx[a];
-  const srcIdx = s.indicesOf(s.pfn(srcPut));
-  let batch = -1;
-  let remaps = 0;
-  for (let q = a + 1; q < p; q++) {
-    const i = idx[q];
-    const sh = c.shape[i];
-    if (isPut(c.type[sh], s.val(i))) continue;
-    if (batch < 0 && pageCacheMove(s, c, shapes, srcIdx, i)) continue;
-    if (batch < 0) batch = i;
-    else remaps++;
-  }
-  if (batch < 0 || remaps !== c.mapcounts[put] - c.mapcounts[set]) return false;
-  let lruPut = -1;
-  for (let q = a + 1; q < p; q++) {
-    const i = idx[q];
-    const sh = c.shape[i];
-    if (isPut(c.type[sh], s.val(i))) out.owner[(lruPut = i)] = LRU_BATCH;
-    else if (i === batch) out.owner[i] = LRU_BATCH;
-    else if (i < batch) out.owner[i] = PAGE_CACHE;
-    else {
-      out.owner[i] = MAPPING;
-      out.facts[i] = REMAP;
+
+  /** Checks dst (whose put is `put`, the source's last put `srcPut`) and marks its events. */
+  destination(put: number, srcPut: number): boolean {
+    const { s, c, shapes, out, ix } = this;
+    const idx = ix.indices;
+    const r = ix.rank(s.pfn(put));
+    const lo = ix.offsets[r];
+    const hi = ix.offsets[r + 1];
+    const p = position(idx, lo, hi, put);
+    const pid = c.pid[c.shape[put]];
+    let a = p - 1;
+    for (; a >= lo; a--) {
+      const i = idx[a];
+      const sh = c.shape[i];
+      if (c.pid[sh] !== pid) return false;
+      if (c.type[sh] === PageRefType.set) break;
+      const b = shapes.of(i, sh);
+      const v = s.val(i);
+      if ((b & LOCKED) === 0) return false;
+      // dst->mapping is set before any get (folio_migrate_mapping); __filemap_add_folio's is not
+      if (isGet(c.type[sh], v, c.ret[sh])) {
+        if ((b & HAS_MAPPING) === 0) return false;
+      } else if (!(isPut(c.type[sh], v) && b & LRU)) return false;
     }
-  }
-  out.facts[set] = MIGRATE;
-  out.owner[put] = ISOLATION;
-  out.facts[put] = MIGRATE;
-  // the batch's drain after the move: the first event with PG_lru, if a put
-  if (lruPut < 0)
-    for (let q = p + 1; q < idx.length; q++) {
+    if (a < lo || s.val(idx[a]) < 1 || a === p - 1) return false;
+    const set = idx[a];
+    const src = s.pfn(srcPut);
+    let batch = -1;
+    let remaps = 0;
+    for (let q = a + 1; q < p; q++) {
       const i = idx[q];
       const sh = c.shape[i];
-      if (c.type[sh] === PageRefType.set) break;
-      if ((shapes.of(i, sh) & LRU) === 0) continue;
-      if (isPut(c.type[sh], s.val(i))) out.owner[i] = LRU_BATCH;
-      break;
+      if (isPut(c.type[sh], s.val(i))) continue;
+      if (batch < 0 && this.pageCacheMove(src, i)) continue;
+      if (batch < 0) batch = i;
+      else remaps++;
     }
-  return true;
-}
-
-/** Step 1: dst's get `i` lies between the source's freeze ret=1 and its unfreeze, flags only PG_locked. */
-function pageCacheMove(
-  s: EventStore,
-  c: EventColumns,
-  shapes: ShapeBits,
-  srcIdx: Uint32Array,
-  i: number,
-): boolean {
-  const sh = c.shape[i];
-  if ((shapes.of(i, sh) & (ONLY_LOCKED | HAS_MAPPING)) !== (ONLY_LOCKED | HAS_MAPPING)) return false;
-  const r = rankOf(srcIdx, i);
-  if (r === 0 || r >= srcIdx.length) return false;
-  const before = c.shape[srcIdx[r - 1]];
-  const after = c.shape[srcIdx[r]];
-  return (
-    c.type[before] === PageRefType.freeze &&
-    c.ret[before] === 1 &&
-    c.type[after] === PageRefType.unfreeze &&
-    c.cpu[before] === c.cpu[sh]
-  );
-}
-
-/**
- * The source's last put (step 5) and, back to its isolation (the migrating task's last get on it
- * while unlocked; not before an event already marked, its own time as a destination), the
- * try_to_migrate_one puts and the undos' remaps after them.
- */
-function source(
-  s: EventStore,
-  c: EventColumns,
-  shapes: ShapeBits,
-  out: InferredMigrations,
-  put: number,
-): void {
-  out.owner[put] = ISOLATION;
-  out.facts[put] = MIGRATE;
-  const idx = s.indicesOf(s.pfn(put));
-  const p = rankOf(idx, put);
-  const pid = c.pid[c.shape[put]];
-  let a = p;
-  for (; a > 0; a--) {
-    const i = idx[a - 1];
-    const sh = c.shape[i];
-    if (c.pid[sh] !== pid || c.type[sh] === PageRefType.set || out.owner[i] !== 0) break;
-    if ((shapes.of(i, sh) & LOCKED) === 0 && isGet(c.type[sh], s.val(i), c.ret[sh])) break;
+    if (batch < 0 || remaps !== c.mapcounts[put] - c.mapcounts[set]) return false;
+    let lruPut = -1;
+    for (let q = a + 1; q < p; q++) {
+      const i = idx[q];
+      const sh = c.shape[i];
+      if (isPut(c.type[sh], s.val(i))) out.owner[(lruPut = i)] = LRU_BATCH;
+      else if (i === batch) out.owner[i] = LRU_BATCH;
+      else if (i < batch) out.owner[i] = PAGE_CACHE;
+      else {
+        out.owner[i] = MAPPING;
+        out.facts[i] = REMAP;
+        out.links.add(i, src);
+      }
+    }
+    out.owner[put] = ISOLATION;
+    // the batch's drain after the move: the first event with PG_lru, if a put
+    if (lruPut < 0)
+      for (let q = p + 1; q < hi; q++) {
+        const i = idx[q];
+        const sh = c.shape[i];
+        if (c.type[sh] === PageRefType.set) break;
+        if ((shapes.of(i, sh) & LRU) === 0) continue;
+        if (isPut(c.type[sh], s.val(i))) out.owner[i] = LRU_BATCH;
+        break;
+      }
+    return true;
   }
-  // the mapcount after each event: a remap's get comes before its rmap is added
-  let mapped = a > 0 ? c.mapcounts[idx[a - 1]] : c.mapcounts[idx[a]];
-  let unmapped = false;
-  for (let q = a; q < p; q++) {
-    const i = idx[q];
+
+  /** Step 1: dst's get `i` lies between the source's freeze ret=1 and its unfreeze, flags only PG_locked. */
+  private pageCacheMove(src: number, i: number): boolean {
+    const { c, shapes, ix } = this;
     const sh = c.shape[i];
-    const v = s.val(i);
-    const locked = (shapes.of(i, sh) & LOCKED) !== 0;
-    const shown = c.mapcounts[i];
-    if (locked && unmapped && isGet(c.type[sh], v, c.ret[sh])) {
-      out.owner[i] = MAPPING;
-      out.facts[i] = REMAP;
-      mapped = shown + 1;
-      continue;
+    if ((shapes.of(i, sh) & (ONLY_LOCKED | HAS_MAPPING)) !== (ONLY_LOCKED | HAS_MAPPING)) return false;
+    const r = ix.rank(src);
+    const lo = ix.offsets[r];
+    const hi = ix.offsets[r + 1];
+    const q = position(ix.indices, lo, hi, i);
+    if (q === lo || q >= hi) return false;
+    const before = c.shape[ix.indices[q - 1]];
+    const after = c.shape[ix.indices[q]];
+    return (
+      c.type[before] === PageRefType.freeze &&
+      c.ret[before] === 1 &&
+      c.type[after] === PageRefType.unfreeze &&
+      c.cpu[before] === c.cpu[sh]
+    );
+  }
+
+  /**
+   * The source's last put (step 5) and, back to its isolation (the migrating task's last get on it
+   * while unlocked; not before an event already marked, its own time as a destination), the
+   * try_to_migrate_one puts and the undos' remaps after them.
+   */
+  source(put: number): void {
+    const { s, c, shapes, out, ix } = this;
+    out.owner[put] = ISOLATION;
+    const idx = ix.indices;
+    const r = ix.rank(s.pfn(put));
+    const lo = ix.offsets[r];
+    const p = position(idx, lo, ix.offsets[r + 1], put);
+    const pid = c.pid[c.shape[put]];
+    let a = p;
+    for (; a > lo; a--) {
+      const i = idx[a - 1];
+      const sh = c.shape[i];
+      if (c.pid[sh] !== pid || c.type[sh] === PageRefType.set || out.owner[i] !== 0) break;
+      if ((shapes.of(i, sh) & LOCKED) === 0 && isGet(c.type[sh], s.val(i), c.ret[sh])) break;
     }
-    if (locked && isPut(c.type[sh], v) && shown < mapped) {
-      out.owner[i] = MAPPING;
-      out.facts[i] = UNMAP;
-      unmapped = true;
+    // the mapcount after each event: a remap's get comes before its rmap is added
+    let mapped = a > lo ? c.mapcounts[idx[a - 1]] : c.mapcounts[idx[a]];
+    let unmapped = false;
+    for (let q = a; q < p; q++) {
+      const i = idx[q];
+      const sh = c.shape[i];
+      const v = s.val(i);
+      const locked = (shapes.of(i, sh) & LOCKED) !== 0;
+      const shown = c.mapcounts[i];
+      if (locked && unmapped && isGet(c.type[sh], v, c.ret[sh])) {
+        out.owner[i] = MAPPING;
+        out.facts[i] = REMAP;
+        mapped = shown + 1;
+        continue;
+      }
+      if (locked && isPut(c.type[sh], v) && shown < mapped) {
+        out.owner[i] = MAPPING;
+        out.facts[i] = UNMAP;
+        unmapped = true;
+      }
+      mapped = shown;
     }
-    mapped = shown;
   }
 }

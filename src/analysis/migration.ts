@@ -51,14 +51,14 @@ class StackFacts {
 }
 
 /**
- * remove_migration_pte gets on a destination -> the source pfn, found in one pass; `inferred`:
- * the facts of a trace without stacks (InferredMigrations.facts).
+ * remove_migration_pte gets on a destination -> the source pfn, found in one pass (without
+ * stacks, none: migration-shapes.ts InferredLinks stand for them).
  */
-export function migrationLinks(s: EventStore, inferred?: Uint8Array): Map<number, number> {
+export function migrationLinks(s: EventStore): Map<number, number> {
   const links = new Map<number, number>();
-  // every link needs a remove_migration_pte stack or fact: none else (no pass over the events)
-  if (s.stacks.size === 0 && inferred === undefined) return links;
-  const facts = new StackFacts(s, inferred);
+  // every link needs a remove_migration_pte stack: none without stacks (no pass over the events)
+  if (s.stacks.size === 0) return links;
+  const facts = new StackFacts(s, undefined);
   const c = s.columns();
   /** pfns allocated by migrate_pages and not unmapped since (few: a Set, not a flag per pfn) */
   const dest = new Set<number>();
@@ -92,6 +92,12 @@ export function migrationLinks(s: EventStore, inferred?: Uint8Array): Map<number
   return links;
 }
 
+/** A remap get's store index -> its source pfn (a Map with stacks, InferredLinks without). */
+export interface MigrationLinks {
+  has(get: number): boolean;
+  get(get: number): number | undefined;
+}
+
 export interface MappingOrigin {
   /** the reference the first source's unmap dropped (its get is the mapping's real origin) */
   entry: RefEntry;
@@ -100,49 +106,60 @@ export interface MappingOrigin {
 }
 
 /**
- * The origin of the mapping reference taken at store index `get` (a remove_migration_pte on a
- * destination): the entry the source's unmap consumed, followed through repeated migrations.
+ * The origins of mapping references taken by remove_migration_pte on a destination: the entry the
+ * source's unmap consumed, followed through repeated migrations. One per analysis (its tracker
+ * and stack facts are reused for every reference judged).
  */
-export function mappingOrigin(
-  ctx: HolderContext,
-  links: Map<number, number>,
-  get: number,
-): MappingOrigin | undefined {
-  const via: number[] = [];
-  let at = get;
-  for (let depth = 0; depth < 16; depth++) {
-    const src = links.get(at);
-    if (src === undefined) break;
-    const entry = unmappedEntry(ctx, src, at, remapRank(ctx.store, links, at));
-    if (entry === undefined) break;
-    via.push(src);
-    if (entry.event < 0 || !links.has(entry.event)) return { entry, via };
-    at = entry.event;
-  }
-  return undefined;
-}
+export class MappingOrigins {
+  private readonly facts: StackFacts;
+  private readonly t: RefTracker;
 
-/**
- * The entry dropped by the source's last unmap before `before`; among several PTEs of one
- * source, the k-th remap on the destination matches the k-th unmap (both walk the same rmap).
- */
-function unmappedEntry(ctx: HolderContext, src: number, before: number, k: number): RefEntry | undefined {
-  const s = ctx.store;
-  const facts = new StackFacts(s, ctx.owners.inferred?.facts);
-  const t = new RefTracker(ctx.owners);
-  let unmaps: RefEntry[] = [];
-  for (const i of s.indicesOf(src)) {
-    if (i > before) break;
-    const b = facts.of(i);
-    if (b & 1 && s.val(i) > 0) unmaps = [];
-    t.apply(i);
-    if (b & 2 && s.val(i) < 0) unmaps.push(...t.lastConsumed);
+  constructor(
+    private readonly ctx: HolderContext,
+    private readonly links: MigrationLinks,
+  ) {
+    this.facts = new StackFacts(ctx.store, ctx.owners.inferred?.facts);
+    this.t = new RefTracker(ctx.owners);
   }
-  return unmaps[Math.min(k, unmaps.length - 1)];
+
+  /** The origin of the mapping reference taken at store index `get`. */
+  of(get: number): MappingOrigin | undefined {
+    const via: number[] = [];
+    let at = get;
+    for (let depth = 0; depth < 16; depth++) {
+      const src = this.links.get(at);
+      if (src === undefined) break;
+      const entry = this.unmappedEntry(src, at, remapRank(this.ctx.store, this.links, at));
+      if (entry === undefined) break;
+      via.push(src);
+      if (entry.event < 0 || !this.links.has(entry.event)) return { entry, via };
+      at = entry.event;
+    }
+    return undefined;
+  }
+
+  /**
+   * The entry dropped by the source's last unmap before `before`; among several PTEs of one
+   * source, the k-th remap on the destination matches the k-th unmap (both walk the same rmap).
+   */
+  private unmappedEntry(src: number, before: number, k: number): RefEntry | undefined {
+    const { facts, t } = this;
+    const s = this.ctx.store;
+    t.restart();
+    let unmaps: RefEntry[] = [];
+    for (const i of s.indicesOf(src)) {
+      if (i > before) break;
+      const b = facts.of(i);
+      if (b & REMAP && s.val(i) > 0) unmaps = [];
+      t.apply(i);
+      if (b & UNMAP && s.val(i) < 0) unmaps.push(...t.lastConsumed);
+    }
+    return unmaps[Math.min(k, unmaps.length - 1)];
+  }
 }
 
 /** How many remaps of the same source precede `get` on its destination. */
-function remapRank(s: EventStore, links: Map<number, number>, get: number): number {
+function remapRank(s: EventStore, links: MigrationLinks, get: number): number {
   const src = links.get(get);
   let k = 0;
   for (const i of s.indicesOf(s.pfn(get))) {

@@ -171,8 +171,8 @@ export class PfnIndex {
     return r < 0 ? this.indices.subarray(0, 0) : this.indices.subarray(this.offsets[r], this.offsets[r + 1]);
   }
 
-  /** The rank of `pfn`, or -1. */
-  private rank(pfn: number): number {
+  /** The rank of `pfn` (its events: indices[offsets[rank], offsets[rank + 1])), or -1. */
+  rank(pfn: number): number {
     const s = this.sorted;
     const next = this.last + 1;
     if (next < s.length && s[next] === pfn) return (this.last = next);
