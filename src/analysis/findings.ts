@@ -16,7 +16,10 @@
  *   stacks           [[frame, ...]]  innermost first; `stack`/`caller` fields index this table
  *
  * Holder = {owner, label, refs, line (of the get; null before the trace), task, stack: stackId
- * or null, migratedFrom?: [pfn] (a leaked mapping restored by migration: its source pages)}. Owners and their rules: owners.ts. pfns are numbers (JSON has no hex).
+ * or null, migratedFrom?: [pfn] (a leaked mapping restored by migration: its source pages),
+ * inferred?: true (a trace without stacks: the owner read from a migration's events,
+ * migration-shapes.ts)}. A leakExclusions reason ending ', owner inferred without stacks from a
+ * migration' says the same of the references it counts. Owners and their rules: owners.ts. pfns are numbers (JSON has no hex).
  */
 import type { ProfileName } from '../kernel/profiles/types.js';
 import type { TraceReadResult } from '../trace/reader.js';

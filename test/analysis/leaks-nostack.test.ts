@@ -7,7 +7,8 @@
 import { gunzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { analyzeTrace } from '../../src/analysis/findings.js';
+import { analyzeTrace, holderContext } from '../../src/analysis/findings.js';
+import { refsAtEnd } from '../../src/analysis/holders.js';
 import { formatFindings, formatLeaks } from '../../src/analysis/report.js';
 import { readTrace } from '../../src/trace/reader.js';
 import { sharedPath } from '../helpers/shared.js';
@@ -80,6 +81,26 @@ describe('leaks of traces without stacks', () => {
     const st = await analyze('6.12', 'compaction', 'trace-stack.txt.gz');
     expect(st.leaks).toEqual([]);
     expect(pagesByReason(st)).toEqual({ [PAGE_CACHE]: 234, [MOVED]: 178, [ALLOCATION]: 9 });
+  });
+
+  it("6.12 compaction: the kernel's page state at the end agrees with the inferred owners", async () => {
+    // kpageflags: KPF_LRU 5, KPF_BUDDY 10, KPF_ANON 12; kpagecount counts mappings
+    const dir = sharedPath('traces', '6.12', 'compaction');
+    const kpf = gunzipSync(readFileSync(`${dir}/kpageflags.bin.gz`));
+    const kpc = gunzipSync(readFileSync(`${dir}/kpagecount.bin.gz`));
+    const r = await readTrace(`${dir}/trace.txt.gz`, { threads: 1 });
+    const ctx = holderContext(r, '6.12');
+    const seen = { 'page-cache': 0, mapping: 0 };
+    for (const pfn of r.store.pfns())
+      for (const e of refsAtEnd(ctx, pfn)) {
+        if ((e.owner !== 'page-cache' && e.owner !== 'mapping') || !ctx.owners.isInferred(e.event)) continue;
+        seen[e.owner]++;
+        const flags = kpf.readBigUInt64LE(pfn * 8);
+        // still allocated, on the LRU, file (shmem) not anon; a restored mapping still mapped
+        expect([(flags >> 10n) & 1n, (flags >> 5n) & 1n, (flags >> 12n) & 1n]).toEqual([0n, 1n, 0n]);
+        if (e.owner === 'mapping') expect(kpc.readBigUInt64LE(pfn * 8)).toBeGreaterThan(0n);
+      }
+    expect(seen).toEqual({ 'page-cache': 960, mapping: 81 });
   });
 
   it.each(['trace.txt.gz', 'trace-cmd-report.txt.gz'])('6.12 migration_blocked %s: no leak', async (file) => {
