@@ -115,29 +115,41 @@ describe('leaks of traces without stacks', () => {
   });
 });
 
-/** A migration as 6.12 migrate_folio_move() traces it, pid 10 on CPU 0 (src 0x3000, dst 0x2000). */
+/** A get (+1) and a put (-1, ret=1 at 0) on `pfn` by pid 10 on CPU 0, mapping M unless given. */
 const M = '00000000deadbeef';
+const get = (pfn: number, count: number, flags: string, more: Partial<Ev> = {}): Ev => ({
+  ev: 'mod',
+  pfn,
+  val: 1,
+  count,
+  flags,
+  mapping: M,
+  ...more,
+});
+const put = (pfn: number, count: number, flags: string, more: Partial<Ev> = {}): Ev => ({
+  ev: 'mod_and_test',
+  pfn,
+  val: -1,
+  ret: count === 0 ? 1 : 0,
+  count,
+  flags,
+  mapping: M,
+  ...more,
+});
+
+/** A migration as 6.12 migrate_folio_move() traces it, pid 10 on CPU 0 (src 0x3000, dst 0x2000). */
 const migration: Ev[] = [
   { ev: 'mod_unless', pfn: 0x3000, val: 1, ret: 1, count: 3, mapcount: 0, flags: 'uptodate|lru', mapping: M },
-  { ev: 'mod_and_test', pfn: 0x3000, val: -1, ret: 0, count: 2, flags: 'locked|uptodate', mapping: M },
+  put(0x3000, 2, 'locked|uptodate'),
   { ev: 'set', pfn: 0x2000, val: 1, count: 1 },
   { ev: 'freeze', pfn: 0x3000, val: 2, ret: 1, count: 0, flags: 'locked|uptodate', mapping: M },
-  { ev: 'mod', pfn: 0x2000, val: 1, count: 2, flags: 'locked', mapping: M },
+  get(0x2000, 2, 'locked'),
   { ev: 'unfreeze', pfn: 0x3000, val: 1, count: 1, flags: 'locked|uptodate', mapping: M },
-  { ev: 'mod', pfn: 0x2000, val: 1, count: 3, flags: 'locked|uptodate', mapping: M },
-  { ev: 'mod', pfn: 0x2000, val: 1, count: 4, flags: 'locked|uptodate', mapping: M },
-  { ev: 'mod_and_test', pfn: 0x2000, val: -1, ret: 0, count: 3, mapcount: 0, flags: 'uptodate', mapping: M },
-  { ev: 'mod_and_test', pfn: 0x3000, val: -1, ret: 1, count: 0, flags: 'uptodate' },
-  {
-    ev: 'mod_and_test',
-    pfn: 0x2000,
-    val: -1,
-    ret: 0,
-    count: 2,
-    mapcount: 0,
-    flags: 'uptodate|lru',
-    mapping: M,
-  },
+  get(0x2000, 3, 'locked|uptodate'),
+  get(0x2000, 4, 'locked|uptodate'),
+  put(0x2000, 3, 'uptodate', { mapcount: 0 }),
+  put(0x3000, 0, 'uptodate', { mapping: undefined }),
+  put(0x2000, 2, 'uptodate|lru', { mapcount: 0 }),
 ];
 
 describe('migrations recognised without stacks (hand-made)', () => {
@@ -148,16 +160,7 @@ describe('migrations recognised without stacks (hand-made)', () => {
   });
 
   it('a reference taken on the destination by another task and never dropped is still a leak', async () => {
-    const pin: Ev = {
-      ev: 'mod',
-      pfn: 0x2000,
-      val: 1,
-      count: 3,
-      mapcount: 0,
-      pid: 20,
-      flags: 'uptodate|lru',
-      mapping: M,
-    };
+    const pin = get(0x2000, 3, 'uptodate|lru', { mapcount: 0, pid: 20 });
     const f = analyzeTrace(await trace([...migration, pin]), '6.12');
     expect(f.leaks).toHaveLength(1);
     expect(f.leaks[0]).toMatchObject({ pfn: 0x2000, start: 0, end: 3 });
@@ -172,19 +175,10 @@ describe('migrations recognised without stacks (hand-made)', () => {
     // the same CPU, steps 4-5
     const insertion: Ev[] = [
       { ev: 'set', pfn: 0x2000, val: 1, count: 1 },
-      { ev: 'mod', pfn: 0x2000, val: 1, count: 2, flags: 'locked' },
-      { ev: 'mod', pfn: 0x2000, val: 1, count: 3, flags: 'locked|uptodate', mapping: M },
-      {
-        ev: 'mod_and_test',
-        pfn: 0x2000,
-        val: -1,
-        ret: 0,
-        count: 2,
-        mapcount: 0,
-        flags: 'uptodate',
-        mapping: M,
-      },
-      { ev: 'mod_and_test', pfn: 0x3000, val: -1, ret: 1, count: 0, flags: 'uptodate' },
+      get(0x2000, 2, 'locked', { mapping: undefined }),
+      get(0x2000, 3, 'locked|uptodate'),
+      put(0x2000, 2, 'uptodate', { mapcount: 0 }),
+      put(0x3000, 0, 'uptodate', { mapping: undefined }),
     ];
     const f = analyzeTrace(await trace(insertion), '6.12');
     expect(f.leakExclusions.excluded.filter((x) => x.reason.endsWith(INFERRED))).toEqual([]);
