@@ -185,19 +185,20 @@ export function inferMigrations(
   if (s.stacks.size > 0 || profile === undefined) return undefined;
   const c = s.columns();
   const shapes = new ShapeBits(s, c, profile);
-  let cpus = 0;
-  for (let sh = 0; sh < c.cpu.length; sh++) cpus = Math.max(cpus, c.cpu[sh] + 1);
-  const lastOnCpu = new Int32Array(cpus).fill(-1);
   /** (dst's put, src's put) pairs of steps 4-5 */
   let pairs = new Uint32Array(1024);
   let np = 0;
-  // the columns in locals: the loop reads them for every event
+  // only events at count 0 can be step 5; the one before on its CPU is found walking back (the
+  // walks of one CPU's candidates cover disjoint stretches: O(events x CPUs) at worst); the
+  // columns in locals, the loop reads one for every event
   const { shape, cpu, counts, ret } = c;
-  for (let i = 0; i < c.n; i++) {
+  for (let i = 1; i < c.n; i++) {
+    if (counts[i] !== 0) continue;
     const sh = shape[i];
-    const prev = lastOnCpu[cpu[sh]];
-    lastOnCpu[cpu[sh]] = i;
-    if (counts[i] !== 0 || prev < 0 || ret[sh] !== 1 || !isPut(c.type[sh], s.val(i))) continue;
+    if (ret[sh] !== 1 || !isPut(c.type[sh], s.val(i))) continue;
+    let prev = i - 1;
+    while (prev >= 0 && cpu[shape[prev]] !== cpu[sh]) prev--;
+    if (prev < 0) continue;
     const psh = c.shape[prev];
     if (c.pid[psh] !== c.pid[sh] || c.counts[prev] < 1 || !isPut(c.type[psh], s.val(prev))) continue;
     if (s.pfn(prev) === s.pfn(i) || (shapes.of(prev, psh) & LOCKED) !== 0) continue;
