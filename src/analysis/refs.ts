@@ -56,6 +56,8 @@ export class StackOwners {
   /** stack id * 2 + (put ? 1 : 0) -> owner code + 1; 0 = not judged yet */
   private codes = new Uint8Array(0);
   readonly columns: EventColumns;
+  /** InferredMigrations.owner, read for every event without a stack */
+  private readonly inferredOwner: Uint8Array | undefined;
 
   constructor(
     readonly store: EventStore,
@@ -63,18 +65,19 @@ export class StackOwners {
     readonly inferred?: InferredMigrations,
   ) {
     this.columns = store.columns();
+    this.inferredOwner = inferred?.owner;
   }
 
   /** Whether event i's owner was inferred without a stack. */
   isInferred(i: number): boolean {
-    return this.inferred !== undefined && i >= 0 && this.inferred.owner[i] !== 0;
+    return this.inferredOwner !== undefined && i >= 0 && this.inferredOwner[i] !== 0;
   }
 
   /** Owner code of event i's get or put; without a stack the inferred one, else 'unknown'. */
   codeOf(i: number, put: 0 | 1): number {
     const st = this.columns.stack[i];
     if (st === 0) {
-      const o = this.inferred?.owner[i] ?? 0;
+      const o = this.inferredOwner === undefined ? 0 : this.inferredOwner[i];
       return o === 0 ? UNKNOWN : o - 1;
     }
     const key = (st - 1) * 2 + put;
