@@ -4,7 +4,8 @@
  * (folio_try_get = page_ref_mod_unless), read() in folio batches with readahead (mm/readahead.c),
  * file faults (fault-around, filemap_fault with mmap readahead and VM_FAULT_RETRY), shmem faults,
  * and invalidation for drop_caches (find_lock_entries -> mapping_evict_folio -> remove_mapping:
- * freeze 1+nr, unfreeze 1, then the batch put frees the folio).
+ * freeze 1+nr, unfreeze 1, then the batch put frees the folio; a folio it cannot drop is
+ * deactivated).
  */
 import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
@@ -33,7 +34,13 @@ import {
   read_end_io,
   VIRTIO_BLK_BDI,
 } from './readahead.js';
-import { folio_add_lru, folio_batch_release, folio_mark_accessed, lru_add_drain_all } from './swap.js';
+import {
+  deactivate_file_folio,
+  folio_add_lru,
+  folio_batch_release,
+  folio_mark_accessed,
+  lru_add_drain_all,
+} from './swap.js';
 
 /** mm/memory.c fault_around_bytes (64 KiB): the window filemap_map_pages() fills */
 const FAULT_AROUND_PAGES = 16;
@@ -546,24 +553,55 @@ function mapping_evict_folio(k: Kernel, mapping: AddressSpace, folio: Pfn): bool
 }
 
 /**
- * invalidate_mapping_pages() -> mapping_try_invalidate() (6.12 mm/truncate.c:497): per cached
- * folio find_lock_entries (try_get +1, lock), mapping_evict_folio, unlock, then
- * folio_batch_release: lru_add_drain + folios_put (-1; ret=1 frees an evicted folio).
+ * find_lock_entries() (6.12 mm/filemap.c:2092; 6.1 :2116) from index `start`: folio_try_get (+1)
+ * each cached folio, one already locked (a read in flight) or under writeback put back (-1),
+ * the others locked, until the batch (PAGEVEC_SIZE) is full. Returns the index to go on from.
  */
-export function invalidate_mapping_pages(k: Kernel, mapping: AddressSpace): void {
-  called(k, 'invalidate_mapping_pages', () => {
+function find_lock_entries(k: Kernel, mapping: AddressSpace, start: number, batch: Pfn[]): number {
+  return called(k, 'find_lock_entries', () => {
     const f = mmcache(k).f;
-    const batch: Pfn[] = [];
-    for (let i = 0; i < mapping.pages.length; i++) {
-      const folio = called(k, 'find_lock_entries', () => filemap_get_entry(k, mapping, i));
-      if (folio < 0) continue;
+    let i = start;
+    while (i < mapping.pages.length && batch.length < k.profile.facts.folioBatchSize) {
+      const folio = mapping.pages[i++];
+      if (
+        folio < 0 ||
+        !called(k, 'find_get_entry', () => called(k, 'folio_try_get', () => folio_try_get(k, folio)))
+      )
+        continue;
+      if (f.folio_test_locked(folio) || f.folio_test_writeback(folio)) {
+        folio_put(k, folio);
+        continue;
+      }
       f.__folio_set_locked(folio);
-      mapping_evict_folio(k, mapping, folio);
-      f.__folio_clear_locked(folio);
       batch.push(folio);
     }
-    folio_batch_release(k, batch);
+    return i;
   });
+}
+
+/**
+ * invalidate_mapping_pages() -> mapping_try_invalidate() (6.12 mm/truncate.c:497; 6.1
+ * invalidate_mapping_pagevec :526): per find_lock_entries batch, mapping_evict_folio and unlock each
+ * folio; one it could not drop (dirty, mapped, ...) is deactivate_file_folio'd; then
+ * folio_batch_release: lru_add_drain (which drains the lru_deactivate_file batch too) + folios_put
+ * (-1; ret=1 frees an evicted folio).
+ */
+export function invalidate_mapping_pages(k: Kernel, mapping: AddressSpace): void {
+  called(k, 'invalidate_mapping_pages', () =>
+    called(k, 'mapping_try_invalidate', () => {
+      const f = mmcache(k).f;
+      for (let index = 0; index < mapping.pages.length;) {
+        const batch: Pfn[] = [];
+        index = find_lock_entries(k, mapping, index, batch);
+        for (const folio of batch) {
+          const evicted = mapping_evict_folio(k, mapping, folio);
+          f.__folio_clear_locked(folio);
+          if (!evicted) deactivate_file_folio(k, folio);
+        }
+        folio_batch_release(k, batch);
+      }
+    }),
+  );
 }
 
 /** drop_caches_sysctl_handler() -> drop_pagecache_sb() (fs/drop_caches.c): drain all, then every inode */

@@ -31,6 +31,8 @@ export interface MmCache {
   readonly readsInFlight: number[][];
   /** cpu_fbatches.lru_move_tail per CPU (6.1 lru_rotate: folio_rotate_reclaimable) */
   readonly lruMoveTail: FolioBatch[];
+  /** cpu_fbatches.lru_deactivate_file per CPU (deactivate_file_folio) */
+  readonly lruDeactivateFile: FolioBatch[];
   /** lru_disable_count (mm/swap.c lru_cache_disable): folio_add_lru drains at once while > 0 */
   lruDisabled: number;
 }
@@ -60,6 +62,7 @@ function build(k: Kernel): MmCache {
     lruActivate: [],
     readsInFlight: [],
     lruMoveTail: [],
+    lruDeactivateFile: [],
     lruDisabled: 0,
   };
 }

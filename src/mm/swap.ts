@@ -5,11 +5,12 @@
  * The LRU lists themselves (lru.ts) hold no reference. folio_mark_accessed() of a referenced
  * inactive folio queues it (+1) in the activate batch, whose drain sets PG_active and puts it (-1);
  * the end of writeback of a folio reclaim marked queues it (+1) in the lru_move_tail batch, whose
- * drain moves it to the tail of its inactive list (-1).
+ * drain moves it to the tail of its inactive list (-1); an invalidation that cannot drop a file
+ * folio queues it (+1) in the lru_deactivate_file batch, whose drain deactivates it (-1).
  */
 import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
-import { folio_test_large } from '../kernel/folio.js';
+import { folio_mapped, folio_test_large } from '../kernel/folio.js';
 import { folio_get, folio_put } from '../kernel/mm_ref.js';
 import { VM_BUG_ON_FOLIO } from '../kernel/vm_bug.js';
 import { called, enter, leave } from './stack.js';
@@ -111,8 +112,9 @@ function folio_batch_move_lru(k: Kernel, batch: FolioBatch): void {
 }
 
 /**
- * lru_add_drain() -> lru_add_drain_cpu() (6.12 mm/swap.c:642; 6.1 the same order): this CPU's
- * lru_add batch, its lru_move_tail (6.1 lru_rotate) batch, then its activate batch
+ * lru_add_drain() -> lru_add_drain_cpu() (6.12 mm/swap.c:642; 6.1 :655, the same order): this
+ * CPU's lru_add batch, its lru_move_tail (6.1 lru_rotate) batch, its lru_deactivate_file batch
+ * (lru_deactivate and lru_lazyfree are not modelled), then its activate batch
  */
 export function lru_add_drain(k: Kernel): void {
   called(k, 'lru_add_drain', () => {
@@ -122,6 +124,8 @@ export function lru_add_drain(k: Kernel): void {
     if (batch.nr) folio_batch_move_lru(k, batch);
     const tail = c.lruMoveTail[cpu];
     if (tail?.nr) lru_move_drain(k, tail, lru_move_tail);
+    const deact = c.lruDeactivateFile[cpu];
+    if (deact?.nr) lru_move_drain(k, deact, lru_deactivate_file);
     const act = c.lruActivate[cpu];
     if (act?.nr) lru_move_drain(k, act, lru_activate);
   });
@@ -143,6 +147,24 @@ function lru_move_tail(k: Kernel, folio: Pfn): void {
   lruvec_del_folio(k, folio);
   f.folio_clear_active(folio);
   lruvec_add_folio_tail(k, folio);
+}
+
+/**
+ * lru_deactivate_file() (6.12 mm/swap.c:557; 6.1 lru_deactivate_file_fn :570): an evictable,
+ * unmapped folio loses PG_active and PG_referenced; dirty or under writeback it goes back to the
+ * head of its (now inactive) list with PG_reclaim, so that its writeback's end rotates it; clean,
+ * to the tail.
+ */
+function lru_deactivate_file(k: Kernel, folio: Pfn): void {
+  const f = mmcache(k).f;
+  if (f.folio_test_unevictable(folio) || folio_mapped(k, folio)) return;
+  lruvec_del_folio(k, folio);
+  f.folio_clear_active(folio);
+  f.folio_clear_referenced(folio);
+  if (f.folio_test_writeback(folio) || f.folio_test_dirty(folio)) {
+    lruvec_add_folio(k, folio);
+    f.folio_set_reclaim(folio);
+  } else lruvec_add_folio_tail(k, folio);
 }
 
 /**
@@ -198,6 +220,19 @@ export function folio_rotate_reclaimable(k: Kernel, folio: Pfn): void {
 }
 
 /**
+ * deactivate_file_folio() (6.12 mm/swap.c:686; 6.1 :699): a folio invalidation could not drop goes,
+ * unless unevictable (6.12: or off the LRU), into this CPU's lru_deactivate_file batch (folio_get +1)
+ */
+export function deactivate_file_folio(k: Kernel, folio: Pfn): void {
+  const c = mmcache(k);
+  if (c.f.folio_test_unevictable(folio)) return;
+  if (k.profile.facts.deactivateFileNeedsLru && !c.f.folio_test_lru(folio)) return;
+  called(k, 'deactivate_file_folio', () =>
+    folio_batch_add_and_move(k, c.lruDeactivateFile, folio, lru_deactivate_file),
+  );
+}
+
+/**
  * folio_activate() (6.12 mm/swap.c; 6.1 the same with its cpu_fbatches.activate): an inactive,
  * evictable folio on the LRU gets a reference (+1, flags still as they were) in this CPU's activate
  * batch.
@@ -235,7 +270,9 @@ export function lru_add_drain_all(k: Kernel, nrCpus: number): void {
     const saved = { comm: ctx.comm, pid: ctx.pid, tgid: ctx.tgid, cpu: ctx.cpu };
     for (let cpu = 0; cpu < nrCpus; cpu++) {
       const c = mmcache(k);
-      if (!lru_add_batch(k, cpu).nr && !c.lruActivate[cpu]?.nr && !c.lruMoveTail[cpu]?.nr) continue;
+      // cpu_needs_drain() (6.12 mm/swap.c:770; 6.1 :803)
+      const pending = [c.lruMoveTail, c.lruDeactivateFile, c.lruActivate].some((b) => b[cpu]?.nr);
+      if (!lru_add_batch(k, cpu).nr && !pending) continue;
       Object.assign(ctx, { comm: `kworker/${cpu}:1`, pid: 20 + cpu, tgid: 20 + cpu, cpu });
       called(k, 'lru_add_drain_per_cpu', () => lru_add_drain(k));
     }

@@ -362,9 +362,11 @@ thp{i} exit
 sh compact
 end
 end
-# rm -f /tmp/soak.*
+# rm -f /tmp/soak.*: rm runs on CPU 1 in the real trace, so its truncations' folio_batch_release
+# drains CPU 1, not CPU 0's batch that still holds the last pass's /tmp/soak.N page
+task rm comm=rm cpu=1
 repeat 8 f
-sh truncate soak{f}
+rm truncate soak{f}
 end
 sh munmap cow
 `,

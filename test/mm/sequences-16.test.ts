@@ -6,7 +6,10 @@
  * of appearance (P = the page under test, D1, D2… = migration targets).
  */
 import { describe, expect, it } from 'vitest';
-import { sequenceRows } from '../helpers/sequence-rows.js';
+import { parseScenario } from '../../src/scenario/format.js';
+import { runScenario } from '../../src/scenario/runner.js';
+import { countWithFrames, sequenceRows } from '../helpers/sequence-rows.js';
+import { traceProfile } from '../helpers/shared.js';
 
 /** `setup` then `checkpoint go` then `act`, for one task t on CPU 0 of a one-CPU machine */
 const rows = (version: '6.1' | '6.12', setup: string, act: string) => sequenceRows(version, setup, act);
@@ -150,6 +153,54 @@ describe('§16.3 short sequences', () => {
         `P Z 1 - 1 ${unm} locked|${fl}`,
         `P T -1 1 0 ${unm} ${fl}`,
       ]);
+    },
+  );
+  it.each(['6.1', '6.12'] as const)(
+    '%s: drop_caches of a dirty tmpfs page: U+1, deactivate_file_folio M+1, its drain T-1 (reclaim, not referenced), T-1',
+    (v) => {
+      // the real 6.1 soak trace shows exactly these four on /tmp/soak.N in the next pass's drop_caches
+      const unm = v === '6.12' ? -1 : 0;
+      const before = 'referenced|uptodate|dirty|lru|swapbacked';
+      const after = 'uptodate|dirty|lru|reclaim|swapbacked';
+      expect(rows(v, 't open f shmem 1\nt fwrite f', 't drop_caches')).toEqual([
+        `P U 1 1 2 ${unm} ${before}`, // find_lock_entries
+        `P M 1 - 3 ${unm} ${before}`, // mapping_evict_folio refused it (dirty): deactivate_file_folio
+        `P T -1 0 2 ${unm} ${after}`, // folio_batch_release: lru_add_drain -> lru_deactivate_file
+        `P T -1 0 1 ${unm} ${after}`, // folios_put
+      ]);
+    },
+  );
+  it.each(['6.1', '6.12'] as const)(
+    '%s: drop_caches of a mapped page: deactivated in name only (lru_deactivate_file skips a mapped folio)',
+    (v) => {
+      const m = v === '6.12' ? 0 : 1;
+      const fl = 'uptodate|dirty|lru|swapbacked';
+      expect(rows(v, 't mmap p shmem 1\nt write p', 't drop_caches')).toEqual([
+        `P U 1 1 3 ${m} ${fl}`,
+        `P M 1 - 4 ${m} ${fl}`,
+        `P T -1 0 3 ${m} ${fl}`,
+        `P T -1 0 2 ${m} ${fl}`,
+      ]);
+    },
+  );
+  it.each([
+    ['6.1', 15],
+    ['6.12', 31],
+  ] as const)(
+    '%s: drop_caches of PAGEVEC_SIZE + 1 (%i + 1) dirty pages: the batch of deactivations drains when full, inside deactivate_file_folio',
+    (v, size) => {
+      const text = `machine cpus=1\ntask t comm=t cpu=0\nt open f shmem ${size + 1}\nt fwrite f\ndrain\ncheckpoint go\nt drop_caches\n`;
+      const r = runScenario(parseScenario(text, 'sequence'), traceProfile(v));
+      const after = r.events.slice(r.checkpoints.get('go')!.at);
+      const count = (...frames: string[]) => countWithFrames(after, ...frames);
+      expect(after).toHaveLength(4 * (size + 1));
+      // the first find_lock_entries batch: its deactivations fill the lru_deactivate_file batch
+      expect(count('folio_batch_move_lru', 'deactivate_file_folio')).toBe(size);
+      // the second batch's one folio is drained by its folio_batch_release's lru_add_drain
+      expect(count('folio_batch_move_lru', 'lru_add_drain_cpu')).toBe(1);
+      // the frames of the real 6.1 soak stack run (invalidate_mapping_pagevec under drop_pagecache_sb)
+      const loop = v === '6.1' ? 'invalidate_mapping_pagevec' : 'mapping_try_invalidate';
+      expect(count('find_get_entry', 'find_lock_entries', loop, 'drop_pagecache_sb')).toBe(size + 1);
     },
   );
   it('fault-around of a cached page: 6.12 U+1, M+1, T-1; 6.1 U+1 only (the try_get ref goes to the PTE)', () => {

@@ -302,6 +302,12 @@ export interface ProfileFacts {
      */
     readonly skipCompound: 'all' | 'pageblock_order';
   };
+  /**
+   * deactivate_file_folio() (invalidate_mapping_pages' hint for a folio it could not drop) leaves a
+   * folio not on the LRU (in an lru_add batch, isolated) alone (6.12 mm/swap.c:689); 6.1 (:699)
+   * queues every evictable folio (+1), and the batch's drain skips one still off the LRU
+   */
+  readonly deactivateFileNeedsLru: boolean;
   /** mm/vmscan.c, mm/swap.c, mm/memcontrol.c: how reclaim differs between versions */
   readonly reclaim: {
     /**

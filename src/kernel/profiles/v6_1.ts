@@ -96,6 +96,8 @@ export const facts_v6_1: ProfileFacts = {
     splitPartiallyMapped: false,
     movePagesShared: 'page_mapcount',
   },
+  // mm/swap.c:699 deactivate_file_folio: unevictable folios only
+  deactivateFileNeedsLru: false,
   // mm/compaction.c (6.1): split_map_pages :85, release_freepages :69, isolate_migratepages_block :1003
   compaction: { freepages: 'split_at_isolation', skipCompound: 'all' },
   // mm/swap.c:290 lru_note_cost(lruvec, file, nr_pages); mm/vmscan.c:2466 free_unref_page_list, :6460
@@ -150,7 +152,7 @@ export const facts_v6_1: ProfileFacts = {
     folios_put: ['release_pages', 'page_ref_dec_and_test'],
     release_pages: ['release_pages', 'page_ref_dec_and_test'],
     free_pages_and_swap_cache: [],
-    folio_batch_release: ['folio_put'],
+    folio_batch_release: ['__pagevec_release'],
     folio_try_get: ['folio_try_get_rcu'],
     next_uptodate_folio: ['next_uptodate_page'],
     filemap_splice_read: ['generic_file_splice_read', 'blkdev_read_iter', 'filemap_read'],
@@ -159,6 +161,10 @@ export const facts_v6_1: ProfileFacts = {
     iter_to_pipe: [],
     put_page: ['folio_put'],
     lru_add_drain: ['lru_add_drain', 'lru_add_drain_cpu'],
+    // drop_caches (the soak stack run): invalidate_mapping_pages() tail-calls the per-batch loop,
+    // which 6.1 calls invalidate_mapping_pagevec (mm/truncate.c:526, 6.12 mapping_try_invalidate)
+    invalidate_mapping_pages: [],
+    mapping_try_invalidate: ['invalidate_mapping_pagevec'],
     // split_huge_page() -> split_huge_page_to_list() (include/linux/huge_mm.h, mm/huge_memory.c:2689)
     split_folio_to_list: [],
     split_huge_page_to_list_to_order: ['split_huge_page_to_list'],

@@ -83,6 +83,8 @@ export const facts_v6_12: ProfileFacts = {
     splitPartiallyMapped: true,
     movePagesShared: 'folio_likely_mapped_shared',
   },
+  // mm/swap.c:686 deactivate_file_folio: unevictable or !folio_test_lru
+  deactivateFileNeedsLru: true,
   // mm/compaction.c (6.12): compaction_alloc :1833, release_free_list :91, skip_isolation_on_order :834
   compaction: { freepages: 'per_order_lists', skipCompound: 'pageblock_order' },
   // mm/swap.c:271 lru_note_cost(lruvec, file, nr_io, nr_rotated); mm/vmscan.c:1049 free_unref_folios,
