@@ -469,12 +469,18 @@ export function __do_fault(k: Kernel, vma: Vma, i: number): Pfn {
  * (mm/shmem.c) for tmpfs, per page filemap_get_entry (+1), PG_referenced, folio_put (-1), holes
  * read as zeroes.
  */
-export function filemap_read(k: Kernel, mapping: AddressSpace, from: number, to: number): void {
+export function filemap_read(
+  k: Kernel,
+  mapping: AddressSpace,
+  from: number,
+  to: number,
+  copy: (folio: Pfn) => void = () => {},
+): void {
   if (mapping.kind === 'shmem') {
     shmem_file_read(k, mapping, from, to);
     return;
   }
-  called(k, 'filemap_read', () => filemap_read_iter(k, mapping, from, to, () => {}));
+  called(k, 'filemap_read', () => filemap_read_iter(k, mapping, from, to, copy));
   read_end_io(k);
 }
 
@@ -557,7 +563,7 @@ function mapping_evict_folio(k: Kernel, mapping: AddressSpace, folio: Pfn): bool
  * each cached folio, one already locked (a read in flight) or under writeback put back (-1),
  * the others locked, until the batch (PAGEVEC_SIZE) is full. Returns the index to go on from.
  */
-function find_lock_entries(k: Kernel, mapping: AddressSpace, start: number, batch: Pfn[]): number {
+export function find_lock_entries(k: Kernel, mapping: AddressSpace, start: number, batch: Pfn[]): number {
   return called(k, 'find_lock_entries', () => {
     const f = mmcache(k).f;
     let i = start;

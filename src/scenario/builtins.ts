@@ -329,8 +329,11 @@ task dd{i} comm=dd cpu=1
 dd{i} mmap setup anon 16
 dd{i} write setup 0..4
 dd{i} open vda{i} file 16384
+# its 64 KiB buffer, first touched by the first read()'s copy (the stack run: a write fault per
+# page under copy_page_to_iter, after the batch's lookups)
+dd{i} mmap buf anon 16
 repeat 16 b
-dd{i} fread vda{i} {i%64*16+b*16}..{i%64*16+b*16+15}
+dd{i} fread vda{i} {i%64*16+b*16}..{i%64*16+b*16+15} into=buf
 end
 dd{i} truncate vda{i}
 dd{i} exit

@@ -23,9 +23,11 @@
  *   <task> open <file> shmem|file <pages>     open() a new tmpfs file / block device of <pages> pages
  *                                             without mapping it; <file> then names it where a
  *                                             region's file is expected (fread, of=, truncate ...)
- *   <task> fread <file> [<a>..<b>]            read() of file pages a..b (default: the region's
- *                                             pages, or the whole opened file) of a region's file
- *                                             or an opened file: page cache, readahead
+ *   <task> fread <file> [<a>..<b>] [into=<region>]   read() of file pages a..b (default: the
+ *                                             region's pages, or the whole opened file) of a region's
+ *                                             file or an opened file: page cache, readahead; into= the
+ *                                             anonymous buffer it copies to (a page not yet present or
+ *                                             not writable faults during the copy)
  *   <task> fwrite <file> [<a>..<b>]           write() to those pages of a tmpfs file
  *   <task> truncate <file>                    the file's page cache truncated: a tmpfs file's
  *                                             eviction after unlink + close, a block device's last close
@@ -125,6 +127,8 @@ export type Action =
       region: string;
       from?: number;
       to?: number;
+      /** fread: the anonymous region read() copies into (its n-th page gets the n-th page read) */
+      into?: string;
     }
   | { op: 'open'; task: string; file: string; kind: 'shmem' | 'file'; pages: number }
   | { op: 'pipe' | 'close'; task: string; pipe: string }
@@ -190,7 +194,7 @@ const THPSIZE_ENABLED: readonly string[] = ['always', 'inherit', 'madvise', 'nev
 const USAGE: Record<string, string> = {
   mmap: '<task> mmap <region> anon|shmem|file <pages> [private] [of=<region>] [at=<pgoff>]',
   open: '<task> open <file> shmem|file <pages>',
-  fread: '<task> fread <file> [<a>..<b>]',
+  fread: '<task> fread <file> [<a>..<b>] [into=<region>]',
   fwrite: '<task> fwrite <file> [<a>..<b>]',
   truncate: '<task> truncate <file>',
   pin: '<task> pin <region> [<a>..<b>]',
@@ -409,8 +413,17 @@ export function parseScenario(text: string, file: string): Scenario {
       case 'reclaim':
       case 'split_huge_pages': {
         const r = region();
-        if (rest.length > 2) fail(`expected \`${usage}\`, got '${words.join(' ')}'`);
-        push({ op: verb, task: head, region: r, ...range(rest[1]) });
+        const into = verb === 'fread' ? /^into=(.+)$/.exec(rest[rest.length - 1] ?? '')?.[1] : undefined;
+        const words_ = into === undefined ? rest : rest.slice(0, -1);
+        if (words_.length > 2) fail(`expected \`${usage}\`, got '${words.join(' ')}'`);
+        if (into !== undefined && !regions.has(into)) fail(`region '${into}' was not mmap'ed above`);
+        push({
+          op: verb,
+          task: head,
+          region: r,
+          ...range(words_[1]),
+          ...(into === undefined ? {} : { into }),
+        });
         break;
       }
       case 'pipe':

@@ -36,10 +36,13 @@ import {
   do_mmap_anon,
   do_mmap_file,
   find_vma,
+  PTE_PRESENT,
+  PTE_WRITE,
   type AddressSpace,
   type Task,
   type Vma,
 } from '../mm/mm_types.js';
+import { called } from '../mm/stack.js';
 import { PageBuddy, buddy_order } from '../mm/page_alloc.js';
 import { lru_add_drain_all } from '../mm/swap.js';
 import { deferred_split_scan, split_huge_pages_pid } from '../mm/huge_split.js';
@@ -228,8 +231,18 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
       const to = a.to ?? (vma ? vma.pgoff + vma.nrPages - 1 : file.pages.length - 1);
       if (to >= file.pages.length)
         fail(`page ${to} is past the end of '${file.name}' (${file.pages.length} pages)`);
+      const buf = a.into === undefined ? undefined : vmaOf(t, a.into);
+      if (buf && (buf.file || file.kind === 'shmem'))
+        fail(`fread into '${a.into}': copying a tmpfs read or into a file mapping is not modelled`);
+      // copy_page_to_iter() -> copy_user: a write fault on a buffer page not yet present/writable
+      const copy = (folio: number) => {
+        if (!buf) return;
+        const i = (k.mem.index[folio] - from) % buf.nrPages;
+        if ((buf.pte[i] & (PTE_PRESENT | PTE_WRITE)) !== (PTE_PRESENT | PTE_WRITE))
+          called(k, 'copy_page_to_iter', () => handle_mm_fault(k, t.mm, buf, i, true));
+      };
       machine.run(t, () => {
-        if (a.op === 'fread') filemap_read(k, file, from, to);
+        if (a.op === 'fread') filemap_read(k, file, from, to, copy);
         else if (file.kind !== 'shmem') fail(`'${a.region}': fwrite to a block device is not modelled`);
         else shmem_file_write(k, file, from, to);
       });
