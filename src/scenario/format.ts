@@ -152,6 +152,8 @@ export type Action =
 
 export interface Statement {
   line: number;
+  /** "i=3, j=0" for a statement inside `repeat` blocks, for errors at run time */
+  loops?: string;
   profiles?: readonly ProfileName[];
   action: Action;
 }
@@ -244,7 +246,8 @@ export function parseScenario(text: string, file: string): Scenario {
       if (!Number.isInteger(v) || v < 0) fail(`${key}= needs a non-negative integer, got '${w}'`);
       return v;
     };
-    const push = (action: Action) => sc.statements.push({ line: n, profiles, action });
+    const push = (action: Action) =>
+      sc.statements.push(loops ? { line: n, loops, profiles, action } : { line: n, profiles, action });
     const [head, verb, ...rest] = words;
     if (head === 'scenario') {
       sc.name = words.slice(1).join(' ') || fail('scenario needs a name');

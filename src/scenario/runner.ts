@@ -157,17 +157,22 @@ function executeReported(machine: Machine, st: Statement, file: string, result: 
     execute(machine, st, file, result);
   } catch (err) {
     if (err instanceof VmBug)
-      throw new ScenarioError(file, st.line, `${st.action.op}: the kernel would BUG() here:\n${err.message}`);
-    if (err instanceof NotModelled) throw new ScenarioError(file, st.line, `${st.action.op}: ${err.message}`);
+      throw statementError(file, st, `${st.action.op}: the kernel would BUG() here:\n${err.message}`);
+    if (err instanceof NotModelled) throw statementError(file, st, `${st.action.op}: ${err.message}`);
     throw err;
   }
+}
+
+/** An error at statement `st`, with the loop values it ran with inside `repeat` blocks. */
+function statementError(file: string, st: Statement, what: string): ScenarioError {
+  return new ScenarioError(file, st.line, st.loops ? `${what} (in ${st.loops})` : what);
 }
 
 function execute(machine: Machine, st: Statement, file: string, result: RunResult): void {
   const k = machine.k;
   const a = st.action;
   const fail = (what: string): never => {
-    throw new ScenarioError(file, st.line, what);
+    throw statementError(file, st, what);
   };
   const cpuOk = (cpu: number | undefined) => {
     if (cpu !== undefined && cpu >= machine.nrCpus)

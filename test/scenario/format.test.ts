@@ -40,7 +40,10 @@ describe('scenario errors', () => {
     ['if a = 0\nend', "s.txt:1: expected `if <a> = <b>` with two integers, got 'if a = 0'"],
     // a statement's error names its line and the pass it failed in
     ['task a\nrepeat 3 i\na mmap x anon {2-i}\nend', 's.txt:3: expected {<expression>}'],
-    ['task a\nrepeat 3 i\na mmap x{i%2} anon 1\nend', "s.txt:3: region 'x0' is already mapped in task 'a'"],
+    [
+      'task a\nrepeat 3 i\na mmap x{i%2} anon 1\nend',
+      "s.txt:3: region 'x0' is already mapped in task 'a' (in i=2)",
+    ],
     ['machine cpus=2\ntask a\na cpu 2', 's.txt:3: cpu=2, but the machine has 2 CPUs'],
     ['task a\na cpu', "s.txt:2: expected `<task> cpu <n>` with a CPU number, got 'a cpu'"],
     [
