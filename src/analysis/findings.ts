@@ -25,6 +25,7 @@ import type { ProfileName } from '../kernel/profiles/types.js';
 import type { TraceReadResult } from '../trace/reader.js';
 import { ConsistencyCheck, type ConsistencyReport, type Inconsistency } from './consistency.js';
 import { freezeFailures, type FreezeFailure, type Holder, type HolderContext } from './holders.js';
+import { inferCacheShapes } from './cache-shapes.js';
 import { inferMigrations } from './migration-shapes.js';
 import { LeakFinder, type Leak, type LeakReport } from './leaks.js';
 import { OwnerClassifier } from './owners.js';
@@ -40,7 +41,9 @@ export interface Findings {
 }
 
 export function holderContext(r: TraceReadResult, profile: ProfileName | undefined): HolderContext {
-  const owners = new StackOwners(r.store, new OwnerClassifier(profile), inferMigrations(r.store, profile));
+  const inferred = inferMigrations(r.store, profile);
+  if (inferred !== undefined && profile !== undefined) inferCacheShapes(r.store, profile, inferred);
+  const owners = new StackOwners(r.store, new OwnerClassifier(profile), inferred);
   return { store: r.store, owners, hasStacks: r.stacks.attached > 0 };
 }
 

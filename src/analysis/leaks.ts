@@ -11,14 +11,15 @@
  *  - an allocation reference (the allocator's caller owns the page until it frees it).
  * What is left — pipe buffers, GUP pins, isolations and migrations never put back, mappings of
  * exited tasks, and references of unknown owner — is ranked by owner. Without stacks, the owners
- * of a migration's references are inferred from the events (migration-shapes.ts) and say so.
+ * of a migration's references are inferred from the events (migration-shapes.ts), those of a
+ * page-cache insertion and a fault-around too (cache-shapes.ts), and say so.
  */
 import type { PfnIndex } from '../trace/pfn-index.js';
 import type { EventColumns, EventStore } from '../trace/store.js';
 import { eventStack, toHolder, type HolderContext, type Holder } from './holders.js';
 import { MappingOrigins, migrationLinks, type MigrationLinks } from './migration.js';
 import type { Owner } from './owners.js';
-import { countBefore, RefTracker, type RefEntry } from './refs.js';
+import { countBefore, RefTracker, type RefEntry, type StackOwners } from './refs.js';
 
 export interface Leak {
   pfn: number;
@@ -59,6 +60,8 @@ const MIGRATED_BEFORE = 'mapping moved by migration, mapped before the trace (it
 const MIGRATED_UNLINKED = 'mapping restored by migration whose source page was not identified';
 /** said of a reason whose owner migration-shapes.ts inferred in a trace without stacks */
 const INFERRED = ', owner inferred without stacks from a migration';
+/** said of a reason whose owner cache-shapes.ts inferred (a page-cache insertion or a fault-around) */
+const SHAPED = ', owner inferred without stacks from a page-cache insertion or fault-around';
 /** leak owners, most telling first */
 const RANK: readonly Owner[] = ['pipe', 'gup', 'isolation', 'migration', 'lookup', 'mapping', 'unknown'];
 
@@ -114,14 +117,17 @@ class Persisting {
   readonly owners: Owner[] = [];
   readonly refs: number[] = [];
   size = 0;
-  /** reason -> the same reason said of an inferred owner (made once per reason) */
+  /** reason -> the same reason said of an owner inferred from a migration, and from a cache shape (made once per reason) */
   private readonly inferred = new Map<string, string>();
+  private readonly shaped = new Map<string, string>();
 
-  /** `reason`, or the reason of an owner inferred without stacks */
-  reason(reason: string, inferred: boolean): string {
-    if (!inferred) return reason;
-    let r = this.inferred.get(reason);
-    if (r === undefined) this.inferred.set(reason, (r = reason + INFERRED));
+  /** `reason`, or the reason of an owner inferred without stacks (of event `event`) */
+  reason(reason: string, owners: StackOwners, event: number): string {
+    if (!owners.isInferred(event)) return reason;
+    const shaped = owners.isShaped(event);
+    const made = shaped ? this.shaped : this.inferred;
+    let r = made.get(reason);
+    if (r === undefined) made.set(reason, (r = reason + (shaped ? SHAPED : INFERRED)));
     return r;
   }
 
@@ -185,7 +191,7 @@ export class LeakFinder {
         const r = t.entryAt(k);
         const judged = judgeRemap(ctx, this.origins, this.exited, r);
         if (typeof judged !== 'string') (suspects ??= []).push(judged);
-        else persisting.add(persisting.reason(judged, ctx.owners.isInferred(event)), 'mapping', r.n);
+        else persisting.add(persisting.reason(judged, ctx.owners, event), 'mapping', r.n);
         continue;
       }
       const reason = persists(owner, t.pidAt(k), this.exited);
@@ -194,7 +200,7 @@ export class LeakFinder {
         const holder = toHolder(s, t.entryAt(k), t.refsAt(k), ctx.hasStacks);
         if (inferred) holder.inferred = true;
         (suspects ??= []).push(holder);
-      } else persisting.add(persisting.reason(reason, inferred), owner, t.refsAt(k));
+      } else persisting.add(persisting.reason(reason, ctx.owners, event), owner, t.refsAt(k));
     }
     if (held === 0) persisting.add(NONE, 'before-trace', end - start);
     if (suspects !== undefined) {

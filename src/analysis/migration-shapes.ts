@@ -40,6 +40,8 @@ export const REMAP = 1,
   MIGRATE = 4;
 /** InferredMigrations.facts: a destination's remap get whose source InferredLinks knows */
 const LINKED = 8;
+/** InferredMigrations.facts: an owner cache-shapes.ts inferred (a page-cache insertion or a fault-around), not a migration's */
+export const SHAPED = 16;
 
 export interface InferredMigrations {
   /** per event: owner code (refs.ts OWNER_LIST order) + 1 of its get or put; 0 = not inferred */
@@ -53,25 +55,28 @@ export interface InferredMigrations {
 }
 
 const OWNER_CODES = Object.keys(OWNERS) as Owner[];
-const code = (o: Owner): number => OWNER_CODES.indexOf(o) + 1;
+/** owner o's code in InferredMigrations.owner (refs.ts OWNER_LIST order + 1) */
+export const code = (o: Owner): number => OWNER_CODES.indexOf(o) + 1;
 const PAGE_CACHE = code('page-cache'),
   LRU_BATCH = code('lru-batch'),
   MAPPING = code('mapping'),
   ISOLATION = code('isolation');
 
 /** per-shape bits */
-const SEEN = 1,
-  LOCKED = 2,
+const SEEN = 1;
+export const LOCKED = 2,
   LRU = 4,
   ONLY_LOCKED = 8,
-  HAS_MAPPING = 16;
+  HAS_MAPPING = 16,
+  SWAPCACHE = 32;
 
 /** What each shape's flags and mapping say, judged once per shape. */
-class ShapeBits {
+export class ShapeBits {
   private readonly bits: Uint8Array;
   private readonly decode: (text: string) => number;
   private readonly locked: number;
   private readonly lru: number;
+  private readonly swapcache: number;
 
   constructor(
     private readonly s: EventStore,
@@ -84,6 +89,7 @@ class ShapeBits {
     const mask = (n: string): number => p.flagNames.find((f) => f.name === n)?.mask ?? 0;
     this.locked = mask('locked');
     this.lru = mask('lru');
+    this.swapcache = mask('swapcache');
     this.bits = new Uint8Array(c.type.length);
   }
 
@@ -96,6 +102,7 @@ class ShapeBits {
       b = SEEN;
       if (lo & this.locked) b |= LOCKED;
       if (lo & this.lru) b |= LRU;
+      if (lo & this.swapcache) b |= SWAPCACHE;
       if (lo === this.locked) b |= ONLY_LOCKED;
       if (m !== '(nil)' && !/^0+$/.test(m)) b |= HAS_MAPPING;
       this.bits[sh] = b;
@@ -104,9 +111,9 @@ class ShapeBits {
   }
 }
 
-const isPut = (type: number, val: number): boolean =>
+export const isPut = (type: number, val: number): boolean =>
   val < 0 && type !== PageRefType.freeze && type !== PageRefType.unfreeze && type !== PageRefType.set;
-const isGet = (type: number, val: number, ret: number): boolean =>
+export const isGet = (type: number, val: number, ret: number): boolean =>
   val > 0 &&
   (type === PageRefType.mod ||
     type === PageRefType.mod_and_return ||

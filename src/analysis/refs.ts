@@ -15,7 +15,7 @@
  */
 import { PageRefType } from '../kernel/tracepoint.js';
 import { VAL_OVERFLOW, type EventColumns, type EventStore } from '../trace/store.js';
-import type { InferredMigrations } from './migration-shapes.js';
+import { SHAPED, type InferredMigrations } from './migration-shapes.js';
 import { OWNERS, type Direction, type Owner, type OwnerClassifier } from './owners.js';
 
 export interface RefEntry {
@@ -50,7 +50,7 @@ const UNFREEZE_DROP_ORDER: readonly number[] = [code('page-cache'), code('swap-c
 /**
  * The owner of each stack's gets and puts (classifier on its frames), judged once per stack and
  * direction for all pages and trackers of a store; without stacks, the owners migration-shapes.ts
- * inferred for a migration's events.
+ * inferred for a migration's events and cache-shapes.ts for page-cache insertions and fault-arounds.
  */
 export class StackOwners {
   /** stack id * 2 + (put ? 1 : 0) -> owner code + 1; 0 = not judged yet */
@@ -71,6 +71,11 @@ export class StackOwners {
   /** Whether event i's owner was inferred without a stack. */
   isInferred(i: number): boolean {
     return this.inferredOwner !== undefined && i >= 0 && this.inferredOwner[i] !== 0;
+  }
+
+  /** Whether event i's owner was inferred from a page-cache insertion or fault-around (cache-shapes.ts), not a migration. */
+  isShaped(i: number): boolean {
+    return this.isInferred(i) && ((this.inferred as InferredMigrations).facts[i] & SHAPED) !== 0;
   }
 
   /** Owner code of event i's get or put; without a stack the inferred one, else 'unknown'. */

@@ -1,0 +1,88 @@
+/**
+ * Owners of page-cache references recognised without stacks from one page's events, for the gets
+ * and puts no migration explains (migration-shapes.ts marks those first):
+ *  - insertion: the page cache's reference is added while the folio is locked and its mapping still
+ *    NULL, and the mapping is set right after (6.1 mm/filemap.c:864-865 and 6.12 :863-864
+ *    __filemap_add_folio, 6.1 mm/shmem.c:712-713 and 6.12 :804-805 shmem_add_to_page_cache:
+ *    folio_ref_add(folio, nr); folio->mapping = mapping), so a locked get on an unmapped page with
+ *    mapping 0 whose next event shows a mapping is the page cache's. The swap cache's
+ *    (add_to_swap_cache, mm/swap_state.c) sets PG_swapcache and leaves mapping NULL: not taken.
+ *  - fault-around: filemap_map_pages takes a lookup reference (6.1 next_uptodate_page
+ *    folio_try_get_rcu, 6.12 next_uptodate_folio folio_try_get: page_ref_mod_unless ret=1), maps
+ *    the page and takes the PTE's reference after its rmap (6.1 do_set_pte then folio_ref_inc,
+ *    6.12 filemap_map_order0_folio / filemap_map_folio_range: set_pte_range then folio_ref_inc /
+ *    folio_ref_add, the mapcount already raised at that get), then folio_unlock + folio_put drops
+ *    the lookup's. So in one task's run mod_unless(+1) get... put(-1) on a page, with nothing of
+ *    another task between and every get between raising the mapcount, the gets between are the
+ *    mapping's and the put drops the lookup's.
+ */
+import type { ProfileName } from '../kernel/profiles/types.js';
+import { PageRefType } from '../kernel/tracepoint.js';
+import type { EventStore } from '../trace/store.js';
+import {
+  code,
+  HAS_MAPPING,
+  isGet,
+  isPut,
+  LOCKED,
+  SHAPED,
+  ShapeBits,
+  SWAPCACHE,
+  type InferredMigrations,
+} from './migration-shapes.js';
+
+/** Marks, in `inferred`, the owners of the insertions' and fault-arounds' events left unmarked. */
+export function inferCacheShapes(s: EventStore, profile: ProfileName, inferred: InferredMigrations): void {
+  const c = s.columns();
+  const shapes = new ShapeBits(s, c, profile);
+  const { owner, facts } = inferred;
+  const pageCache = code('page-cache'),
+    lookup = code('lookup'),
+    mapping = code('mapping');
+  const mark = (i: number, o: number): void => {
+    owner[i] = o;
+    facts[i] |= SHAPED;
+  };
+  const ix = s.pfnIndex();
+  const idx = ix.indices;
+  for (let r = 0; r < ix.sorted.length; r++) {
+    const hi = ix.offsets[r + 1];
+    for (let q = ix.offsets[r]; q < hi; q++) {
+      const i = idx[q];
+      if (owner[i] !== 0) continue;
+      const sh = c.shape[i];
+      const type = c.type[sh];
+      const v = s.val(i);
+      if (!isGet(type, v, c.ret[sh])) continue;
+      if (q + 1 < hi && c.mapcounts[i] < 0) {
+        const next = idx[q + 1];
+        const b = shapes.of(i, sh);
+        const nb = shapes.of(next, c.shape[next]);
+        if ((b & (LOCKED | HAS_MAPPING)) === LOCKED && (nb & (HAS_MAPPING | SWAPCACHE)) === HAS_MAPPING) {
+          mark(i, pageCache);
+          continue;
+        }
+      }
+      if (type !== PageRefType.mod_unless || v !== 1) continue;
+      // the run: gets of the same task, each raising the mapcount, then its put of one reference
+      const pid = c.pid[sh];
+      let e = q + 1;
+      while (e < hi) {
+        const j = idx[e];
+        const jsh = c.shape[j];
+        const raised = c.mapcounts[j] > c.mapcounts[idx[e - 1]];
+        if (c.pid[jsh] !== pid || owner[j] !== 0 || !raised || !isGet(c.type[jsh], s.val(j), c.ret[jsh]))
+          break;
+        e++;
+      }
+      if (e === q + 1 || e >= hi) continue;
+      const put = idx[e];
+      const psh = c.shape[put];
+      if (c.pid[psh] !== pid || owner[put] !== 0 || s.val(put) !== -1 || !isPut(c.type[psh], -1)) continue;
+      mark(i, lookup);
+      for (let k = q + 1; k < e; k++) mark(idx[k], mapping);
+      mark(put, lookup);
+      q = e;
+    }
+  }
+}
