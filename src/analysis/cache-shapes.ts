@@ -14,8 +14,12 @@
  *    folio_ref_add, the mapcount already raised at that get), then folio_unlock + folio_put drops
  *    the lookup's. So in one task's run mod_unless(+1) get... put(-1) on a page, with nothing of
  *    another task between and every get between raising the mapcount, the gets between are the
- *    mapping's and the put drops the lookup's.
+ *    mapping's and the put drops the lookup's. Only where the profile says so (faultAroundRef
+ *    'ref_inc_then_put'): 6.1 hands the lookup's reference to the last PTE instead (filemap_map_pages
+ *    after do_set_pte: folio_ref_inc only for the folio's further pages, no put), and its puts in
+ *    the loop are the unlock: path's (PTE not none).
  */
+import { loadProfile } from '../kernel/profiles/index.js';
 import type { ProfileName } from '../kernel/profiles/types.js';
 import { PageRefType } from '../kernel/tracepoint.js';
 import type { EventStore } from '../trace/store.js';
@@ -43,6 +47,7 @@ export function inferCacheShapes(s: EventStore, profile: ProfileName, inferred: 
     owner[i] = o;
     facts[i] |= SHAPED;
   };
+  const faultAround = loadProfile(profile).facts.faultAroundRef === 'ref_inc_then_put';
   const ix = s.pfnIndex();
   const idx = ix.indices;
   for (let r = 0; r < ix.sorted.length; r++) {
@@ -63,7 +68,7 @@ export function inferCacheShapes(s: EventStore, profile: ProfileName, inferred: 
           continue;
         }
       }
-      if (type !== PageRefType.mod_unless || v !== 1) continue;
+      if (!faultAround || type !== PageRefType.mod_unless || v !== 1) continue;
       // the run: gets of the same task, each raising the mapcount, then its put of one reference
       const pid = c.pid[sh];
       let e = q + 1;
