@@ -89,7 +89,9 @@ export class ShapeBits {
     const mask = (n: string): number => p.flagNames.find((f) => f.name === n)?.mask ?? 0;
     this.locked = mask('locked');
     this.lru = mask('lru');
-    this.swapcache = mask('swapcache');
+    // PG_swapcache is PG_owner_priv_1, printed by that name (6.1 and 6.12 include/linux/page-flags.h,
+    // include/trace/events/mmflags.h); a file system's PG_checked shares the bit: counted too
+    this.swapcache = mask('owner_priv_1');
     this.bits = new Uint8Array(c.type.length);
   }
 

@@ -19,6 +19,7 @@ const analyze = async (v: string, w: string, file = 'trace.txt.gz') =>
   analyzeTrace(await readTrace(sharedPath('traces', v, w, file), { threads: 1 }));
 
 const INFERRED = ', owner inferred without stacks from a migration';
+const SHAPED = ', owner inferred without stacks from a page-cache insertion or fault-around';
 const PAGE_CACHE = 'page cache of a file still cached';
 const MOVED = 'mapping moved by migration, mapped before the trace (its task is not known)';
 const ALIVE = 'mapping of a task that does not exit in the trace';
@@ -183,12 +184,11 @@ describe('migrations recognised without stacks (hand-made)', () => {
     ];
     const f = analyzeTrace(await trace(insertion), '6.12');
     expect(f.leakExclusions.excluded.filter((x) => x.reason.endsWith(INFERRED))).toEqual([]);
-    expect(f.leaks.map((l) => l.pfn)).toEqual([0x2000]);
-    expect(f.leaks[0].unmatched.every((h) => h.owner === 'unknown' && !h.inferred)).toBe(true);
+    // the insertion's get is the page cache's (cache-shapes.ts), not a migration's
+    expect(f.leaks).toEqual([]);
+    expect(pagesByReason(f)).toEqual({ [PAGE_CACHE + SHAPED]: 1, [ALLOCATION]: 1 });
   });
 });
-
-const SHAPED = ', owner inferred without stacks from a page-cache insertion or fault-around';
 
 /**
  * A tmpfs page as the 6.12 boot trace shows pfn 0x653af (lines 33143-33182, 49948-49950): written
@@ -219,7 +219,8 @@ describe('page-cache insertions and fault-arounds recognised without stacks', ()
   it('6.12 boot pfn 0x653af: the PTE keeps its reference, the lookup put back its own', async () => {
     const r = await readTrace(sharedPath('traces', '6.12', 'boot', 'trace.txt.gz'), { threads: 1 });
     const ctx = holderContext(r, '6.12');
-    const at = (line: number) => [...r.store.indicesOf(0x653af)].find((i) => r.store.line(i) === line) as number;
+    const at = (line: number) =>
+      [...r.store.indicesOf(0x653af)].find((i) => r.store.line(i) === line) as number;
     const owner = (line: number, put: 0 | 1) => OWNER_LIST[ctx.owners.codeOf(at(line), put)];
     expect([owner(33144, 0), owner(49948, 0), owner(49949, 0), owner(49950, 1)]).toEqual([
       'page-cache',
@@ -239,10 +240,10 @@ describe('page-cache insertions and fault-arounds recognised without stacks', ()
 
   it('not taken: a swap-cache get (PG_swapcache next), another task between, a get that maps nothing', async () => {
     const p = tmpfsPage(0x2000);
-    // add_to_swap_cache: the next event shows PG_swapcache
-    const swap = [p[0], p[1], get(0x2000, 3, 'locked|swapcache|swapbacked', { pid: 20 })];
+    // add_to_swap_cache: the next event shows PG_swapcache (printed as owner_priv_1)
+    const swap = [p[0], p[1], get(0x2000, 3, 'locked|owner_priv_1|swapbacked', { pid: 20 })];
     // pid 30's get between the lookup and the PTE's
-    const other = [...p.slice(0, 6), get(0x2000, 3, 'uptodate|lru', { pid: 30 }), ...p.slice(6)];
+    const other = [...p.slice(0, 6), get(0x2000, 3, 'uptodate|lru', { pid: 30, mapcount: 0 }), ...p.slice(6)];
     // a lookup, a get that does not raise the mapcount (6.12 boot lines 49675-49677), a put
     const read = [...p.slice(0, 6), get(0x2000, 3, 'uptodate|dirty|lru|swapbacked'), p[7]];
     for (const [events, line] of [
