@@ -23,7 +23,7 @@ export interface Holder {
   stack: string[];
   /** a mapping restored by migration: the source pfns it moved from, newest first (migration.ts) */
   migratedFrom?: number[];
-  /** the owner was inferred without stacks from a migration's events (migration-shapes.ts) */
+  /** the owner was inferred without stacks from the events (a migration's, migration-shapes.ts; a page-cache insertion's or fault-around's, cache-shapes.ts) */
   inferred?: boolean;
 }
 
