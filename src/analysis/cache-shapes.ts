@@ -22,6 +22,7 @@
 import { loadProfile } from '../kernel/profiles/index.js';
 import type { ProfileName } from '../kernel/profiles/types.js';
 import { PageRefType } from '../kernel/tracepoint.js';
+import { tracedMapped } from './consistency.js';
 import type { EventStore } from '../trace/store.js';
 import {
   code,
@@ -59,7 +60,8 @@ export function inferCacheShapes(s: EventStore, profile: ProfileName, inferred: 
       const type = c.type[sh];
       const v = s.val(i);
       if (!isGet(type, v, c.ret[sh])) continue;
-      if (q + 1 < hi && c.mapcounts[i] < 0) {
+      // unmapped as the profile's tracepoint prints it (6.1 page_mapcount 0, 6.12 raw -1)
+      if (q + 1 < hi && !tracedMapped(profile, c.mapcounts[i])) {
         const next = idx[q + 1];
         const b = shapes.of(i, sh);
         const nb = shapes.of(next, c.shape[next]);

@@ -5,13 +5,16 @@
  * mapping's: the workloads leak nothing, as their stack runs say.
  */
 import { gunzipSync } from 'node:zlib';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeTrace, holderContext } from '../../src/analysis/findings.js';
 import { refsAtEnd } from '../../src/analysis/holders.js';
 import { OWNER_LIST } from '../../src/analysis/refs.js';
 import { formatFindings, formatLeaks } from '../../src/analysis/report.js';
 import { readTrace } from '../../src/trace/reader.js';
+import type { ProfileName } from '../../src/kernel/profiles/types.js';
 import { sharedPath } from '../helpers/shared.js';
 import { trace, type Ev } from './handmade.js';
 
@@ -256,5 +259,31 @@ describe('page-cache insertions and fault-arounds recognised without stacks', ()
       const i = [...r.store.indicesOf(0x2000)][line - 1];
       expect(ctx.owners.isInferred(i)).toBe(false);
     }
+  });
+});
+
+describe('inferred owners against the stacks (a stack run with its stacks hidden)', () => {
+  it.each([
+    ['6.1', 512],
+    ['6.12', 2963],
+  ])('%s file_mmap: %i events inferred, each owned as its stack says', async (v, n) => {
+    const file = sharedPath('traces', v, 'file_mmap', 'trace-stack.txt.gz');
+    const text = gunzipSync(readFileSync(file)).toString('latin1');
+    const hidden = path.join(mkdtempSync(path.join(tmpdir(), 'nostack-')), 'trace.txt');
+    writeFileSync(hidden, text.replace(/^.*<stack trace>\n|^ => .*\n/gm, ''), 'latin1');
+    const a = await readTrace(file, { threads: 1 });
+    const b = await readTrace(hidden, { threads: 1 });
+    expect([a.store.length, b.stacks.blocks]).toEqual([b.store.length, 0]);
+    const withStacks = holderContext(a, v as ProfileName).owners;
+    const inferred = holderContext(b, v as ProfileName).owners;
+    let seen = 0;
+    const differ: number[] = [];
+    for (let i = 0; i < b.store.length; i++) {
+      if (!inferred.isInferred(i)) continue;
+      seen++;
+      const put = b.store.val(i) < 0 ? 1 : 0; // the owner of the event's own direction
+      if (inferred.codeOf(i, put) !== withStacks.codeOf(i, put)) differ.push(b.store.line(i));
+    }
+    expect([seen, differ.slice(0, 5)]).toEqual([n, []]);
   });
 });
