@@ -13,6 +13,7 @@ import type { Pfn } from '../kernel/mem_map.js';
 import { folio_put_refs } from '../kernel/mm_ref.js';
 import { find_lock_entries } from './filemap.js';
 import { mmcache } from './mm_cache.js';
+import { NotModelled } from './not_modelled.js';
 import type { AddressSpace } from './mm_types.js';
 import { called } from './stack.js';
 import { folio_batch_release } from './swap.js';
@@ -25,7 +26,7 @@ export function truncate_inode_pages(k: Kernel, mapping: AddressSpace): void {
       index = find_lock_entries(k, mapping, index, batch);
       for (const folio of batch) {
         if (folio_mapped(k, folio))
-          throw new Error(`${mapping.name}: truncating a mapped page is not modelled (munmap first)`);
+          throw new NotModelled(`${mapping.name}: truncating a mapped page is not modelled (munmap first)`);
         called(k, 'truncate_inode_folio', () => {
           f.folio_clear_dirty(folio);
           k.mem.flagsLo[folio] &= ~mmcache(k).anonExclusive; // truncate_cleanup_folio: PG_mappedtodisk

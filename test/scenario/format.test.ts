@@ -54,6 +54,10 @@ describe('scenario errors', () => {
     ['task a\na write x', "s.txt:2: region 'x' was not mmap'ed above"],
     ['task a\na mmap x anon 4\na write x 0..9', "s.txt:3: page 9 is outside 'x' (4 pages)"],
     ['task a\na frobnicate', "s.txt:2: unknown action 'frobnicate'"],
+    [
+      'task a\na mmap s shmem 4\na write s\na truncate s',
+      's.txt:4: truncate: s: truncating a mapped page is not modelled (munmap first)',
+    ],
     ['task a\na vmsplice x', "s.txt:2: region 'x' was not mmap'ed above"],
     ['task a\na mmap x anon 4\na vmsplice x p', "s.txt:3: pipe 'p' was not created above (`a pipe p`)"],
     ['task a\na pipe p\na pipe p', "s.txt:3: pipe 'p' is already defined"],
