@@ -1,8 +1,9 @@
 /**
  * Analyzer throughput (issue 3 §4): builds a large ftrace text file from a real trace (pfns and
  * timestamps shifted per copy), then times, in the same run and as whole processes,
- * `grep -c page_ref`, an awk per-pfn sum of val, `folioscope analyze <file>` end to end (the CLI:
- * read, summary and findings, text printed), and readTrace() alone on one thread, on all cores and
+ * `grep -c page_ref`, an awk per-pfn sum of val, `folioscope analyze <file>` end to end (the CLI
+ * executed as an installed `folioscope` is, through its shebang and so with the launcher's malloc
+ * tunables: read, summary and findings, text printed), and readTrace() alone on one thread, on all cores and
  * on a gzip of the file (the usual form of shared traces: read on one thread, inflated by zlib).
  * Prints wall MB/s, CPU seconds (less stretched by other processes' load) and wall ratios, never
  * asserts times. Goal: analyze >= 400 MB/s on 2 cores, <= ~4x grep -c.
@@ -113,7 +114,7 @@ export async function bench(): Promise<void> {
     for (let k = 0; k < ROUNDS; k++) {
       const grep = t.grep.add(run('grep', ['-c', 'page_ref', file]));
       const awk = t.awk.add(run('awk', [AWK_SUM, file]));
-      const cli = t.cli.add(run(process.execPath, [CLI, 'analyze', file]));
+      const cli = t.cli.add(run(CLI, ['analyze', file]));
       const one = read.one.add(run(process.execPath, [CHILD, file, '1']));
       const par = run(process.execPath, [CHILD, file, String(threads)]);
       read.par.add(par);
