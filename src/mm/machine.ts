@@ -48,6 +48,10 @@ export class Machine {
 
   constructor(opts: MachineOptions) {
     const nrPages = opts.nrPages ?? 262144;
+    if (!(nrPages > FIRST_FREE_PFN))
+      throw new Error(
+        `machine: pages= must be above ${FIRST_FREE_PFN}, got ${nrPages}: the first ${FIRST_FREE_PFN} pfns are the firmware's and the kernel image's, not the buddy allocator's`,
+      );
     this.nrCpus = opts.nrCpus ?? 2;
     this.k = new Kernel({ profile: opts.profile, nrPages, debugVm: opts.debugVm });
     this.rng = new Xorshift32(opts.seed ?? 1);

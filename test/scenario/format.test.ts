@@ -105,6 +105,8 @@ describe('scenario errors', () => {
       "s.txt:6: migrate: alloc_migration_target: no free order-9 block for pfn 0x1000's destination after direct reclaim (the allocation's direct compaction is not modelled)",
     ],
     ['machine pcp_high=0', 's.txt:1: machine: pcp_high= must be at least 1'],
+    // the buddy allocator gets pfns 0x1000.. (FIRST_FREE_PFN): a smaller machine has no free memory
+    ['machine pages=4096\ntask a', 's.txt:1: machine: pages= must be above 4096, got 4096'],
     ['machine swapdev=zram', 's.txt:1: machine: swapdev= needs swap=<pages>'],
     ['machine swap=1', 's.txt:1: machine: swap= needs at least 2 pages'],
     ['machine swap=8 swapdev=hdd', "s.txt:1: machine: swapdev= is ssd or zram, got 'swapdev=hdd'"],
