@@ -18,6 +18,12 @@
  *    'ref_inc_then_put'): 6.1 hands the lookup's reference to the last PTE instead (filemap_map_pages
  *    after do_set_pte: folio_ref_inc only for the folio's further pages, no put), and its puts in
  *    the loop are the unlock: path's (PTE not none).
+ *  - 6.1 fault-around (faultAroundRef 'handed_to_pte'): next_uptodate_page's folio_try_get_rcu
+ *    (page_ref_mod_unless +1 ret=1) is the reference do_set_pte's PTE keeps (6.1 mm/filemap.c:3509
+ *    filemap_map_pages: do_set_pte, then folio_unlock and no put; the stack classification calls it
+ *    the mapping's). So such a get on a page-cache page whose mapcount at that page's next event by
+ *    the same task is one higher is the mapping's; a get the loop drops (the unlock:/skip: paths'
+ *    folio_put) leaves the mapcount as it was.
  */
 import { loadProfile } from '../kernel/profiles/index.js';
 import type { ProfileName } from '../kernel/profiles/types.js';
@@ -48,9 +54,20 @@ export function inferCacheShapes(s: EventStore, profile: ProfileName, inferred: 
     owner[i] = o;
     facts[i] |= SHAPED;
   };
-  const faultAround = loadProfile(profile).facts.faultAroundRef === 'ref_inc_then_put';
+  const { faultAroundRef } = loadProfile(profile).facts;
+  const faultAround = faultAroundRef === 'ref_inc_then_put',
+    handed = faultAroundRef === 'handed_to_pte';
   const ix = s.pfnIndex();
   const idx = ix.indices;
+  /** the get at idx[q] is a page-cache page's whose task's next event on it shows one more mapping */
+  const handedToPte = (q: number, hi: number): boolean => {
+    const i = idx[q];
+    if ((shapes.of(i, c.shape[i]) & (HAS_MAPPING | SWAPCACHE)) !== HAS_MAPPING) return false;
+    const pid = c.pid[c.shape[i]];
+    let e = q + 1;
+    while (e < hi && c.pid[c.shape[idx[e]]] !== pid) e++;
+    return e < hi && c.mapcounts[idx[e]] === c.mapcounts[i] + 1;
+  };
   for (let r = 0; r < ix.sorted.length; r++) {
     const hi = ix.offsets[r + 1];
     for (let q = ix.offsets[r]; q < hi; q++) {
@@ -70,7 +87,12 @@ export function inferCacheShapes(s: EventStore, profile: ProfileName, inferred: 
           continue;
         }
       }
-      if (!faultAround || type !== PageRefType.mod_unless || v !== 1) continue;
+      if (type !== PageRefType.mod_unless || v !== 1) continue;
+      if (handed) {
+        if (handedToPte(q, hi)) mark(i, mapping);
+        continue;
+      }
+      if (!faultAround) continue;
       // the run: gets of the same task, each raising the mapcount, then its put of one reference
       const pid = c.pid[sh];
       let e = q + 1;
