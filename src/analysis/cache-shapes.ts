@@ -21,9 +21,10 @@
  *  - 6.1 fault-around (faultAroundRef 'handed_to_pte'): next_uptodate_page's folio_try_get_rcu
  *    (page_ref_mod_unless +1 ret=1) is the reference do_set_pte's PTE keeps (6.1 mm/filemap.c:3509
  *    filemap_map_pages: do_set_pte, then folio_unlock and no put; the stack classification calls it
- *    the mapping's). So such a get on a page-cache page whose mapcount at that page's next event by
- *    the same task is one higher is the mapping's; a get the loop drops (the unlock:/skip: paths'
- *    folio_put) leaves the mapcount as it was.
+ *    the mapping's). So such a get on a page-cache page whose mapcount at that page's next event (of
+ *    any task: the 6.1 boot trace's init-1 maps, then other tasks look the page up) is one higher is
+ *    the mapping's: a PTE added with no event of its own holds a handed reference, and a get the
+ *    loop drops (the unlock:/skip: paths' folio_put) leaves the mapcount as it was.
  */
 import { loadProfile } from '../kernel/profiles/index.js';
 import type { ProfileName } from '../kernel/profiles/types.js';
@@ -59,14 +60,11 @@ export function inferCacheShapes(s: EventStore, profile: ProfileName, inferred: 
     handed = faultAroundRef === 'handed_to_pte';
   const ix = s.pfnIndex();
   const idx = ix.indices;
-  /** the get at idx[q] is a page-cache page's whose task's next event on it shows one more mapping */
+  /** the get at idx[q] is a page-cache page's whose next event shows one more mapping */
   const handedToPte = (q: number, hi: number): boolean => {
     const i = idx[q];
     if ((shapes.of(i, c.shape[i]) & (HAS_MAPPING | SWAPCACHE)) !== HAS_MAPPING) return false;
-    const pid = c.pid[c.shape[i]];
-    let e = q + 1;
-    while (e < hi && c.pid[c.shape[idx[e]]] !== pid) e++;
-    return e < hi && c.mapcounts[idx[e]] === c.mapcounts[i] + 1;
+    return q + 1 < hi && c.mapcounts[idx[q + 1]] === c.mapcounts[i] + 1;
   };
   for (let r = 0; r < ix.sorted.length; r++) {
     const hi = ix.offsets[r + 1];
