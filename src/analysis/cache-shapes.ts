@@ -18,13 +18,22 @@
  *    'ref_inc_then_put'): 6.1 hands the lookup's reference to the last PTE instead (filemap_map_pages
  *    after do_set_pte: folio_ref_inc only for the folio's further pages, no put), and its puts in
  *    the loop are the unlock: path's (PTE not none).
- *  - 6.1 fault-around (faultAroundRef 'handed_to_pte'): next_uptodate_page's folio_try_get_rcu
- *    (page_ref_mod_unless +1 ret=1) is the reference do_set_pte's PTE keeps (6.1 mm/filemap.c:3509
- *    filemap_map_pages: do_set_pte, then folio_unlock and no put; the stack classification calls it
- *    the mapping's). So such a get on a page-cache page whose mapcount at that page's next event (of
- *    any task: the 6.1 boot trace's init-1 maps, then other tasks look the page up) is one higher is
- *    the mapping's: a PTE added with no event of its own holds a handed reference, and a get the
- *    loop drops (the unlock:/skip: paths' folio_put) leaves the mapcount as it was.
+ *  - 6.1 (faultAroundRef 'handed_to_pte'): a lookup's folio_try_get_rcu (page_ref_mod_unless +1
+ *    ret=1) whose reference a PTE keeps: fault-around's next_uptodate_page (6.1 mm/filemap.c:3415;
+ *    filemap_map_pages :3513 do_set_pte, then folio_unlock and no put), and the fault's own lookup
+ *    (shmem_fault / filemap_fault: mm/filemap.c:1891 mapping_get_entry; 6.1 mm/memory.c:4615
+ *    do_read_fault and :4680 do_shared_fault: finish_fault's do_set_pte keeps it, a put only on
+ *    error); the stack classification calls both the mapping's. So such a get on a page with a
+ *    mapping, not in the swap cache, whose mapcount at that page's next event (of any task: the
+ *    6.1 boot trace's init-1 maps, then other tasks look the page up) is one higher is the
+ *    mapping's: on 6.1 a PTE added with no event of its own holds a handed reference, and a get
+ *    the loop drops (the unlock: path's folio_put) leaves the mapcount as it was. A GUP-fast get
+ *    or pin (6.1 mm/gup.c:2484 gup_pte_range: try_grab_folio -> try_get_folio ->
+ *    folio_ref_try_add_rcu, the same event) finds the PTE already there, so it raises no mapcount;
+ *    it is followed by a raise only when another CPU's lookup, traced just before it, sets its PTE
+ *    just after it (GUP-fast walks the page tables without their lock). So a get right after
+ *    another task's unowned try_get at the same mapcount is left alone: which of the two the PTE
+ *    keeps is unknown.
  */
 import { loadProfile } from '../kernel/profiles/index.js';
 import type { ProfileName } from '../kernel/profiles/types.js';
@@ -60,11 +69,23 @@ export function inferCacheShapes(s: EventStore, profile: ProfileName, inferred: 
     handed = faultAroundRef === 'handed_to_pte';
   const ix = s.pfnIndex();
   const idx = ix.indices;
-  /** the get at idx[q] is a page-cache page's whose next event shows one more mapping */
-  const handedToPte = (q: number, hi: number): boolean => {
+  /** the try_get at idx[q] is on a page with a mapping whose next event shows one more mapping */
+  const handedToPte = (q: number, lo: number, hi: number): boolean => {
     const i = idx[q];
     if ((shapes.of(i, c.shape[i]) & (HAS_MAPPING | SWAPCACHE)) !== HAS_MAPPING) return false;
-    return q + 1 < hi && c.mapcounts[idx[q + 1]] === c.mapcounts[i] + 1;
+    if (q + 1 >= hi || c.mapcounts[idx[q + 1]] !== c.mapcounts[i] + 1) return false;
+    if (q === lo) return true;
+    // another task's try_get just before, at the same mapcount, may be the one the PTE keeps
+    const p = idx[q - 1];
+    const psh = c.shape[p];
+    const rival =
+      owner[p] === 0 &&
+      c.type[psh] === PageRefType.mod_unless &&
+      s.val(p) === 1 &&
+      c.ret[psh] === 1 &&
+      c.pid[psh] !== c.pid[c.shape[i]] &&
+      c.mapcounts[p] === c.mapcounts[i];
+    return !rival;
   };
   for (let r = 0; r < ix.sorted.length; r++) {
     const hi = ix.offsets[r + 1];
@@ -87,7 +108,7 @@ export function inferCacheShapes(s: EventStore, profile: ProfileName, inferred: 
       }
       if (type !== PageRefType.mod_unless || v !== 1) continue;
       if (handed) {
-        if (handedToPte(q, hi)) mark(i, mapping);
+        if (handedToPte(q, ix.offsets[r], hi)) mark(i, mapping);
         continue;
       }
       if (!faultAround) continue;
