@@ -76,6 +76,15 @@ export function tracedMapped(profile: ProfileName | undefined, mapcount: number)
   return mapcount >= mappedFrom(profile);
 }
 
+/**
+ * The mappings of an order-0 page a mapcount field counts, per the profile's tracepoint: 6.1
+ * page_mapcount() = _mapcount + 1 (include/linux/mm.h:886), 6.12 the raw _mapcount + 1; a page
+ * type's negative value counts none.
+ */
+export function tracedMappings(profile: ProfileName | undefined, mapcount: number): number {
+  return Math.max(0, mapcount - mappedFrom(profile) + 1);
+}
+
 const enum State {
   Live,
   Free,

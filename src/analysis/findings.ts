@@ -30,6 +30,7 @@ import { inferMigrations } from './migration-shapes.js';
 import { LeakFinder, type Leak, type LeakReport } from './leaks.js';
 import { OwnerClassifier } from './owners.js';
 import { StackOwners } from './refs.js';
+import { TracedMappings } from './rmap.js';
 import { summarize, type TraceSummary } from './summary.js';
 
 export interface Findings {
@@ -43,7 +44,8 @@ export interface Findings {
 export function holderContext(r: TraceReadResult, profile: ProfileName | undefined): HolderContext {
   const inferred = inferMigrations(r.store, profile);
   if (inferred !== undefined && profile !== undefined) inferCacheShapes(r.store, profile, inferred);
-  const owners = new StackOwners(r.store, new OwnerClassifier(profile), inferred);
+  const mappings = TracedMappings.of(r.store, profile);
+  const owners = new StackOwners(r.store, new OwnerClassifier(profile), inferred, mappings);
   return { store: r.store, owners, hasStacks: r.stacks.attached > 0 };
 }
 

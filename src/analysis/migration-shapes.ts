@@ -68,7 +68,8 @@ export const LOCKED = 2,
   LRU = 4,
   ONLY_LOCKED = 8,
   HAS_MAPPING = 16,
-  SWAPCACHE = 32;
+  SWAPCACHE = 32,
+  HEAD = 64;
 
 /** What each shape's flags and mapping say, judged once per shape. */
 export class ShapeBits {
@@ -77,6 +78,7 @@ export class ShapeBits {
   private readonly locked: number;
   private readonly lru: number;
   private readonly swapcache: number;
+  private readonly head: number;
 
   constructor(
     private readonly s: EventStore,
@@ -92,6 +94,7 @@ export class ShapeBits {
     // PG_swapcache is PG_owner_priv_1, printed by that name (6.1 and 6.12 include/linux/page-flags.h,
     // include/trace/events/mmflags.h); a file system's PG_checked shares the bit: counted too
     this.swapcache = mask('owner_priv_1');
+    this.head = mask('head');
     this.bits = new Uint8Array(c.type.length);
   }
 
@@ -105,6 +108,7 @@ export class ShapeBits {
       if (lo & this.locked) b |= LOCKED;
       if (lo & this.lru) b |= LRU;
       if (lo & this.swapcache) b |= SWAPCACHE;
+      if (lo & this.head) b |= HEAD;
       if (lo === this.locked) b |= ONLY_LOCKED;
       if (m !== '(nil)' && !/^0+$/.test(m)) b |= HAS_MAPPING;
       this.bits[sh] = b;

@@ -8,7 +8,9 @@
  *     (mm/memory.c), and references taken before the trace have no known owner;
  *  3. only where the put's owner is unknown (or nothing of its owner is left): the same task's
  *     latest entry, else another task's latest short-lived one, else the oldest — reported as
- *     `task-order`.
+ *     `task-order`. Without stacks, a put that finds more mapping entries than the mappings its
+ *     event's mapcount counts drops those first (the PTE's rmap goes before its reference, rmap.ts):
+ *     counted as paired by owner.
  * page_ref_freeze ret=1 keeps the entries (frozen); page_ref_unfreeze to v keeps v of them,
  * dropping the page cache's first (__remove_mapping / folio_migrate_mapping "drop the page-cache
  * refs for us", mm/vmscan.c, mm/migrate.c); page_ref_set starts over (allocation).
@@ -17,6 +19,7 @@ import { PageRefType } from '../kernel/tracepoint.js';
 import { VAL_OVERFLOW, type EventColumns, type EventStore } from '../trace/store.js';
 import { SHAPED, type InferredMigrations } from './migration-shapes.js';
 import { OWNERS, type Direction, type Owner, type OwnerClassifier } from './owners.js';
+import type { TracedMappings } from './rmap.js';
 
 export interface RefEntry {
   owner: Owner;
@@ -39,6 +42,7 @@ const CODE = new Map(OWNER_LIST.map((o, k) => [o, k]));
 const code = (o: Owner): number => CODE.get(o) as number;
 const ALLOCATION = code('allocation'),
   BEFORE_TRACE = code('before-trace'),
+  MAPPING = code('mapping'),
   MIGRATION = code('migration'),
   UNKNOWN = code('unknown');
 /** per owner code: 1 for the owners whose reference is handed over */
@@ -50,7 +54,8 @@ const UNFREEZE_DROP_ORDER: readonly number[] = [code('page-cache'), code('swap-c
 /**
  * The owner of each stack's gets and puts (classifier on its frames), judged once per stack and
  * direction for all pages and trackers of a store; without stacks, the owners migration-shapes.ts
- * inferred for a migration's events and cache-shapes.ts for page-cache insertions and fault-arounds.
+ * inferred for a migration's events and cache-shapes.ts for page-cache insertions and fault-arounds,
+ * and the mappings each event's mapcount leaves (rmap.ts).
  */
 export class StackOwners {
   /** stack id * 2 + (put ? 1 : 0) -> owner code + 1; 0 = not judged yet */
@@ -63,6 +68,7 @@ export class StackOwners {
     readonly store: EventStore,
     readonly classifier: OwnerClassifier,
     readonly inferred?: InferredMigrations,
+    private readonly mappings?: TracedMappings,
   ) {
     this.columns = store.columns();
     this.inferredOwner = inferred?.owner;
@@ -76,6 +82,11 @@ export class StackOwners {
   /** Whether event i's owner was inferred from a page-cache insertion or fault-around (cache-shapes.ts), not a migration. */
   isShaped(i: number): boolean {
     return this.isInferred(i) && ((this.inferred as InferredMigrations).facts[i] & SHAPED) !== 0;
+  }
+
+  /** The mappings put i's mapcount leaves its page, or -1 where that bounds nothing (rmap.ts). */
+  mappingsLeft(i: number): number {
+    return this.mappings === undefined ? -1 : this.mappings.left(i);
   }
 
   /** Owner code of event i's get or put; without a stack the inferred one, else 'unknown'. */
@@ -251,8 +262,11 @@ export class RefTracker {
     const pid = this.c.pid[this.c.shape[i]];
     const e = this.e;
     this.consumed.length = 0;
+    // the mapping references beyond the mappings the event's mapcount leaves are this put's first
+    let unmapped = owner === UNKNOWN ? this.mappingExcess(i) : 0;
     while (n > 0) {
-      let k = owner === UNKNOWN ? -1 : this.pickOwner(owner, pid);
+      let k =
+        unmapped > 0 ? this.pickOwner(MAPPING, pid) : owner === UNKNOWN ? -1 : this.pickOwner(owner, pid);
       if (k >= 0) this.stats.byOwner++;
       else if ((k = owner === UNKNOWN ? -1 : this.pickHandedOver()) >= 0) this.stats.handedOver++;
       else if ((k = this.pickAny(pid)) >= 0) this.stats.taskOrder++;
@@ -260,12 +274,21 @@ export class RefTracker {
         this.stats.unmatched++;
         return;
       }
-      const take = Math.min(n, e.n[k]);
+      const take = Math.min(n, e.n[k], unmapped > 0 ? unmapped : n);
+      if (unmapped > 0) unmapped -= take;
       this.consumed.push(e.owner[k], e.event[k], e.pid[k], take);
       e.n[k] -= take;
       n -= take;
       if (e.n[k] === 0) e.remove(k);
     }
+  }
+
+  /** Mapping references outstanding beyond the mappings put i's mapcount leaves (0 if unbounded). */
+  private mappingExcess(i: number): number {
+    let held = 0;
+    for (let k = 0; k < this.e.length; k++) if (this.e.owner[k] === MAPPING) held += this.e.n[k];
+    const bound = held === 0 ? -1 : this.owners.mappingsLeft(i);
+    return bound < 0 ? 0 : held - bound;
   }
 
   /** The latest entry of `owner` taken by `pid`, else the oldest of `owner`; -1 if none. */

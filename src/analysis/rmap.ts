@@ -1,0 +1,71 @@
+/**
+ * The page-table mappings a page has left at each put, read from the event's mapcount, for pairing
+ * the puts of a trace without stacks (refs.ts). Every path that drops a PTE's reference removes
+ * the PTE's rmap first (profile fact mappingPut 'rmap_then_put': zap_pte_range, try_to_migrate_one,
+ * try_to_unmap_one, wp_page_copy), so the mapping references still outstanding after a put cannot
+ * outnumber the mappings its event counts: a put that finds more drops one of them.
+ *
+ * The last put of a task's run of puts on the page at one mapcount: the gather's free drains this
+ * CPU's LRU batches before it drops the PTEs' references (6.1 mm/swap_state.c:307 and 6.12 :315
+ * free_pages_and_swap_cache: lru_add_drain, then release_pages / folios_put_refs; profile
+ * mmuGatherFree.drains), so a batch's put (folio_batch_move_lru -> folios_put, mm/swap.c) comes
+ * between the rmap's removal and the PTE's put.
+ *
+ * Order-0 pages only: a large folio holds a reference on its head for every subpage's PTE (6.1
+ * mm/huge_memory.c:2189 __split_huge_pmd_locked page_ref_add(HPAGE_PMD_NR - 1)), while the head's
+ * mapcount counts its own PTEs (and on 6.1 the PMD's, mm/util.c:787 __page_mapcount).
+ */
+import { loadProfile } from '../kernel/profiles/index.js';
+import type { ProfileName } from '../kernel/profiles/types.js';
+import type { EventStore } from '../trace/store.js';
+import { tracedMappings } from './consistency.js';
+import { HEAD, isPut, ShapeBits } from './migration-shapes.js';
+
+export class TracedMappings {
+  private readonly shapes: ShapeBits;
+  private readonly shape: Uint32Array;
+  private readonly mapcounts: Int32Array;
+  /** per event: 1 a put the page's next event follows with another put of its task at its mapcount */
+  private readonly runContinues: Uint8Array;
+
+  private constructor(
+    s: EventStore,
+    private readonly profile: ProfileName,
+  ) {
+    const c = s.columns();
+    this.shapes = new ShapeBits(s, c, profile);
+    this.shape = c.shape;
+    this.mapcounts = c.mapcounts;
+    this.runContinues = new Uint8Array(c.n);
+    const ix = s.pfnIndex();
+    const idx = ix.indices;
+    for (let r = 0; r < ix.sorted.length; r++) {
+      const hi = ix.offsets[r + 1];
+      for (let q = ix.offsets[r]; q + 1 < hi; q++) {
+        const i = idx[q],
+          j = idx[q + 1];
+        const sh = c.shape[i],
+          jsh = c.shape[j];
+        if (c.pid[sh] !== c.pid[jsh] || c.mapcounts[i] !== c.mapcounts[j]) continue;
+        if (isPut(c.type[sh], s.val(i)) && isPut(c.type[jsh], s.val(j))) this.runContinues[i] = 1;
+      }
+    }
+  }
+
+  /** The bound for a store without stacks, where the profile puts every PTE's rmap before its put. */
+  static of(s: EventStore, profile: ProfileName | undefined): TracedMappings | undefined {
+    if (s.stacks.size > 0 || profile === undefined) return undefined;
+    return loadProfile(profile).facts.mappingPut === 'rmap_then_put'
+      ? new TracedMappings(s, profile)
+      : undefined;
+  }
+
+  /**
+   * The mappings put i's mapcount leaves, or -1 where that bounds nothing: a large folio's head, a
+   * put its task's next put on the page follows at the same mapcount.
+   */
+  left(i: number): number {
+    if (this.runContinues[i] === 1 || (this.shapes.of(i, this.shape[i]) & HEAD) !== 0) return -1;
+    return tracedMappings(this.profile, this.mapcounts[i]);
+  }
+}
