@@ -7,7 +7,8 @@
  *   inconsistencies  [{kind, severity: info|finding, pfn, line, event, expected, actual, note}]
  *   freezeFailures   [{pfn, line, event, count, expected, actual, caller: stackId,
  *                      holders: [Holder], expectedHolders: [Holder], extra: [Holder],
- *                      unexplained, pairing {byOwner, handedOver, taskOrder, unmatched}}]
+ *                      unexplained, pairing {byOwner, handedOver, taskOrder, unmatched}}]  (byOwner
+ *                      counts, without stacks, the puts paired with a mapping by the mapcount, refs.ts)
  *   leaks            [{pfn, start, end, line, unmatched: [Holder]}]  only references that should have
  *                    been dropped, ranked by owner (pipe, gup, isolation, migration, lookup, mapping,
  *                    unknown); leaks.ts
@@ -30,7 +31,7 @@ import { inferMigrations } from './migration-shapes.js';
 import { LeakFinder, type Leak, type LeakReport } from './leaks.js';
 import { OwnerClassifier } from './owners.js';
 import { StackOwners } from './refs.js';
-import { TracedMappings } from './rmap.js';
+import { PutState } from './put-state.js';
 import { summarize, type TraceSummary } from './summary.js';
 
 export interface Findings {
@@ -44,8 +45,8 @@ export interface Findings {
 export function holderContext(r: TraceReadResult, profile: ProfileName | undefined): HolderContext {
   const inferred = inferMigrations(r.store, profile);
   if (inferred !== undefined && profile !== undefined) inferCacheShapes(r.store, profile, inferred);
-  const mappings = TracedMappings.of(r.store, profile);
-  const owners = new StackOwners(r.store, new OwnerClassifier(profile), inferred, mappings);
+  const puts = PutState.of(r.store, profile);
+  const owners = new StackOwners(r.store, new OwnerClassifier(profile), inferred, puts);
   return { store: r.store, owners, hasStacks: r.stacks.attached > 0 };
 }
 

@@ -9,8 +9,8 @@
  *  3. only where the put's owner is unknown (or nothing of its owner is left): the same task's
  *     latest entry, else another task's latest short-lived one, else the oldest — reported as
  *     `task-order`. Without stacks, a put that finds more mapping entries than the mappings its
- *     event's mapcount counts drops those first (the PTE's rmap goes before its reference, rmap.ts):
- *     counted as paired by owner.
+ *     event's mapcount leaves drops those first (the PTE's rmap goes before its reference,
+ *     put-state.ts): counted as paired by owner.
  * page_ref_freeze ret=1 keeps the entries (frozen); page_ref_unfreeze to v keeps v of them,
  * dropping the page cache's first (__remove_mapping / folio_migrate_mapping "drop the page-cache
  * refs for us", mm/vmscan.c, mm/migrate.c); page_ref_set starts over (allocation).
@@ -19,7 +19,7 @@ import { PageRefType } from '../kernel/tracepoint.js';
 import { VAL_OVERFLOW, type EventColumns, type EventStore } from '../trace/store.js';
 import { SHAPED, type InferredMigrations } from './migration-shapes.js';
 import { OWNERS, type Direction, type Owner, type OwnerClassifier } from './owners.js';
-import type { TracedMappings } from './rmap.js';
+import type { PutState } from './put-state.js';
 
 export interface RefEntry {
   owner: Owner;
@@ -55,7 +55,7 @@ const UNFREEZE_DROP_ORDER: readonly number[] = [code('page-cache'), code('swap-c
  * The owner of each stack's gets and puts (classifier on its frames), judged once per stack and
  * direction for all pages and trackers of a store; without stacks, the owners migration-shapes.ts
  * inferred for a migration's events and cache-shapes.ts for page-cache insertions and fault-arounds,
- * and the mappings each event's mapcount leaves (rmap.ts).
+ * and what each put's event shows of the page (put-state.ts).
  */
 export class StackOwners {
   /** stack id * 2 + (put ? 1 : 0) -> owner code + 1; 0 = not judged yet */
@@ -68,7 +68,7 @@ export class StackOwners {
     readonly store: EventStore,
     readonly classifier: OwnerClassifier,
     readonly inferred?: InferredMigrations,
-    private readonly mappings?: TracedMappings,
+    readonly puts?: PutState,
   ) {
     this.columns = store.columns();
     this.inferredOwner = inferred?.owner;
@@ -82,11 +82,6 @@ export class StackOwners {
   /** Whether event i's owner was inferred from a page-cache insertion or fault-around (cache-shapes.ts), not a migration. */
   isShaped(i: number): boolean {
     return this.isInferred(i) && ((this.inferred as InferredMigrations).facts[i] & SHAPED) !== 0;
-  }
-
-  /** The mappings put i's mapcount leaves its page, or -1 where that bounds nothing (rmap.ts). */
-  mappingsLeft(i: number): number {
-    return this.mappings === undefined ? -1 : this.mappings.left(i);
   }
 
   /** Owner code of event i's get or put; without a stack the inferred one, else 'unknown'. */
@@ -285,9 +280,11 @@ export class RefTracker {
 
   /** Mapping references outstanding beyond the mappings put i's mapcount leaves (0 if unbounded). */
   private mappingExcess(i: number): number {
+    const puts = this.owners.puts;
+    if (puts === undefined) return 0;
     let held = 0;
     for (let k = 0; k < this.e.length; k++) if (this.e.owner[k] === MAPPING) held += this.e.n[k];
-    const bound = held === 0 ? -1 : this.owners.mappingsLeft(i);
+    const bound = held === 0 ? -1 : puts.mappingsLeft(i);
     return bound < 0 ? 0 : held - bound;
   }
 

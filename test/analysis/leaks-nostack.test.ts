@@ -5,9 +5,7 @@
  * mapping's: the workloads leak nothing, as their stack runs say.
  */
 import { gunzipSync } from 'node:zlib';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { analyzeTrace, holderContext } from '../../src/analysis/findings.js';
 import { refsAtEnd } from '../../src/analysis/holders.js';
@@ -16,6 +14,7 @@ import { formatFindings, formatLeaks } from '../../src/analysis/report.js';
 import { readTrace } from '../../src/trace/reader.js';
 import type { ProfileName } from '../../src/kernel/profiles/types.js';
 import { sharedPath } from '../helpers/shared.js';
+import { stacksHidden } from '../helpers/trace-text.js';
 import { trace, type Ev } from './handmade.js';
 
 const analyze = async (v: string, w: string, file = 'trace.txt.gz') =>
@@ -289,12 +288,8 @@ describe('inferred owners against the stacks (a stack run with its stacks hidden
     ['6.12', 'file_mmap', 'trace-stack.txt.gz', { lookup: 1634, mapping: 817, 'page-cache': 512 }] as const,
   ])('%s %s %s: inferred owners %o, each as its stack says', async (v, w, f, n) => {
     const file = sharedPath('traces', v, w, f);
-    const text = gunzipSync(readFileSync(file)).toString('latin1');
-    const hidden = path.join(mkdtempSync(path.join(tmpdir(), 'nostack-')), 'trace.txt');
-    // ftrace: '<stack trace>' then ' => f'; trace-cmd report: 'kernel_stack: <stack trace >' then '=> f (addr)'
-    writeFileSync(hidden, text.replace(/^.*<stack trace ?>\n|^[ \t]*=> .*\n/gm, ''), 'latin1');
     const a = await readTrace(file, { threads: 1 });
-    const b = await readTrace(hidden, { threads: 1 });
+    const b = await readTrace(stacksHidden(file), { threads: 1 });
     expect([a.store.length, b.stacks.blocks]).toEqual([b.store.length, 0]);
     const withStacks = holderContext(a, v as ProfileName).owners;
     const inferred = holderContext(b, v as ProfileName).owners;

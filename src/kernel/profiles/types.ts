@@ -184,17 +184,18 @@ export interface ProfileFacts {
    */
   readonly zapDelayRmap: false | 'CONFIG_SMP';
   /**
-   * Every path that drops a PTE's reference removes the PTE's rmap first, so at that put the traced
-   * mapcount already counts one mapping less ('rmap_then_put'): zap (6.1 mm/memory.c:1451
-   * zap_pte_range page_remove_rmap, then :1521 tlb_flush_mmu -> mm/mmu_gather.c:60
-   * free_pages_and_swap_cache -> release_pages; 6.12 :1518 zap_present_folio_ptes
-   * folio_remove_rmap_ptes, or the delayed rmap at :1687 tlb_flush_rmaps, before :1698
-   * tlb_flush_mmu -> mm/mmu_gather.c:137 free_pages_and_swap_cache -> folios_put_refs), migration
-   * and reclaim (mm/rmap.c try_to_migrate_one 6.1 :2130 then folio_put :2133, 6.12 :2344/:2347;
-   * try_to_unmap_one 6.1 :1791/:1794, 6.12 :1975/:1978), COW (mm/memory.c wp_page_copy: the old
-   * page's rmap 6.1 :3254, 6.12 :3449, then its PTE's put 6.1 :3265, 6.12 :3464)
+   * What a page's event already shows when a reference of these owners is put.
+   * `pte` 'rmap_removed': every path that drops a PTE's reference removes the PTE's rmap first, so
+   * the traced mapcount counts one mapping less: zap (6.1 mm/memory.c:1451 zap_pte_range
+   * page_remove_rmap, then :1521 tlb_flush_mmu -> mm/mmu_gather.c:60 free_pages_and_swap_cache ->
+   * release_pages; 6.12 :1518 zap_present_folio_ptes folio_remove_rmap_ptes, or the delayed rmap
+   * at :1687 tlb_flush_rmaps, before :1698 tlb_flush_mmu -> mm/mmu_gather.c:137
+   * free_pages_and_swap_cache -> folios_put_refs), migration and reclaim (mm/rmap.c
+   * try_to_migrate_one 6.1 :2130 then folio_put :2133, 6.12 :2344/:2347; try_to_unmap_one 6.1
+   * :1791/:1794, 6.12 :1975/:1978), COW (mm/memory.c wp_page_copy: the old page's rmap 6.1 :3254,
+   * 6.12 :3449, then its PTE's put 6.1 :3265, 6.12 :3464)
    */
-  readonly mappingPut: 'rmap_then_put';
+  readonly putShows: { readonly pte: 'rmap_removed' };
   /** include/linux/mm.h: get_page()/put_page() ignore slab and large-kmalloc folios (mainline) */
   readonly getPutIgnoreSlab: boolean;
   /** how a large folio records its order and mapcounts (include/linux/mm_types.h) */

@@ -1,7 +1,7 @@
 /**
- * The page-table mappings a page has left at each put, read from the event's mapcount, for pairing
- * the puts of a trace without stacks (refs.ts). Every path that drops a PTE's reference removes
- * the PTE's rmap first (profile fact mappingPut 'rmap_then_put': zap_pte_range, try_to_migrate_one,
+ * What a put's event shows of the page, for pairing the puts of a trace without stacks (refs.ts):
+ * the page-table mappings its mapcount leaves. Every path that drops a PTE's reference removes the
+ * PTE's rmap first (profile putShows.pte 'rmap_removed': zap_pte_range, try_to_migrate_one,
  * try_to_unmap_one, wp_page_copy), so the mapping references still outstanding after a put cannot
  * outnumber the mappings its event counts: a put that finds more drops one of them.
  *
@@ -21,11 +21,11 @@ import type { EventStore } from '../trace/store.js';
 import { tracedMappings } from './consistency.js';
 import { HEAD, isPut, ShapeBits } from './migration-shapes.js';
 
-export class TracedMappings {
+export class PutState {
   private readonly shapes: ShapeBits;
   private readonly shape: Uint32Array;
   private readonly mapcounts: Int32Array;
-  /** per event: 1 a put the page's next event follows with another put of its task at its mapcount */
+  /** per event: 1 a put that its task's next event on the page, a put at the same mapcount, follows */
   private readonly runContinues: Uint8Array;
 
   private constructor(
@@ -52,19 +52,17 @@ export class TracedMappings {
     }
   }
 
-  /** The bound for a store without stacks, where the profile puts every PTE's rmap before its put. */
-  static of(s: EventStore, profile: ProfileName | undefined): TracedMappings | undefined {
+  /** For a store without stacks whose profile says what its puts show; else undefined. */
+  static of(s: EventStore, profile: ProfileName | undefined): PutState | undefined {
     if (s.stacks.size > 0 || profile === undefined) return undefined;
-    return loadProfile(profile).facts.mappingPut === 'rmap_then_put'
-      ? new TracedMappings(s, profile)
-      : undefined;
+    return loadProfile(profile).facts.putShows.pte === 'rmap_removed' ? new PutState(s, profile) : undefined;
   }
 
   /**
    * The mappings put i's mapcount leaves, or -1 where that bounds nothing: a large folio's head, a
    * put its task's next put on the page follows at the same mapcount.
    */
-  left(i: number): number {
+  mappingsLeft(i: number): number {
     if (this.runContinues[i] === 1 || (this.shapes.of(i, this.shape[i]) & HEAD) !== 0) return -1;
     return tracedMappings(this.profile, this.mapcounts[i]);
   }
