@@ -1,6 +1,8 @@
 /**
  * What a put's event shows of the page, for pairing the puts of a trace without stacks (refs.ts):
- * the page-table mappings its mapcount leaves. Every path that drops a PTE's reference removes the
+ * the page-table mappings its mapcount leaves, and whether it is still in a page cache.
+ *
+ * Every path that drops a PTE's reference removes the
  * PTE's rmap first (profile putShows.pte 'rmap_removed': zap_pte_range, try_to_migrate_one,
  * try_to_unmap_one, wp_page_copy), so the mapping references still outstanding after a put cannot
  * outnumber the mappings its event counts: a put that finds more drops one of them.
@@ -14,12 +16,16 @@
  * Order-0 pages only: a large folio holds a reference on its head for every subpage's PTE (6.1
  * mm/huge_memory.c:2189 __split_huge_pmd_locked page_ref_add(HPAGE_PMD_NR - 1)), while the head's
  * mapcount counts its own PTEs (and on 6.1 the PMD's, mm/util.c:787 __page_mapcount).
+ *
+ * The page cache's references are put only once folio->mapping is NULL (profile putShows.pageCache
+ * 'mapping_cleared': page_cache_delete, shmem_delete_from_page_cache, then folio_put_refs), so a
+ * put whose event still shows a mapping is not the page cache's.
  */
 import { loadProfile } from '../kernel/profiles/index.js';
 import type { ProfileName } from '../kernel/profiles/types.js';
 import type { EventStore } from '../trace/store.js';
 import { tracedMappings } from './consistency.js';
-import { HEAD, isPut, ShapeBits } from './migration-shapes.js';
+import { HAS_MAPPING, HEAD, isPut, ShapeBits } from './migration-shapes.js';
 
 export class PutState {
   private readonly shapes: ShapeBits;
@@ -31,6 +37,10 @@ export class PutState {
   private constructor(
     s: EventStore,
     private readonly profile: ProfileName,
+    /** putShows.pte 'rmap_removed' */
+    private readonly rmapFirst: boolean,
+    /** putShows.pageCache 'mapping_cleared' */
+    private readonly mappingFirst: boolean,
   ) {
     const c = s.columns();
     this.shapes = new ShapeBits(s, c, profile);
@@ -55,7 +65,8 @@ export class PutState {
   /** For a store without stacks whose profile says what its puts show; else undefined. */
   static of(s: EventStore, profile: ProfileName | undefined): PutState | undefined {
     if (s.stacks.size > 0 || profile === undefined) return undefined;
-    return loadProfile(profile).facts.putShows.pte === 'rmap_removed' ? new PutState(s, profile) : undefined;
+    const { pte, pageCache } = loadProfile(profile).facts.putShows;
+    return new PutState(s, profile, pte === 'rmap_removed', pageCache === 'mapping_cleared');
   }
 
   /**
@@ -63,7 +74,13 @@ export class PutState {
    * put its task's next put on the page follows at the same mapcount.
    */
   mappingsLeft(i: number): number {
-    if (this.runContinues[i] === 1 || (this.shapes.of(i, this.shape[i]) & HEAD) !== 0) return -1;
+    if (!this.rmapFirst || this.runContinues[i] === 1) return -1;
+    if ((this.shapes.of(i, this.shape[i]) & HEAD) !== 0) return -1;
     return tracedMappings(this.profile, this.mapcounts[i]);
+  }
+
+  /** Whether put i's page is still in a page cache (its mapping set): the put is not the cache's. */
+  inPageCache(i: number): boolean {
+    return this.mappingFirst && (this.shapes.of(i, this.shape[i]) & HAS_MAPPING) !== 0;
   }
 }

@@ -10,7 +10,8 @@
  *     latest entry, else another task's latest short-lived one, else the oldest — reported as
  *     `task-order`. Without stacks, a put that finds more mapping entries than the mappings its
  *     event's mapcount leaves drops those first (the PTE's rmap goes before its reference,
- *     put-state.ts): counted as paired by owner.
+ *     put-state.ts): counted as paired by owner; and a put whose page is still in a page cache
+ *     (its mapping set) leaves the page cache's entries alone unless nothing else is left.
  * page_ref_freeze ret=1 keeps the entries (frozen); page_ref_unfreeze to v keeps v of them,
  * dropping the page cache's first (__remove_mapping / folio_migrate_mapping "drop the page-cache
  * refs for us", mm/vmscan.c, mm/migrate.c); page_ref_set starts over (allocation).
@@ -43,6 +44,7 @@ const code = (o: Owner): number => CODE.get(o) as number;
 const ALLOCATION = code('allocation'),
   BEFORE_TRACE = code('before-trace'),
   MAPPING = code('mapping'),
+  PAGE_CACHE = code('page-cache'),
   MIGRATION = code('migration'),
   UNKNOWN = code('unknown');
 /** per owner code: 1 for the owners whose reference is handed over */
@@ -259,12 +261,13 @@ export class RefTracker {
     this.consumed.length = 0;
     // the mapping references beyond the mappings the event's mapcount leaves are this put's first
     let unmapped = owner === UNKNOWN ? this.mappingExcess(i) : 0;
+    const cached = owner === UNKNOWN && this.owners.puts?.inPageCache(i) === true;
     while (n > 0) {
       let k =
         unmapped > 0 ? this.pickOwner(MAPPING, pid) : owner === UNKNOWN ? -1 : this.pickOwner(owner, pid);
       if (k >= 0) this.stats.byOwner++;
       else if ((k = owner === UNKNOWN ? -1 : this.pickHandedOver()) >= 0) this.stats.handedOver++;
-      else if ((k = this.pickAny(pid)) >= 0) this.stats.taskOrder++;
+      else if ((k = this.pickAny(pid, cached)) >= 0) this.stats.taskOrder++;
       else {
         this.stats.unmatched++;
         return;
@@ -310,12 +313,16 @@ export class RefTracker {
    * The latest entry of `pid`; else the latest one another task took that is not handed over
    * (a put on another task's time mostly drops a short-lived reference, e.g. an LRU batch drained
    * by whoever runs next on the CPU, mm/swap.c folio_batch_move_lru, not the reference the
-   * allocation handed to a mapping); else the oldest; -1 if none.
+   * allocation handed to a mapping); else the oldest; -1 if none. `cached`: the page is still in
+   * a page cache, so the page cache's entries come last.
    */
-  private pickAny(pid: number): number {
+  private pickAny(pid: number, cached: boolean): number {
     const e = this.e;
-    for (let k = e.length - 1; k >= 0; k--) if (e.pid[k] === pid) return k;
-    for (let k = e.length - 1; k >= 0; k--) if (HANDED_OVER[e.owner[k]] === 0) return k;
+    const kept = cached ? PAGE_CACHE : -1;
+    for (let k = e.length - 1; k >= 0; k--) if (e.pid[k] === pid && e.owner[k] !== kept) return k;
+    for (let k = e.length - 1; k >= 0; k--)
+      if (HANDED_OVER[e.owner[k]] === 0 && e.owner[k] !== kept) return k;
+    for (let k = 0; k < e.length; k++) if (e.owner[k] !== kept) return k;
     return e.length > 0 ? 0 : -1;
   }
 

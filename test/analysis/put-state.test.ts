@@ -1,7 +1,8 @@
 /**
  * Puts of traces without stacks paired by what their events show (put-state.ts): every path that
  * drops a PTE's reference removes the PTE's rmap first, so a put that finds more mapping references
- * outstanding than the mappings its mapcount leaves drops one of them.
+ * outstanding than the mappings its mapcount leaves drops one of them; the page cache's references
+ * are put once the page's mapping is cleared, so a put that still shows one leaves them alone.
  */
 import { describe, expect, it } from 'vitest';
 import { tracedMappings } from '../../src/analysis/consistency.js';
@@ -111,7 +112,7 @@ describe('mapping references never outnumber the mappings the traced mapcount co
     ['6.12', 'trace-stack.txt.gz', 64],
     ['6.12', 'trace-cmd-report-stack.txt.gz', 64],
   ] as const)(
-    '%s migration_blocked %s with its stacks hidden: no freeze lists more mappings than its stacks (%i freezes)',
+    "%s migration_blocked %s with its stacks hidden: no freeze lists more mappings than its stacks, each its page cache's (%i freezes)",
     async (v, file, freezes) => {
       const path = sharedPath('traces', v, 'migration_blocked', file);
       const a = analyzeTrace(await readTrace(path, { threads: 1 }), v).freezeFailures;
@@ -119,6 +120,11 @@ describe('mapping references never outnumber the mappings the traced mapcount co
       expect([a.length, b.map((x) => x.pfn)]).toEqual([freezes, a.map((x) => x.pfn)]);
       const more = b.filter((x, k) => mappingRefs(x.holders) > mappingRefs(a[k].holders));
       expect(more.map((x) => x.line)).toEqual([]);
+      // the page cache's reference listed wherever the stacks list it (regression: 660 and 51 did
+      // not, its entry paired with readahead's put of the allocation reference)
+      const cache = (hs: Holder[]) => hs.filter((h) => h.owner === 'page-cache').length;
+      expect(a.every((x) => cache(x.holders) === 1)).toBe(true);
+      expect(b.filter((x, k) => cache(x.holders) !== cache(a[k].holders)).map((x) => x.line)).toEqual([]);
     },
   );
 });
@@ -170,5 +176,27 @@ describe('a put on an unmapped page drops the mapping reference (hand-made, 6.1)
     const head = 'uptodate|lru|head';
     const h = await holders([...mapped(head), put(2, 0, 20, head)], '6.1', 2);
     expect(h).toEqual(['before-trace', 'mapping task-10']);
+  });
+});
+
+describe("a put on a page still in the page cache leaves the cache's reference (hand-made, 6.1)", () => {
+  // __filemap_add_folio's folio_ref_add while mapping is NULL (cache-shapes.ts), folio_add_lru, the
+  // batch's drain, then readahead_folio's put of the allocation reference (mpage_readahead)
+  const cached: Ev[] = [
+    { ev: 'set', pfn: 0x2000, val: 1, count: 1, mapcount: 0 },
+    ev({ ev: 'mod', val: 1, count: 2, mapcount: 0, flags: 'locked', mapping: undefined }),
+    ev({ ev: 'mod', val: 1, count: 3, mapcount: 0, flags: 'locked' }),
+    put(2, 0, 10, 'locked|lru'),
+  ];
+  it('the put with the mapping set drops the allocation reference', async () => {
+    expect(await holders([...cached, put(1, 0, 10, 'uptodate|lru')], '6.1', 4)).toEqual([
+      'page-cache task-10',
+    ]);
+  });
+
+  it('the put after page_cache_delete cleared the mapping may drop it', async () => {
+    const deleted = put(1, 0, 10, 'uptodate|lru');
+    deleted.mapping = undefined;
+    expect(await holders([...cached, deleted], '6.1', 4)).toEqual(['allocation task-10']);
   });
 });

@@ -193,9 +193,14 @@ export interface ProfileFacts {
    * free_pages_and_swap_cache -> folios_put_refs), migration and reclaim (mm/rmap.c
    * try_to_migrate_one 6.1 :2130 then folio_put :2133, 6.12 :2344/:2347; try_to_unmap_one 6.1
    * :1791/:1794, 6.12 :1975/:1978), COW (mm/memory.c wp_page_copy: the old page's rmap 6.1 :3254,
-   * 6.12 :3449, then its PTE's put 6.1 :3265, 6.12 :3464)
+   * 6.12 :3449, then its PTE's put 6.1 :3265, 6.12 :3464).
+   * `pageCache` 'mapping_cleared': the page cache's references are put once folio->mapping is NULL
+   * (mm/filemap.c page_cache_delete 6.1 :143 / 6.12 :144, page_cache_delete_batch :308 / :309,
+   * then filemap_free_folio's folio_put_refs 6.1 :237 / 6.12 :238; __filemap_add_folio's error path
+   * :948 / :945; mm/shmem.c shmem_delete_from_page_cache 6.1 :775 / 6.12 :861), and
+   * __remove_mapping drops them by freezing, not by a put
    */
-  readonly putShows: { readonly pte: 'rmap_removed' };
+  readonly putShows: { readonly pte: 'rmap_removed'; readonly pageCache: 'mapping_cleared' };
   /** include/linux/mm.h: get_page()/put_page() ignore slab and large-kmalloc folios (mainline) */
   readonly getPutIgnoreSlab: boolean;
   /** how a large folio records its order and mapcounts (include/linux/mm_types.h) */

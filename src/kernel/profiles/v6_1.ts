@@ -21,8 +21,8 @@ export const facts_v6_1: ProfileFacts = {
   readahead: 'ondemand_readahead',
   fileSpliceRead: 'filemap_read',
   zapDelayRmap: false,
-  // mm/memory.c:1451 then :1521, mm/rmap.c:2130 then :2133 (6.1): see ProfileFacts.putShows
-  putShows: { pte: 'rmap_removed' },
+  // mm/memory.c:1451 then :1521, mm/rmap.c:2130 then :2133; mm/filemap.c:143 then :237 (6.1): see ProfileFacts.putShows
+  putShows: { pte: 'rmap_removed', pageCache: 'mapping_cleared' },
   getPutIgnoreSlab: false,
   // include/linux/mm_types.h (6.1): page[1] compound_dtor/compound_order/compound_mapcount/compound_pincount
   folioLayout: 'compound_page_v6_1',

@@ -21,8 +21,8 @@ export const facts_v6_12: ProfileFacts = {
   readahead: 'sync_async',
   fileSpliceRead: 'filemap_splice_read',
   zapDelayRmap: 'CONFIG_SMP',
-  // mm/memory.c:1518 (or :1687) then :1698, mm/rmap.c:2344 then :2347 (6.12): see ProfileFacts.putShows
-  putShows: { pte: 'rmap_removed' },
+  // mm/memory.c:1518 (or :1687) then :1698, mm/rmap.c:2344 then :2347; mm/filemap.c:144 then :238 (6.12): see ProfileFacts.putShows
+  putShows: { pte: 'rmap_removed', pageCache: 'mapping_cleared' },
   getPutIgnoreSlab: false,
   // include/linux/mm_types.h (6.12): struct folio _large_mapcount/_entire_mapcount/_nr_pages_mapped/_pincount
   folioLayout: 'folio_v6_12',
