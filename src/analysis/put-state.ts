@@ -2,16 +2,14 @@
  * What a put's event shows of the page, for pairing the puts of a trace without stacks (refs.ts):
  * the page-table mappings its mapcount leaves, and whether it is still in a page cache.
  *
- * Every path that drops a PTE's reference removes the
- * PTE's rmap first (profile putShows.pte 'rmap_removed': zap_pte_range, try_to_migrate_one,
- * try_to_unmap_one, wp_page_copy), so the mapping references still outstanding after a put cannot
- * outnumber the mappings its event counts: a put that finds more drops one of them.
- *
- * The last put of a task's run of puts on the page at one mapcount: the gather's free drains this
- * CPU's LRU batches before it drops the PTEs' references (6.1 mm/swap_state.c:307 and 6.12 :315
- * free_pages_and_swap_cache: lru_add_drain, then release_pages / folios_put_refs; profile
- * mmuGatherFree.drains), so a batch's put (folio_batch_move_lru -> folios_put, mm/swap.c) comes
- * between the rmap's removal and the PTE's put.
+ * Every path that drops a PTE's reference removes the PTE's rmap first (profile putShows.pte
+ * 'rmap_removed': zap_pte_range, try_to_migrate_one, try_to_unmap_one, wp_page_copy), so the
+ * mapping references still outstanding after a put cannot outnumber the mappings its event counts:
+ * a put that finds more drops one of them. Only the last put of a task's run of puts on the page at
+ * one mapcount does: the gather's free drains this CPU's LRU batches before it drops the PTEs'
+ * references (6.1 mm/swap_state.c:307 and 6.12 :315 free_pages_and_swap_cache: lru_add_drain, then
+ * release_pages / folios_put_refs; profile mmuGatherFree.drains), so a batch's put
+ * (folio_batch_move_lru -> folios_put, mm/swap.c) comes between the rmap's removal and the PTE's.
  *
  * Order-0 pages only: a large folio holds a reference on its head for every subpage's PTE (6.1
  * mm/huge_memory.c:2189 __split_huge_pmd_locked page_ref_add(HPAGE_PMD_NR - 1)), while the head's
