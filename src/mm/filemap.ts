@@ -465,9 +465,8 @@ export function __do_fault(k: Kernel, vma: Vma, i: number): Pfn {
 
 /**
  * read() of pages [from, to] of a file: filemap_read() for a block device, whose reads complete
- * before the system call returns; shmem_file_read_iter()
- * (mm/shmem.c) for tmpfs, per page filemap_get_entry (+1), PG_referenced, folio_put (-1), holes
- * read as zeroes.
+ * before the system call returns; shmem_file_read_iter() (mm/shmem.c) for tmpfs, per page
+ * filemap_get_entry (+1), folio_mark_accessed, folio_put (-1), holes read as zeroes.
  */
 export function filemap_read(
   k: Kernel,
@@ -511,14 +510,17 @@ export function filemap_read_iter(
   ra.prevPos = lastPos;
 }
 
-/** shmem_file_read_iter() (mm/shmem.c), as above */
-function shmem_file_read(k: Kernel, mapping: AddressSpace, from: number, to: number): void {
+/**
+ * shmem_file_read_iter() (6.12 mm/shmem.c:3153; 6.1 :2617): per page shmem_get_folio(SGP_READ) ->
+ * filemap_get_entry (+1), folio_mark_accessed (each page is read from its start: `if (!offset)`),
+ * copy, folio_put (-1)
+ */
+export function shmem_file_read(k: Kernel, mapping: AddressSpace, from: number, to: number): void {
   called(k, 'shmem_file_read_iter', () => {
-    const f = mmcache(k).f;
     for (let i = from; i <= to; i++) {
       const folio = filemap_get_entry(k, mapping, i);
       if (folio < 0) continue;
-      f.folio_set_referenced(folio);
+      folio_mark_accessed(k, folio);
       called(k, 'folio_put', () => folio_put(k, folio));
     }
   });

@@ -5,7 +5,7 @@
  */
 import type { Kernel } from '../kernel/kernel.js';
 import { copy_page_range, free_pgtables, unmap_page_range } from './memory.js';
-import { mm_alloc, vma_alloc, type MmStruct, type Vma } from './mm_types.js';
+import { anon_vma_prepare, mm_alloc, vma_alloc, type MmStruct, type Vma } from './mm_types.js';
 import { tlb_finish_mmu, tlb_gather_mmu } from './mmu_gather.js';
 import { called } from './stack.js';
 import { lru_add_drain } from './swap.js';
@@ -56,7 +56,12 @@ export function exit_mmap(k: Kernel, mm: MmStruct): void {
   );
 }
 
-/** dup_mmap() (kernel/fork.c): each VMA not VM_DONTCOPY is duplicated and its PTEs copied */
+/**
+ * dup_mmap() (kernel/fork.c): each VMA not VM_DONTCOPY is duplicated; its PTEs are copied only if
+ * vma_needs_copy() (6.12 mm/memory.c:1330; 6.1 :1251): the source VMA has an anon_vma — a file
+ * mapping nobody wrote to is left to the child's faults (the model has no uffd-wp, VM_PFNMAP or
+ * VM_MIXEDMAP VMAs)
+ */
 export function dup_mmap(k: Kernel, parent: MmStruct): MmStruct {
   return called(k, 'kernel_clone', () =>
     called(k, 'dup_mmap', () => {
@@ -66,6 +71,8 @@ export function dup_mmap(k: Kernel, parent: MmStruct): MmStruct {
         if (vma.dontCopy) continue;
         const copy = vma_alloc(vma.name, vma.start, vma.nrPages, vma.shared, vma.file, vma.pgoff);
         child.vmas.push(copy);
+        if (!vma.anonVma) continue;
+        anon_vma_prepare(k, copy); // anon_vma_fork(): the child's VMA gets its own anon_vma
         copy_page_range(k, parent, child, vma, copy);
       }
       return child;

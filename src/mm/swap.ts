@@ -246,7 +246,9 @@ export function folio_activate(k: Kernel, folio: Pfn): void {
 /**
  * folio_mark_accessed() (6.12 mm/swap.c:460; 6.1 :467): MGLRU (lru_gen_enabled) counts the access
  * with folio_inc_refs, no batch; the classic LRU's first access sets PG_referenced, a second one
- * on an inactive folio activates it (folio_activate) and clears PG_referenced.
+ * on an inactive folio activates it — on the LRU through the activate batch (folio_activate),
+ * otherwise __lru_cache_activate_folio — and clears PG_referenced. A folio neither on the LRU nor
+ * in this CPU's lru_add batch (the vDSO's reserved page) only has PG_referenced toggled.
  */
 export function folio_mark_accessed(k: Kernel, folio: Pfn): void {
   const f = mmcache(k).f;
@@ -259,8 +261,23 @@ export function folio_mark_accessed(k: Kernel, folio: Pfn): void {
     return;
   }
   if (f.folio_test_active(folio) || f.folio_test_unevictable(folio)) return;
-  folio_activate(k, folio);
+  if (f.folio_test_lru(folio)) folio_activate(k, folio);
+  else __lru_cache_activate_folio(k, folio);
   f.folio_clear_referenced(folio);
+}
+
+/**
+ * __lru_cache_activate_folio() (6.12 mm/swap.c:383; 6.1 :393): a folio not on the LRU is assumed to
+ * wait in a batch; found in this CPU's lru_add batch it is marked PG_active, and the drain puts it
+ * on the active list. No reference changes.
+ */
+function __lru_cache_activate_folio(k: Kernel, folio: Pfn): void {
+  const batch = lru_add_batch(k, k.tracer.ctx.cpu);
+  for (let i = batch.nr - 1; i >= 0; i--)
+    if (batch.folios[i] === folio) {
+      mmcache(k).f.folio_set_active(folio);
+      return;
+    }
 }
 
 /** lru_add_drain_all(): every CPU's batches, each drained on its own CPU (the per-CPU kworkers) */
