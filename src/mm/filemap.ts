@@ -19,12 +19,13 @@ import {
   folio_try_get,
 } from '../kernel/page_ref.js';
 import { type AddressSpace, type Vma, PTE_DIRTY, PTE_PRESENT, PTE_WRITE, PTRS_PER_PTE } from './mm_types.js';
-import { folio_alloc } from './page_alloc.js';
+import { alloc_pages, folio_alloc } from './page_alloc.js';
 import { mmcache } from './mm_cache.js';
 import { NotModelled } from './not_modelled.js';
 import { called } from './stack.js';
 import { HPAGE_PMD_NR } from './huge_memory.js';
 import {
+  BDEV_FOLIO,
   file_ra_state_init,
   folio_read_in_flight,
   NOOP_BDI,
@@ -178,6 +179,30 @@ function folio_put_wait_locked(k: Kernel, folio: Pfn): void {
 }
 
 /**
+ * read_mapping_folio() -> do_read_cache_folio() (6.12 mm/filemap.c:3795; 6.1 :3612) on a block
+ * device, as the partition scan's read_part_sector() reads a sector: the cached folio
+ * (filemap_get_folio: folio_try_get +1), or a new one (filemap_alloc_folio: set 1; filemap_add_folio:
+ * +1, +1 into the lru_add batch) read at once (filemap_read_folio waits for the I/O), then
+ * folio_mark_accessed; the caller's put_dev_sector() puts it (-1).
+ */
+export function read_mapping_folio(k: Kernel, mapping: AddressSpace, index: number): void {
+  called(k, 'read_mapping_folio', () => {
+    const f = mmcache(k).f;
+    let folio = called(k, 'filemap_get_folio', () => filemap_get_entry(k, mapping, index));
+    if (folio < 0) {
+      folio = called(k, 'filemap_alloc_folio', () => alloc_pages(k, 0, BDEV_FOLIO));
+      filemap_add_folio(k, mapping, folio, index);
+      called(k, 'filemap_read_folio', () => {
+        f.folio_mark_uptodate(folio);
+        f.__folio_clear_locked(folio);
+      });
+    }
+    folio_mark_accessed(k, folio);
+    called(k, 'put_dev_sector', () => folio_put(k, folio));
+  });
+}
+
+/**
  * shmem_get_folio_gfp() (mm/shmem.c) for a missing index: shmem_alloc_folio (set 1),
  * __folio_set_locked + __folio_set_swapbacked, shmem_add_to_page_cache (+nr, mapping NULL),
  * folio_add_lru (+1), [SGP_WRITE: PG_referenced, before the add on 6.1], folio_mark_uptodate
@@ -234,7 +259,7 @@ function folio_add_file_rmap_pte(k: Kernel, folio: Pfn): void {
  * finish_fault() (6.12 mm/memory.c:5072): [6.12: folio_ref_add(nr - 1) -> val=0], set_pte_range
  * with the file rmap; the fault's reference becomes the PTE's.
  */
-function finish_fault(k: Kernel, vma: Vma, i: number, folio: Pfn, write: boolean): void {
+export function finish_fault(k: Kernel, vma: Vma, i: number, folio: Pfn, write: boolean): void {
   called(k, 'finish_fault', () => {
     if (k.profile.facts.faultRefAddNrPagesMinusOne) folio_ref_add(k, folio, 0);
     folio_add_file_rmap_pte(k, folio);
@@ -512,15 +537,22 @@ export function filemap_read_iter(
 
 /**
  * shmem_file_read_iter() (6.12 mm/shmem.c:3153; 6.1 :2617): per page shmem_get_folio(SGP_READ) ->
- * filemap_get_entry (+1), folio_mark_accessed (each page is read from its start: `if (!offset)`),
- * copy, folio_put (-1)
+ * filemap_get_entry (+1), folio_mark_accessed unless the read starts inside the page (`if
+ * (!offset)`: `offset` bytes into page `from`; the later pages are read from their start), copy,
+ * folio_put (-1)
  */
-export function shmem_file_read(k: Kernel, mapping: AddressSpace, from: number, to: number): void {
+export function shmem_file_read(
+  k: Kernel,
+  mapping: AddressSpace,
+  from: number,
+  to: number,
+  offset = 0,
+): void {
   called(k, 'shmem_file_read_iter', () => {
     for (let i = from; i <= to; i++) {
       const folio = filemap_get_entry(k, mapping, i);
       if (folio < 0) continue;
-      folio_mark_accessed(k, folio);
+      if (i > from || !offset) folio_mark_accessed(k, folio);
       called(k, 'folio_put', () => folio_put(k, folio));
     }
   });

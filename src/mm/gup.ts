@@ -88,6 +88,27 @@ export function get_user_pages_fast(
 }
 
 /**
+ * get_user_pages_remote(mm, addr, 1, FOLL_WRITE) for one page, as exec's get_arg_page() calls it on
+ * the new mm (6.12 mm/gup.c:2698, 6.1 :2280): no GUP-fast, __get_user_pages always: a missing page
+ * faults in (handle_mm_fault), then follow_page_pte's try_grab_folio (+1, FOLL_GET) and, with the
+ * FOLL_TOUCH every slow walk adds, mark_page_accessed. Returns the page; the caller puts it.
+ */
+export function get_user_pages_remote(k: Kernel, mm: MmStruct, vma: Vma, i: number, write: boolean): Pfn {
+  return called(k, 'get_user_pages_remote', () =>
+    called(k, '__get_user_pages', () => {
+      const pte = vma.pte[i];
+      if (!(pte & PTE_PRESENT) || (write && !(pte & PTE_WRITE))) handle_mm_fault(k, mm, vma, i, write);
+      return called(k, 'follow_page_pte', () => {
+        const folio = page_folio(k, vma.pfn[i]);
+        try_grab_folio(k, folio, false);
+        called(k, 'mark_page_accessed', () => folio_mark_accessed(k, folio));
+        return vma.pfn[i];
+      });
+    }),
+  );
+}
+
+/**
  * unpin_user_page() -> gup_put_folio(folio, 1, FOLL_PIN) (6.12 mm/gup.c:107): -bias for a small
  * folio; a large one's _pincount - 1 and -1
  */

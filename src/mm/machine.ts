@@ -10,10 +10,14 @@ import { Xorshift32 } from '../kernel/random.js';
 import type { Profile } from '../kernel/profiles/index.js';
 import type { ProfileName } from '../kernel/profiles/types.js';
 import { exit_mmap, dup_mmap } from './mmap.js';
+import { called } from './stack.js';
 import { LRU_GEN_CAPS_ALL, LRU_GEN_CORE, mmcache } from './mm_cache.js';
 import { lru_gen_use_mm } from './vmscan_mglru_walk.js';
 import { mm_alloc, type MmStruct, type Task } from './mm_types.js';
-import { memblock_free_all } from './page_alloc.js';
+import { free_reserved_area, memblock_free_all } from './page_alloc.js';
+import { bprm_execve, execve_enoent, type ExecRequest } from './exec.js';
+import { init_vdso_image } from './vdso.js';
+import type { Pfn } from '../kernel/mem_map.js';
 import { swapon, type SwapDeviceOptions } from './swapfile.js';
 import { set_reclaim_mms } from './vmscan.js';
 import { install_direct_reclaim } from './vmscan_node.js';
@@ -34,10 +38,17 @@ export interface MachineOptions {
    * enabling needs CONFIG_LRU_GEN); default: the config's
    */
   lruGenCaps?: number;
+  /**
+   * pages at the start of RAM memblock kept reserved at boot (the kernel image's init sections, the
+   * initrd), which free_reserved_area() hands to the buddy later, in order (default none)
+   */
+  reservedPages?: number;
 }
 
 /** pfns below this are not given to the buddy (firmware, the kernel image) */
 export const FIRST_FREE_PFN = 0x1000;
+/** the kernel image's vDSO pages (reserved, below the buddy's memory) */
+const VDSO_PFN = FIRST_FREE_PFN - 0x10;
 
 export class Machine {
   readonly k: Kernel;
@@ -45,6 +56,8 @@ export class Machine {
   readonly tasks = new Map<string, Task>();
   private nextPid = 100;
   private readonly rng: Xorshift32;
+  /** the reserved pages free_reserved_area() has not freed yet, [from, to) */
+  private readonly reservedLeft: [Pfn, Pfn];
 
   constructor(opts: MachineOptions) {
     const nrPages = opts.nrPages ?? 262144;
@@ -55,7 +68,10 @@ export class Machine {
     this.nrCpus = opts.nrCpus ?? 2;
     this.k = new Kernel({ profile: opts.profile, nrPages, debugVm: opts.debugVm });
     this.rng = new Xorshift32(opts.seed ?? 1);
-    memblock_free_all(this.k, FIRST_FREE_PFN, nrPages, this.nrCpus, opts.pcpHigh);
+    const reserved = opts.reservedPages ?? 0;
+    memblock_free_all(this.k, FIRST_FREE_PFN, nrPages, this.nrCpus, opts.pcpHigh, reserved);
+    this.reservedLeft = [FIRST_FREE_PFN, FIRST_FREE_PFN + reserved];
+    init_vdso_image(this.k, VDSO_PFN);
     if (opts.lruGenCaps !== undefined) {
       if (opts.lruGenCaps && !this.k.profile.config.isEnabled('CONFIG_LRU_GEN'))
         throw new Error(`lru_gen: the ${this.k.profile.name} profile's config has no CONFIG_LRU_GEN`);
@@ -86,11 +102,40 @@ export class Machine {
     return t;
   }
 
-  /** a new process with an empty mm (exec'd), on `cpu` or a CPU the seed picks */
-  spawn(name: string, comm: string, cpu?: number): Task {
-    const t: Task = { pid: this.nextPid++, comm, cpu: cpu ?? this.random(this.nrCpus), mm: mm_alloc() };
+  /**
+   * a new process with an empty mm (exec'd), on `cpu` or a CPU the seed picks; `kthread`: a kernel
+   * thread, without an mm (kernel_init before it execs /init, the kworkers); `pid`: its pid (default
+   * the next free one from 100)
+   */
+  spawn(name: string, comm: string, cpu?: number, opts: { pid?: number; kthread?: boolean } = {}): Task {
+    const t: Task = {
+      pid: opts.pid ?? this.nextPid++,
+      comm,
+      cpu: cpu ?? this.random(this.nrCpus),
+      mm: opts.kthread ? undefined : mm_alloc(),
+    };
     this.tasks.set(name, t);
     return t;
+  }
+
+  /** execve(): `task` runs `req`'s program in a new mm, named `comm` (begin_new_exec's __set_task_comm) */
+  exec(task: Task, req: ExecRequest, comm: string): void {
+    this.run(task, () => bprm_execve(this.k, task, req));
+    task.comm = comm;
+  }
+
+  /** execve() of a path that does not exist, with `strings` argument strings */
+  execEnoent(task: Task, strings: number): void {
+    this.run(task, () => execve_enoent(this.k, strings));
+  }
+
+  /** free_reserved_area() of the next `pages` reserved pages, as `task` */
+  freeReservedArea(task: Task, pages: number): void {
+    const [from, to] = this.reservedLeft;
+    if (from + pages > to)
+      throw new Error(`free_reserved_area: ${pages} pages asked, ${to - from} reserved pages left`);
+    this.run(task, () => free_reserved_area(this.k, from, from + pages));
+    this.reservedLeft[0] = from + pages;
   }
 
   /**
@@ -124,7 +169,7 @@ export class Machine {
   exit(task: Task): void {
     const mm = task.mm;
     if (!mm) throw new Error(`exit: task ${task.comm}-${task.pid} has already exited`);
-    this.run(task, () => exit_mmap(this.k, mm));
+    this.run(task, () => called(this.k, 'do_exit', () => exit_mmap(this.k, mm)));
     task.mm = undefined;
   }
 }

@@ -28,6 +28,7 @@ import {
   type Vma,
 } from './mm_types.js';
 import { __do_fault, do_file_fault } from './filemap.js';
+import { do_special_fault } from './vdso.js';
 import {
   HPAGE_PMD_NR,
   __split_huge_pmd,
@@ -216,7 +217,11 @@ function __handle_mm_fault(k: Kernel, mm: MmStruct, vma: Vma, i: number, write: 
     }
     __pte_alloc(k, mm, vma.start + i);
     enter(k, 'do_pte_missing');
-    if (!vma.file) do_anonymous_page(k, vma, i, write);
+    if (vma.special) {
+      if (write) throw new NotModelled(`${vma.name}: a write to a special mapping is not modelled`);
+      enter(k, 'do_fault');
+      do_special_fault(k, vma, i);
+    } else if (!vma.file) do_anonymous_page(k, vma, i, write);
     else {
       enter(k, 'do_fault');
       if (write && !vma.shared) do_cow_fault(k, vma, i);

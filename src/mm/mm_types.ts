@@ -87,6 +87,8 @@ export interface Vma {
   readonly file?: AddressSpace;
   /** vm_pgoff: the file index of the VMA's first page */
   readonly pgoff: number;
+  /** a special mapping's pages (the vDSO: vm_special_mapping.pages), page i of the VMA maps special[i] */
+  special?: Int32Array;
   readonly pfn: Int32Array;
   readonly pte: Uint16Array;
 }
@@ -112,7 +114,8 @@ export interface MmStruct {
 
 export interface Task {
   readonly pid: number;
-  readonly comm: string;
+  /** changed by exec (__set_task_comm in begin_new_exec) */
+  comm: string;
   cpu: number;
   mm: MmStruct | undefined;
 }
@@ -159,7 +162,7 @@ export function vma_alloc(
  * get_unmapped_area() top-down (mm/mmap.c vm_unmapped_area, VM_UNMAPPED_AREA_TOPDOWN): the highest
  * gap below mmap_base that fits, so a hole left by munmap is reused as the kernel reuses it
  */
-function get_unmapped_area(mm: MmStruct, nrPages: number): number {
+export function get_unmapped_area(mm: MmStruct, nrPages: number): number {
   let top = mm.mmapBase;
   for (const v of [...mm.vmas].sort((a, b) => b.start - a.start)) {
     if (v.start >= top) continue;

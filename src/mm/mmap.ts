@@ -40,20 +40,21 @@ export function do_munmap_range(k: Kernel, mm: MmStruct, vma: Vma, from: number,
   );
 }
 
-/** exit_mmap() (6.12 mm/mmap.c): lru_add_drain(), unmap_vmas, free_pgtables, tlb_finish_mmu */
+/**
+ * exit_mmap() (6.12 mm/mmap.c) of the last user of an mm (do_exit's, or exec_mmap's mmput of the
+ * mm a forked child leaves): lru_add_drain(), unmap_vmas, free_pgtables, tlb_finish_mmu
+ */
 export function exit_mmap(k: Kernel, mm: MmStruct): void {
-  called(k, 'do_exit', () =>
-    called(k, 'exit_mmap', () => {
-      lru_add_drain(k);
-      const tlb = tlb_gather_mmu(true);
-      called(k, 'unmap_vmas', () => {
-        for (const vma of mm.vmas) unmap_page_range(k, tlb, mm, vma, 0, vma.nrPages);
-      });
-      free_pgtables(k, tlb, mm, [...mm.vmas]);
-      mm.vmas.length = 0;
-      tlb_finish_mmu(k, tlb);
-    }),
-  );
+  called(k, 'exit_mmap', () => {
+    lru_add_drain(k);
+    const tlb = tlb_gather_mmu(true);
+    called(k, 'unmap_vmas', () => {
+      for (const vma of mm.vmas) unmap_page_range(k, tlb, mm, vma, 0, vma.nrPages);
+    });
+    free_pgtables(k, tlb, mm, [...mm.vmas]);
+    mm.vmas.length = 0;
+    tlb_finish_mmu(k, tlb);
+  });
 }
 
 /**

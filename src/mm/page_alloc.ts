@@ -20,11 +20,12 @@ import type { Kernel } from '../kernel/kernel.js';
 import { memmap_init_range } from '../kernel/mm_init.js';
 import { PAGEBLOCK_ORDER, type Pfn } from '../kernel/mem_map.js';
 import { put_page_testzero } from '../kernel/mm_ref.js';
-import { page_ref_count, set_page_count } from '../kernel/page_ref.js';
+import { init_page_count, page_ref_count, set_page_count } from '../kernel/page_ref.js';
 import { page_type_word } from '../kernel/page_type.js';
 import { VM_BUG_ON_PAGE } from '../kernel/vm_bug.js';
 import { called, enter, leave } from './stack.js';
 import { pageflagsMask } from '../kernel/flag_names.js';
+import { pageflags } from '../kernel/page_flags.js';
 import { __page_cache_release } from './swap.js';
 import { folio_unqueue_deferred_split } from './huge_split.js';
 import { NotModelled } from './not_modelled.js';
@@ -692,7 +693,14 @@ function free_folio(k: Kernel, folio: Pfn): void {
  * if a listener is already subscribed; in a real boot tracing starts later), then the largest
  * naturally aligned chunks (<= MAX_PAGE_ORDER) go through __free_one_page. [start, end) pfns.
  */
-export function memblock_free_all(k: Kernel, start: Pfn, end: Pfn, nrCpus = 1, pcpHigh?: number): Zone {
+export function memblock_free_all(
+  k: Kernel,
+  start: Pfn,
+  end: Pfn,
+  nrCpus = 1,
+  pcpHigh?: number,
+  reserved = 0,
+): Zone {
   const z = new Zone(k, nrCpus, start, end, pcpHigh);
   zones.set(k, z);
   lastK = undefined;
@@ -703,7 +711,11 @@ export function memblock_free_all(k: Kernel, start: Pfn, end: Pfn, nrCpus = 1, p
     start >>> PAGEBLOCK_ORDER,
     (end + (1 << PAGEBLOCK_ORDER) - 1) >>> PAGEBLOCK_ORDER,
   );
-  let pfn = start;
+  // memblock.reserved (the kernel image's init sections, the initrd): reserve_bootmem_region()
+  // marks them PG_reserved, init_page_count() left them at 1, and they stay out of the buddy
+  const f = pageflags(k);
+  for (let pfn = start; pfn < start + reserved; pfn++) f.SetPageReserved(pfn);
+  let pfn = start + reserved;
   while (pfn < end) {
     let order = Math.min(z.maxOrder, pfn === 0 ? z.maxOrder : 31 - Math.clz32(pfn & -pfn));
     while (pfn + (1 << order) > end) order--;
@@ -714,6 +726,28 @@ export function memblock_free_all(k: Kernel, start: Pfn, end: Pfn, nrCpus = 1, p
   }
   setup_per_zone_wmarks(z);
   return z;
+}
+
+/**
+ * free_reserved_area() (6.12 mm/page_alloc.c:5942; 6.1 :8473) over [start, end): per page
+ * free_reserved_page() (6.12 :5978; 6.1 include/linux/mm.h:2656): ClearPageReserved,
+ * init_page_count() (page_ref_set val=1), __free_page() (-1 ret=1: onto this CPU's PCP list,
+ * where the next allocations find the last pages freed first). What free_initmem(),
+ * mark_rodata_ro() and free_initrd_mem() free at the end of boot.
+ */
+export function free_reserved_area(k: Kernel, start: Pfn, end: Pfn): void {
+  called(k, 'free_reserved_area', () => {
+    const f = pageflags(k);
+    for (let pfn = start; pfn < end; pfn++) {
+      if (!f.PageReserved(pfn))
+        throw new Error(`free_reserved_area: pfn ${pfn.toString(16)} is not reserved`);
+      called(k, 'free_reserved_page', () => {
+        f.ClearPageReserved(pfn);
+        init_page_count(k, pfn);
+        __free_pages(k, pfn, 0);
+      });
+    }
+  });
 }
 
 /**

@@ -25,7 +25,7 @@ import { called } from './stack.js';
  * cache comes from UNMOVABLE pageblocks (as the real traces' /dev/vda pfns, away from the anon and
  * tmpfs pages, show)
  */
-const BDEV_FOLIO: AllocOptions = { comp: true, migratetype: MIGRATE_UNMOVABLE };
+export const BDEV_FOLIO: AllocOptions = { comp: true, migratetype: MIGRATE_UNMOVABLE };
 
 /** include/linux/pagemap.h (6.1 :1249, 6.12 :1375): VM_READAHEAD_PAGES = SZ_128K / PAGE_SIZE */
 export const VM_READAHEAD_PAGES = 32;

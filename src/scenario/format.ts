@@ -14,7 +14,13 @@
  *                                             default the config's: y with CONFIG_LRU_GEN_ENABLED
  *                                             (Debian 6.12, mainline), else n (Debian 6.1, the traces'
  *                                             QEMU kernels)
- *   task <name> comm=<comm> [cpu=<n>]         a new process (exec'd, empty address space)
+ *           [reserved=<n>]                    pages at the start of RAM kept reserved at boot (the
+ *                                             kernel image's init sections, the initrd) for
+ *                                             free_reserved_area to free later
+ *   task <name> comm=<comm> [cpu=<n>] [pid=<n>] [kthread]   a new process (exec'd, empty address
+ *                                             space); kthread: a kernel thread without an mm
+ *                                             (kernel_init before /init, a kworker), which can open,
+ *                                             write and read files, allocate kernel pages and exec
  *   <task> mmap <region> anon <pages>         a private anonymous mapping
  *   <task> mmap <region> shmem|file <pages> [private] [of=<region>] [at=<pgoff>]   a tmpfs file /
  *                                             a block device, shared (or MAP_PRIVATE): a new file, or
@@ -50,6 +56,32 @@
  *   <task> compact                            echo 1 > /proc/sys/vm/compact_memory
  *   <task> drop_caches                        echo 1 > /proc/sys/vm/drop_caches
  *   <task> write|read <region> [<a>..<b>] [step=<n>]   touch pages (default: all)
+ *   <task> write|read <region> <a>,<b>,<c>..<d>,...   the listed pages and ranges, one fault each, in order
+ *   elf <image> of=<file> <vma>=<vpn>:<a>..<b>[:rw[+<bss>]] ...   a static executable in the page
+ *                                             cache of <file>: each PT_LOAD segment maps file pages
+ *                                             a..b privately at virtual page <vpn> (hex 0x... or
+ *                                             decimal) as VMA <vma>; rw: writable, +<bss>: that many
+ *                                             anonymous pages after it (VMA <vma>.bss)
+ *   <task> exec <image> strings=<n> comm=<comm> [script=<file> script_strings=<n>] [cpu=<n>]   execve(): a
+ *                                             new mm with a stack (VMA `stack`, the argument page
+ *                                             its last), n argument strings copied into it
+ *                                             (get_arg_page), the file's first page read, a `#!`
+ *                                             script's strings and its interpreter read, the old mm
+ *                                             dropped, the segments mapped, padzero's fault on a
+ *                                             writable segment with bss, the vDSO (VMA `vdso`);
+ *                                             cpu=: where sched_exec() moves the task after the strings
+ *   <task> execve_enoent strings=<n>          execve() of a path that does not exist (a shell's
+ *                                             PATH search): 6.1 builds the mm and copies the strings
+ *                                             before the open fails, 6.12 fails first
+ *   <task> free_reserved_area <pages>         free_initmem / mark_rodata_ro / free_initrd_mem: the
+ *                                             next <pages> reserved pages set to 1 and freed
+ *   <task> kalloc <pool> <n> [order=<o>]      a stand-in for kernel allocations a trace without
+ *                                             stacks cannot attribute (slab, kernel stacks, upper
+ *                                             page tables): n blocks of 2^o pages (compound if o > 0)
+ *   <task> kfree <pool> [<n>]                 the pool's oldest n blocks (default all) freed
+ *   <task> read_mapping_folio <file> <index>  read_part_sector's read of one block-device page
+ *                                             (the cached folio or a new one read at once),
+ *                                             marked accessed, put
  *   <task> madvise <region> dontfork|hugepage|nohugepage   MADV_DONTFORK / MADV_[NO]HUGEPAGE (THP
  *                                             enabled=madvise)
  *   <task> madvise <region> dontneed [<a>..<b>] [keep=<n>]   MADV_DONTNEED: the pages zapped, the
@@ -107,8 +139,35 @@ export class ScenarioError extends Error {
   }
 }
 
+/** elf <image>'s PT_LOAD segments (ElfSegment in src/mm/exec.ts) */
+export interface ElfSegmentSpec {
+  name: string;
+  vpn: number;
+  from: number;
+  to: number;
+  writable: boolean;
+  bss: number;
+}
+
 export type Action =
-  | { op: 'task'; name: string; comm: string; cpu?: number }
+  | { op: 'task'; name: string; comm: string; cpu?: number; pid?: number; kthread?: boolean }
+  | { op: 'elf'; image: string; file: string; segments: ElfSegmentSpec[] }
+  | {
+      op: 'exec';
+      task: string;
+      image: string;
+      strings: number;
+      comm: string;
+      script?: string;
+      scriptStrings?: number;
+      /** sched_exec()'s CPU */
+      cpu?: number;
+    }
+  | { op: 'free_reserved_area'; task: string; pages: number }
+  | { op: 'execve_enoent'; task: string; strings: number }
+  | { op: 'kalloc'; task: string; pool: string; n: number; order: number }
+  | { op: 'kfree'; task: string; pool: string; n?: number }
+  | { op: 'read_mapping_folio'; task: string; region: string; index: number }
   | {
       op: 'mmap';
       task: string;
@@ -137,7 +196,17 @@ export type Action =
   | { op: 'reclaim_memory'; task: string; pages: number }
   | { op: 'lru_gen_age'; task: string; swappiness?: number; forceScan: boolean }
   | { op: 'truncate'; task: string; region: string }
-  | { op: 'touch'; task: string; region: string; write: boolean; from?: number; to?: number; step: number }
+  | {
+      op: 'touch';
+      task: string;
+      region: string;
+      write: boolean;
+      from?: number;
+      to?: number;
+      step: number;
+      /** a list of pages, one fault each in this order (instead of from..to) */
+      pages?: number[];
+    }
   | { op: 'madvise'; task: string; region: string; advice: 'dontfork' | 'hugepage' | 'nohugepage' }
   | { op: 'dontneed'; task: string; region: string; from?: number; to?: number; keep?: number }
   | { op: 'fork'; task: string; child: string; cpu?: number }
@@ -168,6 +237,8 @@ export interface Scenario {
   swap?: { pages: number; kind: 'ssd' | 'zram' };
   /** lru_gen=y|n|<caps>: the lru_gen_caps bits written (y = all) */
   lruGenCaps?: number;
+  /** reserved=<n>: pages memblock keeps reserved at boot */
+  reserved?: number;
   /** the line of the (last) machine statement, for errors the machine's options cause */
   machineLine?: number;
   statements: Statement[];
@@ -221,6 +292,12 @@ const USAGE: Record<string, string> = {
   munmap: '<task> munmap <region> [<a>..<b>]',
   exit: '<task> exit',
   cpu: '<task> cpu <n>',
+  exec: '<task> exec <image> strings=<n> comm=<comm> [script=<file> script_strings=<n>] [cpu=<n>]',
+  free_reserved_area: '<task> free_reserved_area <pages>',
+  execve_enoent: '<task> execve_enoent strings=<n>',
+  kalloc: '<task> kalloc <pool> <n> [order=<o>]',
+  kfree: '<task> kfree <pool> [<n>]',
+  read_mapping_folio: '<task> read_mapping_folio <file> <index>',
 };
 
 /** Parses and validates a scenario; throws ScenarioError naming the line and what was expected. */
@@ -228,6 +305,8 @@ export function parseScenario(text: string, file: string): Scenario {
   const sc: Scenario = { name: file, statements: [] };
   const tasks = new Set<string>();
   const regions = new Set<string>();
+  const images = new Map<string, ElfSegmentSpec[]>();
+  const pools = new Set<string>();
   const pipes = new Set<string>();
   for (const { line: n, loops, words } of expandLoops(text, file)) {
     const fail = (what: string): never => {
@@ -272,8 +351,12 @@ export function parseScenario(text: string, file: string): Scenario {
           continue;
         }
         const sw = kv(w, 'swap');
-        if ([p, c, s, h, sw].every((v) => v === undefined))
-          fail(`machine: expected pages=, cpus=, seed=, pcp_high=, swap=, swapdev= or lru_gen=, got '${w}'`);
+        const r = kv(w, 'reserved');
+        if ([p, c, s, h, sw, r].every((v) => v === undefined))
+          fail(
+            `machine: expected pages=, cpus=, seed=, pcp_high=, swap=, swapdev=, lru_gen= or reserved=, got '${w}'`,
+          );
+        if (r !== undefined) sc.reserved = r;
         if (p !== undefined) sc.pages = p;
         if (c !== undefined) sc.cpus = c || fail('machine: cpus= must be at least 1');
         if (s !== undefined) sc.seed = s;
@@ -323,16 +406,53 @@ export function parseScenario(text: string, file: string): Scenario {
       continue;
     }
     if (head === 'task') {
-      const name = verb ?? fail('expected `task <name> comm=<comm> [cpu=<n>]`');
+      const name = verb ?? fail('expected `task <name> comm=<comm> [cpu=<n>] [pid=<n>] [kthread]`');
       if (tasks.has(name)) fail(`task '${name}' is already defined`);
       let comm = name;
       let cpu: number | undefined;
+      let pid: number | undefined;
+      let kthread = false;
       for (const w of rest) {
         if (w.startsWith('comm=')) comm = w.slice(5);
-        else cpu = kv(w, 'cpu') ?? fail(`task: expected comm= or cpu=, got '${w}'`);
+        else if (w === 'kthread') kthread = true;
+        else if (w.startsWith('pid=')) pid = kv(w, 'pid');
+        else cpu = kv(w, 'cpu') ?? fail(`task: expected comm=, cpu=, pid= or kthread, got '${w}'`);
       }
       tasks.add(name);
-      push({ op: 'task', name, comm, cpu });
+      push({
+        op: 'task',
+        name,
+        comm,
+        cpu,
+        ...(pid === undefined ? {} : { pid }),
+        ...(kthread ? { kthread } : {}),
+      });
+      continue;
+    }
+    if (head === 'elf') {
+      const image = verb ?? fail('expected `elf <image> of=<file> <vma>=<vpn>:<a>..<b>[:rw[+<bss>]] ...`');
+      const file = rest[0]?.startsWith('of=')
+        ? rest[0].slice(3)
+        : fail('elf: expected of=<file> after the name');
+      if (!regions.has(file)) fail(`elf: '${file}' was not opened above`);
+      if (images.has(image)) fail(`elf image '${image}' is already defined`);
+      const segments = rest.slice(1).map((w) => {
+        const m = /^([\w.-]+)=(0x[0-9a-f]+|\d+):(\d+)\.\.(\d+)(?::rw(?:\+(\d+))?)?$/.exec(w);
+        if (!m) return fail(`elf: expected <vma>=<vpn>:<a>..<b>[:rw[+<bss>]], got '${w}'`);
+        const [from, to] = [Number(m[3]), Number(m[4])];
+        if (to < from) fail(`elf: range ${from}..${to} is empty`);
+        return {
+          name: m[1],
+          vpn: Number(m[2]),
+          from,
+          to,
+          writable: w.includes(':rw'),
+          bss: Number(m[5] ?? 0),
+        };
+      });
+      if (!segments.length) fail('elf: an image needs at least one segment');
+      images.set(image, segments);
+      push({ op: 'elf', image, file, segments });
       continue;
     }
     if (!tasks.has(head))
@@ -480,13 +600,27 @@ export function parseScenario(text: string, file: string): Scenario {
         let from: number | undefined;
         let to: number | undefined;
         let step = 1;
+        let pages: number[] | undefined;
         for (const w of rest.slice(1)) {
           const m = /^(\d+)\.\.(\d+)$/.exec(w);
           if (m) [from, to] = [Number(m[1]), Number(m[2])];
-          else step = kv(w, 'step') || fail(`expected <a>..<b> or step=<n> (n >= 1), got '${w}'`);
+          else if (/^\d+(\.\.\d+)?(,\d+(\.\.\d+)?)+$|^\d+$/.test(w)) pages = pageList(w, fail);
+          else
+            step =
+              kv(w, 'step') || fail(`expected <a>..<b>, a list <a>,<b>,... or step=<n> (n >= 1), got '${w}'`);
         }
         if (from !== undefined && to !== undefined && to < from) fail(`range ${from}..${to} is empty`);
-        push({ op: 'touch', task: head, region: r, write: verb === 'write', from, to, step });
+        if (pages && (from !== undefined || step !== 1)) fail('a page list takes no <a>..<b> range or step=');
+        push({
+          op: 'touch',
+          task: head,
+          region: r,
+          write: verb === 'write',
+          from,
+          to,
+          step,
+          ...(pages ? { pages } : {}),
+        });
         break;
       }
       case 'madvise': {
@@ -525,6 +659,84 @@ export function parseScenario(text: string, file: string): Scenario {
         if (rest.length) fail(`exit takes no arguments, got '${rest[0]}'`);
         push({ op: 'exit', task: head });
         break;
+      case 'exec': {
+        const image = rest[0] ?? fail(`expected \`${usage}\``);
+        if (!images.has(image)) fail(`exec: '${image}' is not an elf image defined above`);
+        let strings: number | undefined;
+        let comm: string | undefined;
+        let script: string | undefined;
+        let scriptStrings: number | undefined;
+        let cpu: number | undefined;
+        for (const w of rest.slice(1)) {
+          if (w.startsWith('comm=')) comm = w.slice(5);
+          else if (w.startsWith('script=')) script = w.slice(7);
+          else if (w.startsWith('strings=')) strings = kv(w, 'strings');
+          else if (w.startsWith('script_strings=')) scriptStrings = kv(w, 'script_strings');
+          else if (w.startsWith('cpu=')) cpu = kv(w, 'cpu');
+          else fail(`expected \`${usage}\`, got '${w}'`);
+        }
+        if (strings === undefined || comm === undefined) fail(`exec: expected \`${usage}\``);
+        if ((script === undefined) !== (scriptStrings === undefined))
+          fail('exec: script= and script_strings= go together');
+        if (script !== undefined && !regions.has(script)) fail(`exec: '${script}' was not opened above`);
+        for (const seg of images.get(image)!) {
+          regions.add(seg.name);
+          if (seg.bss) regions.add(`${seg.name}.bss`);
+        }
+        regions.add('stack');
+        regions.add('vdso');
+        push({
+          op: 'exec',
+          task: head,
+          image,
+          strings: strings!,
+          comm: comm!,
+          ...(script === undefined ? {} : { script, scriptStrings }),
+          ...(cpu === undefined ? {} : { cpu }),
+        });
+        break;
+      }
+      case 'execve_enoent': {
+        const strings = rest.length === 1 ? kv(rest[0], 'strings') : undefined;
+        if (strings === undefined) fail(`expected \`${usage}\`, got '${words.join(' ')}'`);
+        push({ op: verb, task: head, strings: strings! });
+        break;
+      }
+      case 'free_reserved_area': {
+        const n = Number(rest[0]);
+        if (rest.length !== 1 || !Number.isInteger(n) || n <= 0)
+          fail(`expected \`${usage}\` with a positive page count, got '${words.join(' ')}'`);
+        push({ op: verb, task: head, pages: n });
+        break;
+      }
+      case 'kalloc': {
+        const [pool, count, ord] = rest;
+        const n = Number(count);
+        const order = ord === undefined ? 0 : kv(ord, 'order');
+        if (pool === undefined || !Number.isInteger(n) || n <= 0 || order === undefined || rest.length > 3)
+          fail(`expected \`${usage}\`, got '${words.join(' ')}'`);
+        pools.add(pool);
+        push({ op: 'kalloc', task: head, pool, n, order: order! });
+        break;
+      }
+      case 'kfree': {
+        const [pool, count] = rest;
+        if (pool === undefined || rest.length > 2) fail(`expected \`${usage}\`, got '${words.join(' ')}'`);
+        if (!pools.has(pool)) fail(`kfree: pool '${pool}' was not allocated above (kalloc)`);
+        const n = count === undefined ? undefined : Number(count);
+        if (n !== undefined && (!Number.isInteger(n) || n <= 0))
+          fail(`kfree: expected a positive count, got '${count}'`);
+        push({ op: 'kfree', task: head, pool, ...(n === undefined ? {} : { n }) });
+        break;
+      }
+      case 'read_mapping_folio': {
+        const r = region();
+        const index = Number(rest[1]);
+        if (rest.length !== 2 || !Number.isInteger(index) || index < 0)
+          fail(`expected \`${usage}\`, got '${words.join(' ')}'`);
+        push({ op: verb, task: head, region: r, index });
+        break;
+      }
       case 'cpu': {
         const cpu = Number(rest[0]);
         if (rest.length !== 1 || !Number.isInteger(cpu) || cpu < 0)
@@ -621,4 +833,15 @@ function matchingEnd(lines: readonly string[][], open: number): number | undefin
     else if (w === 'end' && depth-- === 0) return i;
   }
   return undefined;
+}
+
+/** `96,288..290,17`: the pages of a list, in its order */
+function pageList(w: string, fail: (what: string) => never): number[] {
+  const out: number[] = [];
+  for (const part of w.split(',')) {
+    const [a, b] = part.split('..').map(Number);
+    if (b !== undefined && b < a) fail(`range ${a}..${b} is empty`);
+    for (let i = a; i <= (b ?? a); i++) out.push(i);
+  }
+  return out;
 }

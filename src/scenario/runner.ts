@@ -19,7 +19,15 @@ import {
   formatTraceHeader,
 } from '../kernel/trace_format.js';
 import { compact_nodes } from '../mm/compaction.js';
-import { address_space_alloc, drop_pagecache, filemap_read, shmem_file_write } from '../mm/filemap.js';
+import {
+  address_space_alloc,
+  drop_pagecache,
+  filemap_read,
+  read_mapping_folio,
+  shmem_file_write,
+} from '../mm/filemap.js';
+import type { ElfImage } from '../mm/exec.js';
+import { kernel_pages_alloc, kernel_pages_free, type KernelPages } from '../mm/kernel_pages.js';
 import { truncate_inode_pages } from '../mm/truncate.js';
 import { get_user_pages_fast, unpin_user_page } from '../mm/gup.js';
 import { Machine } from '../mm/machine.js';
@@ -94,6 +102,7 @@ export function runScenario(
       pcpHigh: sc.pcpHigh,
       swap: sc.swap,
       lruGenCaps: sc.lruGenCaps,
+      reservedPages: sc.reserved,
     });
   } catch (e) {
     // an option the profile cannot have (lru_gen=y without CONFIG_LRU_GEN) names the machine line
@@ -133,18 +142,32 @@ export function runScenario(
   return result;
 }
 
-/** What a run keeps beside the machine: files (by mapping id), pipes, pinned pages */
+/** What a run keeps beside the machine: files (by mapping id), pipes, pinned pages, executables, kernel page pools */
 interface SimState {
   files: Map<number, AddressSpace>;
   pipes: Map<string, Pipe>;
   pins: number[];
+  images: Map<string, ElfImage>;
+  pools: Map<string, KernelPages>;
 }
 
 const simStates = new WeakMap<Machine, SimState>();
+const kthreadSets = new WeakMap<Machine, Set<Task>>();
+
+/** the tasks created `kthread` that have not exec'd (no mm, but running) */
+function kernelThreads(m: Machine): Set<Task> {
+  let s = kthreadSets.get(m);
+  if (!s) kthreadSets.set(m, (s = new Set()));
+  return s;
+}
 
 function simState(m: Machine): SimState {
   let s = simStates.get(m);
-  if (!s) simStates.set(m, (s = { files: new Map(), pipes: new Map(), pins: [] }));
+  if (!s)
+    simStates.set(
+      m,
+      (s = { files: new Map(), pipes: new Map(), pins: [], images: new Map(), pools: new Map() }),
+    );
   return s;
 }
 
@@ -181,10 +204,18 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
   };
   const live = (name: string): Task & { mm: NonNullable<Task['mm']> } => {
     const t = machine.task(name);
-    if (!t.mm) fail(`task '${name}' has exited`);
+    if (!t.mm)
+      fail(kthreads.has(t) ? `task '${name}' is a kernel thread (no mm)` : `task '${name}' has exited`);
     return t as Task & { mm: NonNullable<Task['mm']> };
   };
+  /** a task that has not exited: a process, or a kernel thread (no mm) */
+  const running = (name: string): Task => {
+    const t = machine.task(name);
+    if (!t.mm && !kthreads.has(t)) fail(`task '${name}' has exited`);
+    return t;
+  };
   const sim = simState(machine);
+  const kthreads = kernelThreads(machine);
   const liveMms = () => [...machine.tasks.values()].flatMap((t) => (t.mm ? [t.mm] : []));
   /** the file first mapped as `region` (files are named after that region) */
   const fileOf = (region: string): AddressSpace =>
@@ -199,9 +230,64 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
     find_vma(t.mm, region) ??
     fail(`task has no mapping '${region}' (not mmap'ed by it or its parent, or unmapped)`);
   switch (a.op) {
-    case 'task':
-      machine.spawn(a.name, a.comm, cpuOk(a.cpu));
+    case 'task': {
+      const t = machine.spawn(a.name, a.comm, cpuOk(a.cpu), { pid: a.pid, kthread: a.kthread });
+      if (a.kthread) kthreads.add(t);
       break;
+    }
+    case 'elf': {
+      const file = fileOf(a.file);
+      for (const seg of a.segments)
+        if (seg.to >= file.pages.length)
+          fail(
+            `elf: segment ${seg.name} maps page ${seg.to}, past the end of '${a.file}' (${file.pages.length} pages)`,
+          );
+      sim.images.set(a.image, { file, segments: a.segments });
+      break;
+    }
+    case 'exec': {
+      const t = running(a.task);
+      const elf = sim.images.get(a.image)!;
+      const file = a.script === undefined ? elf.file : fileOf(a.script);
+      kthreads.delete(t);
+      machine.exec(
+        t,
+        { file, elf, strings: a.strings, scriptStrings: a.scriptStrings, cpu: cpuOk(a.cpu) },
+        a.comm,
+      );
+      break;
+    }
+    case 'execve_enoent':
+      machine.execEnoent(live(a.task), a.strings);
+      break;
+    case 'free_reserved_area':
+      try {
+        machine.freeReservedArea(running(a.task), a.pages);
+      } catch (e) {
+        fail((e as Error).message);
+      }
+      break;
+    case 'kalloc': {
+      let pool = sim.pools.get(a.pool);
+      if (!pool) sim.pools.set(a.pool, (pool = { pfns: [], orders: [] }));
+      const p = pool;
+      machine.run(running(a.task), () => kernel_pages_alloc(k, p, a.n, a.order));
+      break;
+    }
+    case 'kfree': {
+      const pool = sim.pools.get(a.pool)!;
+      const n = a.n ?? pool.pfns.length;
+      if (n > pool.pfns.length) fail(`kfree: pool '${a.pool}' holds ${pool.pfns.length} blocks, ${n} asked`);
+      machine.run(running(a.task), () => kernel_pages_free(k, pool, n));
+      break;
+    }
+    case 'read_mapping_folio': {
+      const file = fileOf(a.region);
+      if (file.kind !== 'file') fail(`read_mapping_folio: '${a.region}' is not a block device`);
+      if (a.index >= file.pages.length) fail(`page ${a.index} is past the end of '${a.region}'`);
+      machine.run(running(a.task), () => read_mapping_folio(k, file, a.index));
+      break;
+    }
     case 'mmap': {
       const t = live(a.task);
       if (find_vma(t.mm, a.region)) fail(`region '${a.region}' is already mapped in task '${a.task}'`);
@@ -219,16 +305,16 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
       break;
     }
     case 'open': {
-      live(a.task);
+      running(a.task);
       const file = address_space_alloc(k, a.file, a.kind, a.pages);
       sim.files.set(file.id, file);
       break;
     }
     case 'fread':
     case 'fwrite': {
-      const t = live(a.task);
+      const t = running(a.task);
       // a region of the task (its file pages by default) or an opened file (all of it)
-      const vma = find_vma(t.mm, a.region);
+      const vma = t.mm && find_vma(t.mm, a.region);
       const file = vma
         ? (vma.file ?? fail(`'${a.region}' is anonymous: ${a.op} needs a file`))
         : fileOf(a.region);
@@ -236,7 +322,7 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
       const to = a.to ?? (vma ? vma.pgoff + vma.nrPages - 1 : file.pages.length - 1);
       if (to >= file.pages.length)
         fail(`page ${to} is past the end of '${file.name}' (${file.pages.length} pages)`);
-      const buf = a.into === undefined ? undefined : vmaOf(t, a.into);
+      const buf = a.into === undefined ? undefined : vmaOf(live(a.task), a.into);
       if (buf && (buf.file || file.kind === 'shmem'))
         fail(`fread into '${a.into}': copying a tmpfs read or into a file mapping is not modelled`);
       // copy_page_to_iter() -> copy_user: a write fault on a buffer page not yet present/writable
@@ -244,7 +330,7 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
         if (!buf) return;
         const i = (k.mem.index[folio] - from) % buf.nrPages;
         if ((buf.pte[i] & (PTE_PRESENT | PTE_WRITE)) !== (PTE_PRESENT | PTE_WRITE))
-          called(k, 'copy_page_to_iter', () => handle_mm_fault(k, t.mm, buf, i, true));
+          called(k, 'copy_page_to_iter', () => handle_mm_fault(k, t.mm!, buf, i, true));
       };
       machine.run(t, () => {
         if (a.op === 'fread') filemap_read(k, file, from, to, copy);
@@ -300,7 +386,7 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
       break;
     }
     case 'truncate': {
-      const t = live(a.task);
+      const t = running(a.task);
       machine.run(t, () => truncate_inode_pages(k, fileOf(a.region)));
       break;
     }
@@ -333,8 +419,11 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
       const vma = vmaOf(t, a.region);
       const to = a.to ?? vma.nrPages - 1;
       if (to >= vma.nrPages) fail(`page ${to} is outside '${a.region}' (${vma.nrPages} pages)`);
+      for (const i of a.pages ?? [])
+        if (i >= vma.nrPages) fail(`page ${i} is outside '${a.region}' (${vma.nrPages} pages)`);
       machine.run(t, () => {
-        for (let i = a.from ?? 0; i <= to; i += a.step) handle_mm_fault(k, t.mm, vma, i, a.write);
+        if (a.pages) for (const i of a.pages) handle_mm_fault(k, t.mm, vma, i, a.write);
+        else for (let i = a.from ?? 0; i <= to; i += a.step) handle_mm_fault(k, t.mm, vma, i, a.write);
       });
       break;
     }
@@ -372,7 +461,7 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
       machine.exit(live(a.task));
       break;
     case 'cpu':
-      live(a.task).cpu = cpuOk(a.cpu)!;
+      running(a.task).cpu = cpuOk(a.cpu)!;
       break;
     case 'drain':
       lru_add_drain_all(k, machine.nrCpus);
@@ -406,8 +495,13 @@ export function formatRunTrace(r: RunResult, stacks: boolean): string {
   const out = [
     formatTraceHeader(DEFAULT_TRACE_FORMAT, { inBuffer: n, written: n, cpus: r.nrCpus }).trimEnd(),
   ];
+  // trace_find_cmdline(): ftrace names a pid by the comm it last recorded for it, when the trace is
+  // read, so a forked child's events before its exec show the exec'd program's name
+  const comms = new Map<number, string>();
+  for (const t of r.machine.tasks.values()) comms.set(t.pid, t.comm);
   for (const e of r.events) {
-    out.push(formatPageRefLine(r.profile, e.record, e.ctx));
+    const comm = comms.get(e.ctx.pid);
+    out.push(formatPageRefLine(r.profile, e.record, comm === undefined ? e.ctx : { ...e.ctx, comm }));
     if (!stacks) continue;
     const template = pageRefHasRet(e.record.type) ? 'mod_and_test' : 'mod';
     const ev = PAGE_REF_EVENT_NAMES[e.record.type].slice('page_ref_'.length);

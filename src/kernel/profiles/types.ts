@@ -164,6 +164,12 @@ export interface ProfileFacts {
    */
   readonly blkdevMpageReadahead: 'always' | 'CONFIG_BUFFER_HEAD';
   /**
+   * execve() opens the file before it builds the new mm (6.12 fs/exec.c:1559 alloc_bprm ->
+   * do_open_execat first), so a path that does not exist costs no pages; 6.1 builds the mm and
+   * copies the strings first (alloc_bprm -> bprm_mm_init, :1572) and opens it in bprm_execve (:1862)
+   */
+  readonly execOpensFileFirst: boolean;
+  /**
    * mm/readahead.c: 6.1 ondemand_readahead() serves both the synchronous miss and the PG_readahead
    * hit (:557); 6.12 page_cache_sync_ra() (:537, initial async_size = size / 2 when the read covers
    * the window, page_cache_prev_miss history) and page_cache_async_ra() (:611)

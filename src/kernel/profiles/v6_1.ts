@@ -17,6 +17,7 @@ export const facts_v6_1: ProfileFacts = {
   faultRefAddNrPagesMinusOne: false,
   shmemWriteReferencedFirst: true,
   blkdevMpageReadahead: 'always',
+  execOpensFileFirst: false,
   // mm/readahead.c (6.1):557 ondemand_readahead; fs/splice.c:297 generic_file_splice_read -> filemap_read; mm/memory.c:1399 zap_pte_range, no delayed rmap
   readahead: 'ondemand_readahead',
   fileSpliceRead: 'filemap_read',

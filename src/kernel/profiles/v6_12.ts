@@ -17,6 +17,7 @@ export const facts_v6_12: ProfileFacts = {
   faultRefAddNrPagesMinusOne: true,
   shmemWriteReferencedFirst: false,
   blkdevMpageReadahead: 'CONFIG_BUFFER_HEAD',
+  execOpensFileFirst: true,
   // mm/readahead.c (6.12):537/:611; mm/filemap.c:2894 filemap_splice_read; mm/memory.c:1497 tlb_delay_rmap
   readahead: 'sync_async',
   fileSpliceRead: 'filemap_splice_read',
