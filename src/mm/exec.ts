@@ -86,6 +86,8 @@ const STACK_TOP_MAX_VPN = 0x7ffffffff;
 const STACK_TOP_VPN = 0x7ffd3a000;
 /** setup_arg_pages()'s stack_expand (128 KiB) below the argument page */
 const STACK_EXPAND_PAGES = 32;
+/** the argument page's place in the exec'd task's `stack` VMA: its last page, below stack_expand */
+export const STACK_ARG_PAGE = STACK_EXPAND_PAGES;
 
 /** get_arg_page() + put_arg_page() on the stack's argument page: one string copied */
 function copy_string(k: Kernel, mm: MmStruct, stack: Vma): void {

@@ -1,3 +1,5 @@
+import { bootScenario } from './boot.js';
+
 /**
  * Built-in scenarios, in the scenario format (src/scenario/format.ts). `fork_cow` replays the real
  * workload of ../shared/traces/<v>/fork_cow (fork_cow.c: 256 pages, fork, the child writes every
@@ -20,6 +22,7 @@
  * real runs.
  */
 export const BUILTINS: Readonly<Record<string, string>> = {
+  boot: bootScenario(),
   seed002: `scenario seed 002: one anonymous page, fork, the child writes it, both exit
 machine cpus=1
 task A comm=demo cpu=0

@@ -303,11 +303,12 @@ const USAGE: Record<string, string> = {
 /** Parses and validates a scenario; throws ScenarioError naming the line and what was expected. */
 export function parseScenario(text: string, file: string): Scenario {
   const sc: Scenario = { name: file, statements: [] };
-  const tasks = new Set<string>();
-  const regions = new Set<string>();
-  const images = new Map<string, ElfSegmentSpec[]>();
-  const pools = new Set<string>();
-  const pipes = new Set<string>();
+  // names per profile: a statement for some profiles defines and sees only theirs
+  const taskNames = new ProfileNames<true>();
+  const regionNames = new ProfileNames<true>();
+  const imageNames = new ProfileNames<ElfSegmentSpec[]>();
+  const poolNames = new ProfileNames<true>();
+  const pipeNames = new ProfileNames<true>();
   for (const { line: n, loops, words } of expandLoops(text, file)) {
     const fail = (what: string): never => {
       throw new ScenarioError(file, n, loops ? `${what} (in ${loops})` : what);
@@ -327,6 +328,12 @@ export function parseScenario(text: string, file: string): Scenario {
     };
     const push = (action: Action) =>
       sc.statements.push(loops ? { line: n, loops, profiles, action } : { line: n, profiles, action });
+    const ps = profiles ?? (PROFILES as ProfileName[]);
+    const tasks = taskNames.view(ps);
+    const regions = regionNames.view(ps);
+    const images = imageNames.view(ps);
+    const pools = poolNames.view(ps);
+    const pipes = pipeNames.view(ps);
     const [head, verb, ...rest] = words;
     if (head === 'scenario') {
       sc.name = words.slice(1).join(' ') || fail('scenario needs a name');
@@ -407,7 +414,7 @@ export function parseScenario(text: string, file: string): Scenario {
     }
     if (head === 'task') {
       const name = verb ?? fail('expected `task <name> comm=<comm> [cpu=<n>] [pid=<n>] [kthread]`');
-      if (tasks.has(name)) fail(`task '${name}' is already defined`);
+      if (tasks.any(name)) fail(`task '${name}' is already defined`);
       let comm = name;
       let cpu: number | undefined;
       let pid: number | undefined;
@@ -418,7 +425,7 @@ export function parseScenario(text: string, file: string): Scenario {
         else if (w.startsWith('pid=')) pid = kv(w, 'pid');
         else cpu = kv(w, 'cpu') ?? fail(`task: expected comm=, cpu=, pid= or kthread, got '${w}'`);
       }
-      tasks.add(name);
+      tasks.add(name, true);
       push({
         op: 'task',
         name,
@@ -435,7 +442,7 @@ export function parseScenario(text: string, file: string): Scenario {
         ? rest[0].slice(3)
         : fail('elf: expected of=<file> after the name');
       if (!regions.has(file)) fail(`elf: '${file}' was not opened above`);
-      if (images.has(image)) fail(`elf image '${image}' is already defined`);
+      if (images.any(image)) fail(`elf image '${image}' is already defined`);
       const segments = rest.slice(1).map((w) => {
         const m = /^([\w.-]+)=(0x[0-9a-f]+|\d+):(\d+)\.\.(\d+)(?::rw(?:\+(\d+))?)?$/.exec(w);
         if (!m) return fail(`elf: expected <vma>=<vpn>:<a>..<b>[:rw[+<bss>]], got '${w}'`);
@@ -451,7 +458,7 @@ export function parseScenario(text: string, file: string): Scenario {
         };
       });
       if (!segments.length) fail('elf: an image needs at least one segment');
-      images.set(image, segments);
+      images.add(image, segments);
       push({ op: 'elf', image, file, segments });
       continue;
     }
@@ -493,7 +500,7 @@ export function parseScenario(text: string, file: string): Scenario {
         )
           fail(`expected \`${usage}\` with a positive page count, got '${words.join(' ')}'`);
         if (of !== undefined && !regions.has(of)) fail(`region '${of}' was not mmap'ed above (nor opened)`);
-        regions.add(rest[0]);
+        regions.add(rest[0], true);
         push({
           op: 'mmap',
           task: head,
@@ -516,8 +523,8 @@ export function parseScenario(text: string, file: string): Scenario {
           pages <= 0
         )
           fail(`expected \`${usage}\` with a positive page count, got '${words.join(' ')}'`);
-        if (regions.has(name)) fail(`'${name}' already names a region or file`);
-        regions.add(name);
+        if (regions.any(name)) fail(`'${name}' already names a region or file`);
+        regions.add(name, true);
         push({ op: 'open', task: head, file: name, kind: kind as 'shmem' | 'file', pages });
         break;
       }
@@ -553,9 +560,9 @@ export function parseScenario(text: string, file: string): Scenario {
       case 'close': {
         const pipe = rest[0] ?? fail(`expected \`${usage}\``);
         if (rest.length !== 1) fail(`expected \`${usage}\`, got '${words.join(' ')}'`);
-        if (verb === 'pipe' && pipes.has(pipe)) fail(`pipe '${pipe}' is already defined`);
+        if (verb === 'pipe' && pipes.any(pipe)) fail(`pipe '${pipe}' is already defined`);
         if (verb === 'close' && !pipes.has(pipe)) fail(`pipe '${pipe}' was not created above`);
-        pipes.add(pipe);
+        pipes.add(pipe, true);
         push({ op: verb, task: head, pipe });
         break;
       }
@@ -643,12 +650,12 @@ export function parseScenario(text: string, file: string): Scenario {
       }
       case 'fork': {
         const child = rest[0] ?? fail(`expected \`${usage}\``);
-        if (tasks.has(child)) fail(`task '${child}' is already defined`);
+        if (tasks.any(child)) fail(`task '${child}' is already defined`);
         const cpu =
           rest[1] === undefined
             ? undefined
             : (kv(rest[1], 'cpu') ?? fail(`expected cpu=<n>, got '${rest[1]}'`));
-        tasks.add(child);
+        tasks.add(child, true);
         push({ op: 'fork', task: head, child, cpu });
         break;
       }
@@ -680,11 +687,11 @@ export function parseScenario(text: string, file: string): Scenario {
           fail('exec: script= and script_strings= go together');
         if (script !== undefined && !regions.has(script)) fail(`exec: '${script}' was not opened above`);
         for (const seg of images.get(image)!) {
-          regions.add(seg.name);
-          if (seg.bss) regions.add(`${seg.name}.bss`);
+          regions.add(seg.name, true);
+          if (seg.bss) regions.add(`${seg.name}.bss`, true);
         }
-        regions.add('stack');
-        regions.add('vdso');
+        regions.add('stack', true);
+        regions.add('vdso', true);
         push({
           op: 'exec',
           task: head,
@@ -715,7 +722,7 @@ export function parseScenario(text: string, file: string): Scenario {
         const order = ord === undefined ? 0 : kv(ord, 'order');
         if (pool === undefined || !Number.isInteger(n) || n <= 0 || order === undefined || rest.length > 3)
           fail(`expected \`${usage}\`, got '${words.join(' ')}'`);
-        pools.add(pool);
+        pools.add(pool, true);
         push({ op: 'kalloc', task: head, pool, n, order: order! });
         break;
       }
@@ -844,4 +851,26 @@ function pageList(w: string, fail: (what: string) => never): number[] {
     for (let i = a; i <= (b ?? a); i++) out.push(i);
   }
   return out;
+}
+
+/** names a scenario defines, per profile: `@6.1` statements define (and see) only 6.1's */
+class ProfileNames<V> {
+  private readonly byProfile = new Map<ProfileName, Map<string, V>>();
+
+  /** the names as a statement for `profiles` sees them */
+  view(profiles: readonly ProfileName[]) {
+    const maps = profiles.map((p) => {
+      let m = this.byProfile.get(p);
+      if (!m) this.byProfile.set(p, (m = new Map()));
+      return m;
+    });
+    return {
+      /** defined for every one of the statement's profiles */
+      has: (name: string) => maps.every((m) => m.has(name)),
+      /** defined for some of them (a redefinition) */
+      any: (name: string) => maps.some((m) => m.has(name)),
+      get: (name: string) => maps[0].get(name),
+      add: (name: string, v: V) => maps.forEach((m) => m.set(name, v)),
+    };
+  }
 }

@@ -22,12 +22,16 @@ import {
   pageRefTypeFromName,
 } from '../kernel/tracepoint.js';
 import { LINE, type EventKey, eventKey } from './fidelity.js';
-import type { RunResult } from './runner.js';
+import { pidComms, type RunResult } from './runner.js';
 
 /** a trace reduced to what histories need; positions are indices into the event arrays */
 export interface KeyedTrace {
   pfn: Int32Array;
   cpu: Int32Array;
+  pid: Int32Array;
+  /** each event's task name, an index into `comms` (ftrace's name for the pid) */
+  comm: Int32Array;
+  comms: string[];
   type: Uint8Array;
   val: Int32Array;
   ret: Int8Array;
@@ -42,10 +46,12 @@ export interface KeyedTrace {
   markers: { text: string; at: number }[];
 }
 
-function keyedTrace(n: number): Omit<KeyedTrace, 'keys' | 'flags' | 'marks' | 'markers'> {
+function keyedTrace(n: number): Omit<KeyedTrace, 'keys' | 'flags' | 'marks' | 'markers' | 'comms'> {
   return {
     pfn: new Int32Array(n),
     cpu: new Int32Array(n),
+    pid: new Int32Array(n),
+    comm: new Int32Array(n),
     type: new Uint8Array(n),
     val: new Int32Array(n),
     ret: new Int8Array(n),
@@ -58,6 +64,8 @@ function grown(t: KeyedTrace, n: number, at: number): KeyedTrace {
   const g = { ...t, ...keyedTrace(n) };
   g.pfn.set(t.pfn.subarray(0, at));
   g.cpu.set(t.cpu.subarray(0, at));
+  g.pid.set(t.pid.subarray(0, at));
+  g.comm.set(t.comm.subarray(0, at));
   g.type.set(t.type.subarray(0, at));
   g.val.set(t.val.subarray(0, at));
   g.ret.set(t.ret.subarray(0, at));
@@ -71,7 +79,8 @@ function grown(t: KeyedTrace, n: number, at: number): KeyedTrace {
  */
 export function readKeyedTrace(traceLines: Iterable<string>): KeyedTrace {
   const n = Array.isArray(traceLines) ? traceLines.length : 1 << 16;
-  let t: KeyedTrace = { ...keyedTrace(n), keys: [], flags: [], marks: new Map(), markers: [] };
+  let t: KeyedTrace = { ...keyedTrace(n), comms: [], keys: [], flags: [], marks: new Map(), markers: [] };
+  const commIds = new Map<string, number>();
   const stacks: string[][] = [];
   let stack: string[] | undefined;
   let at = 0;
@@ -92,8 +101,11 @@ export function readKeyedTrace(traceLines: Iterable<string>): KeyedTrace {
     if (!m) continue;
     if (at === t.pfn.length) t = grown(t, 2 * at, at);
     const type = pageRefTypeFromName(`page_ref_${m[2]}`)!;
+    const task = TASK.exec(line);
     t.pfn[at] = parseInt(m[3], 16);
     t.cpu[at] = Number(m[1]);
+    t.pid[at] = task ? Number(task[2]) : -1;
+    t.comm[at] = intern(commIds, t.comms, task ? task[1] : '');
     t.type[at] = type;
     t.val[at] = Number(m[7]);
     t.ret[at] = m[8] === undefined ? -1 : Number(m[8]);
@@ -107,11 +119,25 @@ export function readKeyedTrace(traceLines: Iterable<string>): KeyedTrace {
   return trimmed(t, at);
 }
 
+/** a line's TASK-PID field (ftrace text: "  mount-46   [001]", with an optional "(  tgid)" after it) */
+const TASK = /^\s*(.+?)-(\d+)\s+(?:\((?:\s*\d+|-+)\)\s+)?\[/;
+
+function intern(ids: Map<string, number>, names: string[], name: string): number {
+  let id = ids.get(name);
+  if (id === undefined) {
+    ids.set(name, (id = names.length));
+    names.push(name);
+  }
+  return id;
+}
+
 function trimmed(t: KeyedTrace, n: number): KeyedTrace {
   return {
     ...t,
     pfn: t.pfn.subarray(0, n),
     cpu: t.cpu.subarray(0, n),
+    pid: t.pid.subarray(0, n),
+    comm: t.comm.subarray(0, n),
     type: t.type.subarray(0, n),
     val: t.val.subarray(0, n),
     ret: t.ret.subarray(0, n),
@@ -119,16 +145,28 @@ function trimmed(t: KeyedTrace, n: number): KeyedTrace {
   };
 }
 
-/** A simulated run, its `mark`s as the trace's markers. */
+/** A simulated run, its `mark`s as the trace's markers; a pid named by its last comm, as ftrace names it. */
 export function simKeyedTrace(r: RunResult): KeyedTrace {
   const n = r.events.length;
-  const t: KeyedTrace = { ...keyedTrace(n), keys: [], flags: [], marks: new Map(), markers: [], stacks: [] };
+  const t: KeyedTrace = {
+    ...keyedTrace(n),
+    comms: [],
+    keys: [],
+    flags: [],
+    marks: new Map(),
+    markers: [],
+    stacks: [],
+  };
+  const commIds = new Map<string, number>();
+  const last = pidComms(r);
   r.events.forEach((e, i) => {
     const rec = e.record;
     const ev = PAGE_REF_EVENT_NAMES[rec.type].slice('page_ref_'.length);
     const flags = show_page_flags(r.profile, rec.flagsLo);
     t.pfn[i] = rec.pfn;
     t.cpu[i] = e.ctx.cpu;
+    t.pid[i] = e.ctx.pid;
+    t.comm[i] = intern(commIds, t.comms, last.get(e.ctx.pid) ?? e.ctx.comm);
     t.type[i] = rec.type;
     t.val[i] = rec.val;
     t.ret[i] = pageRefHasRet(rec.type) ? rec.ret : -1;

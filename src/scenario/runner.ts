@@ -489,16 +489,23 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
   }
 }
 
+/**
+ * trace_find_cmdline(): ftrace names a pid by the comm it last recorded for it, when the trace is
+ * read, so a forked child's events before its exec show the exec'd program's name. pid -> that name.
+ */
+export function pidComms(r: RunResult): Map<number, string> {
+  const comms = new Map<number, string>();
+  for (const t of r.machine.tasks.values()) comms.set(t.pid, t.comm);
+  return comms;
+}
+
 /** The trace file text: header, event lines, and with `stacks` a `<stack trace>` block after each. */
 export function formatRunTrace(r: RunResult, stacks: boolean): string {
   const n = r.events.length * (stacks ? 2 : 1);
   const out = [
     formatTraceHeader(DEFAULT_TRACE_FORMAT, { inBuffer: n, written: n, cpus: r.nrCpus }).trimEnd(),
   ];
-  // trace_find_cmdline(): ftrace names a pid by the comm it last recorded for it, when the trace is
-  // read, so a forked child's events before its exec show the exec'd program's name
-  const comms = new Map<number, string>();
-  for (const t of r.machine.tasks.values()) comms.set(t.pid, t.comm);
+  const comms = pidComms(r);
   for (const e of r.events) {
     const comm = comms.get(e.ctx.pid);
     out.push(formatPageRefLine(r.profile, e.record, comm === undefined ? e.ctx : { ...e.ctx, comm }));
