@@ -71,6 +71,7 @@ export function dup_mmap(k: Kernel, parent: MmStruct): MmStruct {
       for (const vma of parent.vmas) {
         if (vma.dontCopy) continue;
         const copy = vma_alloc(vma.name, vma.start, vma.nrPages, vma.shared, vma.file, vma.pgoff);
+        copy.special = vma.special;
         child.vmas.push(copy);
         if (!vma.anonVma) continue;
         anon_vma_prepare(k, copy); // anon_vma_fork(): the child's VMA gets its own anon_vma

@@ -23,7 +23,8 @@
 import type { Profile } from '../kernel/profiles/index.js';
 import { show_page_flags } from '../kernel/flag_names.js';
 import { BOOT_PROGRAMS } from './boot_programs.js';
-import { bootPrograms, type BootLayout } from './boot_gen.js';
+import { bootPrograms, inTraceOrder, type BootLayout } from './boot_gen.js';
+import { kernelStandIns } from './boot_standins.js';
 import { parseScenario, type ElfSegmentSpec } from './format.js';
 import type { KeyedTrace } from './page_history.js';
 import { simKeyedTrace } from './page_history.js';
@@ -111,8 +112,8 @@ export function bootScenario(): string {
  */
 export function generateBoot(trace: BootTrace, profile: Profile, real: KeyedTrace): string {
   const layout = layoutOf(profile);
-  const programs = bootPrograms(real, layout);
-  const text = `${BOOT_SKELETON}${forProfiles(trace, programs)}\n`;
-  const model = runScenario(parseScenario(text, 'builtin:boot'), profile);
-  return bootPrograms(real, layout, simKeyedTrace(model));
+  const { actions, lines } = bootPrograms(real, layout);
+  const text = `${BOOT_SKELETON}${forProfiles(trace, inTraceOrder(lines))}\n`;
+  const model = simKeyedTrace(runScenario(parseScenario(text, 'builtin:boot'), profile));
+  return inTraceOrder([...lines, ...kernelStandIns(real, model, actions, layout)]);
 }

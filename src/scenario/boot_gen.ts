@@ -26,6 +26,7 @@
  * exits (`kalloc` / `kfree`).
  */
 import { PageRefType } from '../kernel/tracepoint.js';
+import { busyboxBase, byPid, has, isAnonAdd, isUserComm } from './boot_pages.js';
 import type { ElfSegmentSpec } from './format.js';
 import { STACK_ARG_PAGE } from '../mm/exec.js';
 import type { KeyedTrace } from './page_history.js';
@@ -50,7 +51,7 @@ export interface BootLayout {
 }
 
 /** a line of the generated part and the real trace position it stands at */
-interface Line {
+export interface Line {
   at: number;
   text: string;
 }
@@ -62,8 +63,6 @@ type Label =
   | { kind: 'script' }
   | { kind: 'bdev' }
   | { kind: 'vdso' };
-
-const has = (flags: string, name: string) => `|${flags}|`.includes(`|${name}|`);
 
 /** The trace's events with the labels the generator reads them by */
 class BootTrace {
@@ -89,8 +88,11 @@ class BootTrace {
       if (index >= 0 && index < layout.pages) this.labels.push({ kind: 'bb', index });
       else if (anonOf.has(p)) this.labels.push(anonOf.get(p));
       else if (has(f, 'reserved')) this.labels.push({ kind: 'vdso' });
+      // a tmpfs page outside the executable (what the shell reads of it is its script); a page-cache
+      // page of a block device (6.12's anonymous pages show `uptodate` alone at their val=0 add)
       else if (has(f, 'swapbacked') && has(f, 'dirty')) this.labels.push({ kind: 'script' });
-      else if (f !== 'none' && f !== 'head' && !has(f, 'swapbacked')) this.labels.push({ kind: 'bdev' });
+      else if (f !== 'none' && f !== 'head' && !has(f, 'swapbacked') && t.val[i])
+        this.labels.push({ kind: 'bdev' });
       else this.labels.push(undefined);
     }
   }
@@ -113,58 +115,6 @@ class BootTrace {
   }
 }
 
-/** an anonymous page's lru_add: +1 to 2 on an uptodate swapbacked page off the LRU, not a tmpfs insertion */
-function isAnonAdd(t: KeyedTrace, i: number): boolean {
-  const f = t.flags[i];
-  return (
-    t.type[i] === PageRefType.mod &&
-    t.val[i] === 1 &&
-    t.count[i] === 2 &&
-    has(f, 'swapbacked') &&
-    has(f, 'uptodate') &&
-    !has(f, 'dirty') &&
-    !has(f, 'lru') &&
-    !has(f, 'locked') &&
-    !has(f, 'reserved')
-  );
-}
-
-/**
- * Each event's page, named the same way in a real and a simulated boot trace (pfns differ): `bb[i]`
- * page i of the executable (`pages` pages from busyboxBase), `tmpfs[k]` the k-th other tmpfs page
- * the trace inserts (the unpacking; a tmpfs page in the cache before the trace starts: `tmpfs@k`,
- * by first sight), `anon[p.n]` the n-th anonymous page of process p (0: pid 1, then the others by
- * first event), `vdso`, `bdev[k]` a block-device page; undefined for a kernel page.
- */
-export function bootPageNames(t: KeyedTrace, pages: number): (string | undefined)[] {
-  const base = busyboxBase(t, pages);
-  const out: (string | undefined)[] = [];
-  const name = new Map<number, string>();
-  const rank = new Map<number, number>([[1, 0]]);
-  const perProcess = new Map<number, number>();
-  const seen = { tmpfs: 0, early: 0, bdev: 0 };
-  for (let i = 0; i < t.pfn.length; i++) {
-    const p = t.pfn[i];
-    const f = t.flags[i];
-    if (!rank.has(t.pid[i]) && isUserComm(t.comms[t.comm[i]])) rank.set(t.pid[i], rank.size);
-    if (t.type[i] === PageRefType.set && t.val[i] === 1) name.delete(p);
-    if (p >= base && p < base + pages) name.set(p, `bb[${p - base}]`);
-    else if (!name.has(p)) {
-      const inserted = i > 0 && t.type[i] === PageRefType.mod && has(f, 'locked');
-      if (isAnonAdd(t, i) && rank.has(t.pid[i])) {
-        const n = (perProcess.get(t.pid[i]) ?? 0) + 1;
-        perProcess.set(t.pid[i], n);
-        name.set(p, `anon[${rank.get(t.pid[i])}.${n}]`);
-      } else if (has(f, 'reserved')) name.set(p, 'vdso');
-      else if (inserted && has(f, 'swapbacked')) name.set(p, `tmpfs[${seen.tmpfs++}]`);
-      else if (inserted) name.set(p, `bdev[${seen.bdev++}]`);
-      else if (has(f, 'swapbacked') && has(f, 'dirty')) name.set(p, `tmpfs@${seen.early++}`);
-    }
-    out.push(name.get(p));
-  }
-  return out;
-}
-
 function sameLabel(a: Label | undefined, b: Label | undefined): boolean {
   if (!a || !b || a.kind !== b.kind) return false;
   if (a.kind === 'bb' && b.kind === 'bb') return a.index === b.index;
@@ -174,33 +124,9 @@ function sameLabel(a: Label | undefined, b: Label | undefined): boolean {
 
 const anonKey = (l: Label) => (l.kind === 'anon' ? `${l.pid}:${l.n}` : l.kind);
 
-/**
- * The executable's first page: the lowest pfn the exec'd programs' fault-around maps (busybox's
- * pages were written in file order, as the 6.12 unpacking shows, so index = pfn - base); every pfn
- * they map must lie within the file
- */
-export function busyboxBase(t: KeyedTrace, pages: number): number {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < t.pfn.length; i++) {
-    if (t.type[i] !== PageRefType.mod_unless || t.pid[i] === 1 || !isUserComm(t.comms[t.comm[i]])) continue;
-    lo = Math.min(lo, t.pfn[i]);
-    hi = Math.max(hi, t.pfn[i]);
-  }
-  if (!Number.isFinite(lo)) throw new Error('boot trace: no program maps the executable');
-  if (hi - lo >= pages)
-    throw new Error(
-      `boot trace: the programs map pfns ${lo.toString(16)}..${hi.toString(16)}, more than ${pages} pages`,
-    );
-  return lo;
-}
-
-/** the programs /init runs (comm after their exec) */
-const isUserComm = (comm: string) => comm === 'busybox' || comm === 'mount';
-
 type Kind = 'R' | 'W' | 'COW' | 'A' | 'SCRIPT' | 'TRUNC' | 'FORK' | 'EXEC' | 'ENOENT' | 'EXIT' | 'SILENT';
 
-interface Action {
+export interface Action {
   at: number;
   pid: number;
   kind: Kind;
@@ -219,28 +145,20 @@ const BOUNDARY: readonly Kind[] = ['FORK', 'EXEC', 'ENOENT', 'EXIT'];
 /** mm/memory.c fault_around_bytes (64 KiB): the most pages one fault-around window maps */
 const FAULT_AROUND_PAGES = 16;
 
-/** The generated statements for one real boot trace: programs and kernel-page stand-ins. */
-export function bootPrograms(real: KeyedTrace, layout: BootLayout, model?: KeyedTrace): string {
+/** The programs of one real boot trace: their actions, and those as statements (at trace positions) */
+export function bootPrograms(real: KeyedTrace, layout: BootLayout): { actions: Action[]; lines: Line[] } {
   const b = new BootTrace(real, layout);
   const actions = programActions(b);
-  const lines = programLines(b, actions);
-  if (model) lines.push(...kernelStandIns(real, model, actions, layout));
+  return { actions, lines: programLines(b, actions) };
+}
+
+/** statements in the order of their trace positions (stable for equal ones) */
+export function inTraceOrder(lines: readonly Line[]): string {
   return lines
     .map((l, n) => ({ ...l, n }))
     .sort((x, y) => x.at - y.at || x.n - y.n)
     .map((l) => l.text)
     .join('\n');
-}
-
-/** positions of each pid's events */
-function byPid(t: KeyedTrace): Map<number, number[]> {
-  const out = new Map<number, number[]>();
-  for (let i = 0; i < t.pfn.length; i++) {
-    let l = out.get(t.pid[i]);
-    if (!l) out.set(t.pid[i], (l = []));
-    l.push(i);
-  }
-  return out;
 }
 
 /** the VMA of the executable holding pages [lo, hi] (a fault-around window never crosses one) */
@@ -480,7 +398,7 @@ function lastComm(t: KeyedTrace, s: number[]): string {
 }
 
 /** the scenario's task names: the skeleton's init, the programs by comm and fork order (mount3) */
-function programNames(t: KeyedTrace, acts: Action[], layout: BootLayout): Map<number, string> {
+export function programNames(t: KeyedTrace, acts: Action[], layout: BootLayout): Map<number, string> {
   const pids = byPid(t);
   const names = new Map<number, string>([[1, layout.tasks.get('init') ?? 'init']]);
   let n = 0;
@@ -616,113 +534,3 @@ function programLines(b: BootTrace, acts: Action[]): Line[] {
 
 /** the anonymous region a program's bss, heap and stack faults go to */
 const MEM_PAGES = 64;
-
-/** a task's identity across a real and a simulated trace: its comm and its rank among that comm's pids */
-function taskIds(t: KeyedTrace): Map<number, string> {
-  const ids = new Map<number, string>();
-  const rank = new Map<string, number>();
-  for (let i = 0; i < t.pfn.length; i++) {
-    if (ids.has(t.pid[i])) continue;
-    const comm = t.comms[t.comm[i]];
-    const r = rank.get(comm) ?? 0;
-    rank.set(comm, r + 1);
-    ids.set(t.pid[i], `${comm}#${r}`);
-  }
-  return ids;
-}
-
-/** a kernel page's life: set 1, then only puts, never mapped or on the LRU */
-interface KernelLife {
-  setter: number;
-  /** the pid whose put freed it, -1: alive at the end */
-  freer: number;
-  compound: boolean;
-}
-
-function kernelLives(t: KeyedTrace): KernelLife[] {
-  const open = new Map<number, KernelLife>();
-  const bad = new Set<KernelLife>();
-  const all: KernelLife[] = [];
-  for (let i = 0; i < t.pfn.length; i++) {
-    const p = t.pfn[i];
-    if (t.type[i] === PageRefType.set && t.val[i] === 1) {
-      const l = { setter: t.pid[i], freer: -1, compound: false };
-      open.set(p, l);
-      all.push(l);
-      continue;
-    }
-    const l = open.get(p);
-    if (!l) continue;
-    const f = t.flags[i];
-    if (t.type[i] !== PageRefType.mod_and_test || (f !== 'none' && f !== 'head')) bad.add(l);
-    else if (t.count[i] === 0) {
-      l.freer = t.pid[i];
-      l.compound = f === 'head';
-      open.delete(p);
-    }
-  }
-  return all.filter((l) => !bad.has(l));
-}
-
-/** (allocating task, freeing task or -, compound) -> lives */
-function kernelClasses(t: KeyedTrace): Map<string, number> {
-  const ids = taskIds(t);
-  const out = new Map<string, number>();
-  for (const l of kernelLives(t)) {
-    const k = [ids.get(l.setter), l.freer < 0 ? '-' : ids.get(l.freer), l.compound ? 'head' : ''].join(' ');
-    out.set(k, (out.get(k) ?? 0) + 1);
-  }
-  return out;
-}
-
-/**
- * The kernel pages the real trace has beyond the model's (`model`: the scenario run without them),
- * per class: allocated where the allocating task first acts, freed before the freeing task exits (or
- * at its last event); the kernel threads the programs do not cover get a `task` line.
- */
-function kernelStandIns(real: KeyedTrace, model: KeyedTrace, acts: Action[], layout: BootLayout): Line[] {
-  const ids = taskIds(real);
-  const byId = new Map([...ids].map(([pid, id]) => [id, pid]));
-  const want = kernelClasses(real);
-  const have = kernelClasses(model);
-  const out: Line[] = [];
-  const pids = byPid(real);
-  const names = new Map<number, string>();
-  const userNames = programNames(real, acts, layout);
-  const nameOf = (pid: number): string => {
-    let n = userNames.get(pid) ?? names.get(pid);
-    if (n) return n;
-    const s = pids.get(pid)!;
-    const comm = real.comms[real.comm[s[0]]];
-    n = layout.tasks.get(comm) ?? `${comm.replace(/\W/g, '_')}_${pid}`;
-    if (!layout.tasks.has(comm))
-      out.push({ at: -1, text: `task ${n} comm=${comm} pid=${pid} cpu=${real.cpu[s[0]]} kthread` });
-    names.set(pid, n);
-    return n;
-  };
-  const first = (pid: number) => acts.find((a) => a.pid === pid)?.at ?? pids.get(pid)![0];
-  const last = (pid: number) => {
-    const exit = acts.find((a) => a.pid === pid && a.kind === 'EXIT');
-    return exit ? exit.at - 0.02 : pids.get(pid)![pids.get(pid)!.length - 1];
-  };
-  let pool = 0;
-  for (const [k, n] of want) {
-    const extra = n - (have.get(k) ?? 0);
-    if (extra < 0)
-      throw new Error(`boot stand-ins: the model allocates more kernel pages than the real trace (${k})`);
-    if (!extra) continue;
-    const [setter, freer, compound] = k.split(' ');
-    const sp = byId.get(setter)!;
-    const fp = freer === '-' ? undefined : byId.get(freer)!;
-    const name = `k${pool++}`;
-    // what a fork allocates for the child (kernel stack, pgd, upper page tables) at the fork
-    const fork = acts.find((a) => a.kind === 'FORK' && a.pid === sp && a.child === fp);
-    const at = fork ? fork.at + 0.01 : first(sp);
-    out.push({ at, text: `${nameOf(sp)} kalloc ${name} ${extra}${compound ? ' order=1' : ''}` });
-    if (fp !== undefined) out.push({ at: Math.max(at, last(fp)), text: `${nameOf(fp)} kfree ${name}` });
-  }
-  for (const [k] of have)
-    if (!want.has(k))
-      throw new Error(`boot stand-ins: the model allocates kernel pages the real trace has not (${k})`);
-  return out;
-}

@@ -24,7 +24,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeTrace } from '../../src/analysis/findings.js';
 import { PAGE_REF_EVENT_NAMES } from '../../src/kernel/tracepoint.js';
 import { generateBoot, type BootTrace } from '../../src/scenario/boot.js';
-import { bootPageNames } from '../../src/scenario/boot_gen.js';
+import { bootPageNames, kernelLives } from '../../src/scenario/boot_pages.js';
 import { BOOT_PROGRAMS } from '../../src/scenario/boot_programs.js';
 import { BUILTINS } from '../../src/scenario/builtins.js';
 import { parseScenario } from '../../src/scenario/format.js';
@@ -58,28 +58,13 @@ const classOf = (name: string) => name.replace(/\[\d+\]$|@\d+$/, '').replace(/\.
 
 /** kernel page lives by (allocating task, freeing task or -, compound), tasks by comm */
 function kernelClasses(t: KeyedTrace): Record<string, number> {
-  const open = new Map<number, { setter: string; bad: boolean }>();
+  const comm = new Map<number, string>();
+  for (let i = 0; i < t.pid.length; i++) comm.set(t.pid[i], t.comms[t.comm[i]]);
   const out: Record<string, number> = {};
-  const add = (k: string) => (out[k] = (out[k] ?? 0) + 1);
-  for (let i = 0; i < t.pfn.length; i++) {
-    const p = t.pfn[i];
-    const comm = t.comms[t.comm[i]];
-    const prev = open.get(p);
-    if (t.type[i] === 0 && t.val[i] === 1) {
-      if (prev && !prev.bad) add(`${prev.setter} -`);
-      open.set(p, { setter: comm, bad: false });
-      continue;
-    }
-    if (!prev) continue;
-    const f = t.flags[i];
-    if (PAGE_REF_EVENT_NAMES[t.type[i]] !== 'page_ref_mod_and_test' || (f !== 'none' && f !== 'head'))
-      prev.bad = true;
-    else if (t.count[i] === 0) {
-      if (!prev.bad) add(`${prev.setter} ${comm}${f === 'head' ? ' head' : ''}`);
-      open.delete(p);
-    }
+  for (const l of kernelLives(t)) {
+    const k = `${comm.get(l.setter)} ${l.freer < 0 ? '-' : comm.get(l.freer)}${l.compound ? ' head' : ''}`;
+    out[k] = (out[k] ?? 0) + 1;
   }
-  for (const l of open.values()) if (!l.bad) add(`${l.setter} -`);
   return out;
 }
 

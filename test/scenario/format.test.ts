@@ -124,6 +124,40 @@ describe('scenario errors', () => {
       'machine pages=8192 lru_gen=0\ntask a\na mmap x anon 4096\na write x',
       's.txt:4: touch: __alloc_pages: out of memory for an order-0 page',
     ],
+    // the boot built-in's statements
+    ['task a\na mmap x anon 4\na write x 1,3..2', 's.txt:3: range 3..2 is empty'],
+    ['task a\na mmap x anon 4\na write x 0,7', "s.txt:3: page 7 is outside 'x' (4 pages)"],
+    [
+      'task a\na mmap x anon 4\na write x 0,1 step=2',
+      's.txt:3: a page list takes no <a>..<b> range or step=',
+    ],
+    ['task k comm=k kthread\nk mmap x anon 1', "s.txt:2: task 'k' is a kernel thread (no mm)"],
+    [
+      'task k kthread\nk open f shmem 2\nelf e of=f t=0x400:0..2',
+      "s.txt:3: elf: segment t maps page 2, past the end of 'f' (2 pages)",
+    ],
+    [
+      'task k kthread\nk open f shmem 2\nelf e of=f t=0x400:1',
+      "s.txt:3: elf: expected <vma>=<vpn>:<a>..<b>[:rw[+<bss>]], got 't=0x400:1'",
+    ],
+    ['task k kthread\nk exec e strings=1 comm=x', "s.txt:2: exec: 'e' is not an elf image defined above"],
+    [
+      'task k kthread\nk open f shmem 2\nelf e of=f t=0x400:0..1\nk exec e strings=1 comm=x script=f',
+      's.txt:4: exec: script= and script_strings= go together',
+    ],
+    ['task k kthread\nk kfree p', "s.txt:2: kfree: pool 'p' was not allocated above (kalloc)"],
+    ['task k kthread\nk kalloc p 2\nk kfree p 3', "s.txt:3: kfree: pool 'p' holds 2 blocks, 3 asked"],
+    [
+      'machine reserved=2\ntask k kthread\nk free_reserved_area 3',
+      's.txt:3: free_reserved_area: 3 pages asked, 2 reserved pages left',
+    ],
+    [
+      'task k kthread\nk open f shmem 2\nk read_mapping_folio f 0',
+      "s.txt:3: read_mapping_folio: 'f' is not a block device",
+    ],
+    // a name an @profile statement defines exists for those profiles only
+    ['@6.1 task a\na exit', "s.txt:2: 'a' is not a task defined above"],
+    ['@6.12 task a\ntask a', "s.txt:2: task 'a' is already defined"],
   ])('%j', (text, message) => {
     expect(err(text)).toContain(message);
   });
@@ -146,6 +180,20 @@ describe('scenario errors', () => {
       ]),
       [8, { op: 'exit', task: 'a' }],
     ]);
+  });
+
+  it('@profile names: each profile its own task of one name; a page list faults each page in order', () => {
+    const text = '@6.1 task a cpu=0\n@6.12,mainline task a cpu=1\na mmap x anon 8\na write x 5,1..2\n';
+    const sc = parseScenario(text, 's.txt');
+    expect(sc.statements[3].action).toMatchObject({ op: 'touch', pages: [5, 1, 2] });
+    for (const v of ['6.1', '6.12'] as const) {
+      const r = runScenario(sc, loadProfile(v));
+      const sets = r.events.filter(
+        (e) => e.record.type === PageRefType.set && e.ctx.cpu === (v === '6.1' ? 0 : 1),
+      );
+      // three data pages (the page table's set first)
+      expect(sets.length).toBe(4);
+    }
   });
 
   it('built-ins parse and run', () => {
