@@ -163,7 +163,6 @@ export type Action =
       /** sched_exec()'s CPU */
       cpu?: number;
     }
-  | { op: 'free_reserved_area'; task: string; pages: number }
   | { op: 'execve_enoent'; task: string; strings: number }
   | { op: 'kalloc'; task: string; pool: string; n: number; order: number }
   | { op: 'kfree'; task: string; pool: string; n?: number }
@@ -193,7 +192,7 @@ export type Action =
   | { op: 'pipe' | 'close'; task: string; pipe: string }
   | { op: 'vmsplice' | 'splice'; task: string; region: string; pipe: string; from?: number; to?: number }
   | { op: 'compact' | 'drop_caches' | 'deferred_split_scan'; task: string }
-  | { op: 'reclaim_memory'; task: string; pages: number }
+  | { op: 'reclaim_memory' | 'free_reserved_area'; task: string; pages: number }
   | { op: 'lru_gen_age'; task: string; swappiness?: number; forceScan: boolean }
   | { op: 'truncate'; task: string; region: string }
   | {
@@ -575,7 +574,8 @@ export function parseScenario(text: string, file: string): Scenario {
         push({ op: verb, task: head, region: r, pipe, ...range(rest[2]) });
         break;
       }
-      case 'reclaim_memory': {
+      case 'reclaim_memory':
+      case 'free_reserved_area': {
         const n = Number(rest[0]);
         if (rest.length !== 1 || !Number.isInteger(n) || n <= 0)
           fail(`expected \`${usage}\` with a positive page count, got '${words.join(' ')}'`);
@@ -707,13 +707,6 @@ export function parseScenario(text: string, file: string): Scenario {
         const strings = rest.length === 1 ? kv(rest[0], 'strings') : undefined;
         if (strings === undefined) fail(`expected \`${usage}\`, got '${words.join(' ')}'`);
         push({ op: verb, task: head, strings: strings! });
-        break;
-      }
-      case 'free_reserved_area': {
-        const n = Number(rest[0]);
-        if (rest.length !== 1 || !Number.isInteger(n) || n <= 0)
-          fail(`expected \`${usage}\` with a positive page count, got '${words.join(' ')}'`);
-        push({ op: verb, task: head, pages: n });
         break;
       }
       case 'kalloc': {

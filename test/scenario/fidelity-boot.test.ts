@@ -17,11 +17,7 @@
  * real count minus the model's); the pages that can be matched are not: their events come from the
  * model's paths (exec, faults, fork, COW, exit, the LRU batches, the page cache).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyzeTrace } from '../../src/analysis/findings.js';
 import { PAGE_REF_EVENT_NAMES } from '../../src/kernel/tracepoint.js';
 import { generateBoot, type BootTrace } from '../../src/scenario/boot.js';
 import { bootPageNames, kernelLives } from '../../src/scenario/boot_pages.js';
@@ -34,8 +30,8 @@ import {
   simKeyedTrace,
   type KeyedTrace,
 } from '../../src/scenario/page_history.js';
-import { formatRunTrace, runScenario } from '../../src/scenario/runner.js';
-import { readTrace } from '../../src/trace/reader.js';
+import { runScenario } from '../../src/scenario/runner.js';
+import { readBack } from '../helpers/readback.js';
 import { sharedLines, traceProfile } from '../helpers/shared.js';
 
 /** busybox's size in pages (the last file of the initramfs) */
@@ -151,16 +147,9 @@ describe.each(['6.1', '6.12'] as const)('boot fidelity, %s', (v) => {
   });
 
   it('the simulated trace reads back through analyze with no inconsistency', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'folioscope-boot-'));
-    try {
-      const file = path.join(dir, 'boot.txt');
-      writeFileSync(file, formatRunTrace(run, false));
-      const f = analyzeTrace(await readTrace(file));
-      expect(f.consistency.inconsistencies).toEqual([]);
-      expect(f.consistency.eventsChecked).toBe(run.events.length);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const f = await readBack(run);
+    expect(f.consistency.inconsistencies).toEqual([]);
+    expect(f.consistency.eventsChecked).toBe(run.events.length);
   });
 
   it('the same events by name as the real trace', () => {

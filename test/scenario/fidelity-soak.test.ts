@@ -23,11 +23,7 @@
  * price of the only run with all 40 iterations (the stack run has 3), and the iterations are what a soak
  * checks: that pass 7 (the first /tmp/soak.N reuse is pass 8) still behaves as pass 1.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyzeTrace } from '../../src/analysis/findings.js';
 import { PageRefType } from '../../src/kernel/tracepoint.js';
 import { BUILTINS } from '../../src/scenario/builtins.js';
 import { parseScenario } from '../../src/scenario/format.js';
@@ -38,8 +34,8 @@ import {
   simKeyedTrace,
   type Life,
 } from '../../src/scenario/page_history.js';
-import { formatRunTrace, runScenario } from '../../src/scenario/runner.js';
-import { readTrace } from '../../src/trace/reader.js';
+import { runScenario } from '../../src/scenario/runner.js';
+import { readBack } from '../helpers/readback.js';
 import { sharedLines, traceProfile } from '../helpers/shared.js';
 
 /** a marker's text without what differs per run (addresses, pids) */
@@ -201,18 +197,11 @@ describe('soak fidelity, 6.1', () => {
   const simPages = soakPages(sim);
 
   it('the simulated trace reads back with no inconsistency and no leak', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'folioscope-soak-'));
-    try {
-      const file = path.join(dir, 'soak.txt');
-      writeFileSync(file, formatRunTrace(run, false));
-      const f = analyzeTrace(await readTrace(file));
-      expect(f.consistency.inconsistencies).toEqual([]);
-      expect(f.consistency.eventsChecked).toBe(run.events.length);
-      // every file is truncated and every task exits: nothing holds a page at the end
-      expect(f.leaks).toEqual([]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const f = await readBack(run);
+    expect(f.consistency.inconsistencies).toEqual([]);
+    expect(f.consistency.eventsChecked).toBe(run.events.length);
+    // every file is truncated and every task exits: nothing holds a page at the end
+    expect(f.leaks).toEqual([]);
   });
 
   it('the run writes the real run markers, in order: 19 per iteration, 7 more in the 4 with thp', () => {
