@@ -19,7 +19,8 @@ import { bootScenario } from './boot.js';
  * /dev/vda page cache is UNMOVABLE (GFP_USER) and sits in its own pageblock below the anon and
  * tmpfs pages, whose pageblock is the highest one partly used, where compaction's free scanner
  * starts; so compact_memory reaches the /dev/vda pages and not the anon or tmpfs ones, as in the
- * real runs.
+ * real runs. `boot` is built in boot.ts: a hand-written skeleton of the kernel's part, and the
+ * programs /init runs and the kernel-page stand-ins generated from the real boot traces.
  */
 export const BUILTINS: Readonly<Record<string, string>> = {
   boot: bootScenario(),
