@@ -40,6 +40,11 @@ export class Kernel {
   readonly callStack: string[] = [];
   /** address_space descriptions for dump_page(), by mapping id */
   readonly mappingInfo = new Map<number, MappingInfo>();
+  /**
+   * the simulator's per-machine state (mm/mm_cache.ts MmCache: zone, lruvec, per-CPU batches),
+   * which kernel/ only holds so that a per-page path reaches it in one load
+   */
+  mm: unknown = undefined;
 
   constructor(opts: KernelOptions) {
     this.profile = typeof opts.profile === 'string' ? loadProfile(opts.profile) : opts.profile;

@@ -10,21 +10,37 @@
 import type { Kernel } from './kernel.js';
 import type { Pfn } from './mem_map.js';
 import { PageCompound, PageHead, PageTail, compound_head, folio_test_anon, page_folio } from './folio.js';
-import { page_type_is, page_type_word } from './page_type.js';
+import { page_type_is, page_type_word_of } from './page_type.js';
+import type { Profile } from './profiles/index.js';
 import type { Accessor, AccessorOp } from './profiles/types.js';
 import { VM_BUG_ON_FOLIO, VM_BUG_ON_PAGE } from './vm_bug.js';
 
-export type PageFlagFn = (page: Pfn) => boolean;
-export type PageFlagOps = Readonly<Record<string, PageFlagFn>>;
+/**
+ * The Kernel an accessor works on, its `this`: one set of accessor functions serves every Kernel of
+ * a profile, so that a per-page call site sees the same function whichever Kernel runs (a closure
+ * per Kernel made the JIT's inlined accessors deoptimize when a second Kernel ran).
+ */
+export const ACCESSOR_KERNEL = Symbol('kernel');
+
+export type PageFlagFn = (this: PageFlagOps, page: Pfn) => boolean;
+export type PageFlagOps = Readonly<Record<string, PageFlagFn>> & { readonly [ACCESSOR_KERNEL]: Kernel };
 
 const PAGE_FLAGS_H = 'include/linux/page-flags.h';
 const cache = new WeakMap<Kernel, PageFlagOps>();
+/** the accessor functions of a profile, with (debugVm) and without the policy checks */
+const built = new WeakMap<
+  Profile,
+  { checked?: [string, PageFlagFn][]; unchecked?: [string, PageFlagFn][] }
+>();
 
 /** The accessors of k's profile, by name: `pageflags(k).folio_test_active(folio)`. */
 export function pageflags(k: Kernel): PageFlagOps {
   let ops = cache.get(k);
   if (!ops) {
-    ops = buildPageFlagOps(k);
+    // Object.fromEntries makes an object with fast properties (the same map for every Kernel of
+    // the profile); one filled by ops[name] = fn goes to dictionary mode past 128 properties, and
+    // every f.folio_test_lru(folio) would then be a hash lookup and a call the JIT cannot inline
+    ops = Object.fromEntries([...pageFlagFns(k.profile, k.debugVm), [ACCESSOR_KERNEL, k]]) as PageFlagOps;
     cache.set(k, ops);
   }
   return ops;
@@ -32,67 +48,82 @@ export function pageflags(k: Kernel): PageFlagOps {
 
 /** Calls an accessor by name, with a clear error when this profile has no such function. */
 export function callPageFlag(k: Kernel, name: string, page: Pfn): boolean {
-  const fn = pageflags(k)[name];
+  const ops = pageflags(k);
+  const fn = ops[name];
   if (!fn)
     throw new Error(
       `${name}() does not exist in Linux ${k.profile.facts.release} (profile ${k.profile.name})`,
     );
-  return fn(page);
+  return fn.call(ops, page);
 }
 
-function buildPageFlagOps(k: Kernel): PageFlagOps {
+function pageFlagFns(p: Profile, debugVm: boolean): [string, PageFlagFn][] {
+  let b = built.get(p);
+  if (!b) built.set(p, (b = {}));
+  const key = debugVm ? 'checked' : 'unchecked';
+  return (b[key] ??= buildPageFlagFns(p, debugVm));
+}
+
+function buildPageFlagFns(p: Profile, debugVm: boolean): [string, PageFlagFn][] {
   const ops = new Map<string, PageFlagFn>();
-  for (const a of k.profile.accessors.values()) ops.set(a.name, buildAccessor(k, a));
-  for (const h of k.profile.header.handWritten) {
+  for (const a of p.accessors.values()) ops.set(a.name, buildAccessor(p, a, debugVm));
+  for (const h of p.header.handWritten) {
     const build = HAND_WRITTEN[h.name];
-    if (build && !ops.has(h.name)) ops.set(h.name, build(k));
+    if (build && !ops.has(h.name)) ops.set(h.name, build(p));
   }
-  // Object.fromEntries makes an object with fast properties; one filled by ops[name] = fn goes to
-  // dictionary mode past 128 properties, and every f.folio_test_lru(folio) would then be a hash
-  // lookup and a call the JIT cannot inline (measured: about 20x slower per call)
-  return Object.fromEntries(ops);
+  return [...ops];
 }
 
-function buildAccessor(k: Kernel, a: Accessor): PageFlagFn {
+function buildAccessor(p: Profile, a: Accessor, debugVm: boolean): PageFlagFn {
   const where = `${PAGE_FLAGS_H}:${a.invocation.line}`;
   const fn = a.name;
   if (a.op === 'false') return () => false;
   if (a.op === 'noop') return () => false;
   if (a.op === 'type_test' || a.op === 'type_set' || a.op === 'type_clear')
-    return buildTypeAccessor(k, a, where);
-  const bit = k.profile.bits.get(a.flag);
-  if (bit === undefined) throw new Error(`${fn}: PG_${a.flag} does not exist in profile ${k.profile.name}`);
+    return buildTypeAccessor(p, a, where);
+  const bit = p.bits.get(a.flag);
+  if (bit === undefined) throw new Error(`${fn}: PG_${a.flag} does not exist in profile ${p.name}`);
   const mask = (1 << bit) >>> 0;
-  if (!k.debugVm) return buildUncheckedAccessor(k, a, a.op, mask);
-  const target = a.takes === 'folio' ? folioTarget(k, fn, a.folioPage ?? 0) : pageTarget(k, fn, a, where);
-  const flags = k.mem.flagsLo;
+  if (!debugVm) return buildUncheckedAccessor(a, a.op, mask);
+  const target = a.takes === 'folio' ? folioTarget(p, fn, a.folioPage ?? 0) : pageTarget(fn, a, where);
   switch (a.op) {
     case 'test':
-      return (page) => (flags[target(page)] & mask) !== 0;
+      return function (page) {
+        const k = this[ACCESSOR_KERNEL];
+        return (k.mem.flagsLo[target(k, page)] & mask) !== 0;
+      };
     case 'set':
     case '__set':
-      return (page) => {
-        const p = target(page);
+      return function (page) {
+        const k = this[ACCESSOR_KERNEL];
+        const flags = k.mem.flagsLo;
+        const p = target(k, page);
         flags[p] = (flags[p] | mask) >>> 0;
         return false;
       };
     case 'clear':
     case '__clear':
-      return (page) => {
-        const p = target(page);
+      return function (page) {
+        const k = this[ACCESSOR_KERNEL];
+        const flags = k.mem.flagsLo;
+        const p = target(k, page);
         flags[p] = (flags[p] & ~mask) >>> 0;
         return false;
       };
     case 'test_set':
-      return (page) => {
-        const p = target(page);
+      return function (page) {
+        const k = this[ACCESSOR_KERNEL];
+        const flags = k.mem.flagsLo;
+        const p = target(k, page);
         const old = (flags[p] & mask) !== 0;
         flags[p] = (flags[p] | mask) >>> 0;
         return old;
       };
     case 'test_clear':
-      return (page) => {
-        const p = target(page);
+      return function (page) {
+        const k = this[ACCESSOR_KERNEL];
+        const flags = k.mem.flagsLo;
+        const p = target(k, page);
         const old = (flags[p] & mask) !== 0;
         flags[p] = (flags[p] & ~mask) >>> 0;
         return old;
@@ -104,48 +135,55 @@ function buildAccessor(k: Kernel, a: Accessor): PageFlagFn {
  * A flag accessor without CONFIG_DEBUG_VM_PGFLAGS (the Kernel's debugVm off): the policy checks are
  * compiled out, so the page whose flags word is used is all that is left of the policy — folio_flags(
  * folio, n), PF_SECOND's page + 1, PF_HEAD/PF_NO_TAIL's compound_head(page), the page itself for
- * the others — and each accessor is one closure doing its bit operation there: the per-page paths
- * call these, and a closure calling a shared target closure could not be inlined.
+ * the others — and each accessor is one function doing its bit operation there: the per-page paths
+ * call these, and a function calling a shared target function could not be inlined.
  */
-function buildUncheckedAccessor(k: Kernel, a: Accessor, op: BitOp, mask: number): PageFlagFn {
+function buildUncheckedAccessor(a: Accessor, op: BitOp, mask: number): PageFlagFn {
   const fn = a.name;
-  const mem = k.mem;
-  const flags = mem.flagsLo;
   const head = a.takes === 'page' && (a.policy === 'PF_HEAD' || a.policy === 'PF_NO_TAIL');
   const n = a.takes === 'folio' ? (a.folioPage ?? 0) : a.policy === 'PF_SECOND' ? 1 : 0;
   switch (op) {
     case 'test':
-      return (page) => {
-        mem.check(fn, page);
-        return (flags[head ? compound_head(k, page) : page + n] & mask) !== 0;
+      return function (page) {
+        const k = this[ACCESSOR_KERNEL];
+        k.mem.check(fn, page);
+        return (k.mem.flagsLo[head ? compound_head(k, page) : page + n] & mask) !== 0;
       };
     case 'set':
     case '__set':
-      return (page) => {
-        mem.check(fn, page);
+      return function (page) {
+        const k = this[ACCESSOR_KERNEL];
+        k.mem.check(fn, page);
+        const flags = k.mem.flagsLo;
         const p = head ? compound_head(k, page) : page + n;
         flags[p] = (flags[p] | mask) >>> 0;
         return false;
       };
     case 'clear':
     case '__clear':
-      return (page) => {
-        mem.check(fn, page);
+      return function (page) {
+        const k = this[ACCESSOR_KERNEL];
+        k.mem.check(fn, page);
+        const flags = k.mem.flagsLo;
         const p = head ? compound_head(k, page) : page + n;
         flags[p] = (flags[p] & ~mask) >>> 0;
         return false;
       };
     case 'test_set':
-      return (page) => {
-        mem.check(fn, page);
+      return function (page) {
+        const k = this[ACCESSOR_KERNEL];
+        k.mem.check(fn, page);
+        const flags = k.mem.flagsLo;
         const p = head ? compound_head(k, page) : page + n;
         const old = (flags[p] & mask) !== 0;
         flags[p] = (flags[p] | mask) >>> 0;
         return old;
       };
     case 'test_clear':
-      return (page) => {
-        mem.check(fn, page);
+      return function (page) {
+        const k = this[ACCESSOR_KERNEL];
+        k.mem.check(fn, page);
+        const flags = k.mem.flagsLo;
         const p = head ? compound_head(k, page) : page + n;
         const old = (flags[p] & mask) !== 0;
         flags[p] = (flags[p] & ~mask) >>> 0;
@@ -157,14 +195,17 @@ function buildUncheckedAccessor(k: Kernel, a: Accessor, op: BitOp, mask: number)
 /** the accessor ops that are a bit operation on a flags word */
 type BitOp = Exclude<AccessorOp, 'false' | 'noop' | 'type_test' | 'type_set' | 'type_clear'>;
 
+/** the page whose flags word an accessor uses, after the policy's checks */
+type Target = (k: Kernel, page: Pfn) => Pfn;
+
 /**
  * folio_flags(folio, n) (6.1 and 6.12 page-flags.h): VM_BUG_ON_PGFLAGS(PageTail(page)) [6.1] /
  * (page->compound_head & 1) [6.12], and VM_BUG_ON_PGFLAGS(n > 0 && !test_bit(PG_head, ...)).
  */
-function folioTarget(k: Kernel, fn: string, n: number): (folio: Pfn) => Pfn {
-  const tailCond = k.profile.facts.folioFlagsTailCheck;
-  const where = folioFlagsSite(k);
-  return (folio) => {
+function folioTarget(p: Profile, fn: string, n: number): Target {
+  const tailCond = p.facts.folioFlagsTailCheck;
+  const where = folioFlagsSite(p);
+  return (k, folio) => {
     k.mem.check(fn, folio);
     VM_BUG_ON_PAGE(k, PageTail(k, folio), tailCond, folio, where);
     if (n > 0) {
@@ -174,34 +215,34 @@ function folioTarget(k: Kernel, fn: string, n: number): (folio: Pfn) => Pfn {
   };
 }
 
-function folioFlagsSite(k: Kernel): string {
-  const h = k.profile.header.handWritten.find((x) => x.name === 'folio_flags');
+function folioFlagsSite(p: Profile): string {
+  const h = p.header.handWritten.find((x) => x.name === 'folio_flags');
   return h ? `${PAGE_FLAGS_H}:${h.line}` : PAGE_FLAGS_H;
 }
 
 /** The PF_* policy macros (page-flags.h): which page the bit lives in, and the debug check. */
-function pageTarget(k: Kernel, fn: string, a: Accessor, where: string): (page: Pfn) => Pfn {
+function pageTarget(fn: string, a: Accessor, where: string): Target {
   const enforce = a.enforce ?? 0;
   switch (a.policy) {
     case undefined:
     case 'PF_ANY':
-      return (page) => (k.mem.check(fn, page), page);
+      return (k, page) => (k.mem.check(fn, page), page);
     case 'PF_HEAD':
-      return (page) => (k.mem.check(fn, page), compound_head(k, page));
+      return (k, page) => (k.mem.check(fn, page), compound_head(k, page));
     case 'PF_ONLY_HEAD':
-      return (page) => {
+      return (k, page) => {
         k.mem.check(fn, page);
         VM_BUG_ON_PAGE(k, PageTail(k, page), 'PageTail(page)', page, where);
         return page;
       };
     case 'PF_NO_TAIL':
-      return (page) => {
+      return (k, page) => {
         k.mem.check(fn, page);
         VM_BUG_ON_PAGE(k, enforce === 1 && PageTail(k, page), `${enforce} && PageTail(page)`, page, where);
         return compound_head(k, page);
       };
     case 'PF_NO_COMPOUND':
-      return (page) => {
+      return (k, page) => {
         k.mem.check(fn, page);
         VM_BUG_ON_PAGE(
           k,
@@ -213,7 +254,7 @@ function pageTarget(k: Kernel, fn: string, a: Accessor, where: string): (page: P
         return page;
       };
     case 'PF_SECOND':
-      return (page) => {
+      return (k, page) => {
         k.mem.check(fn, page);
         VM_BUG_ON_PAGE(k, !PageHead(k, page), '!PageHead(page)', page, where);
         return page + 1;
@@ -227,33 +268,37 @@ function pageTarget(k: Kernel, fn: string, a: Accessor, where: string): (page: P
  * set it back. 6.12+: test = (page_type >> 24) == PGTY_x; set returns early when already that type,
  * else VM_BUG_ON(page_type != UINT_MAX); clear returns early on UINT_MAX, else VM_BUG_ON(!test).
  */
-function buildTypeAccessor(k: Kernel, a: Accessor, where: string): PageFlagFn {
-  const value = k.profile.pageTypes.get(a.flag);
+function buildTypeAccessor(p: Profile, a: Accessor, where: string): PageFlagFn {
+  const value = p.pageTypes.get(a.flag);
   if (value === undefined)
-    throw new Error(`${a.name}: page type ${a.flag} does not exist in profile ${k.profile.name}`);
-  const mc = k.mem.mapcount;
+    throw new Error(`${a.name}: page type ${a.flag} does not exist in profile ${p.name}`);
   const fn = a.name;
   const isFolio = a.takes === 'folio';
-  const bug = (bad: boolean, cond: string, page: Pfn) =>
+  const bug = (k: Kernel, bad: boolean, cond: string, page: Pfn) =>
     isFolio ? VM_BUG_ON_FOLIO(k, bad, cond, page, where) : VM_BUG_ON_PAGE(k, bad, cond, page, where);
-  const test = (page: Pfn) => page_type_is(k, page, value);
-  if (k.profile.header.pageTypeEncoding === 'inverted-bits') {
+  if (p.header.pageTypeEncoding === 'inverted-bits') {
     const uname = a.invocation.args[0];
     switch (a.op) {
       case 'type_test':
-        return (page) => (k.mem.check(fn, page), test(page));
-      case 'type_set':
-        return (page) => {
+        return function (page) {
+          const k = this[ACCESSOR_KERNEL];
           k.mem.check(fn, page);
-          bug(!page_type_is(k, page, 0), '!PageType(page, 0)', page);
-          mc[page] &= ~value;
+          return page_type_is(k, page, value);
+        };
+      case 'type_set':
+        return function (page) {
+          const k = this[ACCESSOR_KERNEL];
+          k.mem.check(fn, page);
+          bug(k, !page_type_is(k, page, 0), '!PageType(page, 0)', page);
+          k.mem.mapcount[page] &= ~value;
           return false;
         };
       default:
-        return (page) => {
+        return function (page) {
+          const k = this[ACCESSOR_KERNEL];
           k.mem.check(fn, page);
-          bug(!test(page), `!Page${uname}(page)`, page);
-          mc[page] |= value;
+          bug(k, !page_type_is(k, page, value), `!Page${uname}(page)`, page);
+          k.mem.mapcount[page] |= value;
           return false;
         };
     }
@@ -262,23 +307,30 @@ function buildTypeAccessor(k: Kernel, a: Accessor, where: string): PageFlagFn {
   // FOLIO_TYPE_OPS(lname, fname) / PAGE_TYPE_OPS(uname, lname, fname)
   const inv = a.invocation.args;
   const testName = isFolio ? `folio_test_${inv[inv.length - 1]}` : `Page${inv[0]}`;
-  const word = page_type_word(k, value);
+  const word = page_type_word_of(p, value);
   switch (a.op) {
     case 'type_test':
-      return (page) => (k.mem.check(fn, page), test(page));
-    case 'type_set':
-      return (page) => {
+      return function (page) {
+        const k = this[ACCESSOR_KERNEL];
         k.mem.check(fn, page);
-        if (test(page)) return false;
-        bug(mc[page] !== -1, `data_race(${pt}) != UINT_MAX`, page);
-        mc[page] = word;
+        return page_type_is(k, page, value);
+      };
+    case 'type_set':
+      return function (page) {
+        const k = this[ACCESSOR_KERNEL];
+        k.mem.check(fn, page);
+        if (page_type_is(k, page, value)) return false;
+        bug(k, k.mem.mapcount[page] !== -1, `data_race(${pt}) != UINT_MAX`, page);
+        k.mem.mapcount[page] = word;
         return false;
       };
     default:
-      return (page) => {
+      return function (page) {
+        const k = this[ACCESSOR_KERNEL];
+        const mc = k.mem.mapcount;
         k.mem.check(fn, page);
         if (mc[page] === -1) return false;
-        bug(!test(page), `!${testName}(${isFolio ? 'folio' : 'page'})`, page);
+        bug(k, !page_type_is(k, page, value), `!${testName}(${isFolio ? 'folio' : 'page'})`, page);
         mc[page] = -1;
         return false;
       };
@@ -287,62 +339,101 @@ function buildTypeAccessor(k: Kernel, a: Accessor, where: string): PageFlagFn {
 
 /**
  * Hand-written functions of page-flags.h the model implements, by name: each entry makes the
- * Kernel's function (its own closure, the flag bits resolved once).
+ * profile's function (the flag bits resolved once).
  */
-const HAND_WRITTEN: Readonly<Record<string, (k: Kernel) => PageFlagFn>> = {
-  PageHead: (k) => (p) => PageHead(k, p),
-  PageTail: (k) => (p) => PageTail(k, p),
-  PageCompound: (k) => (p) => PageCompound(k, p),
-  folio_test_head: (k) => (f) => PageHead(k, f),
-  folio_test_large: (k) => (f) => PageHead(k, f),
-  PageAnon: (k) => (p) => folio_test_anon(k, page_folio(k, p)),
-  folio_test_anon: (k) => (f) => folio_test_anon(k, f),
-  folio_test_uptodate: (k) => {
-    const uptodate = bitMask(k, 'uptodate');
-    return (f) => (k.mem.flagsLo[f] & uptodate) !== 0;
+const HAND_WRITTEN: Readonly<Record<string, (p: Profile) => PageFlagFn>> = {
+  PageHead: () =>
+    function (p) {
+      return PageHead(this[ACCESSOR_KERNEL], p);
+    },
+  PageTail: () =>
+    function (p) {
+      return PageTail(this[ACCESSOR_KERNEL], p);
+    },
+  PageCompound: () =>
+    function (p) {
+      return PageCompound(this[ACCESSOR_KERNEL], p);
+    },
+  folio_test_head: () =>
+    function (f) {
+      return PageHead(this[ACCESSOR_KERNEL], f);
+    },
+  folio_test_large: () =>
+    function (f) {
+      return PageHead(this[ACCESSOR_KERNEL], f);
+    },
+  PageAnon: () =>
+    function (p) {
+      const k = this[ACCESSOR_KERNEL];
+      return folio_test_anon(k, page_folio(k, p));
+    },
+  folio_test_anon: () =>
+    function (f) {
+      return folio_test_anon(this[ACCESSOR_KERNEL], f);
+    },
+  folio_test_uptodate: (pr) => {
+    const uptodate = bitMask(pr, 'uptodate');
+    return function (f) {
+      return (this[ACCESSOR_KERNEL].mem.flagsLo[f] & uptodate) !== 0;
+    };
   },
-  PageUptodate: (k) => {
-    const uptodate = bitMask(k, 'uptodate');
-    return (p) => (k.mem.flagsLo[page_folio(k, p)] & uptodate) !== 0;
+  PageUptodate: (pr) => {
+    const uptodate = bitMask(pr, 'uptodate');
+    return function (p) {
+      const k = this[ACCESSOR_KERNEL];
+      return (k.mem.flagsLo[page_folio(k, p)] & uptodate) !== 0;
+    };
   },
-  folio_mark_uptodate: (k) => setter(k, 'uptodate', false),
-  __folio_mark_uptodate: (k) => setter(k, 'uptodate', false),
-  SetPageUptodate: (k) => setter(k, 'uptodate', true),
-  __SetPageUptodate: (k) => setter(k, 'uptodate', true),
+  folio_mark_uptodate: (pr) => setter(pr, 'uptodate', false),
+  __folio_mark_uptodate: (pr) => setter(pr, 'uptodate', false),
+  SetPageUptodate: (pr) => setter(pr, 'uptodate', true),
+  __SetPageUptodate: (pr) => setter(pr, 'uptodate', true),
   // folio_test_swapcache(): folio_test_swapbacked(folio) && test_bit(PG_swapcache, ...)
-  folio_test_swapcache: (k) => {
-    const swapbacked = bitMask(k, 'swapbacked');
-    const swapcache = bitMask(k, 'swapcache');
-    return (f) => (k.mem.flagsLo[f] & swapbacked) !== 0 && (k.mem.flagsLo[f] & swapcache) !== 0;
+  folio_test_swapcache: (pr) => {
+    const swapbacked = bitMask(pr, 'swapbacked');
+    const swapcache = bitMask(pr, 'swapcache');
+    return function (f) {
+      const flags = this[ACCESSOR_KERNEL].mem.flagsLo;
+      return (flags[f] & swapbacked) !== 0 && (flags[f] & swapcache) !== 0;
+    };
   },
-  PageSwapCache: (k) => {
-    const swapbacked = bitMask(k, 'swapbacked');
-    const swapcache = bitMask(k, 'swapcache');
-    return (p) => {
+  PageSwapCache: (pr) => {
+    const swapbacked = bitMask(pr, 'swapbacked');
+    const swapcache = bitMask(pr, 'swapcache');
+    return function (p) {
+      const k = this[ACCESSOR_KERNEL];
       const f = page_folio(k, p);
       return (k.mem.flagsLo[f] & swapbacked) !== 0 && (k.mem.flagsLo[f] & swapcache) !== 0;
     };
   },
   // 6.12+: PageSlab(page) = folio_test_slab(page_folio(page))
-  PageSlab: (k) => {
-    const v = k.profile.pageTypes.get('slab');
-    if (v !== undefined) return (p) => page_type_is(k, page_folio(k, p), v);
-    const slab = bitMask(k, 'slab');
-    return (p) => (k.mem.flagsLo[compound_head(k, p)] & slab) !== 0;
+  PageSlab: (pr) => {
+    const v = pr.pageTypes.get('slab');
+    if (v !== undefined)
+      return function (p) {
+        const k = this[ACCESSOR_KERNEL];
+        return page_type_is(k, page_folio(k, p), v);
+      };
+    const slab = bitMask(pr, 'slab');
+    return function (p) {
+      const k = this[ACCESSOR_KERNEL];
+      return (k.mem.flagsLo[compound_head(k, p)] & slab) !== 0;
+    };
   },
 };
 
 /** 1 << PG_flag, or 0 when the profile has no such flag (a test of it is false) */
-function bitMask(k: Kernel, flag: string): number {
-  const bit = k.profile.bits.get(flag);
+function bitMask(p: Profile, flag: string): number {
+  const bit = p.bits.get(flag);
   return bit === undefined ? 0 : (1 << bit) >>> 0;
 }
 
 /** sets PG_flag in the folio (of the page, `ofPage`); throws when called if the profile has no such flag */
-function setter(k: Kernel, flag: string, ofPage: boolean): PageFlagFn {
-  const bit = k.profile.bits.get(flag);
-  return (page) => {
-    if (bit === undefined) throw new Error(`PG_${flag} does not exist in profile ${k.profile.name}`);
+function setter(p: Profile, flag: string, ofPage: boolean): PageFlagFn {
+  const bit = p.bits.get(flag);
+  return function (page) {
+    if (bit === undefined) throw new Error(`PG_${flag} does not exist in profile ${p.name}`);
+    const k = this[ACCESSOR_KERNEL];
     const f = ofPage ? page_folio(k, page) : page;
     k.mem.flagsLo[f] = (k.mem.flagsLo[f] | (1 << bit)) >>> 0;
     return false;

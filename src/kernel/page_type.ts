@@ -17,7 +17,12 @@ export const PGTY_mapcount_underflow = 0xff;
 
 /** The page_type value meaning "this type", for `value` from the profile's page type table. */
 export function page_type_word(k: Kernel, value: number): number {
-  return k.profile.header.pageTypeEncoding === 'top-byte' ? (value << 24) | 0 : (0xffffffff & ~value) | 0;
+  return page_type_word_of(k.profile, value);
+}
+
+/** page_type_word() under profile `p` */
+export function page_type_word_of(p: Profile, value: number): number {
+  return p.header.pageTypeEncoding === 'top-byte' ? (value << 24) | 0 : (0xffffffff & ~value) | 0;
 }
 
 /** PageType(page, flag) for one type value of the profile */

@@ -370,8 +370,8 @@ export function deferred_split_scan(k: Kernel, mms: readonly MmStruct[]): number
  */
 function is_transparent_hugepage(k: Kernel, folio: Pfn): boolean {
   if (!folio_test_large(k, folio)) return false;
-  const rmappable = mmcache(k).f.folio_test_large_rmappable;
-  return rmappable ? rmappable(folio) : folio_test_anon(k, folio);
+  const f = mmcache(k).f;
+  return f.folio_test_large_rmappable ? f.folio_test_large_rmappable(folio) : folio_test_anon(k, folio);
 }
 
 /**

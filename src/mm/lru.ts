@@ -92,18 +92,9 @@ export class Lruvec {
   }
 }
 
-const lruvecs = new WeakMap<Kernel, Lruvec>();
-let lastK: Kernel | undefined;
-let last: Lruvec | undefined;
-
-/** the Kernel's lruvec (node 0, root memcg), created on first use; a last-kernel check (every free asks) */
+/** the Kernel's lruvec (node 0, root memcg; its MmCache holds it) */
 export function lruvec_of(k: Kernel): Lruvec {
-  if (k === lastK) return last!;
-  let l = lruvecs.get(k);
-  if (!l) lruvecs.set(k, (l = new Lruvec(k)));
-  lastK = k;
-  last = l;
-  return l;
+  return mmcache(k).lruvec;
 }
 
 /** folio_is_file_lru() (include/linux/mm_inline.h): !PG_swapbacked */
@@ -130,7 +121,9 @@ function folio_lru_list(k: Kernel, l: Lruvec, folio: Pfn): number {
 
 /**
  * list_add() (at the head: the newest) or list_add_tail() (the oldest end, where reclaim looks
- * first) of `folio` on list `list`; no size changes
+ * first) of `folio` on list `list`; no size changes. One sequence of stores for every case: a
+ * fresh machine's lists start empty, and a store made only then had no type feedback in code the
+ * JIT optimized on an earlier machine.
  */
 export function lru_list_add(k: Kernel, folio: Pfn, list: number, tail: boolean): void {
   const l = lruvec_of(k);
@@ -139,33 +132,31 @@ export function lru_list_add(k: Kernel, folio: Pfn, list: number, tail: boolean)
   const next = k.mem.lruNext;
   const prev = k.mem.lruPrev;
   const h = l.head[list];
-  if (h < 0) {
-    l.head[list] = folio;
-    next[folio] = prev[folio] = folio;
-  } else {
-    const last = prev[h];
-    next[last] = folio;
-    prev[folio] = last;
-    next[folio] = h;
-    prev[h] = folio;
-    if (!tail) l.head[list] = folio;
-  }
+  // circular: the folio goes between the last entry and the first; on an empty list it is both
+  const first = h < 0 ? folio : h;
+  const last = h < 0 ? folio : prev[h];
+  next[last] = folio;
+  prev[folio] = last;
+  next[folio] = first;
+  prev[first] = folio;
+  if (h < 0 || !tail) l.head[list] = folio;
   l.on[folio] = list + 1;
 }
 
-/** list_del() of `folio` from the list it is on; no size changes */
+/** list_del() of `folio` from the list it is on; no size changes (the head written in one place, as in lru_list_add) */
 export function lru_list_del(k: Kernel, folio: Pfn): void {
   const l = lruvec_of(k);
   const list = l.on[folio] - 1;
   if (list < 0) throw new Error(`lru: pfn 0x${folio.toString(16)} is on no LRU list`);
   const next = k.mem.lruNext;
   const prev = k.mem.lruPrev;
-  if (next[folio] === folio) l.head[list] = -1;
-  else {
-    next[prev[folio]] = next[folio];
-    prev[next[folio]] = prev[folio];
-    if (l.head[list] === folio) l.head[list] = next[folio];
+  const after = next[folio];
+  if (after !== folio) {
+    next[prev[folio]] = after;
+    prev[after] = prev[folio];
   }
+  // the list's first entry moves on to the next one; the last one leaves the list empty
+  if (l.head[list] === folio) l.head[list] = after === folio ? -1 : after;
   next[folio] = prev[folio] = -1;
   l.on[folio] = 0;
 }

@@ -11,7 +11,7 @@ import type { Profile } from '../kernel/profiles/index.js';
 import type { ProfileName } from '../kernel/profiles/types.js';
 import { exit_mmap, dup_mmap } from './mmap.js';
 import { called } from './stack.js';
-import { LRU_GEN_CAPS_ALL, LRU_GEN_CORE, mmcache } from './mm_cache.js';
+import { LRU_GEN_CAPS_ALL, LRU_GEN_CORE, mmcache, mmcache_init } from './mm_cache.js';
 import { lru_gen_use_mm } from './vmscan_mglru_walk.js';
 import { mm_alloc, type MmStruct, type Task } from './mm_types.js';
 import { free_reserved_area, memblock_free_all } from './page_alloc.js';
@@ -69,6 +69,7 @@ export class Machine {
     this.k = new Kernel({ profile: opts.profile, nrPages, debugVm: opts.debugVm });
     this.rng = new Xorshift32(opts.seed ?? 1);
     const reserved = opts.reservedPages ?? 0;
+    mmcache_init(this.k, this.nrCpus);
     memblock_free_all(this.k, FIRST_FREE_PFN, nrPages, this.nrCpus, opts.pcpHigh, reserved);
     this.reservedLeft = [FIRST_FREE_PFN, FIRST_FREE_PFN + reserved];
     init_vdso_image(this.k, VDSO_PFN);

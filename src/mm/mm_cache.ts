@@ -1,12 +1,25 @@
 /**
- * Per-kernel values the hot paths read on every page (the flag accessors, config switches, masks),
- * resolved once per Kernel and kept behind a last-kernel check so a per-page call costs a compare.
+ * Per-kernel values the hot paths read on every page (the flag accessors, config switches, masks)
+ * and the machine's per-node and per-CPU state (the zone, the lruvec, the cpu_fbatches, the THP
+ * knobs), resolved once per Kernel and held by the Kernel itself (Kernel.mm), so a per-page call
+ * reaches them in one load. (A side table keyed by Kernel behind a last-kernel check did the same
+ * for one Kernel, but the check's miss path, never taken while the JIT watched, deoptimized every
+ * path it was inlined into when a second Kernel ran: the bench's untraced run, tests, the server.)
  */
 import type { Kernel } from '../kernel/kernel.js';
 import { pageflags, type PageFlagOps } from '../kernel/page_flags.js';
-import type { FolioBatch } from './pagevec.js';
+import { Lruvec } from './lru.js';
+import type { Zone } from './page_alloc.js';
+import { FolioBatch } from './pagevec.js';
+import { thp_sysfs_init, type ThpSysfs } from './thp_sysfs.js';
 
-export interface MmCache {
+/** enum { LRU_GEN_CORE, LRU_GEN_MM_WALK, LRU_GEN_NONLEAF_YOUNG } (include/linux/mmzone.h) as bits */
+export const LRU_GEN_CORE = 1;
+export const LRU_GEN_MM_WALK = 2;
+export const LRU_GEN_NONLEAF_YOUNG = 4;
+export const LRU_GEN_CAPS_ALL = LRU_GEN_CORE | LRU_GEN_MM_WALK | LRU_GEN_NONLEAF_YOUNG;
+
+export class MmCache {
   readonly f: PageFlagOps;
   /**
    * lru_gen_enabled(): CONFIG_LRU_GEN && CONFIG_LRU_GEN_ENABLED, or what the machine wrote to
@@ -20,61 +33,57 @@ export interface MmCache {
    */
   lruGenCaps: number;
   /** current->in_lru_fault (mm/memory.c lru_gen_enter_fault): inside handle_mm_fault() */
-  inLruFault: boolean;
+  inLruFault = false;
   /** 1 << PG_anon_exclusive (PG_mappedtodisk in 6.1, PG_owner_2 in 6.12) */
   readonly anonExclusive: number;
-  /** cpu_fbatches.lru_add per CPU (mm/swap.c), created on first use */
+  /**
+   * cpu_fbatches (mm/swap.c DEFINE_PER_CPU): lru_add, activate, lru_move_tail (6.1 lru_rotate) and
+   * lru_deactivate_file per CPU, made for the machine's CPUs at boot (a CPU beyond them gets its
+   * batch on first use)
+   */
   readonly lruAdd: FolioBatch[];
-  /** cpu_fbatches.activate per CPU (folio_activate), created on first use */
   readonly lruActivate: FolioBatch[];
-  /** reads submitted by read_pages() and not completed yet (folios locked, !uptodate), oldest first */
-  readonly readsInFlight: number[][];
-  /** cpu_fbatches.lru_move_tail per CPU (6.1 lru_rotate: folio_rotate_reclaimable) */
   readonly lruMoveTail: FolioBatch[];
-  /** cpu_fbatches.lru_deactivate_file per CPU (deactivate_file_folio) */
   readonly lruDeactivateFile: FolioBatch[];
+  /** reads submitted by read_pages() and not completed yet (folios locked, !uptodate), oldest first */
+  readonly readsInFlight: number[][] = [];
   /** lru_disable_count (mm/swap.c lru_cache_disable): folio_add_lru drains at once while > 0 */
-  lruDisabled: number;
+  lruDisabled = 0;
+  /** the zone memblock_free_all() gave to the buddy allocator (page_alloc.ts zoneOf) */
+  zone: Zone | undefined = undefined;
+  /** the node's lruvec (lru.ts lruvec_of; lruvec_init at boot) */
+  readonly lruvec: Lruvec;
+  /** the subpages a large anon fault zeroed and nothing wrote since (page_data.ts), made on first use */
+  zeroed: Uint8Array | undefined = undefined;
+  /** /sys/kernel/mm/transparent_hugepage (thp_sysfs.ts) */
+  readonly thp: ThpSysfs;
+
+  constructor(k: Kernel, nrCpus: number) {
+    const bit = k.profile.bits.get('anon_exclusive');
+    if (bit === undefined) throw new Error(`profile ${k.profile.name} has no PG_anon_exclusive`);
+    const cfg = k.profile.config;
+    this.f = pageflags(k);
+    this.lruGen = cfg.isEnabled('CONFIG_LRU_GEN') && cfg.isEnabled('CONFIG_LRU_GEN_ENABLED');
+    this.lruGenCaps = this.lruGen ? LRU_GEN_CAPS_ALL : 0;
+    this.anonExclusive = 1 << bit;
+    const perCpu = () => Array.from({ length: nrCpus }, () => new FolioBatch(k.profile.facts.folioBatchSize));
+    this.lruAdd = perCpu();
+    this.lruActivate = perCpu();
+    this.lruMoveTail = perCpu();
+    this.lruDeactivateFile = perCpu();
+    this.lruvec = new Lruvec(k);
+    this.thp = thp_sysfs_init(k);
+  }
 }
 
-/** enum { LRU_GEN_CORE, LRU_GEN_MM_WALK, LRU_GEN_NONLEAF_YOUNG } (include/linux/mmzone.h) as bits */
-export const LRU_GEN_CORE = 1;
-export const LRU_GEN_MM_WALK = 2;
-export const LRU_GEN_NONLEAF_YOUNG = 4;
-export const LRU_GEN_CAPS_ALL = LRU_GEN_CORE | LRU_GEN_MM_WALK | LRU_GEN_NONLEAF_YOUNG;
-
-const caches = new WeakMap<Kernel, MmCache>();
-let lastK: Kernel | undefined;
-let last: MmCache | undefined;
-
-function build(k: Kernel): MmCache {
-  const bit = k.profile.bits.get('anon_exclusive');
-  if (bit === undefined) throw new Error(`profile ${k.profile.name} has no PG_anon_exclusive`);
-  const cfg = k.profile.config;
-  return {
-    f: pageflags(k),
-    lruGen: cfg.isEnabled('CONFIG_LRU_GEN') && cfg.isEnabled('CONFIG_LRU_GEN_ENABLED'),
-    lruGenCaps:
-      cfg.isEnabled('CONFIG_LRU_GEN') && cfg.isEnabled('CONFIG_LRU_GEN_ENABLED') ? LRU_GEN_CAPS_ALL : 0,
-    inLruFault: false,
-    anonExclusive: 1 << bit,
-    lruAdd: [],
-    lruActivate: [],
-    readsInFlight: [],
-    lruMoveTail: [],
-    lruDeactivateFile: [],
-    lruDisabled: 0,
-  };
+/** The machine's cache, made at boot for its `nrCpus` CPUs (Machine), or on first use for one CPU */
+export function mmcache_init(k: Kernel, nrCpus: number): MmCache {
+  const c = new MmCache(k, nrCpus);
+  k.mm = c;
+  return c;
 }
 
 export function mmcache(k: Kernel): MmCache {
-  return k === lastK ? last! : lookup(k);
-}
-
-function lookup(k: Kernel): MmCache {
-  let c = caches.get(k);
-  if (!c) caches.set(k, (c = build(k)));
-  lastK = k;
-  last = c;
-  return c;
+  const c = k.mm;
+  return c instanceof MmCache ? c : mmcache_init(k, 1);
 }

@@ -29,6 +29,7 @@ import { pageflags } from '../kernel/page_flags.js';
 import { __page_cache_release } from './swap.js';
 import { folio_unqueue_deferred_split } from './huge_split.js';
 import { NotModelled } from './not_modelled.js';
+import { mmcache } from './mm_cache.js';
 
 /** include/linux/mmzone.h enum migratetype (6.1 = 6.12, CONFIG_CMA on) */
 export const MIGRATE_UNMOVABLE = 0;
@@ -138,19 +139,13 @@ export class Zone {
   }
 }
 
-const zones = new WeakMap<Kernel, Zone>();
-
-let lastK: Kernel | undefined;
-let lastZone: Zone | undefined;
-
-/** the Kernel's zone, behind a last-kernel check (a WeakMap lookup per allocation shows in profiles) */
+/** the Kernel's zone (its MmCache holds it) */
 export function zoneOf(k: Kernel): Zone {
-  if (k === lastK) return lastZone!;
-  const z = zones.get(k);
-  if (!z) throw new Error('page allocator: memblock_free_all() was not called on this Kernel');
-  lastK = k;
-  lastZone = z;
-  return z;
+  return mmcache(k).zone ?? noZone();
+}
+
+function noZone(): never {
+  throw new Error('page allocator: memblock_free_all() was not called on this Kernel');
 }
 
 function list_add(k: Kernel, heads: Int32Array, i: number, p: Pfn, tail: boolean): void {
@@ -702,8 +697,7 @@ export function memblock_free_all(
   reserved = 0,
 ): Zone {
   const z = new Zone(k, nrCpus, start, end, pcpHigh);
-  zones.set(k, z);
-  lastK = undefined;
+  mmcache(k).zone = z;
   k.freeFolio = free_folio;
   memmap_init_range(k, start, end, 'Normal');
   k.mem.pageblockMt.fill(

@@ -8,39 +8,24 @@
  */
 import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
-
-const zeroed = new WeakMap<Kernel, Uint8Array>();
-/** the last kernel asked and its bytes: every write fault asks, and a WeakMap lookup shows in profiles */
-let lastK: Kernel | undefined;
-let last: Uint8Array | undefined;
-
-function zeroedOf(k: Kernel): Uint8Array | undefined {
-  if (k !== lastK) {
-    lastK = k;
-    last = zeroed.get(k);
-  }
-  return last;
-}
+import { mmcache } from './mm_cache.js';
 
 /** folio_zero_user(): every page of [folio, folio + nr) is zero-filled */
 export function folio_zero_user(k: Kernel, folio: Pfn, nr: number): void {
-  let z = zeroedOf(k);
-  if (!z) {
-    zeroed.set(k, (z = new Uint8Array(k.mem.nrPages)));
-    last = z;
-  }
-  z.fill(1, folio, folio + nr);
+  const c = mmcache(k);
+  c.zeroed ??= new Uint8Array(k.mem.nrPages);
+  c.zeroed.fill(1, folio, folio + nr);
 }
 
 /** a user write reached the page (a write fault, or a store through a writable PTE) */
 export function page_written(k: Kernel, page: Pfn): void {
-  const z = zeroedOf(k);
+  const z = mmcache(k).zeroed;
   if (z) z[page] = 0;
 }
 
 /** pages_identical(page, ZERO_PAGE(0)) as far as the model knows */
 export function page_zero_filled(k: Kernel, page: Pfn): boolean {
-  return zeroedOf(k)?.[page] === 1;
+  return mmcache(k).zeroed?.[page] === 1;
 }
 
 /**
@@ -48,6 +33,6 @@ export function page_zero_filled(k: Kernel, page: Pfn): boolean {
  * the destination's nr pages hold what the source's held
  */
 export function folio_copy(k: Kernel, dst: Pfn, src: Pfn, nr: number): void {
-  const z = zeroed.get(k);
+  const z = mmcache(k).zeroed;
   if (z) z.copyWithin(dst, src, src + nr);
 }

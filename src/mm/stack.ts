@@ -10,13 +10,20 @@
  */
 import type { Kernel } from '../kernel/kernel.js';
 
+/** what enter() returns while nobody listens: nothing was pushed, so leave() has nothing to pop */
+const NOT_PUSHED = -1;
+
 /**
  * Pushes `fn` (or the frames the profile shows for it); returns the depth to leave() to. Small, so
- * that the JIT inlines it into every caller; the pushing is out of line.
+ * that the JIT inlines it into every caller; the pushing is out of line. Untraced, it does not
+ * touch the stack at all: the stack array of a Kernel that was traced holds strings and one that
+ * never was holds none, and reading either's length where the JIT had seen only the other
+ * deoptimized every path that inlined enter() when a second Kernel ran.
  */
 export function enter(k: Kernel, fn: string): number {
+  if (!k.tracer.listening) return NOT_PUSHED;
   const depth = k.callStack.length;
-  if (k.tracer.listening) push_frames(k, fn);
+  push_frames(k, fn);
   return depth;
 }
 
@@ -29,13 +36,17 @@ function push_frames(k: Kernel, fn: string): void {
 
 /** Pops back to the depth enter() returned. */
 export function leave(k: Kernel, depth: number): void {
+  if (depth === NOT_PUSHED) return;
   const s = k.callStack;
   if (s.length !== depth) s.length = depth;
 }
 
-/** enter/leave around a closure: for paths that are not per page (syscall entries, batches) */
+/**
+ * enter/leave around a closure: for paths that are not per page (syscall entries, batches). One
+ * call of `body` for both cases: a traced and an untraced run then take the same path through it
+ * (a fast path taken only untraced had no type feedback in code the JIT optimized while tracing).
+ */
 export function called<T>(k: Kernel, fn: string, body: () => T): T {
-  if (!k.tracer.listening) return body();
   const d = enter(k, fn);
   try {
     return body();

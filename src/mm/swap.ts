@@ -24,7 +24,7 @@ function lru_add_batch(k: Kernel, cpu: number): FolioBatch {
   return cpu_fbatch(k, mmcache(k).lruAdd, cpu);
 }
 
-/** this CPU's batch of one kind (cpu_fbatches), created on first use */
+/** this CPU's batch of one kind (cpu_fbatches): made at boot, for a CPU beyond the machine's on first use */
 function cpu_fbatch(k: Kernel, batches: FolioBatch[], cpu: number): FolioBatch {
   return batches[cpu] ?? (batches[cpu] = new FolioBatch(k.profile.facts.folioBatchSize));
 }

@@ -6,6 +6,7 @@
  */
 import type { Kernel } from '../kernel/kernel.js';
 import { PMD_ORDER } from './rmap.js';
+import { mmcache } from './mm_cache.js';
 
 export type ThpEnabled = 'always' | 'madvise' | 'never';
 export type ThpSizeEnabled = 'always' | 'inherit' | 'madvise' | 'never';
@@ -18,31 +19,25 @@ export interface ThpSysfs {
   inherit: number;
 }
 
-const states = new WeakMap<Kernel, ThpSysfs>();
-let lastK: Kernel | undefined;
-let last: ThpSysfs | undefined;
-
 /**
- * The knobs of this kernel. Boot defaults: `enabled` from the CONFIG_TRANSPARENT_HUGEPAGE_{ALWAYS,
- * MADVISE,NEVER} choice (transparent_hugepage_flags, 6.12 mm/huge_memory.c:62; a config naming none of
- * them, like the model's Debian subset, gets madvise: the traces' kernels' choice); PMD-sized THP
- * inherits it and every other size is off (hugepage_init_sysfs, 6.12 mm/huge_memory.c:808).
+ * The knobs at boot: `enabled` from the CONFIG_TRANSPARENT_HUGEPAGE_{ALWAYS,MADVISE,NEVER} choice
+ * (transparent_hugepage_flags, 6.12 mm/huge_memory.c:62; a config naming none of them, like the
+ * model's Debian subset, gets madvise: the traces' kernels' choice); PMD-sized THP inherits it and
+ * every other size is off (hugepage_init_sysfs, 6.12 mm/huge_memory.c:808).
  */
+export function thp_sysfs_init(k: Kernel): ThpSysfs {
+  const cfg = k.profile.config;
+  const enabled: ThpEnabled = cfg.isEnabled('CONFIG_TRANSPARENT_HUGEPAGE_ALWAYS')
+    ? 'always'
+    : cfg.isEnabled('CONFIG_TRANSPARENT_HUGEPAGE_NEVER')
+      ? 'never'
+      : 'madvise';
+  return { enabled, always: 0, madvise: 0, inherit: 1 << PMD_ORDER };
+}
+
+/** The knobs of this kernel (its MmCache holds them) */
 export function thp_sysfs(k: Kernel): ThpSysfs {
-  if (k === lastK) return last!;
-  let s = states.get(k);
-  if (!s) {
-    const cfg = k.profile.config;
-    const enabled: ThpEnabled = cfg.isEnabled('CONFIG_TRANSPARENT_HUGEPAGE_ALWAYS')
-      ? 'always'
-      : cfg.isEnabled('CONFIG_TRANSPARENT_HUGEPAGE_NEVER')
-        ? 'never'
-        : 'madvise';
-    states.set(k, (s = { enabled, always: 0, madvise: 0, inherit: 1 << PMD_ORDER }));
-  }
-  lastK = k;
-  last = s;
-  return s;
+  return mmcache(k).thp;
 }
 
 /** the order of a `hugepages-<size>kB` knob, or undefined when this kernel has no such knob */
