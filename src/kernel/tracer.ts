@@ -16,32 +16,30 @@ export class Tracer {
   private eventMask = ALL_EVENTS;
   private listeners: PageRefListener[] = [];
   /** the running task and CPU, set by whoever schedules work on the model */
-  readonly ctx: TraceContext = {
-    comm: 'swapper/0',
-    pid: 0,
-    tgid: 0,
-    cpu: 0,
-    irqInfo: '.....',
-    timestampNs: 0,
-  };
+  readonly ctx: TraceContext;
   /** reused for every event: listeners must copy what they keep */
-  readonly rec: PageRefRecord = {
-    type: PageRefType.set,
-    pfn: 0,
-    flagsLo: 0,
-    flagsHi: 0,
-    count: 0,
-    mapcount: 0,
-    mapping: 0,
-    mt: 0,
-    val: 0,
-    ret: 0,
-  };
+  readonly rec: PageRefRecord;
   /** bit set when at least one listener exists and the event is enabled */
   private activeMask = 0;
 
   constructor(enabled = true) {
     this.enabled = enabled;
+    // assigned here, not as field initializers: a field initialized with an object literal takes
+    // that literal's map as its type, and the record's map changes once a flags word above 2^31
+    // is stored in it, so a second Tracer's record made every inlined tracepoint deoptimize
+    this.ctx = { comm: 'swapper/0', pid: 0, tgid: 0, cpu: 0, irqInfo: '.....', timestampNs: 0 };
+    this.rec = {
+      type: PageRefType.set,
+      pfn: 0,
+      flagsLo: 0,
+      flagsHi: 0,
+      count: 0,
+      mapcount: 0,
+      mapping: 0,
+      mt: 0,
+      val: 0,
+      ret: 0,
+    };
   }
 
   /** some event is enabled and listened to: the simulator then records its call path */

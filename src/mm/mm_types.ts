@@ -70,46 +70,61 @@ export interface AddressSpace {
   readonly ra: FileRaState;
 }
 
-export interface Vma {
-  readonly name: string;
-  /** first virtual page number */
-  readonly start: number;
-  readonly nrPages: number;
-  /** VM_SHARED */
-  readonly shared: boolean;
+/**
+ * struct vm_area_struct. Classes rather than object literals, here and for MmStruct: a literal made
+ * again from its site gives its object-valued fields the type "any", which deoptimized every fault
+ * path the JIT had optimized on the first address space when the first fork made the second.
+ */
+export class Vma {
   /** anon_vma id (0 until anon_vma_prepare) */
-  anonVma: number;
+  anonVma = 0;
   /** VM_DONTCOPY (MADV_DONTFORK) */
-  dontCopy: boolean;
+  dontCopy = false;
   /** VM_HUGEPAGE (MADV_HUGEPAGE): THP enabled=madvise lets this VMA fault PMD THPs */
-  hugepage: boolean;
-  /** vm_file's mapping (file-backed VMA), page i maps index pgoff + i */
-  readonly file?: AddressSpace;
-  /** vm_pgoff: the file index of the VMA's first page */
-  readonly pgoff: number;
+  hugepage = false;
   /** a special mapping's pages (the vDSO: vm_special_mapping.pages), page i of the VMA maps special[i] */
-  special?: Int32Array;
+  special: Int32Array | undefined = undefined;
   readonly pfn: Int32Array;
   readonly pte: Uint16Array;
+
+  constructor(
+    readonly name: string,
+    /** first virtual page number */
+    readonly start: number,
+    readonly nrPages: number,
+    /** VM_SHARED */
+    readonly shared: boolean,
+    /** vm_file's mapping (file-backed VMA), page i maps index pgoff + i */
+    readonly file: AddressSpace | undefined,
+    /** vm_pgoff: the file index of the VMA's first page */
+    readonly pgoff: number,
+  ) {
+    this.pfn = new Int32Array(nrPages).fill(-1);
+    this.pte = new Uint16Array(nrPages);
+  }
 }
 
-export interface MmStruct {
-  readonly id: number;
-  readonly vmas: Vma[];
+/** struct mm_struct */
+export class MmStruct {
+  readonly vmas: Vma[] = [];
   /** PTE-table pages by pte_table_key(vpn) */
-  readonly pteTables: Map<number, Pfn>;
+  readonly pteTables = new Map<number, Pfn>();
   /** page tables deposited for PMD mappings (pgtable_trans_huge_deposit), same keys */
-  readonly deposited: Map<number, Pfn>;
+  readonly deposited = new Map<number, Pfn>();
   /** MMF_HAS_PINNED: set at the first FOLL_PIN */
-  hasPinned: boolean;
-  /** mmap_base: top-down placement searches the gaps below it (in pages) */
-  mmapBase: number;
+  hasPinned = false;
   /**
    * the PTE tables (keys as pteTables) whose PMD entry's accessed bit MGLRU's walk cleared
    * (pmdp_test_and_clear_young); any access through the PMD sets the bit again, and a new PMD entry
    * is made young (x86 _PAGE_TABLE has _PAGE_ACCESSED)
    */
-  readonly pmdOld: Set<number>;
+  readonly pmdOld = new Set<number>();
+
+  constructor(
+    readonly id: number,
+    /** mmap_base: top-down placement searches the gaps below it (in pages) */
+    readonly mmapBase: number,
+  ) {}
 }
 
 export interface Task {
@@ -122,17 +137,12 @@ export interface Task {
 
 let nextMmId = 1;
 
-export function mm_alloc(): MmStruct {
-  // TASK_SIZE / 3-ish: user mappings start near 0x7f0000000000 like a real mmap_base
-  return {
-    id: nextMmId++,
-    vmas: [],
-    pteTables: new Map(),
-    deposited: new Map(),
-    hasPinned: false,
-    mmapBase: 0x7f9616600,
-    pmdOld: new Set(),
-  };
+/** TASK_SIZE / 3-ish: user mappings start near 0x7f0000000000 like a real mmap_base */
+const MMAP_BASE = 0x7f9616600;
+
+/** mm_alloc(): an empty mm; a forked child's inherits its parent's mmap_base (dup_mmap) */
+export function mm_alloc(mmapBase = MMAP_BASE): MmStruct {
+  return new MmStruct(nextMmId++, mmapBase);
 }
 
 export function vma_alloc(
@@ -143,19 +153,7 @@ export function vma_alloc(
   file?: AddressSpace,
   pgoff = 0,
 ): Vma {
-  return {
-    name,
-    start,
-    nrPages,
-    shared,
-    pgoff,
-    anonVma: 0,
-    dontCopy: false,
-    hugepage: false,
-    file,
-    pfn: new Int32Array(nrPages).fill(-1),
-    pte: new Uint16Array(nrPages),
-  };
+  return new Vma(name, start, nrPages, shared, file, pgoff);
 }
 
 /**

@@ -66,8 +66,7 @@ export function exit_mmap(k: Kernel, mm: MmStruct): void {
 export function dup_mmap(k: Kernel, parent: MmStruct): MmStruct {
   return called(k, 'kernel_clone', () =>
     called(k, 'dup_mmap', () => {
-      const child = mm_alloc();
-      child.mmapBase = parent.mmapBase;
+      const child = mm_alloc(parent.mmapBase);
       for (const vma of parent.vmas) {
         if (vma.dontCopy) continue;
         const copy = vma_alloc(vma.name, vma.start, vma.nrPages, vma.shared, vma.file, vma.pgoff);
