@@ -127,8 +127,7 @@ function folio_lru_list(k: Kernel, l: Lruvec, folio: Pfn): number {
  */
 export function lru_list_add(k: Kernel, folio: Pfn, list: number, tail: boolean): void {
   const l = lruvec_of(k);
-  if (l.on[folio])
-    throw new Error(`lru: pfn 0x${folio.toString(16)} is already on LRU list ${l.on[folio] - 1}`);
+  if (l.on[folio]) throw lruListError(folio, l.on[folio] - 1);
   const next = k.mem.lruNext;
   const prev = k.mem.lruPrev;
   const h = l.head[list];
@@ -147,7 +146,7 @@ export function lru_list_add(k: Kernel, folio: Pfn, list: number, tail: boolean)
 export function lru_list_del(k: Kernel, folio: Pfn): void {
   const l = lruvec_of(k);
   const list = l.on[folio] - 1;
-  if (list < 0) throw new Error(`lru: pfn 0x${folio.toString(16)} is on no LRU list`);
+  if (list < 0) throw lruListError(folio, list);
   const next = k.mem.lruNext;
   const prev = k.mem.lruPrev;
   const after = next[folio];
@@ -159,6 +158,16 @@ export function lru_list_del(k: Kernel, folio: Pfn): void {
   if (l.head[list] === folio) l.head[list] = after === folio ? -1 : after;
   next[folio] = prev[folio] = -1;
   l.on[folio] = 0;
+}
+
+/**
+ * The error of a list operation on a folio in the wrong state (`list` the one it is on, -1 none),
+ * built out of line: the list functions are inlined into every LRU path, and the message's
+ * bytecode counts against the JIT's inlining budget there.
+ */
+function lruListError(folio: Pfn, list: number): Error {
+  const where = list < 0 ? 'is on no LRU list' : `is already on LRU list ${list}`;
+  return new Error(`lru: pfn 0x${folio.toString(16)} ${where}`);
 }
 
 /** lru_to_folio(&list): its tail, the oldest folio, or -1 when it is empty */

@@ -110,8 +110,7 @@ export function lru_gen_update_size(k: Kernel, l: Lruvec, folio: Pfn, oldGen: nu
  * fact mglru.addActiveClearsRefs); list_add, or list_add_tail when reclaiming.
  */
 export function lru_gen_add_folio(k: Kernel, l: Lruvec, folio: Pfn, reclaiming: boolean): boolean {
-  if (folio_lru_gen(k, l, folio) !== -1)
-    throw new Error(`lru_gen_add_folio: pfn 0x${folio.toString(16)} already has a generation`);
+  if (folio_lru_gen(k, l, folio) !== -1) throw hasGeneration(folio);
   const flags = k.mem.flagsLo[folio];
   if (flags & l.unevictable) return false;
   const type = folio_lru_type(k, l, folio);
@@ -133,6 +132,11 @@ export function lru_gen_add_folio(k: Kernel, l: Lruvec, folio: Pfn, reclaiming: 
   lru_gen_update_size(k, l, folio, -1, gen);
   lru_list_add(k, folio, lru_gen_list(gen, type), reclaiming);
   return true;
+}
+
+/** lru_gen_add_folio()'s error, built out of line (as lru.ts lruListError) */
+function hasGeneration(folio: Pfn): Error {
+  return new Error(`lru_gen_add_folio: pfn 0x${folio.toString(16)} already has a generation`);
 }
 
 /**
