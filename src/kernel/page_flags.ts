@@ -9,7 +9,15 @@
  */
 import type { Kernel } from './kernel.js';
 import type { Pfn } from './mem_map.js';
-import { PageCompound, PageHead, PageTail, compound_head, folio_test_anon, page_folio } from './folio.js';
+import {
+  PageAnon,
+  PageCompound,
+  PageHead,
+  PageTail,
+  compound_head,
+  folio_test_anon,
+  page_folio,
+} from './folio.js';
 import { page_type_is, page_type_word_of } from './page_type.js';
 import type { Profile } from './profiles/index.js';
 import type { Accessor, AccessorOp } from './profiles/types.js';
@@ -337,40 +345,26 @@ function buildTypeAccessor(p: Profile, a: Accessor, where: string): PageFlagFn {
   }
 }
 
+/** the accessor that is `fn` (folio.ts) of the accessor's Kernel and the page */
+function ofKernel(fn: (k: Kernel, page: Pfn) => boolean): () => PageFlagFn {
+  return () =>
+    function (page) {
+      return fn(this[ACCESSOR_KERNEL], page);
+    };
+}
+
 /**
  * Hand-written functions of page-flags.h the model implements, by name: each entry makes the
  * profile's function (the flag bits resolved once).
  */
 const HAND_WRITTEN: Readonly<Record<string, (p: Profile) => PageFlagFn>> = {
-  PageHead: () =>
-    function (p) {
-      return PageHead(this[ACCESSOR_KERNEL], p);
-    },
-  PageTail: () =>
-    function (p) {
-      return PageTail(this[ACCESSOR_KERNEL], p);
-    },
-  PageCompound: () =>
-    function (p) {
-      return PageCompound(this[ACCESSOR_KERNEL], p);
-    },
-  folio_test_head: () =>
-    function (f) {
-      return PageHead(this[ACCESSOR_KERNEL], f);
-    },
-  folio_test_large: () =>
-    function (f) {
-      return PageHead(this[ACCESSOR_KERNEL], f);
-    },
-  PageAnon: () =>
-    function (p) {
-      const k = this[ACCESSOR_KERNEL];
-      return folio_test_anon(k, page_folio(k, p));
-    },
-  folio_test_anon: () =>
-    function (f) {
-      return folio_test_anon(this[ACCESSOR_KERNEL], f);
-    },
+  PageHead: ofKernel(PageHead),
+  PageTail: ofKernel(PageTail),
+  PageCompound: ofKernel(PageCompound),
+  folio_test_head: ofKernel(PageHead),
+  folio_test_large: ofKernel(PageHead),
+  PageAnon: ofKernel(PageAnon),
+  folio_test_anon: ofKernel(folio_test_anon),
   folio_test_uptodate: (pr) => {
     const uptodate = bitMask(pr, 'uptodate');
     return function (f) {
