@@ -57,6 +57,8 @@ export class MmCache {
   zeroed: Uint8Array | undefined = undefined;
   /** /sys/kernel/mm/transparent_hugepage (thp_sysfs.ts) */
   readonly thp: ThpSysfs;
+  /** vdso_image_64's pages (vdso.ts init_vdso_image), undefined on a machine without a vDSO */
+  vdsoImage: Int32Array | undefined = undefined;
 
   constructor(k: Kernel, nrCpus: number) {
     const bit = k.profile.bits.get('anon_exclusive');

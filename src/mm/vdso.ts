@@ -18,8 +18,6 @@ import { called } from './stack.js';
 /** vdso_image_64.size / PAGE_SIZE: 8 KiB of vDSO text (generated at build; the boot traces touch the first) */
 const VDSO_PAGES = 2;
 
-const images = new WeakMap<Kernel, Int32Array>();
-
 /**
  * init_vdso_image() at boot: the image's pages are part of the kernel's data, reserved by memblock
  * (__init_single_page: count 1, then PG_reserved); `first` is the first of them
@@ -31,7 +29,7 @@ export function init_vdso_image(k: Kernel, first: Pfn): void {
     __init_single_page(k, first + i, k.profile.layout.zones.indexOf('Normal'), 0);
     mmcache(k).f.SetPageReserved(first + i);
   }
-  images.set(k, pages);
+  mmcache(k).vdsoImage = pages;
 }
 
 /**
@@ -41,7 +39,7 @@ export function init_vdso_image(k: Kernel, first: Pfn): void {
  * PTE tables it needs differ)
  */
 export function map_vdso(k: Kernel, mm: MmStruct, place: (nrPages: number) => number): Vma {
-  const image = images.get(k);
+  const image = mmcache(k).vdsoImage;
   if (!image) throw new Error('map_vdso: the machine has no vDSO image (init_vdso_image)');
   const vma = vma_alloc('vdso', place(image.length), image.length, false);
   vma.special = image;
