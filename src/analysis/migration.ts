@@ -145,24 +145,39 @@ export class MappingOrigins {
   private unmappedEntry(src: number, before: number, k: number): RefEntry | undefined {
     const { facts, t } = this;
     const s = this.ctx.store;
+    const ix = s.pfnIndex();
+    const r = ix.rank(src);
+    if (r < 0) return undefined;
     t.restart();
-    let unmaps: RefEntry[] = [];
-    for (const i of s.indicesOf(src)) {
+    // the entries the unmaps since the source's last remap get consumed: only the k-th (or the
+    // last one when there are fewer) is wanted, so the others are counted, not built
+    let seen = 0;
+    let pick: RefEntry | undefined;
+    for (let j = ix.offsets[r], end = ix.offsets[r + 1]; j < end; j++) {
+      const i = ix.indices[j];
       if (i > before) break;
       const b = facts.of(i);
-      if (b & REMAP && s.val(i) > 0) unmaps = [];
+      if (b & REMAP && s.val(i) > 0) {
+        seen = 0;
+        pick = undefined;
+      }
       t.apply(i);
-      if (b & UNMAP && s.val(i) < 0) unmaps.push(...t.lastConsumed);
+      if (b & UNMAP && s.val(i) < 0) {
+        for (let m = 0; m < t.consumedLength && seen <= k; m++, seen++) pick = t.consumedAt(m);
+      }
     }
-    return unmaps[Math.min(k, unmaps.length - 1)];
+    return pick;
   }
 }
 
 /** How many remaps of the same source precede `get` on its destination. */
 function remapRank(s: EventStore, links: MigrationLinks, get: number): number {
   const src = links.get(get);
+  const ix = s.pfnIndex();
+  const r = ix.rank(s.pfn(get));
   let k = 0;
-  for (const i of s.indicesOf(s.pfn(get))) {
+  for (let j = ix.offsets[r], end = ix.offsets[r + 1]; j < end; j++) {
+    const i = ix.indices[j];
     if (i >= get) break;
     if (links.get(i) === src) k++;
   }
