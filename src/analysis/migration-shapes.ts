@@ -135,13 +135,19 @@ function position(indices: Uint32Array, lo: number, hi: number, i: number): numb
   return lo;
 }
 
+export interface InferredLinksData {
+  events: Uint32Array;
+  sources: Float64Array;
+  sorted: boolean;
+}
+
 /**
  * Destinations' remap gets -> source pfn, as migration.ts reads links: a bit per event and the
  * pairs sorted by event (a Map of ~100 k entries cost a third of the inference).
  */
 export class InferredLinks {
-  private events = new Uint32Array(1024);
-  private sources = new Float64Array(1024);
+  private events: Uint32Array = new Uint32Array(1024);
+  private sources: Float64Array = new Float64Array(1024);
   private n = 0;
   private sorted = true;
 
@@ -173,6 +179,25 @@ export class InferredLinks {
     this.events[this.n] = i;
     this.sources[this.n++] = src;
     this.facts[i] |= LINKED;
+  }
+
+  /** The pairs as plain data (postMessage), for InferredLinks.of. */
+  data(): InferredLinksData {
+    return {
+      events: this.events.subarray(0, this.n),
+      sources: this.sources.subarray(0, this.n),
+      sorted: this.sorted,
+    };
+  }
+
+  /** The links of data() over `facts` (the same LINKED bits). */
+  static of(d: InferredLinksData, facts: Uint8Array): InferredLinks {
+    const links = new InferredLinks(facts);
+    links.events = d.events;
+    links.sources = d.sources;
+    links.n = d.events.length;
+    links.sorted = d.sorted;
+    return links;
   }
 
   /** Sorts the pairs by event (the batches' moves come almost in order). */
