@@ -1,6 +1,14 @@
 /**
- * Owners of page-cache references recognised without stacks from one page's events, for the gets
- * and puts no migration explains (migration-shapes.ts marks those first):
+ * Owners of page-cache and LRU batch references recognised without stacks from one page's events,
+ * for the gets and puts no migration explains (migration-shapes.ts marks those first):
+ *  - a new anonymous page's LRU add: the fault (do_anonymous_page, wp_page_copy, do_cow_fault's
+ *    finish_fault) or fork's copy of a pinned page allocates it (page_ref_set), adds its rmap, then
+ *    adds it to this CPU's lru_add batch (6.1 mm/memory.c:3221-3222, 4229-4230, 4419-4420, 929-930
+ *    page_add_new_anon_rmap then lru_cache_add_inactive_or_unevictable; 6.12 :3421-3422, 4562-4563,
+ *    936-937 folio_add_new_anon_rmap then folio_add_lru_vma), whose folio_get is a page_ref_mod +1
+ *    by the same task right after the set, the page now mapped, with a mapping and without PG_lru
+ *    (folio_add_lru's VM_BUG_ON_FOLIO(folio_test_lru)). A large folio's is left alone: its
+ *    folio_ref_add(nr - 1) comes between (6.12 :4556), and its head's mapcount counts no PMD.
  *  - insertion: the page cache's reference is added while the folio is locked and its mapping still
  *    NULL, and the mapping is set right after (6.1 mm/filemap.c:864-865 and 6.12 :863-864
  *    __filemap_add_folio, 6.1 mm/shmem.c:712-713 and 6.12 :804-805 shmem_add_to_page_cache:
@@ -46,6 +54,7 @@ import {
   isGet,
   isPut,
   LOCKED,
+  LRU,
   SHAPED,
   ShapeBits,
   SWAPCACHE,
@@ -59,7 +68,8 @@ export function inferCacheShapes(s: EventStore, profile: ProfileName, inferred: 
   const { owner, facts } = inferred;
   const pageCache = code('page-cache'),
     lookup = code('lookup'),
-    mapping = code('mapping');
+    mapping = code('mapping'),
+    lruBatch = code('lru-batch');
   const mark = (i: number, o: number): void => {
     owner[i] = o;
     facts[i] |= SHAPED;
@@ -87,6 +97,17 @@ export function inferCacheShapes(s: EventStore, profile: ProfileName, inferred: 
       c.mapcounts[p] === c.mapcounts[i];
     return !rival;
   };
+  /** the get at idx[q] (> lo) is a new anonymous page's folio_add_lru, right after its allocation */
+  const newAnonLruAdd = (q: number): boolean => {
+    const i = idx[q],
+      p = idx[q - 1];
+    const sh = c.shape[i],
+      psh = c.shape[p];
+    if (c.type[sh] !== PageRefType.mod || s.val(i) !== 1 || c.type[psh] !== PageRefType.set) return false;
+    if (c.pid[sh] !== c.pid[psh] || !tracedMapped(profile, c.mapcounts[i])) return false;
+    if (tracedMapped(profile, c.mapcounts[p]) || (shapes.of(p, psh) & HAS_MAPPING) !== 0) return false;
+    return (shapes.of(i, sh) & (HAS_MAPPING | SWAPCACHE | LRU)) === HAS_MAPPING;
+  };
   for (let r = 0; r < ix.sorted.length; r++) {
     const hi = ix.offsets[r + 1];
     for (let q = ix.offsets[r]; q < hi; q++) {
@@ -96,6 +117,10 @@ export function inferCacheShapes(s: EventStore, profile: ProfileName, inferred: 
       const type = c.type[sh];
       const v = s.val(i);
       if (!isGet(type, v, c.ret[sh])) continue;
+      if (q > ix.offsets[r] && newAnonLruAdd(q)) {
+        mark(i, lruBatch);
+        continue;
+      }
       // unmapped as the profile's tracepoint prints it (6.1 page_mapcount 0, 6.12 raw -1)
       if (q + 1 < hi && !tracedMapped(profile, c.mapcounts[i])) {
         const next = idx[q + 1];

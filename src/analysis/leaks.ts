@@ -67,8 +67,9 @@ const MIGRATED_BEFORE = 'mapping moved by migration, mapped before the trace (it
 const MIGRATED_UNLINKED = 'mapping restored by migration whose source page was not identified';
 /** said of a reason whose owner migration-shapes.ts inferred in a trace without stacks */
 const INFERRED = ', owner inferred without stacks from a migration';
-/** said of a reason whose owner cache-shapes.ts inferred (a page-cache insertion or a fault-around) */
-const SHAPED = ', owner inferred without stacks from a page-cache insertion or fault-around';
+/** said of a reason whose owner cache-shapes.ts inferred (a page-cache insertion, a fault-around, a new page's LRU add) */
+const SHAPED =
+  ", owner inferred without stacks from a page-cache insertion, a fault-around or a new page's LRU add";
 /** leak owners, most telling first */
 const RANK: readonly Owner[] = ['pipe', 'gup', 'isolation', 'migration', 'lookup', 'mapping', 'unknown'];
 

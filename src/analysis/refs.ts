@@ -81,7 +81,7 @@ export class StackOwners {
     return this.inferredOwner !== undefined && i >= 0 && this.inferredOwner[i] !== 0;
   }
 
-  /** Whether event i's owner was inferred from a page-cache insertion or fault-around (cache-shapes.ts), not a migration. */
+  /** Whether event i's owner was inferred from one page's events (cache-shapes.ts), not a migration. */
   isShaped(i: number): boolean {
     return this.isInferred(i) && ((this.inferred as InferredMigrations).facts[i] & SHAPED) !== 0;
   }
