@@ -6,9 +6,16 @@
  *    adds it to this CPU's lru_add batch (6.1 mm/memory.c:3221-3222, 4229-4230, 4419-4420, 929-930
  *    page_add_new_anon_rmap then lru_cache_add_inactive_or_unevictable; 6.12 :3421-3422, 4562-4563,
  *    936-937 folio_add_new_anon_rmap then folio_add_lru_vma), whose folio_get is a page_ref_mod +1
- *    by the same task right after the set, the page now mapped, with a mapping and without PG_lru
+ *    by the same task right after the set (6.12 do_anonymous_page: after its page_ref_mod val=0,
+ *    folio_ref_add(folio, nr_pages - 1)), the page now mapped, with a mapping and without PG_lru
  *    (folio_add_lru's VM_BUG_ON_FOLIO(folio_test_lru)). A large folio's is left alone: its
- *    folio_ref_add(nr - 1) comes between (6.12 :4556), and its head's mapcount counts no PMD.
+ *    folio_ref_add(nr - 1) is a get of its own (6.12 :4556), and its head's mapcount counts no PMD.
+ *  - a fault's page reference handed to the PTE: 6.12 finish_fault (mm/memory.c:5184) calls
+ *    folio_ref_add(folio, nr_pages - 1) on the folio __do_fault returned and locked, a page_ref_mod
+ *    val=0 with PG_locked for one page, before set_pte_range maps it; the get just before it, by
+ *    the same task and taken while the page was unlocked, is the reference ->fault took
+ *    (filemap_fault's lookup, the vDSO's vdso_fault get_page: 6.12 arch/x86/entry/vdso/vma.c:74),
+ *    which the PTE keeps. (6.1's finish_fault adds no reference: no such event.)
  *  - insertion: the page cache's reference is added while the folio is locked and its mapping still
  *    NULL, and the mapping is set right after (6.1 mm/filemap.c:864-865 and 6.12 :863-864
  *    __filemap_add_folio, 6.1 mm/shmem.c:712-713 and 6.12 :804-805 shmem_add_to_page_cache:
@@ -97,16 +104,33 @@ export function inferCacheShapes(s: EventStore, profile: ProfileName, inferred: 
       c.mapcounts[p] === c.mapcounts[i];
     return !rival;
   };
+  /** a page_ref_mod val=0 by pid: folio_ref_add(folio, nr_pages - 1) of one page */
+  const refAddNone = (j: number, pid: number): boolean => {
+    const jsh = c.shape[j];
+    return c.type[jsh] === PageRefType.mod && s.val(j) === 0 && c.pid[jsh] === pid;
+  };
   /** the get at idx[q] (> lo) is a new anonymous page's folio_add_lru, right after its allocation */
-  const newAnonLruAdd = (q: number): boolean => {
-    const i = idx[q],
-      p = idx[q - 1];
-    const sh = c.shape[i],
-      psh = c.shape[p];
+  const newAnonLruAdd = (q: number, lo: number): boolean => {
+    const i = idx[q];
+    const sh = c.shape[i];
+    let p = idx[q - 1];
+    // 6.12 do_anonymous_page's folio_ref_add(folio, nr_pages - 1) comes between (mm/memory.c:4556)
+    if (q - 2 >= lo && refAddNone(p, c.pid[sh])) p = idx[q - 2];
+    const psh = c.shape[p];
     if (c.type[sh] !== PageRefType.mod || s.val(i) !== 1 || c.type[psh] !== PageRefType.set) return false;
     if (c.pid[sh] !== c.pid[psh] || !tracedMapped(profile, c.mapcounts[i])) return false;
     if (tracedMapped(profile, c.mapcounts[p]) || (shapes.of(p, psh) & HAS_MAPPING) !== 0) return false;
     return (shapes.of(i, sh) & (HAS_MAPPING | SWAPCACHE | LRU)) === HAS_MAPPING;
+  };
+  /** the get at idx[q] is a fault's page reference that finish_fault hands to the PTE */
+  const finishedFault = (q: number, hi: number): boolean => {
+    if (q + 1 >= hi) return false;
+    const i = idx[q],
+      n = idx[q + 1];
+    if (!refAddNone(n, c.pid[c.shape[i]])) return false;
+    // ->fault took it before __do_fault locked the page; a get under the lock is shmem's new
+    // folio's page cache or LRU add, the allocation's reference being the one handed over
+    return (shapes.of(i, c.shape[i]) & LOCKED) === 0 && (shapes.of(n, c.shape[n]) & LOCKED) !== 0;
   };
   for (let r = 0; r < ix.sorted.length; r++) {
     const hi = ix.offsets[r + 1];
@@ -117,8 +141,12 @@ export function inferCacheShapes(s: EventStore, profile: ProfileName, inferred: 
       const type = c.type[sh];
       const v = s.val(i);
       if (!isGet(type, v, c.ret[sh])) continue;
-      if (q > ix.offsets[r] && newAnonLruAdd(q)) {
+      if (q > ix.offsets[r] && newAnonLruAdd(q, ix.offsets[r])) {
         mark(i, lruBatch);
+        continue;
+      }
+      if (finishedFault(q, hi)) {
+        mark(i, mapping);
         continue;
       }
       // unmapped as the profile's tracepoint prints it (6.1 page_mapcount 0, 6.12 raw -1)

@@ -59,9 +59,9 @@ describe('leaks of traces without stacks', () => {
     expect(kpagecount.readBigUInt64LE(0x14749 * 8)).toBe(1n);
   });
 
-  it('says when the owners are unknown for want of stacks (6.12 boot: one page left unmatched)', async () => {
-    const f = await analyze('6.12', 'boot');
-    expect(f.leaks.map((l) => l.pfn)).toEqual([0x19c7]);
+  it('says when the owners are unknown for want of stacks (6.1 boot: 17 pages left unmatched)', async () => {
+    const f = await analyze('6.1', 'boot');
+    expect(f.leaks).toHaveLength(17);
     expect(formatFindings(f)).toContain("the trace has no stacks: these references' owners are unknown");
   });
 
@@ -230,9 +230,11 @@ describe('page-cache insertions and fault-arounds recognised without stacks', ()
   it('6.12 boot: init-1 mapping initramfs pages by fault-around is no leak (regression: 400)', async () => {
     const f = await analyze('6.12', 'boot');
     expect(f.summary.stacks.attached).toBe(0);
-    // the one left: pfn 0x19c7, a put of init-1 (line 50376) this shape does not explain
-    expect(f.leaks.map((l) => l.pfn)).toEqual([0x19c7]);
-    expect(pagesByReason(f)[ALIVE + SHAPED]).toBe(399);
+    // and pfn 0x19c7 (PG_reserved, the vDSO image): init-1's vdso_fault get_page at
+    // line 50376, then finish_fault's folio_ref_add(folio, 0) with the page locked, is init's
+    // mapping (regression: 1)
+    expect(f.leaks).toEqual([]);
+    expect(pagesByReason(f)[ALIVE + SHAPED]).toBe(400);
   });
 
   it('6.12 boot pfn 0x653af: the PTE keeps its reference, the lookup put back its own', async () => {
@@ -299,22 +301,22 @@ describe('inferred owners against the stacks (a stack run with its stacks hidden
       '6.12',
       'file_mmap',
       'trace-stack.txt.gz',
-      { lookup: 1634, mapping: 817, 'page-cache': 512, 'lru-batch': 75 },
+      { lookup: 1634, mapping: 819, 'page-cache': 512, 'lru-batch': 216 },
     ] as const,
-    ['6.12', 'fork_cow', 'trace-stack.txt.gz', { lookup: 846, 'lru-batch': 144, mapping: 423 }] as const,
+    ['6.12', 'fork_cow', 'trace-stack.txt.gz', { lookup: 846, 'lru-batch': 412, mapping: 424 }] as const,
     [
       '6.12',
       'compaction',
       'trace-stack.txt.gz',
-      { isolation: 1024, lookup: 286, 'lru-batch': 1034, mapping: 1031, 'page-cache': 2282 },
+      { isolation: 1024, lookup: 286, 'lru-batch': 9238, mapping: 1096, 'page-cache': 2282 },
     ] as const,
     [
       '6.12',
       'migration_blocked',
       'trace-stack.txt.gz',
-      { isolation: 5044, lookup: 798, 'lru-batch': 5055, mapping: 4925, 'page-cache': 806 },
+      { isolation: 5044, lookup: 798, 'lru-batch': 5134, mapping: 4993, 'page-cache': 806 },
     ] as const,
-    ['6.12', 'thp', 'trace-stack.txt.gz', { lookup: 286, 'lru-batch': 25, mapping: 143 }] as const,
+    ['6.12', 'thp', 'trace-stack.txt.gz', { lookup: 286, 'lru-batch': 54, mapping: 228 }] as const,
   ])('%s %s %s: inferred owners %o, each as its stack says', async (v, w, f, n) => {
     const file = sharedPath('traces', v, w, f);
     const a = await readTrace(file, { threads: 1 });
