@@ -1,5 +1,5 @@
 /**
- * Owners of page-cache and LRU batch references recognised without stacks from one page's events,
+ * Owners of page-cache, LRU batch, isolation and fault references recognised without stacks from one page's events,
  * for the gets and puts no migration explains (migration-shapes.ts marks those first):
  *  - a new anonymous page's LRU add: the fault (do_anonymous_page, wp_page_copy, do_cow_fault's
  *    finish_fault) or fork's copy of a pinned page allocates it (page_ref_set), adds its rmap, then
@@ -16,6 +16,13 @@
  *    the same task and taken while the page was unlocked, is the reference ->fault took
  *    (filemap_fault's lookup, the vDSO's vdso_fault get_page: 6.12 arch/x86/entry/vdso/vma.c:74),
  *    which the PTE keeps. (6.1's finish_fault adds no reference: no such event.)
+ *  - an isolation from the LRU: folio_isolate_lru (6.1 mm/vmscan.c:2325-2328, 6.12 :1793-1796:
+ *    if (folio_test_clear_lru(folio)) folio_get(folio)) clears PG_lru before its get, so a
+ *    page_ref_mod +1 without PG_lru on a page whose event before had it is the isolation's
+ *    (move_pages, migrate_misplaced_folio, mlock ...). Compaction's and reclaim's isolations take
+ *    theirs with folio_try_get before clearing the flag (isolate_migratepages_block,
+ *    isolate_lru_folios): not this shape, and a get after such a try_get is not taken (the flag
+ *    went without an event; the get is the putback's folio_add_lru).
  *  - insertion: the page cache's reference is added while the folio is locked and its mapping still
  *    NULL, and the mapping is set right after (6.1 mm/filemap.c:864-865 and 6.12 :863-864
  *    __filemap_add_folio, 6.1 mm/shmem.c:712-713 and 6.12 :804-805 shmem_add_to_page_cache:
@@ -76,7 +83,8 @@ export function inferCacheShapes(s: EventStore, profile: ProfileName, inferred: 
   const pageCache = code('page-cache'),
     lookup = code('lookup'),
     mapping = code('mapping'),
-    lruBatch = code('lru-batch');
+    lruBatch = code('lru-batch'),
+    isolation = code('isolation');
   const mark = (i: number, o: number): void => {
     owner[i] = o;
     facts[i] |= SHAPED;
@@ -132,6 +140,17 @@ export function inferCacheShapes(s: EventStore, profile: ProfileName, inferred: 
     // folio's page cache or LRU add, the allocation's reference being the one handed over
     return (shapes.of(i, c.shape[i]) & LOCKED) === 0 && (shapes.of(n, c.shape[n]) & LOCKED) !== 0;
   };
+  /** the get at idx[q] (> lo) is folio_isolate_lru's: PG_lru cleared since the page's event before */
+  const isolatedFromLru = (q: number): boolean => {
+    const i = idx[q],
+      p = idx[q - 1];
+    const sh = c.shape[i];
+    if (c.type[sh] !== PageRefType.mod || s.val(i) !== 1 || (shapes.of(i, sh) & LRU) !== 0) return false;
+    // after a try_get the flag may have gone without an event: compaction's and reclaim's
+    // isolation, whose putback's folio_add_lru get is the one without PG_lru
+    const psh = c.shape[p];
+    return (shapes.of(p, psh) & LRU) !== 0 && c.type[psh] !== PageRefType.mod_unless;
+  };
   for (let r = 0; r < ix.sorted.length; r++) {
     const hi = ix.offsets[r + 1];
     for (let q = ix.offsets[r]; q < hi; q++) {
@@ -147,6 +166,10 @@ export function inferCacheShapes(s: EventStore, profile: ProfileName, inferred: 
       }
       if (finishedFault(q, hi)) {
         mark(i, mapping);
+        continue;
+      }
+      if (q > ix.offsets[r] && isolatedFromLru(q)) {
+        mark(i, isolation);
         continue;
       }
       // unmapped as the profile's tracepoint prints it (6.1 page_mapcount 0, 6.12 raw -1)

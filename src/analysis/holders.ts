@@ -89,21 +89,33 @@ function snapshot(
   };
 }
 
-/** Splits the holders of a failed freeze into the `val` references expected and the extra ones. */
+/**
+ * Splits the holders of a failed freeze into the `val` references expected and the extra ones.
+ * Without stacks the split by owner stands only when the expected owners account for `val` and
+ * every extra reference is one of unknown owner (then the gets that took them are named); else
+ * only the arithmetic is known: count - val references of unknown owners.
+ */
 function splitExpected(s: EventStore, refs: RefEntry[], i: number, hasStacks: boolean) {
-  if (!hasStacks) {
-    // without stacks only the arithmetic is known: actual - expected references of unknown owners
-    const n = s.count(i) - s.val(i);
-    const unknown: Holder = {
-      owner: 'unknown',
-      label: 'unknown (no stacks)',
-      refs: n,
-      line: undefined,
-      task: undefined,
-      stack: [],
-    };
-    return { expectedHolders: [], extra: n > 0 ? [unknown] : [] };
-  }
+  const split = splitByOwner(s, refs, i, hasStacks);
+  const n = s.count(i) - s.val(i);
+  if (
+    hasStacks ||
+    (split.want === 0 && split.extraRefs === n && split.extra.every((h) => h.owner === 'unknown'))
+  )
+    return { expectedHolders: split.expectedHolders, extra: split.extra };
+  const unknown: Holder = {
+    owner: 'unknown',
+    label: 'unknown (no stacks)',
+    refs: n,
+    line: undefined,
+    task: undefined,
+    stack: [],
+  };
+  return { expectedHolders: [], extra: n > 0 ? [unknown] : [] };
+}
+
+/** The expected owners' references up to `val` (want: what they left unfilled) and the others. */
+function splitByOwner(s: EventStore, refs: RefEntry[], i: number, hasStacks: boolean) {
   let want = s.val(i);
   const pid = s.pid(i);
   const taken = new Map<RefEntry, number>();
@@ -119,12 +131,16 @@ function splitExpected(s: EventStore, refs: RefEntry[], i: number, hasStacks: bo
   }
   const expectedHolders: Holder[] = [];
   const extra: Holder[] = [];
+  let extraRefs = 0;
   for (const r of refs) {
     const n = taken.get(r) ?? 0;
     if (n > 0) expectedHolders.push(toHolder(s, r, n, hasStacks));
-    if (r.n > n) extra.push(toHolder(s, r, r.n - n, hasStacks));
+    if (r.n > n) {
+      extra.push(toHolder(s, r, r.n - n, hasStacks));
+      extraRefs += r.n - n;
+    }
   }
-  return { expectedHolders, extra };
+  return { expectedHolders, extra, want, extraRefs };
 }
 
 export interface HolderContext {

@@ -331,11 +331,18 @@ export class RefTracker {
   private pickAny(pid: number, cached: boolean): number {
     const e = this.e;
     const kept = cached ? PAGE_CACHE : -1;
+    for (let k = e.length - 1; k >= 0; k--)
+      if (e.pid[k] === pid && e.owner[k] === UNKNOWN && this.tryGet(e.event[k])) return k;
+    for (let k = e.length - 1; k >= 0; k--) if (e.pid[k] === pid && e.owner[k] === UNKNOWN) return k;
     for (let k = e.length - 1; k >= 0; k--) if (e.pid[k] === pid && e.owner[k] !== kept) return k;
     for (let k = e.length - 1; k >= 0; k--)
       if (HANDED_OVER[e.owner[k]] === 0 && e.owner[k] !== kept) return k;
     for (let k = 0; k < e.length; k++) if (e.owner[k] !== kept) return k;
     return e.length > 0 ? 0 : -1;
+  }
+
+  private tryGet(i: number): boolean {
+    return i >= 0 && this.c.type[this.c.shape[i]] === PageRefType.mod_unless;
   }
 
   private unfreeze(i: number, val: number): void {

@@ -16,8 +16,10 @@ function stackText(stack: string[], indent: string): string[] {
 }
 
 function holderLine(h: Holder): string {
-  const where = h.line === undefined ? 'before the trace' : `line ${h.line} (${h.task})`;
-  return `${h.refs.toString().padStart(4)}  ${h.label.padEnd(28)} taken at ${where}`;
+  // an unknown owner without a line: a freeze's extra references counted, the gets not told apart
+  const before = h.owner === 'unknown' ? 'gets not told apart without stacks' : 'before the trace';
+  const where = h.line === undefined ? before : `line ${h.line} (${h.task})`;
+  return `${h.refs.toString().padStart(4)}  ${h.label.padEnd(28)} ${h.line === undefined && h.owner === 'unknown' ? '' : 'taken at '}${where}`;
 }
 
 function holderTable(hs: Holder[], indent: string, withStacks: boolean): string[] {
@@ -49,7 +51,8 @@ export function freezeAnswer(x: FreezeFailure): string {
 export function formatFreezeFailure(x: FreezeFailure): string[] {
   const out = [freezeAnswer(x)];
   if (x.caller.length) out.push(`  freezer: ${x.caller.slice(0, 4).join(' < ')}`);
-  out.push('  expected holders:', ...holderTable(x.expectedHolders, '    ', false));
+  if (x.expectedHolders.length === 0) out.push('  expected holders: not told apart without stacks');
+  else out.push('  expected holders:', ...holderTable(x.expectedHolders, '    ', false));
   out.push('  extra holders:', ...holderTable(x.extra, '    ', true));
   if (x.unexplained !== 0) out.push(`  ${x.unexplained} references are not explained by the trace`);
   return out;

@@ -289,7 +289,7 @@ const TWINS_61: [string, string, Record<string, number>][] = [
   [
     'migration_blocked',
     'trace-stack.txt.gz',
-    { mapping: 1726, 'page-cache': 1984, 'lru-batch': 3631, isolation: 3542 },
+    { mapping: 1726, 'page-cache': 1984, 'lru-batch': 3631, isolation: 3984 },
   ],
   ['soak', 'trace-stack.txt.gz', { mapping: 8646, 'page-cache': 1284, 'lru-batch': 7272, isolation: 6018 }],
 ];
@@ -314,7 +314,7 @@ describe('inferred owners against the stacks (a stack run with its stacks hidden
       '6.12',
       'migration_blocked',
       'trace-stack.txt.gz',
-      { isolation: 5044, lookup: 798, 'lru-batch': 5134, mapping: 4993, 'page-cache': 806 },
+      { isolation: 5428, lookup: 798, 'lru-batch': 5134, mapping: 4993, 'page-cache': 806 },
     ] as const,
     ['6.12', 'thp', 'trace-stack.txt.gz', { lookup: 286, 'lru-batch': 54, mapping: 228 }] as const,
   ])('%s %s %s: inferred owners %o, each as its stack says', async (v, w, f, n) => {
@@ -336,6 +336,38 @@ describe('inferred owners against the stacks (a stack run with its stacks hidden
     expect(seen.mapping).toBeGreaterThan(0);
     expect([seen, differ.slice(0, 5)]).toEqual([n, []]);
   });
+});
+
+describe('failed freezes without stacks: the extra reference named by its get', () => {
+  it.each([
+    ['6.1', 60, 1344],
+    ['6.12', 51, 64],
+  ] as const)(
+    '%s migration_blocked, stacks hidden: %d of %d extras named, each the get the stacks name',
+    async (v, named, freezes) => {
+      const file = sharedPath('traces', v, 'migration_blocked', 'trace-stack.txt.gz');
+      const a = await readTrace(file, { threads: 1 });
+      const b = await readTrace(stacksHidden(file), { threads: 1 });
+      const fa = analyzeTrace(a).freezeFailures;
+      const fb = analyzeTrace(b).freezeFailures;
+      expect([fa.length, fb.length]).toEqual([freezes, freezes]);
+      const event = (r: typeof a, line: number | undefined) =>
+        line === undefined ? -1 : r.store.firstAtLine(line);
+      let same = 0;
+      for (let k = 0; k < freezes; k++) {
+        const stacks = fa[k].extra.map((h) => event(a, h.line));
+        const plain = fb[k].extra.map((h) => event(b, h.line));
+        expect(stacks).toHaveLength(1);
+        // named (the split by owner held: the expected owners found, every extra of unknown owner) or counted
+        if (plain[0] === -1) expect(fb[k].extra).toMatchObject([{ owner: 'unknown', refs: 1 }]);
+        else {
+          expect(plain).toEqual(stacks);
+          same++;
+        }
+      }
+      expect(same).toBe(named);
+    },
+  );
 });
 
 /**
