@@ -37,7 +37,12 @@ export function holdersTable(holders: readonly HolderJson[], caption: string): H
               : '',
           ),
           h('td', { class: 'n' }, x.refs),
-          h('td', { class: 'n' }, x.line === null ? 'before the trace' : num(x.line)),
+          h(
+            'td',
+            { class: 'n' },
+            // an unknown owner without a line: a freeze's extra references counted, not told apart
+            x.line !== null ? num(x.line) : x.owner === 'unknown' ? 'not told apart' : 'before the trace',
+          ),
           h('td', {}, x.task ?? ''),
           h('td', {}, stackDetails(x.stack)),
         ),
