@@ -30,7 +30,7 @@ import { loadProfile } from '../kernel/profiles/index.js';
 import type { ProfileName } from '../kernel/profiles/types.js';
 import { PageRefType } from '../kernel/tracepoint.js';
 import { traceFlagsDecoder } from '../explain/profile-decoders.js';
-import type { PfnIndex } from '../trace/pfn-index.js';
+import { lowerBound, type PfnIndex } from '../trace/pfn-index.js';
 import type { EventColumns, EventStore } from '../trace/store.js';
 import { OWNERS, type Owner } from './owners.js';
 
@@ -125,16 +125,6 @@ export const isGet = (type: number, val: number, ret: number): boolean =>
     type === PageRefType.mod_and_return ||
     (type === PageRefType.mod_unless && ret === 1));
 
-/** Position of store index `i` in indices[lo, hi) (ascending), or hi if every one is smaller. */
-function position(indices: Uint32Array, lo: number, hi: number, i: number): number {
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (indices[mid] < i) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 export interface InferredLinksData {
   events: Uint32Array;
   sources: Float64Array;
@@ -163,7 +153,7 @@ export class InferredLinks {
 
   get(i: number): number | undefined {
     if (!this.has(i)) return undefined;
-    return this.sources[position(this.events, 0, this.n, i)];
+    return this.sources[lowerBound(this.events, 0, this.n, i)];
   }
 
   add(i: number, src: number): void {
@@ -285,7 +275,7 @@ class Marker {
     const r = ix.rank(s.pfn(put));
     const lo = ix.offsets[r];
     const hi = ix.offsets[r + 1];
-    const p = position(idx, lo, hi, put);
+    const p = lowerBound(idx, lo, hi, put);
     const pid = c.pid[c.shape[put]];
     let a = p - 1;
     for (; a >= lo; a--) {
@@ -350,7 +340,7 @@ class Marker {
     const r = ix.rank(src);
     const lo = ix.offsets[r];
     const hi = ix.offsets[r + 1];
-    const q = position(ix.indices, lo, hi, i);
+    const q = lowerBound(ix.indices, lo, hi, i);
     if (q === lo || q >= hi) return false;
     const before = c.shape[ix.indices[q - 1]];
     const after = c.shape[ix.indices[q]];
@@ -373,7 +363,7 @@ class Marker {
     const idx = ix.indices;
     const r = ix.rank(s.pfn(put));
     const lo = ix.offsets[r];
-    const p = position(idx, lo, ix.offsets[r + 1], put);
+    const p = lowerBound(idx, lo, ix.offsets[r + 1], put);
     const pid = c.pid[c.shape[put]];
     let a = p;
     for (; a > lo; a--) {

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ProfileName } from '../kernel/profiles/types.js';
 import type { TraceReadResult } from '../trace/reader.js';
+import { lowerBound } from '../trace/pfn-index.js';
 import { detectProfile } from '../trace/profile-detect.js';
 import { EventStore, type SharedStore } from '../trace/store.js';
 import { ConsistencyCheck } from './consistency.js';
@@ -95,18 +96,10 @@ class Replies {
   }
 }
 
-/** The first rank whose events start at or after `share` of the store's (binary search on the offsets). */
+/** The first rank whose events start at or after `share` of the store's. */
 function splitRank(offsets: Uint32Array, share: number): number {
   const pages = offsets.length - 1;
-  const want = offsets[pages] * share;
-  let lo = 0;
-  let hi = pages;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (offsets[mid] < want) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return lowerBound(offsets, 0, pages, offsets[pages] * share);
 }
 
 export interface ParallelOptions {

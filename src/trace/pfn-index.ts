@@ -134,6 +134,16 @@ function sortByPfn(
   return { order: from ?? Uint32Array.from({ length: n }, (_, i) => i), spare: undefined };
 }
 
+/** The first position in sorted[lo, hi) whose value is not below `x` (hi if every one is). */
+export function lowerBound(sorted: Uint32Array, lo: number, hi: number, x: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export interface PfnIndexArrays {
   sorted: Float64Array;
   offsets: Uint32Array;

@@ -523,6 +523,13 @@ export class EventStore {
       stack: this.stack,
       vals: this.vals,
       lines,
+      ...this.tables(),
+    };
+  }
+
+  /** What data() and shared() copy: the interned tables and the sparse maps of rare values. */
+  private tables(): Pick<StoreData, 'pfnHi' | 'valBig' | 'text' | 'shapes' | 'contexts' | 'stacks'> {
+    return {
       pfnHi: this.pfnHi,
       valBig: this.valBig,
       text: this.text.data(),
@@ -562,12 +569,7 @@ export class EventStore {
       lineOff: this.lineOff.subarray(0, n),
       lineBase: this.lineBase.slice(0, Math.ceil(n / LINE_BLOCK) + 1),
       lineBig: this.lineBig,
-      pfnHi: this.pfnHi,
-      valBig: this.valBig,
-      text: this.text.data(),
-      shapes: this.shapes.tuples(),
-      contexts: this.contexts.tuples(),
-      stacks: this.stacks.tuples(),
+      ...this.tables(),
       index: this.pfnIndex().arrays(),
     };
   }

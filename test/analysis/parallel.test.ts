@@ -3,7 +3,6 @@
  * (ftrace text with and without stacks, both kernels) read in parts into shared columns, analysed
  * both ways, the JSON compared whole; and once through the compiled worker thread.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,7 +11,8 @@ import { analyzeTrace, findingsJson } from '../../src/analysis/findings.js';
 import { analyzeTraceParallel } from '../../src/analysis/parallel.js';
 import { result, type TraceReadResult } from '../../src/trace/reader.js';
 import { planSplit, readSplit } from '../../src/trace/split.js';
-import { readShared, REPO, TRACES } from '../helpers/shared.js';
+import { compiledDist } from '../helpers/compiled.js';
+import { readShared, TRACES } from '../helpers/shared.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'folioscope-parallel-'));
 
@@ -54,12 +54,7 @@ describe('analysis on two threads', () => {
   });
 
   it('the compiled analyzer runs the worker thread and finds the same', async () => {
-    const out = mkdtempSync(path.join(tmpdir(), 'folioscope-dist-'));
-    execFileSync(
-      process.execPath,
-      [path.join(REPO, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', out],
-      { cwd: REPO },
-    );
+    const out = compiledDist();
     const compiled = (await import(
       path.join(out, 'analysis/parallel.js')
     )) as typeof import('../../src/analysis/parallel.js');

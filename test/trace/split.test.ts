@@ -3,13 +3,13 @@
  * stacks, markers, line numbers and counts, wherever the cut falls, including inside a stack block
  * and between an event and its stack.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readTrace, result, type TraceReadResult } from '../../src/trace/reader.js';
 import { planAt, planSplit, readSplit } from '../../src/trace/split.js';
+import { compiledDist } from '../helpers/compiled.js';
 import { readShared, REPO } from '../helpers/shared.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'folioscope-split-'));
@@ -150,12 +150,7 @@ describe('reading in parts', () => {
   });
 
   it('the compiled reader uses a worker thread and gives the same result', async () => {
-    const out = mkdtempSync(path.join(tmpdir(), 'folioscope-dist-'));
-    execFileSync(
-      process.execPath,
-      [path.join(REPO, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', out],
-      { cwd: REPO },
-    );
+    const out = compiledDist();
     const compiled = (await import(
       path.join(out, 'trace/split.js')
     )) as typeof import('../../src/trace/split.js');
