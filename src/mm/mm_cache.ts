@@ -85,7 +85,11 @@ export function mmcache_init(k: Kernel, nrCpus: number): MmCache {
   return c;
 }
 
+/**
+ * Only mmcache_init() sets Kernel.mm, so anything there is the MmCache: a test for undefined, not
+ * instanceof (a prototype-chain walk in every per-page function that inlines this)
+ */
 export function mmcache(k: Kernel): MmCache {
-  const c = k.mm;
-  return c instanceof MmCache ? c : mmcache_init(k, 1);
+  const c = k.mm as MmCache | undefined;
+  return c !== undefined ? c : mmcache_init(k, 1);
 }
