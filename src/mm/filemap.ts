@@ -18,7 +18,7 @@ import {
   folio_ref_unfreeze,
   folio_try_get,
 } from '../kernel/page_ref.js';
-import { type AddressSpace, type Vma, PTE_DIRTY, PTE_PRESENT, PTE_WRITE, PTRS_PER_PTE } from './mm_types.js';
+import { Pte, type AddressSpace, type Vma, PTRS_PER_PTE } from './mm_types.js';
 import { alloc_pages, folio_alloc } from './page_alloc.js';
 import { mmcache } from './mm_cache.js';
 import { NotModelled } from './not_modelled.js';
@@ -264,7 +264,7 @@ export function finish_fault(k: Kernel, vma: Vma, i: number, folio: Pfn, write: 
     if (k.profile.facts.faultRefAddNrPagesMinusOne) folio_ref_add(k, folio, 0);
     folio_add_file_rmap_pte(k, folio);
     vma.pfn[i] = folio;
-    vma.pte[i] = PTE_PRESENT | (write ? PTE_WRITE | PTE_DIRTY : 0);
+    vma.pte[i] = Pte.PRESENT | (write ? Pte.WRITE | Pte.DIRTY : 0);
   });
 }
 
@@ -320,11 +320,11 @@ function filemap_map_pages(k: Kernel, vma: Vma, i: number): void {
       const folio = mapping.pages[vma.pgoff + j];
       if (folio < 0 || !next_uptodate_folio(k, folio)) continue;
       hits++;
-      const fresh = !(vma.pte[j] & PTE_PRESENT);
+      const fresh = !(vma.pte[j] & Pte.PRESENT);
       if (fresh) {
         folio_add_file_rmap_pte(k, folio);
         vma.pfn[j] = folio;
-        vma.pte[j] = PTE_PRESENT;
+        vma.pte[j] = Pte.PRESENT;
         if (inc) folio_ref_inc(k, folio);
       }
       f.__folio_clear_locked(folio);
@@ -428,7 +428,7 @@ function do_read_fault_file(k: Kernel, vma: Vma, i: number): void {
   for (let tried = false; ; tried = true) {
     const done = called(k, 'do_read_fault', () => {
       called(k, 'do_fault_around', () => filemap_map_pages(k, vma, i));
-      if (vma.pte[i] & PTE_PRESENT) return true;
+      if (vma.pte[i] & Pte.PRESENT) return true;
       const folio = called(k, '__do_fault', () => filemap_fault(k, vma, vma.pgoff + i, tried));
       if (folio < 0) return false;
       finish_fault(k, vma, i, folio, false);
@@ -460,7 +460,7 @@ export function do_file_fault(k: Kernel, vma: Vma, i: number, write: boolean): v
   called(k, write ? 'do_shared_fault' : 'do_read_fault', () => {
     if (!write) {
       called(k, 'do_fault_around', () => filemap_map_pages(k, vma, i));
-      if (vma.pte[i] & PTE_PRESENT) return;
+      if (vma.pte[i] & Pte.PRESENT) return;
     }
     const folio = called(k, 'shmem_fault', () => shmem_get_folio(k, mapping, index));
     finish_fault(k, vma, i, folio, write);

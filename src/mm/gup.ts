@@ -12,7 +12,7 @@ import { folio_put_refs } from '../kernel/mm_ref.js';
 import { folio_ref_add, folio_ref_try_add, folio_ref_try_add_rcu } from '../kernel/page_ref.js';
 import { handle_mm_fault } from './memory.js';
 import { mmcache } from './mm_cache.js';
-import { PTE_PRESENT, PTE_WRITE, PTE_ZERO, type MmStruct, type Vma } from './mm_types.js';
+import { Pte, type MmStruct, type Vma } from './mm_types.js';
 import { called } from './stack.js';
 import { folio_mark_accessed } from './swap.js';
 
@@ -62,7 +62,7 @@ export function get_user_pages_fast(
     const out: Pfn[] = [];
     for (let i = from; i <= to; i++) {
       const pte = vma.pte[i];
-      const fastOk = pte & PTE_PRESENT && !(pte & PTE_ZERO) && (!opts.write || pte & PTE_WRITE);
+      const fastOk = pte & Pte.PRESENT && !(pte & Pte.ZERO) && (!opts.write || pte & Pte.WRITE);
       if (
         fastOk &&
         called(k, 'gup_fast_fallback', () => try_grab_folio_fast(k, page_folio(k, vma.pfn[i]), opts.pin))
@@ -72,7 +72,7 @@ export function get_user_pages_fast(
       }
       called(k, '__get_user_pages', () => {
         handle_mm_fault(k, mm, vma, i, opts.write);
-        if (vma.pte[i] & PTE_ZERO) return;
+        if (vma.pte[i] & Pte.ZERO) return;
         called(k, 'follow_page_pte', () => {
           const folio = page_folio(k, vma.pfn[i]);
           try_grab_folio(k, folio, opts.pin);
@@ -97,7 +97,7 @@ export function get_user_pages_remote(k: Kernel, mm: MmStruct, vma: Vma, i: numb
   return called(k, 'get_user_pages_remote', () =>
     called(k, '__get_user_pages', () => {
       const pte = vma.pte[i];
-      if (!(pte & PTE_PRESENT) || (write && !(pte & PTE_WRITE))) handle_mm_fault(k, mm, vma, i, write);
+      if (!(pte & Pte.PRESENT) || (write && !(pte & Pte.WRITE))) handle_mm_fault(k, mm, vma, i, write);
       return called(k, 'follow_page_pte', () => {
         const folio = page_folio(k, vma.pfn[i]);
         try_grab_folio(k, folio, false);

@@ -14,18 +14,7 @@ import type { Pfn } from '../kernel/mem_map.js';
 import { folio_get, folio_maybe_dma_pinned, folio_put } from '../kernel/mm_ref.js';
 import { folio_ref_add, folio_ref_count } from '../kernel/page_ref.js';
 import { pte_alloc_one, pte_free } from './memory.js';
-import {
-  PTE_DIRTY,
-  PTE_MIGRATION,
-  PTE_MIGRATION_EXCL,
-  PTE_PMD,
-  PTE_PRESENT,
-  pte_table_key,
-  PTE_WRITE,
-  PMD_ORDER,
-  anon_vma_prepare,
-  vpn_offset,
-} from './mm_types.js';
+import { Pte, pte_table_key, PMD_ORDER, anon_vma_prepare, vpn_offset } from './mm_types.js';
 import type { MmStruct, Vma } from './mm_types.js';
 import { __tlb_remove_folio_pages, type MmuGather } from './mmu_gather.js';
 import { folio_alloc } from './page_alloc.js';
@@ -124,7 +113,7 @@ export function do_huge_pmd_anonymous_page(k: Kernel, mm: MmStruct, vma: Vma, i:
     folio_add_lru_vma(k, folio);
     for (let j = 0; j < HPAGE_PMD_NR; j++) {
       vma.pfn[base + j] = folio + j;
-      vma.pte[base + j] = PTE_PRESENT | PTE_WRITE | PTE_DIRTY | PTE_PMD;
+      vma.pte[base + j] = Pte.PRESENT | Pte.WRITE | Pte.DIRTY | Pte.PMD;
     }
     count_vm_event(k, 'thp_fault_alloc');
     if (k.profile.facts.thp.deferredSplit === 'partially_mapped') deferred_split_folio(k, folio, false);
@@ -154,7 +143,7 @@ export function copy_huge_pmd(
     if (!folio_try_dup_anon_rmap_pmd(k, folio, src.hasPinned && folio_maybe_dma_pinned(k, folio)))
       throw new NotModelled('copy_huge_pmd: a maybe-pinned exclusive THP at fork is not modelled');
     for (let j = i; j < i + HPAGE_PMD_NR; j++) {
-      vma.pte[j] &= ~PTE_WRITE;
+      vma.pte[j] &= ~Pte.WRITE;
       child.pte[j] = vma.pte[j];
       child.pfn[j] = vma.pfn[j];
     }
@@ -178,11 +167,11 @@ export function __split_huge_pmd(k: Kernel, mm: MmStruct, vma: Vma, i: number): 
     if (table === undefined) throw new Error(`__split_huge_pmd: no deposited table at ${vma.name}+${base}`);
     enter(k, '__split_huge_pmd_locked');
     count_vm_event(k, 'thp_split_pmd');
-    if (vma.pte[base] & PTE_DIRTY) mmcache(k).f.folio_set_dirty(folio); // pmd_dirty(old_pmd)
+    if (vma.pte[base] & Pte.DIRTY) mmcache(k).f.folio_set_dirty(folio); // pmd_dirty(old_pmd)
     folio_ref_add(k, folio, HPAGE_PMD_NR - 1);
     mm.deposited.delete(key);
     mm.pteTables.set(key, table);
-    for (let j = base; j < base + HPAGE_PMD_NR; j++) vma.pte[j] &= ~PTE_PMD;
+    for (let j = base; j < base + HPAGE_PMD_NR; j++) vma.pte[j] &= ~Pte.PMD;
     split_pmd_rmap(k, folio);
   } finally {
     leave(k, d);
@@ -203,7 +192,7 @@ export function do_huge_pmd_wp_page(k: Kernel, mm: MmStruct, vma: Vma, i: number
     const reuse = PageAnonExclusive(k, folio) || folio_ref_count(k, folio) <= 1 + swapcache;
     if (reuse && folio_ref_count(k, folio) === 1) k.mem.flagsLo[folio] |= mmcache(k).anonExclusive;
     if (reuse) {
-      for (let j = base; j < base + HPAGE_PMD_NR; j++) vma.pte[j] |= PTE_WRITE | PTE_DIRTY;
+      for (let j = base; j < base + HPAGE_PMD_NR; j++) vma.pte[j] |= Pte.WRITE | Pte.DIRTY;
       return true;
     }
     __split_huge_pmd(k, mm, vma, i);
@@ -254,8 +243,8 @@ export function set_pmd_migration_entry(k: Kernel, vma: Vma, i: number): boolean
     const excl = folio_test_anon(k, folio) && PageAnonExclusive(k, page);
     if (excl && folio_maybe_dma_pinned(k, folio)) return false;
     k.mem.flagsLo[page] &= ~mmcache(k).anonExclusive;
-    if (pmd & PTE_DIRTY) mmcache(k).f.folio_set_dirty(folio); // folio_mark_dirty
-    const entry = PTE_MIGRATION | PTE_PMD | (pmd & (PTE_WRITE | PTE_DIRTY)) | (excl ? PTE_MIGRATION_EXCL : 0);
+    if (pmd & Pte.DIRTY) mmcache(k).f.folio_set_dirty(folio); // folio_mark_dirty
+    const entry = Pte.MIGRATION | Pte.PMD | (pmd & (Pte.WRITE | Pte.DIRTY)) | (excl ? Pte.MIGRATION_EXCL : 0);
     vma.pte.fill(entry, base, base + HPAGE_PMD_NR);
     folio_remove_rmap_pmd(k, folio);
     called(k, 'folio_put', () => folio_put(k, folio));
@@ -274,8 +263,8 @@ export function remove_migration_pmd(k: Kernel, vma: Vma, i: number, folio: Pfn)
     const base = pmdBase(vma, i);
     const entry = vma.pte[base];
     folio_get(k, folio);
-    folio_add_anon_rmap_pmd(k, folio, (entry & PTE_MIGRATION_EXCL) !== 0);
-    vma.pte.fill(PTE_PRESENT | PTE_PMD | (entry & (PTE_WRITE | PTE_DIRTY)), base, base + HPAGE_PMD_NR);
+    folio_add_anon_rmap_pmd(k, folio, (entry & Pte.MIGRATION_EXCL) !== 0);
+    vma.pte.fill(Pte.PRESENT | Pte.PMD | (entry & (Pte.WRITE | Pte.DIRTY)), base, base + HPAGE_PMD_NR);
     for (let j = 0; j < HPAGE_PMD_NR; j++) vma.pfn[base + j] = folio + j;
   });
 }

@@ -30,17 +30,7 @@ import {
 import { VM_BUG_ON_PAGE } from '../kernel/vm_bug.js';
 import { lru_add_page_tail, lruvec_of } from './lru.js';
 import { mmcache } from './mm_cache.js';
-import {
-  PTE_DIRTY,
-  PTE_MIGRATION,
-  PTE_MIGRATION_EXCL,
-  PTE_PRESENT,
-  pte_table_key,
-  PTE_WRITE,
-  PTE_ZERO,
-  type MmStruct,
-  type Vma,
-} from './mm_types.js';
+import { Pte, pte_table_key, type MmStruct, type Vma } from './mm_types.js';
 import { zoneOf } from './page_alloc.js';
 import {
   PMD_ORDER,
@@ -141,7 +131,7 @@ function split_huge_pmd_freeze(k: Kernel, mm: MmStruct, vma: Vma, base: number):
     const table = mm.deposited.get(key);
     if (table === undefined) throw new Error(`split_huge_pmd: no deposited table at ${vma.name}+${base}`);
     const pmd = vma.pte[base];
-    if (pmd & PTE_DIRTY) mmcache(k).f.folio_set_dirty(folio);
+    if (pmd & Pte.DIRTY) mmcache(k).f.folio_set_dirty(folio);
     const excl = PageAnonExclusive(k, folio);
     if (excl && folio_maybe_dma_pinned(k, folio))
       throw new NotModelled('split_huge_pmd: a maybe-pinned exclusive THP cannot be frozen (not modelled)');
@@ -150,7 +140,7 @@ function split_huge_pmd_freeze(k: Kernel, mm: MmStruct, vma: Vma, base: number):
     if (perPte) folio_ref_add(k, folio, nr - 1);
     mm.deposited.delete(key);
     mm.pteTables.set(key, table);
-    const entry = PTE_MIGRATION | (pmd & (PTE_WRITE | PTE_DIRTY)) | (excl ? PTE_MIGRATION_EXCL : 0);
+    const entry = Pte.MIGRATION | (pmd & (Pte.WRITE | Pte.DIRTY)) | (excl ? Pte.MIGRATION_EXCL : 0);
     for (let j = base; j < base + nr; j++) vma.pte[j] = entry;
     if (!perPte) {
       folio_remove_rmap_pmd(k, folio);
@@ -396,7 +386,7 @@ export function split_huge_pages_pid(
       let split = 0;
       for (let i = from; i < to; i++) {
         const pte = vma.pte[i];
-        if (!(pte & PTE_PRESENT) || pte & PTE_ZERO) continue; // FOLL_DUMP: no zero page
+        if (!(pte & Pte.PRESENT) || pte & Pte.ZERO) continue; // FOLL_DUMP: no zero page
         const page = vma.pfn[i];
         const folio = page_folio(k, page);
         if (followPage) called(k, 'follow_page', () => folio_get(k, folio));

@@ -13,15 +13,9 @@ import { folio_get, folio_maybe_dma_pinned, folio_put } from '../kernel/mm_ref.j
 import { folio_ref_add, folio_ref_count, folio_ref_sub } from '../kernel/page_ref.js';
 import { page_type_word } from '../kernel/page_type.js';
 import {
-  PTE_DIRTY,
-  PTE_OLD,
-  PTE_PMD,
-  PTE_PRESENT,
-  PTE_SWAP,
+  Pte,
   pte_table_key,
   PTRS_PER_PTE,
-  PTE_WRITE,
-  PTE_ZERO,
   anon_vma_prepare,
   vpn_offset,
   type MmStruct,
@@ -152,7 +146,7 @@ function do_anonymous_page(k: Kernel, vma: Vma, i: number, write: boolean): void
   const d = enter(k, 'do_anonymous_page');
   try {
     if (!write) {
-      vma.pte[i] = PTE_PRESENT | PTE_ZERO;
+      vma.pte[i] = Pte.PRESENT | Pte.ZERO;
       return;
     }
     const anonVma = anon_vma_prepare(k, vma);
@@ -165,7 +159,7 @@ function do_anonymous_page(k: Kernel, vma: Vma, i: number, write: boolean): void
     folio_add_lru_vma(k, folio);
     for (let j = 0; j < nr; j++) {
       vma.pfn[base + j] = folio + j;
-      vma.pte[base + j] = PTE_PRESENT | PTE_WRITE | PTE_DIRTY;
+      vma.pte[base + j] = Pte.PRESENT | Pte.WRITE | Pte.DIRTY;
     }
   } finally {
     leave(k, d);
@@ -187,9 +181,9 @@ export function handle_mm_fault(k: Kernel, mm: MmStruct, vma: Vma, i: number, wr
 function __handle_mm_fault(k: Kernel, mm: MmStruct, vma: Vma, i: number, write: boolean): void {
   const pte = vma.pte[i];
   // the access sets the accessed bit the PTE has when it is present, and its PMD's
-  if (pte & PTE_PRESENT) vma.pte[i] &= ~PTE_OLD;
+  if (pte & Pte.PRESENT) vma.pte[i] &= ~Pte.OLD;
   if (mm.pmdOld.size) mm.pmdOld.delete(pte_table_key(vma.start + i));
-  if (pte & PTE_PRESENT && (!write || pte & PTE_WRITE)) return;
+  if (pte & Pte.PRESENT && (!write || pte & Pte.WRITE)) return;
   // the stacks show the x86 entry (arch/x86/mm/fault.c) and __handle_mm_fault's callees
   const d = enter(k, 'asm_exc_page_fault');
   // lru_gen_enter_fault() (6.12 mm/memory.c:6101): vma_has_recency(), which no modelled VMA lacks
@@ -199,15 +193,15 @@ function __handle_mm_fault(k: Kernel, mm: MmStruct, vma: Vma, i: number, write: 
     enter(k, 'exc_page_fault');
     enter(k, 'handle_mm_fault');
     enter(k, '__handle_mm_fault');
-    if (pte & PTE_SWAP) {
+    if (pte & Pte.SWAP) {
       // handle_pte_fault() -> do_swap_page(); VM_FAULT_RETRY: the arch handler faults again
       let r = do_swap_page(k, vma, i, write, false);
       if (r === 'retry') r = do_swap_page(k, vma, i, write, true);
       if (r === 'cow') do_wp_page(k, vma, i);
       return;
     }
-    if (pte & PTE_PRESENT) {
-      if (pte & PTE_PMD && do_huge_pmd_wp_page(k, mm, vma, i)) return;
+    if (pte & Pte.PRESENT) {
+      if (pte & Pte.PMD && do_huge_pmd_wp_page(k, mm, vma, i)) return;
       do_wp_page(k, vma, i);
       return;
     }
@@ -261,7 +255,7 @@ function wp_can_reuse_anon_folio(k: Kernel, folio: Pfn): boolean {
 export function do_wp_page(k: Kernel, vma: Vma, i: number): void {
   const d = enter(k, 'do_wp_page');
   try {
-    if (vma.pte[i] & PTE_ZERO) {
+    if (vma.pte[i] & Pte.ZERO) {
       wp_page_copy(k, vma, i, -1);
       return;
     }
@@ -270,7 +264,7 @@ export function do_wp_page(k: Kernel, vma: Vma, i: number): void {
       // a page-cache folio: wp_page_shared() reuses it in a shared mapping (shmem has no
       // ->page_mkwrite: no reference changes); a private mapping copies it
       if (vma.shared) {
-        vma.pte[i] |= PTE_WRITE | PTE_DIRTY;
+        vma.pte[i] |= Pte.WRITE | Pte.DIRTY;
         mmcache(k).f.folio_set_dirty(old);
         return;
       }
@@ -280,7 +274,7 @@ export function do_wp_page(k: Kernel, vma: Vma, i: number): void {
     }
     if (PageAnonExclusive(k, vma.pfn[i]) || wp_can_reuse_anon_folio(k, old)) {
       if (!PageAnonExclusive(k, vma.pfn[i])) folio_move_anon_rmap(k, old, anon_vma_prepare(k, vma));
-      vma.pte[i] |= PTE_WRITE | PTE_DIRTY; // wp_page_reuse(): no reference changes
+      vma.pte[i] |= Pte.WRITE | Pte.DIRTY; // wp_page_reuse(): no reference changes
       return;
     }
     folio_get(k, old);
@@ -306,7 +300,7 @@ function wp_page_copy(k: Kernel, vma: Vma, i: number, old: Pfn): void {
     folio_add_lru_vma(k, folio);
     const page = vma.pfn[i];
     vma.pfn[i] = folio;
-    vma.pte[i] = PTE_PRESENT | PTE_WRITE | PTE_DIRTY;
+    vma.pte[i] = Pte.PRESENT | Pte.WRITE | Pte.DIRTY;
     if (old < 0) return;
     folio_remove_rmap_pte(k, old, page);
     folio_put(k, old);
@@ -333,7 +327,7 @@ function do_cow_fault(k: Kernel, vma: Vma, i: number): void {
       folio_add_lru_vma(k, folio);
     });
     vma.pfn[i] = folio;
-    vma.pte[i] = PTE_PRESENT | PTE_WRITE | PTE_DIRTY;
+    vma.pte[i] = Pte.PRESENT | Pte.WRITE | Pte.DIRTY;
     mmcache(k).f.__folio_clear_locked(cached);
     folio_put(k, cached);
   });
@@ -345,9 +339,9 @@ function do_cow_fault(k: Kernel, vma: Vma, i: number): void {
  */
 function __copy_present_ptes(vma: Vma, dst: Vma, i: number, nr: number): void {
   for (let j = i; j < i + nr; j++) {
-    if (!vma.shared) vma.pte[j] &= ~PTE_WRITE;
+    if (!vma.shared) vma.pte[j] &= ~Pte.WRITE;
     // pte_mkold(): the child's PTEs start old
-    dst.pte[j] = (vma.shared ? vma.pte[j] & ~PTE_DIRTY : vma.pte[j]) | PTE_OLD;
+    dst.pte[j] = (vma.shared ? vma.pte[j] & ~Pte.DIRTY : vma.pte[j]) | Pte.OLD;
     dst.pfn[j] = vma.pfn[j];
   }
 }
@@ -360,7 +354,7 @@ function __copy_present_ptes(vma: Vma, dst: Vma, i: number, nr: number): void {
 function folio_pte_batch(k: Kernel, folio: Pfn, vma: Vma, i: number, maxNr: number): number {
   const page = vma.pfn[i];
   const max = Math.min(maxNr, folio + folio_nr_pages(k, folio) - page);
-  const same = PTE_PRESENT | PTE_ZERO | PTE_PMD | (vma.shared ? 0 : PTE_DIRTY);
+  const same = Pte.PRESENT | Pte.ZERO | Pte.PMD | (vma.shared ? 0 : Pte.DIRTY);
   let nr = 1;
   while (nr < max && vma.pfn[i + nr] === page + nr && (vma.pte[i + nr] & same) === (vma.pte[i] & same)) nr++;
   return nr;
@@ -378,7 +372,7 @@ function folio_pte_batch(k: Kernel, folio: Pfn, vma: Vma, i: number, maxNr: numb
 function copy_present_ptes(k: Kernel, src: MmStruct, vma: Vma, dst: Vma, i: number, maxNr: number): number {
   const d = enter(k, 'copy_present_ptes');
   try {
-    if (vma.pte[i] & PTE_ZERO) {
+    if (vma.pte[i] & Pte.ZERO) {
       __copy_present_ptes(vma, dst, i, 1); // vm_normal_page() is NULL for the zero pfn
       return 1;
     }
@@ -411,7 +405,7 @@ function copy_present_ptes(k: Kernel, src: MmStruct, vma: Vma, dst: Vma, i: numb
       folio_add_new_anon_rmap(k, prealloc, anon_vma_prepare(k, dst), dst.start + i);
       folio_add_lru_vma(k, prealloc);
       dst.pfn[i] = prealloc;
-      dst.pte[i] = PTE_PRESENT | PTE_WRITE | PTE_DIRTY;
+      dst.pte[i] = Pte.PRESENT | Pte.WRITE | Pte.DIRTY;
     });
     return 1;
   } finally {
@@ -441,7 +435,7 @@ export function copy_page_range(k: Kernel, src: MmStruct, dst: MmStruct, vma: Vm
     for (let a = 0; a < vma.nrPages;) {
       const next = pmd_addr_end(vma, a, vma.nrPages);
       // a PMD mapping covers its whole block, which lies inside the VMA
-      if (vma.pte[a] & PTE_PMD) copy_huge_pmd(k, src, dst, vma, child, a);
+      if (vma.pte[a] & Pte.PMD) copy_huge_pmd(k, src, dst, vma, child, a);
       else copy_pte_range(k, src, dst, vma, child, a, next);
       a = next;
     }
@@ -467,13 +461,13 @@ function copy_pte_range(
   let table = false;
   for (let i = from; i < to;) {
     const pte = vma.pte[i];
-    if (!(pte & (PTE_SWAP | PTE_PRESENT))) {
+    if (!(pte & (Pte.SWAP | Pte.PRESENT))) {
       i++;
       continue;
     }
     if (!table) __pte_alloc(k, dst, child.start + i);
     table = true;
-    if (pte & PTE_SWAP) copy_swap_pte(k, vma, child, i++);
+    if (pte & Pte.SWAP) copy_swap_pte(k, vma, child, i++);
     else i += copy_present_ptes(k, src, vma, child, i, to - i);
   }
 }
@@ -509,7 +503,7 @@ function zap_pmd_range(k: Kernel, tlb: MmuGather, mm: MmStruct, vma: Vma, from: 
   for (let a = from; a < to;) {
     const next = pmd_addr_end(vma, a, to);
     // a PMD mapping marks all the PTEs of its block
-    if (vma.pte[a] & PTE_PMD) {
+    if (vma.pte[a] & Pte.PMD) {
       if (next - a === HPAGE_PMD_NR) {
         zap_huge_pmd(k, tlb, mm, vma, a);
         a = next;
@@ -542,11 +536,11 @@ function zap_pte_range(k: Kernel, tlb: MmuGather, vma: Vma, from: number, to: nu
     let forceFlush = false;
     for (let i = from; i < to; i++) {
       const pte = vma.pte[i];
-      if (pte & PTE_SWAP) {
+      if (pte & Pte.SWAP) {
         zap_swap_pte(k, vma, i);
         continue;
       }
-      if (!(pte & PTE_PRESENT) || pte & PTE_ZERO) {
+      if (!(pte & Pte.PRESENT) || pte & Pte.ZERO) {
         vma.pte[i] = 0;
         continue;
       }
@@ -557,21 +551,21 @@ function zap_pte_range(k: Kernel, tlb: MmuGather, vma: Vma, from: number, to: nu
       if (batch)
         while (
           i + nr < to &&
-          vma.pte[i + nr] & PTE_PRESENT &&
+          vma.pte[i + nr] & Pte.PRESENT &&
           vma.pfn[i + nr] === page + nr &&
           page + nr < end
         )
           nr++;
       let delayRmap = false;
       if (!folio_test_anon(k, folio)) {
-        if (pte & PTE_DIRTY) {
+        if (pte & Pte.DIRTY) {
           mmcache(k).f.folio_set_dirty(folio);
           delayRmap = delayDirty;
           forceFlush = true;
         }
         // a young PTE of the batch marks the file folio accessed (6.12 :1502; 6.1 :1447 per page)
         let young = false;
-        for (let j = i; j < i + nr; j++) if (!(vma.pte[j] & PTE_OLD)) young = true;
+        for (let j = i; j < i + nr; j++) if (!(vma.pte[j] & Pte.OLD)) young = true;
         if (young) folio_mark_accessed(k, folio);
       }
       // a loop, not TypedArray.fill: fill is a runtime call, and nr is 1 for every small folio

@@ -1,22 +1,14 @@
 /**
  * The swap parts of mm/memory.c: the swap-in fault (do_swap_page), zapping a swap PTE
  * (zap_nonpresent_ptes -> free_swap_and_cache_nr) and copying one at fork (copy_nonpresent_pte ->
- * swap_duplicate). A swap PTE is PTE_SWAP with the slot in vma.pfn as -1 - offset.
+ * swap_duplicate). A swap PTE is Pte.SWAP with the slot in vma.pfn as -1 - offset.
  */
 import { folio_test_anon } from '../kernel/folio.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
 import { folio_put } from '../kernel/mm_ref.js';
 import { folio_ref_add, folio_ref_count } from '../kernel/page_ref.js';
-import {
-  PTE_DIRTY,
-  PTE_PRESENT,
-  PTE_SWAP,
-  PTE_SWP_EXCLUSIVE,
-  PTE_WRITE,
-  anon_vma_prepare,
-  type Vma,
-} from './mm_types.js';
+import { Pte, anon_vma_prepare, type Vma } from './mm_types.js';
 import { mmcache } from './mm_cache.js';
 import { folio_alloc } from './page_alloc.js';
 import { swap_io_complete, swap_read_folio, swap_read_pending } from './page_io.js';
@@ -38,7 +30,7 @@ import {
 
 /** a swap PTE for slot `off` (swp_entry_to_pte, pte_swp_mkexclusive) */
 export function set_swap_pte(vma: Vma, i: number, off: number, exclusive: boolean): void {
-  vma.pte[i] = PTE_SWAP | (exclusive ? PTE_SWP_EXCLUSIVE : 0);
+  vma.pte[i] = Pte.SWAP | (exclusive ? Pte.SWP_EXCLUSIVE : 0);
   vma.pfn[i] = -1 - off;
 }
 
@@ -108,14 +100,14 @@ export function do_swap_page(k: Kernel, vma: Vma, i: number, write: boolean, tri
     }
     f.__folio_set_locked(folio);
     if (swapcache && write && !f.folio_test_lru(folio)) lru_add_drain(k);
-    const exclusive = !swapcache || (orig & PTE_SWP_EXCLUSIVE) !== 0;
+    const exclusive = !swapcache || (orig & Pte.SWP_EXCLUSIVE) !== 0;
     swap_free(k, off);
     if (should_try_to_free_swap(k, folio, write)) folio_free_swap(k, folio);
-    let pte = PTE_PRESENT;
+    let pte = Pte.PRESENT;
     let cow = write;
     const exclusiveRmap = exclusive || folio_ref_count(k, folio) === 1;
     if (exclusiveRmap) {
-      pte |= PTE_WRITE | (write ? PTE_DIRTY : 0);
+      pte |= Pte.WRITE | (write ? Pte.DIRTY : 0);
       cow = false;
     }
     if (k.profile.facts.faultRefAddNrPagesMinusOne) folio_ref_add(k, folio, 0);
@@ -153,7 +145,7 @@ export function zap_swap_pte(k: Kernel, vma: Vma, i: number): void {
 export function copy_swap_pte(k: Kernel, src: Vma, dst: Vma, i: number): void {
   const off = pte_swp_offset(src, i);
   if (!swap_duplicate(k, off)) throw new Error(`copy_nonpresent_pte: swap slot ${off} is free`);
-  src.pte[i] &= ~PTE_SWP_EXCLUSIVE;
+  src.pte[i] &= ~Pte.SWP_EXCLUSIVE;
   dst.pte[i] = src.pte[i];
   dst.pfn[i] = src.pfn[i];
 }

@@ -7,26 +7,32 @@ import type { Kernel } from '../kernel/kernel.js';
 import type { Pfn } from '../kernel/mem_map.js';
 import type { Bdi, FileRaState } from './readahead.js';
 
-/** PTE bits the model keeps (arch/x86 _PAGE_PRESENT/_PAGE_RW/_PAGE_DIRTY; ZERO = the shared zero pfn) */
-export const PTE_PRESENT = 1;
-export const PTE_WRITE = 2;
-export const PTE_DIRTY = 4;
-export const PTE_ZERO = 8;
-/** a migration entry (not present): pfn is the folio under migration */
-export const PTE_MIGRATION = 16;
-/** the migration entry recorded PG_anon_exclusive (make_writable_migration_entry + exclusive) */
-export const PTE_MIGRATION_EXCL = 32;
-/** the page is mapped by a PMD (set on all 512 entries of the block; pfn[i] = head + offset) */
-export const PTE_PMD = 64;
 /**
- * a present PTE whose accessed bit was cleared (ptep_clear_flush_young by folio_referenced): PTEs are
- * made young by the access that faulted them in, so the model keeps the inverse bit
+ * PTE bits the model keeps (arch/x86 _PAGE_PRESENT/_PAGE_RW/_PAGE_DIRTY; ZERO = the shared zero
+ * pfn). A const enum: tsc writes the numbers into every use, where an imported const was a load and
+ * a hole check per use in the JIT's code of the fault, fork and zap loops.
  */
-export const PTE_OLD = 128;
-/** a swap entry (not present): pfn holds -1 - swap offset (memory_swap.ts), so it never matches a pfn */
-export const PTE_SWAP = 256;
-/** the swap entry is exclusive (pte_swp_mkexclusive: the unmapped page was PG_anon_exclusive) */
-export const PTE_SWP_EXCLUSIVE = 512;
+export const enum Pte {
+  PRESENT = 1,
+  WRITE = 2,
+  DIRTY = 4,
+  ZERO = 8,
+  /** a migration entry (not present): pfn is the folio under migration */
+  MIGRATION = 16,
+  /** the migration entry recorded PG_anon_exclusive (make_writable_migration_entry + exclusive) */
+  MIGRATION_EXCL = 32,
+  /** the page is mapped by a PMD (set on all 512 entries of the block; pfn[i] = head + offset) */
+  PMD = 64,
+  /**
+   * a present PTE whose accessed bit was cleared (ptep_clear_flush_young by folio_referenced): PTEs
+   * are made young by the access that faulted them in, so the model keeps the inverse bit
+   */
+  OLD = 128,
+  /** a swap entry (not present): pfn holds -1 - swap offset (memory_swap.ts), so it never matches a pfn */
+  SWAP = 256,
+  /** the swap entry is exclusive (pte_swp_mkexclusive: the unmapped page was PG_anon_exclusive) */
+  SWP_EXCLUSIVE = 512,
+}
 
 /** PTRS_PER_PTE on x86_64: one PTE table maps 512 pages */
 export const PTE_TABLE_SHIFT = 9;

@@ -9,7 +9,7 @@ import type { Pfn } from '../kernel/mem_map.js';
 import { folio_get, put_page } from '../kernel/mm_ref.js';
 import { migrate_pages, putback_movable_pages } from './migrate.js';
 import { ALLOC_MIGRATION_TARGET, type MigrateCtx, type MigrationTarget } from './migrate_folio.js';
-import { PTE_PMD, PTE_PRESENT, PTE_ZERO, type Vma } from './mm_types.js';
+import { Pte, type Vma } from './mm_types.js';
 import { called } from './stack.js';
 import { folio_isolate_lru, lru_cache_disable, lru_cache_enable } from './swap.js';
 
@@ -30,13 +30,13 @@ function add_folio_for_migration(
   pagelist: Pfn[],
 ): boolean {
   const pte = vma.pte[i];
-  if (!(pte & PTE_PRESENT) || pte & PTE_ZERO) return false;
+  if (!(pte & Pte.PRESENT) || pte & Pte.ZERO) return false;
   const page = vma.pfn[i];
   const folio = page_folio(k, page);
   const m = k.profile.facts.migrate;
   if (m.movePagesFollowPageGet)
     called(k, 'follow_page', () =>
-      called(k, pte & PTE_PMD ? 'follow_trans_huge_pmd' : 'follow_page_pte', () =>
+      called(k, pte & Pte.PMD ? 'follow_trans_huge_pmd' : 'follow_page_pte', () =>
         called(k, 'try_grab_page', () => folio_get(k, folio)),
       ),
     );
@@ -118,11 +118,11 @@ export function do_pages_stat(k: Kernel, vma: Vma, from: number, to: number): vo
       if (!k.profile.facts.migrate.movePagesFollowPageGet) return;
       for (let i = from; i <= to; i++) {
         // FOLL_DUMP: the zero page is an error, taken no reference on
-        if (!(vma.pte[i] & PTE_PRESENT) || vma.pte[i] & PTE_ZERO) continue;
+        if (!(vma.pte[i] & Pte.PRESENT) || vma.pte[i] & Pte.ZERO) continue;
         const page = vma.pfn[i];
         const folio = page_folio(k, page);
         called(k, 'follow_page', () =>
-          called(k, vma.pte[i] & PTE_PMD ? 'follow_trans_huge_pmd' : 'follow_page_pte', () =>
+          called(k, vma.pte[i] & Pte.PMD ? 'follow_trans_huge_pmd' : 'follow_page_pte', () =>
             called(k, 'try_grab_page', () => folio_get(k, folio)),
           ),
         );

@@ -15,21 +15,7 @@ import {
   folio_test_large,
 } from '../kernel/folio.js';
 import { folio_get, folio_maybe_dma_pinned, folio_put } from '../kernel/mm_ref.js';
-import {
-  PTE_DIRTY,
-  PTE_MIGRATION,
-  PTE_MIGRATION_EXCL,
-  PTE_OLD,
-  PTE_PMD,
-  PTE_PRESENT,
-  PTE_SWAP,
-  PTE_SWP_EXCLUSIVE,
-  PTE_WRITE,
-  PTE_ZERO,
-  PMD_ORDER,
-  type MmStruct,
-  type Vma,
-} from './mm_types.js';
+import { Pte, PMD_ORDER, type MmStruct, type Vma } from './mm_types.js';
 import { swap_duplicate, swap_free } from './swapfile.js';
 import { called, enter, leave } from './stack.js';
 import { deferred_split_folio, folio_test_partially_mapped } from './huge_split.js';
@@ -338,7 +324,7 @@ export function try_to_unmap(k: Kernel, mms: readonly MmStruct[], folio: Pfn): v
   called(k, 'try_to_unmap', () =>
     rmap_walk(k, mms, folio, 'try_to_unmap_one', (vma, i) => {
       const pte = vma.pte[i];
-      if (!(pte & PTE_PRESENT)) return true;
+      if (!(pte & Pte.PRESENT)) return true;
       const f = mmcache(k).f;
       if (PageAnon(k, folio)) {
         if (!f.folio_test_swapcache(folio))
@@ -353,11 +339,11 @@ export function try_to_unmap(k: Kernel, mms: readonly MmStruct[], folio: Pfn): v
           return false;
         }
         if (excl) k.mem.flagsLo[folio] &= ~mmcache(k).anonExclusive;
-        if (pte & PTE_DIRTY) f.folio_set_dirty(folio);
-        vma.pte[i] = PTE_SWAP | (excl ? PTE_SWP_EXCLUSIVE : 0);
+        if (pte & Pte.DIRTY) f.folio_set_dirty(folio);
+        vma.pte[i] = Pte.SWAP | (excl ? Pte.SWP_EXCLUSIVE : 0);
         vma.pfn[i] = -1 - off;
       } else {
-        if (pte & PTE_DIRTY) f.folio_set_dirty(folio);
+        if (pte & Pte.DIRTY) f.folio_set_dirty(folio);
         vma.pte[i] = 0;
         vma.pfn[i] = -1;
       }
@@ -382,16 +368,16 @@ export function folio_referenced(k: Kernel, mms: readonly MmStruct[], folio: Pfn
   called(k, 'folio_referenced', () =>
     rmap_walk(k, mms, folio, 'folio_referenced_one', (vma, i, mm) => {
       const pte = vma.pte[i];
-      if (!(pte & PTE_PRESENT)) return true;
-      if (lruGen && !(pte & PTE_PMD) && k.profile.facts.mglru.lookAround === 'clears_own_pte') {
+      if (!(pte & Pte.PRESENT)) return true;
+      if (lruGen && !(pte & Pte.PMD) && k.profile.facts.mglru.lookAround === 'clears_own_pte') {
         if (lru_gen_look_around(k, lruvec_of(k), mm, vma, i, folio)) referenced++;
         return true;
       }
-      if (!(pte & PTE_OLD)) {
-        if (lruGen && !(pte & PTE_PMD)) lru_gen_look_around_v6_1(k, lruvec_of(k), mm, vma, i);
+      if (!(pte & Pte.OLD)) {
+        if (lruGen && !(pte & Pte.PMD)) lru_gen_look_around_v6_1(k, lruvec_of(k), mm, vma, i);
         referenced++;
       }
-      vma.pte[i] |= PTE_OLD;
+      vma.pte[i] |= Pte.OLD;
       return true;
     }),
   );
@@ -418,14 +404,14 @@ export function try_to_migrate(k: Kernel, mms: readonly MmStruct[], folio: Pfn, 
   called(k, 'try_to_migrate', () =>
     rmap_walk(k, mms, folio, 'try_to_migrate_one', (vma, i, mm) => {
       const pte = vma.pte[i];
-      if (!(pte & PTE_PRESENT)) return true;
-      if (pte & PTE_PMD) return pmd(k, mm, vma, i);
+      if (!(pte & Pte.PRESENT)) return true;
+      if (pte & Pte.PMD) return pmd(k, mm, vma, i);
       const page = vma.pfn[i];
       const excl = PageAnon(k, folio) && PageAnonExclusive(k, page);
       if (excl && folio_maybe_dma_pinned(k, folio)) return false;
       if (excl) k.mem.flagsLo[page] &= ~mmcache(k).anonExclusive;
-      if (pte & PTE_DIRTY) mmcache(k).f.folio_set_dirty(folio);
-      vma.pte[i] = PTE_MIGRATION | (pte & (PTE_WRITE | PTE_DIRTY)) | (excl ? PTE_MIGRATION_EXCL : 0);
+      if (pte & Pte.DIRTY) mmcache(k).f.folio_set_dirty(folio);
+      vma.pte[i] = Pte.MIGRATION | (pte & (Pte.WRITE | Pte.DIRTY)) | (excl ? Pte.MIGRATION_EXCL : 0);
       folio_remove_rmap_pte(k, folio, page);
       put_pte_ref(k, folio);
       return true;
@@ -454,22 +440,22 @@ export function remove_migration_ptes(
   called(k, 'remove_migration_ptes', () =>
     rmap_walk(k, mms, src, 'remove_migration_pte', (vma, i) => {
       const pte = vma.pte[i];
-      if (!(pte & PTE_MIGRATION)) return;
-      if (pte & PTE_PMD) {
+      if (!(pte & Pte.MIGRATION)) return;
+      if (pte & Pte.PMD) {
         if (!flags.pmd) throw new Error(`remove_migration_ptes: PMD migration entry at ${vma.name}+${i}`);
         return flags.pmd(k, vma, i, dst);
       }
       const page = dst + vma.pfn[i] - src;
       if (flags.zeropage && page_zero_filled(k, page)) {
         vma.pfn[i] = -1;
-        vma.pte[i] = PTE_PRESENT | PTE_ZERO;
+        vma.pte[i] = Pte.PRESENT | Pte.ZERO;
         return;
       }
       folio_get(k, dst);
-      if (PageAnon(k, dst)) folio_add_anon_rmap_ptes(k, dst, page, 1, (pte & PTE_MIGRATION_EXCL) !== 0);
+      if (PageAnon(k, dst)) folio_add_anon_rmap_ptes(k, dst, page, 1, (pte & Pte.MIGRATION_EXCL) !== 0);
       else __folio_add_rmap_ptes(k, dst, page, 1); // folio_add_file_rmap_pte
       vma.pfn[i] = page;
-      vma.pte[i] = PTE_PRESENT | (pte & (PTE_WRITE | PTE_DIRTY));
+      vma.pte[i] = Pte.PRESENT | (pte & (Pte.WRITE | Pte.DIRTY));
     }),
   );
 }

@@ -12,7 +12,7 @@ import { folio_mapped } from '../kernel/folio.js';
 import { folio_put } from '../kernel/mm_ref.js';
 import { folio_ref_add } from '../kernel/page_ref.js';
 import { VM_BUG_ON_FOLIO } from '../kernel/vm_bug.js';
-import { PTE_SWAP, type Vma } from './mm_types.js';
+import { Pte, type Vma } from './mm_types.js';
 import { mmcache } from './mm_cache.js';
 import { folio_alloc } from './page_alloc.js';
 import { swap_read_folio } from './page_io.js';
@@ -28,7 +28,7 @@ import {
   type SwapInfo,
 } from './swapfile.js';
 
-/** the swap slot a swap PTE holds (mm_types.ts PTE_SWAP: pfn = -1 - offset) */
+/** the swap slot a swap PTE holds (mm_types.ts Pte.SWAP: pfn = -1 - offset) */
 export function pte_swp_offset(vma: Vma, i: number): number {
   return -1 - vma.pfn[i];
 }
@@ -214,7 +214,7 @@ function swap_vma_readahead(k: Kernel, vma: Vma, i: number, off: number): Pfn {
     const f = mmcache(k).f;
     if (win > 1) {
       for (let j = from; j < to; j++) {
-        if (!(vma.pte[j] & PTE_SWAP)) continue;
+        if (!(vma.pte[j] & Pte.SWAP)) continue;
         const { folio, allocated } = __read_swap_cache_async(k, pte_swp_offset(vma, j));
         if (folio < 0) continue;
         if (allocated) {

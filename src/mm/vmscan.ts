@@ -17,7 +17,7 @@ import { VM_BUG_ON_FOLIO } from '../kernel/vm_bug.js';
 import { __remove_mapping as __remove_mapping_file, folio_address_space } from './filemap.js';
 import { folio_is_file_lru } from './lru.js';
 import { mmcache } from './mm_cache.js';
-import { PTE_OLD, PTE_PRESENT, type MmStruct, type Vma } from './mm_types.js';
+import { Pte, type MmStruct, type Vma } from './mm_types.js';
 import { swap_io_complete, swap_writepage } from './page_io.js';
 import { folio_referenced, try_to_unmap } from './rmap.js';
 import { called, enter, leave } from './stack.js';
@@ -371,12 +371,12 @@ export function madvise_pageout(
       const f = mmcache(k).f;
       const list: Pfn[] = [];
       for (let i = from; i <= to; i++) {
-        if (!(vma.pte[i] & PTE_PRESENT)) continue;
+        if (!(vma.pte[i] & Pte.PRESENT)) continue;
         const folio = vma.pfn[i];
         if (!f.folio_test_lru(folio) || folio_mapcount(k, folio) !== 1) continue;
         if (folio_test_large(k, folio))
           throw new NotModelled(`${vma.name}: MADV_PAGEOUT of a large folio (split_folio) is not modelled`);
-        if (!k.profile.facts.reclaim.pageoutIgnoresReferences) vma.pte[i] |= PTE_OLD;
+        if (!k.profile.facts.reclaim.pageoutIgnoresReferences) vma.pte[i] |= Pte.OLD;
         f.folio_clear_referenced(folio);
         if (f.folio_test_active(folio)) f.folio_set_workingset(folio);
         if (folio_isolate_lru(k, folio)) list.push(folio);

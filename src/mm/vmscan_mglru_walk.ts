@@ -29,17 +29,7 @@ import {
   update_lru_size,
 } from './lru_gen.js';
 import { LRU_GEN_NONLEAF_YOUNG, mmcache } from './mm_cache.js';
-import {
-  PTE_DIRTY,
-  PTE_OLD,
-  PTE_PMD,
-  PTE_PRESENT,
-  pte_table_key,
-  PTE_ZERO,
-  PTRS_PER_PTE,
-  type MmStruct,
-  type Vma,
-} from './mm_types.js';
+import { Pte, pte_table_key, PTRS_PER_PTE, type MmStruct, type Vma } from './mm_types.js';
 import { folio_mark_dirty } from './page_writeback.js';
 import { called } from './stack.js';
 import { folio_activate } from './swap.js';
@@ -184,7 +174,7 @@ function get_pfn_folio(k: Kernel, pfn: Pfn, canSwap: boolean): Pfn {
 function pte_dirty_folio(k: Kernel, pte: number, folio: Pfn): void {
   const f = mmcache(k).f;
   if (
-    pte & PTE_DIRTY &&
+    pte & Pte.DIRTY &&
     !f.folio_test_dirty(folio) &&
     !(PageAnon(k, folio) && f.folio_test_swapbacked(folio) && !f.folio_test_swapcache(folio))
   )
@@ -193,7 +183,7 @@ function pte_dirty_folio(k: Kernel, pte: number, folio: Pfn): void {
 
 /** a present, non-zero, young PTE (get_pte_pfn() with its young test) */
 function pte_young(pte: number): boolean {
-  return (pte & (PTE_PRESENT | PTE_ZERO | PTE_OLD)) === PTE_PRESENT;
+  return (pte & (Pte.PRESENT | Pte.ZERO | Pte.OLD)) === Pte.PRESENT;
 }
 
 /**
@@ -238,8 +228,8 @@ function pmd_entries(mm: MmStruct, walk: MmWalk): Map<number, TablePart[]> {
 function pmd_test_and_clear_young(vma: Vma, from: number): boolean {
   let young = false;
   for (let j = from; j < from + PTRS_PER_PTE; j++) {
-    if (!(vma.pte[j] & PTE_OLD)) young = true;
-    vma.pte[j] |= PTE_OLD;
+    if (!(vma.pte[j] & Pte.OLD)) young = true;
+    vma.pte[j] |= Pte.OLD;
   }
   return young;
 }
@@ -269,9 +259,9 @@ function walk_pmd_entry(
   const s = state(k).mmState;
   const newGen = lru_gen_from_seq(walk.seq);
   const head = parts[0];
-  if (head.vma.pte[head.from] & PTE_PMD) {
+  if (head.vma.pte[head.from] & Pte.PMD) {
     const pte = head.vma.pte[head.from];
-    if (pte & PTE_ZERO) return; // is_huge_zero_pmd
+    if (pte & Pte.ZERO) return; // is_huge_zero_pmd
     const folio = get_pfn_folio(k, head.vma.pfn[head.from], walk.canSwap);
     if (folio < 0 || !pmd_test_and_clear_young(head.vma, head.from)) return;
     pte_dirty_folio(k, pte, folio);
@@ -295,7 +285,7 @@ function walk_pmd_entry(
       if (!pte_young(pte)) continue;
       const folio = get_pfn_folio(k, vma.pfn[j], walk.canSwap);
       if (folio < 0) continue;
-      vma.pte[j] |= PTE_OLD; // ptep_clear_young_notify
+      vma.pte[j] |= Pte.OLD; // ptep_clear_young_notify
       young++;
       pte_dirty_folio(k, pte, folio);
       promote(k, l, walk, folio, newGen);
@@ -319,7 +309,7 @@ function mm_rss(k: Kernel, mm: MmStruct, canSwap: boolean): number {
   let n = 0;
   for (const vma of mm.vmas)
     for (let j = 0; j < vma.nrPages; j++) {
-      if ((vma.pte[j] & (PTE_PRESENT | PTE_ZERO)) !== PTE_PRESENT) continue;
+      if ((vma.pte[j] & (Pte.PRESENT | Pte.ZERO)) !== Pte.PRESENT) continue;
       const folio = page_folio(k, vma.pfn[j]);
       if (canSwap || folio_is_file_lru(k, folio)) n++;
     }
@@ -406,7 +396,7 @@ export function lru_gen_look_around(
   folio: Pfn,
 ): boolean {
   if (!pte_young(vma.pte[i])) return false;
-  vma.pte[i] |= PTE_OLD;
+  vma.pte[i] |= Pte.OLD;
   const [from, to] = look_around_range(vma, i);
   if (to - from === 1) return true;
   called(k, 'lru_gen_look_around', () => {
@@ -419,7 +409,7 @@ export function lru_gen_look_around(
       if (!pte_young(pte)) continue;
       const other = get_pfn_folio(k, vma.pfn[j], canSwap);
       if (other < 0) continue;
-      vma.pte[j] |= PTE_OLD;
+      vma.pte[j] |= Pte.OLD;
       young++;
       pte_dirty_folio(k, pte, other);
       if (walk) {
@@ -458,7 +448,7 @@ export function lru_gen_look_around_v6_1(k: Kernel, l: Lruvec, mm: MmStruct, vma
       if (!pte_young(pte)) continue;
       const folio = get_pfn_folio(k, vma.pfn[j], !walk || walk.canSwap);
       if (folio < 0) continue;
-      vma.pte[j] |= PTE_OLD;
+      vma.pte[j] |= Pte.OLD;
       young++;
       pte_dirty_folio(k, pte, folio);
       const oldGen = folio_lru_gen(k, l, folio);

@@ -41,11 +41,10 @@ import { lru_gen_debugfs_age } from '../mm/vmscan_mglru.js';
 import { handle_mm_fault } from '../mm/memory.js';
 import { do_munmap, do_munmap_range } from '../mm/mmap.js';
 import {
+  Pte,
   do_mmap_anon,
   do_mmap_file,
   find_vma,
-  PTE_PRESENT,
-  PTE_WRITE,
   type AddressSpace,
   type Task,
   type Vma,
@@ -329,7 +328,7 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
       const copy = (folio: number) => {
         if (!buf) return;
         const i = (k.mem.index[folio] - from) % buf.nrPages;
-        if ((buf.pte[i] & (PTE_PRESENT | PTE_WRITE)) !== (PTE_PRESENT | PTE_WRITE))
+        if ((buf.pte[i] & (Pte.PRESENT | Pte.WRITE)) !== (Pte.PRESENT | Pte.WRITE))
           called(k, 'copy_page_to_iter', () => handle_mm_fault(k, t.mm!, buf, i, true));
       };
       machine.run(t, () => {

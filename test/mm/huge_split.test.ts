@@ -12,7 +12,7 @@ import { show_page_flags } from '../../src/kernel/flag_names.js';
 import { PageCompound, PageTail, folio_test_large } from '../../src/kernel/folio.js';
 import { pageRefHasRet } from '../../src/kernel/tracepoint.js';
 import { deferred_split_queue, folio_test_partially_mapped } from '../../src/mm/huge_split.js';
-import { PTE_PRESENT, PTE_WRITE, PTE_ZERO } from '../../src/mm/mm_types.js';
+import { Pte } from '../../src/mm/mm_types.js';
 import { vm_events } from '../../src/mm/vmstat.js';
 import { parseScenario } from '../../src/scenario/format.js';
 import { runScenario, type RunResult } from '../../src/scenario/runner.js';
@@ -102,7 +102,7 @@ describe.each(['6.1', '6.12'] as const)('deferred split queue and split, %s', (v
         0,
       ]);
       expect(vma.pfn[i]).toBe(p);
-      expect(vma.pte[i] & (PTE_PRESENT | PTE_WRITE)).toBe(PTE_PRESENT | PTE_WRITE);
+      expect(vma.pte[i] & (Pte.PRESENT | Pte.WRITE)).toBe(Pte.PRESENT | Pte.WRITE);
     }
     expect(k.mem.refcount[h + 200]).toBe(0);
     expect(deferred_split_queue(k).size).toBe(0);
@@ -158,7 +158,7 @@ describe('6.12 remap_page(RMP_USE_SHARED_ZEROPAGE)', () => {
       'Z 1 - 1 -1 locked|uptodate|dirty|swapbacked',
       'T -1 1 0 -1 uptodate|dirty|lru|swapbacked',
     ]);
-    expect([vma.pte[1], vma.pfn[1]]).toEqual([PTE_PRESENT | PTE_ZERO, -1]);
+    expect([vma.pte[1], vma.pfn[1]]).toEqual([Pte.PRESENT | Pte.ZERO, -1]);
     // the written page 500 is remapped (+1) and kept
     expect(rows(r, h + 500, 'go').map((x) => x.split(' ')[0])).toEqual(['Z', 'M', 'T']);
     expect(vma.pfn[500]).toBe(h + 500);

@@ -12,7 +12,7 @@ import { show_page_flags } from '../../src/kernel/flag_names.js';
 import { loadProfile, type Profile } from '../../src/kernel/profiles/index.js';
 import { lruvec_of } from '../../src/mm/lru.js';
 import { folio_lru_gen } from '../../src/mm/lru_gen.js';
-import { PTE_OLD, find_vma } from '../../src/mm/mm_types.js';
+import { Pte, find_vma } from '../../src/mm/mm_types.js';
 import { BUILTINS } from '../../src/scenario/builtins.js';
 import { parseScenario } from '../../src/scenario/format.js';
 import { runScenario, type RunResult } from '../../src/scenario/runner.js';
@@ -193,7 +193,7 @@ function ptes(r: RunResult, region: string): { young: string; gens: number[] } {
   const l = lruvec_of(k);
   const vma = find_vma(r.machine.task('t').mm!, region)!;
   return {
-    young: [...vma.pte].map((x) => (x & PTE_OLD ? 'o' : 'y')).join(''),
+    young: [...vma.pte].map((x) => (x & Pte.OLD ? 'o' : 'y')).join(''),
     gens: [...vma.pfn].map((f) => folio_lru_gen(k, l, f)),
   };
 }

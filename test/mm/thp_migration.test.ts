@@ -24,7 +24,7 @@ import { migrate_pages } from '../../src/mm/migrate.js';
 import { do_pages_move } from '../../src/mm/move_pages.js';
 import { ALLOC_MIGRATION_TARGET, type MigrationTarget } from '../../src/mm/migrate_folio.js';
 import { mmcache } from '../../src/mm/mm_cache.js';
-import { PTE_PMD, PTE_PRESENT, find_vma } from '../../src/mm/mm_types.js';
+import { Pte, find_vma } from '../../src/mm/mm_types.js';
 import { PageBuddy } from '../../src/mm/page_alloc.js';
 import { PageAnonExclusive } from '../../src/mm/rmap.js';
 import { folio_isolate_lru, lru_add_drain } from '../../src/mm/swap.js';
@@ -116,7 +116,7 @@ describe('move_pages of a PMD THP: page 0 isolates it, page 1 finds it isolated 
     const vma = find_vma(r.machine.task('t').mm!, 'p')!;
     expect(dst).not.toBe(src);
     expect(Array.from(vma.pfn, (pfn, i) => pfn - i)).toEqual(Array(512).fill(dst));
-    expect(vma.pte.every((pte) => (pte & (PTE_PRESENT | PTE_PMD)) === (PTE_PRESENT | PTE_PMD))).toBe(true);
+    expect(vma.pte.every((pte) => (pte & (Pte.PRESENT | Pte.PMD)) === (Pte.PRESENT | Pte.PMD))).toBe(true);
     expect([folio_order(k, dst), folio_ref_count(k, dst), folio_entire_mapcount(k, dst)]).toEqual([9, 1, 1]);
     expect([folio_mapcount(k, dst), PageAnonExclusive(k, dst)]).toEqual([1, true]);
     expect(PageBuddy(k, src)).toBe(true);
