@@ -338,10 +338,11 @@ function do_cow_fault(k: Kernel, vma: Vma, i: number): void {
  * write-protected in the parent and the child; a shared mapping's child PTEs are made clean.
  */
 function __copy_present_ptes(vma: Vma, dst: Vma, i: number, nr: number): void {
+  const src = vma.pte;
   for (let j = i; j < i + nr; j++) {
-    if (!vma.shared) vma.pte[j] &= ~Pte.WRITE;
+    const pte = vma.shared ? src[j] & ~Pte.DIRTY : (src[j] &= ~Pte.WRITE);
     // pte_mkold(): the child's PTEs start old
-    dst.pte[j] = (vma.shared ? vma.pte[j] & ~Pte.DIRTY : vma.pte[j]) | Pte.OLD;
+    dst.pte[j] = pte | Pte.OLD;
     dst.pfn[j] = vma.pfn[j];
   }
 }
@@ -534,27 +535,25 @@ function zap_pte_range(k: Kernel, tlb: MmuGather, vma: Vma, from: number, to: nu
     const delay = k.profile.facts.zapDelayRmap;
     const delayDirty = delay !== false && k.profile.config.isEnabled(delay);
     let forceFlush = false;
+    // the VMA's arrays in locals: the loop's calls would have them loaded again at every PTE
+    const ptes = vma.pte;
+    const pfns = vma.pfn;
     for (let i = from; i < to; i++) {
-      const pte = vma.pte[i];
+      const pte = ptes[i];
       if (pte & Pte.SWAP) {
         zap_swap_pte(k, vma, i);
         continue;
       }
       if (!(pte & Pte.PRESENT) || pte & Pte.ZERO) {
-        vma.pte[i] = 0;
+        ptes[i] = 0;
         continue;
       }
-      const page = vma.pfn[i];
+      const page = pfns[i];
       const folio = page_folio(k, page);
       const end = folio + folio_nr_pages(k, folio);
       let nr = 1;
       if (batch)
-        while (
-          i + nr < to &&
-          vma.pte[i + nr] & Pte.PRESENT &&
-          vma.pfn[i + nr] === page + nr &&
-          page + nr < end
-        )
+        while (i + nr < to && ptes[i + nr] & Pte.PRESENT && pfns[i + nr] === page + nr && page + nr < end)
           nr++;
       let delayRmap = false;
       if (!folio_test_anon(k, folio)) {
@@ -565,13 +564,13 @@ function zap_pte_range(k: Kernel, tlb: MmuGather, vma: Vma, from: number, to: nu
         }
         // a young PTE of the batch marks the file folio accessed (6.12 :1502; 6.1 :1447 per page)
         let young = false;
-        for (let j = i; j < i + nr; j++) if (!(vma.pte[j] & Pte.OLD)) young = true;
+        for (let j = i; j < i + nr; j++) if (!(ptes[j] & Pte.OLD)) young = true;
         if (young) folio_mark_accessed(k, folio);
       }
       // a loop, not TypedArray.fill: fill is a runtime call, and nr is 1 for every small folio
       for (let j = i; j < i + nr; j++) {
-        vma.pte[j] = 0;
-        vma.pfn[j] = -1;
+        ptes[j] = 0;
+        pfns[j] = -1;
       }
       if (!delayRmap) folio_remove_rmap_ptes(k, folio, page, nr);
       i += nr - 1;
