@@ -13,6 +13,19 @@ import { PageRefType } from './tracepoint.js';
 import { VM_BUG_ON, VM_BUG_ON_FOLIO, VM_BUG_ON_PAGE } from './vm_bug.js';
 
 /**
+ * The tracepoint ids as this module's own constants: the JIT writes a module's unexported consts
+ * into its code, where PageRefType.x (an import) was a cell load, a hole check and a property load
+ * at every tracepoint test, and bytecode that counted against the inlining budget of every caller.
+ */
+const SET = PageRefType.set;
+const MOD = PageRefType.mod;
+const MOD_AND_TEST = PageRefType.mod_and_test;
+const MOD_AND_RETURN = PageRefType.mod_and_return;
+const MOD_UNLESS = PageRefType.mod_unless;
+const FREEZE = PageRefType.freeze;
+const UNFREEZE = PageRefType.unfreeze;
+
+/**
  * TP_fast_assign of page_ref_mod_template / page_ref_mod_and_test_template
  * (include/trace/events/page_ref.h): pfn, flags, count (re-read), mapcount (6.1 page_mapcount(),
  * 6.12+ raw _mapcount), mapping, mt (get_pageblock_migratetype), val, ret.
@@ -54,7 +67,7 @@ export function page_count(k: Kernel, page: Pfn): number {
 export function set_page_count(k: Kernel, page: Pfn, v: number): void {
   k.mem.check('set_page_count', page);
   k.mem.refcount[page] = v;
-  if (k.tracer.active(PageRefType.set)) trace_page_ref(k, PageRefType.set, page, v, 0);
+  if (k.tracer.active(SET)) trace_page_ref(k, SET, page, v, 0);
 }
 
 export const folio_set_count = set_page_count;
@@ -67,7 +80,7 @@ export function init_page_count(k: Kernel, page: Pfn): void {
 export function page_ref_add(k: Kernel, page: Pfn, nr: number): void {
   k.mem.check('page_ref_add', page);
   k.mem.refcount[page] += nr;
-  if (k.tracer.active(PageRefType.mod)) trace_page_ref(k, PageRefType.mod, page, nr, 0);
+  if (k.tracer.active(MOD)) trace_page_ref(k, MOD, page, nr, 0);
 }
 
 export const folio_ref_add = page_ref_add;
@@ -75,7 +88,7 @@ export const folio_ref_add = page_ref_add;
 export function page_ref_sub(k: Kernel, page: Pfn, nr: number): void {
   k.mem.check('page_ref_sub', page);
   k.mem.refcount[page] -= nr;
-  if (k.tracer.active(PageRefType.mod)) trace_page_ref(k, PageRefType.mod, page, -nr, 0);
+  if (k.tracer.active(MOD)) trace_page_ref(k, MOD, page, -nr, 0);
 }
 
 export const folio_ref_sub = page_ref_sub;
@@ -94,15 +107,14 @@ export function folio_ref_sub_return(k: Kernel, folio: Pfn, nr: number): number 
 function sub_return(k: Kernel, fn: string, page: Pfn, nr: number): number {
   k.mem.check(fn, page);
   const ret = (k.mem.refcount[page] -= nr);
-  if (k.tracer.active(PageRefType.mod_and_return))
-    trace_page_ref(k, PageRefType.mod_and_return, page, -nr, ret);
+  if (k.tracer.active(MOD_AND_RETURN)) trace_page_ref(k, MOD_AND_RETURN, page, -nr, ret);
   return ret;
 }
 
 export function page_ref_inc(k: Kernel, page: Pfn): void {
   k.mem.check('page_ref_inc', page);
   k.mem.refcount[page]++;
-  if (k.tracer.active(PageRefType.mod)) trace_page_ref(k, PageRefType.mod, page, 1, 0);
+  if (k.tracer.active(MOD)) trace_page_ref(k, MOD, page, 1, 0);
 }
 
 export const folio_ref_inc = page_ref_inc;
@@ -110,7 +122,7 @@ export const folio_ref_inc = page_ref_inc;
 export function page_ref_dec(k: Kernel, page: Pfn): void {
   k.mem.check('page_ref_dec', page);
   k.mem.refcount[page]--;
-  if (k.tracer.active(PageRefType.mod)) trace_page_ref(k, PageRefType.mod, page, -1, 0);
+  if (k.tracer.active(MOD)) trace_page_ref(k, MOD, page, -1, 0);
 }
 
 export const folio_ref_dec = page_ref_dec;
@@ -119,8 +131,7 @@ export const folio_ref_dec = page_ref_dec;
 export function page_ref_sub_and_test(k: Kernel, page: Pfn, nr: number): boolean {
   k.mem.check('page_ref_sub_and_test', page);
   const ret = (k.mem.refcount[page] -= nr) === 0;
-  if (k.tracer.active(PageRefType.mod_and_test))
-    trace_page_ref(k, PageRefType.mod_and_test, page, -nr, ret ? 1 : 0);
+  if (k.tracer.active(MOD_AND_TEST)) trace_page_ref(k, MOD_AND_TEST, page, -nr, ret ? 1 : 0);
   return ret;
 }
 
@@ -129,8 +140,7 @@ export const folio_ref_sub_and_test = page_ref_sub_and_test;
 export function page_ref_inc_return(k: Kernel, page: Pfn): number {
   k.mem.check('page_ref_inc_return', page);
   const ret = ++k.mem.refcount[page];
-  if (k.tracer.active(PageRefType.mod_and_return))
-    trace_page_ref(k, PageRefType.mod_and_return, page, 1, ret);
+  if (k.tracer.active(MOD_AND_RETURN)) trace_page_ref(k, MOD_AND_RETURN, page, 1, ret);
   return ret;
 }
 
@@ -139,8 +149,7 @@ export const folio_ref_inc_return = page_ref_inc_return;
 export function page_ref_dec_and_test(k: Kernel, page: Pfn): boolean {
   k.mem.check('page_ref_dec_and_test', page);
   const ret = --k.mem.refcount[page] === 0;
-  if (k.tracer.active(PageRefType.mod_and_test))
-    trace_page_ref(k, PageRefType.mod_and_test, page, -1, ret ? 1 : 0);
+  if (k.tracer.active(MOD_AND_TEST)) trace_page_ref(k, MOD_AND_TEST, page, -1, ret ? 1 : 0);
   return ret;
 }
 
@@ -149,8 +158,7 @@ export const folio_ref_dec_and_test = page_ref_dec_and_test;
 export function page_ref_dec_return(k: Kernel, page: Pfn): number {
   k.mem.check('page_ref_dec_return', page);
   const ret = --k.mem.refcount[page];
-  if (k.tracer.active(PageRefType.mod_and_return))
-    trace_page_ref(k, PageRefType.mod_and_return, page, -1, ret);
+  if (k.tracer.active(MOD_AND_RETURN)) trace_page_ref(k, MOD_AND_RETURN, page, -1, ret);
   return ret;
 }
 
@@ -169,8 +177,7 @@ export function page_ref_add_unless(k: Kernel, page: Pfn, nr: number, u: number)
     rc[page] += nr;
     ret = true;
   }
-  if (k.tracer.active(PageRefType.mod_unless))
-    trace_page_ref(k, PageRefType.mod_unless, page, nr, ret ? 1 : 0);
+  if (k.tracer.active(MOD_UNLESS)) trace_page_ref(k, MOD_UNLESS, page, nr, ret ? 1 : 0);
   return ret;
 }
 
@@ -218,7 +225,7 @@ export function page_ref_freeze(k: Kernel, page: Pfn, count: number): boolean {
   const rc = k.mem.refcount;
   const ret = rc[page] === count;
   if (ret) rc[page] = 0;
-  if (k.tracer.active(PageRefType.freeze)) trace_page_ref(k, PageRefType.freeze, page, count, ret ? 1 : 0);
+  if (k.tracer.active(FREEZE)) trace_page_ref(k, FREEZE, page, count, ret ? 1 : 0);
   return ret;
 }
 
@@ -234,7 +241,7 @@ export function page_ref_unfreeze(k: Kernel, page: Pfn, count: number): void {
   VM_BUG_ON_PAGE(k, page_count(k, page) !== 0, 'page_count(page) != 0', page, sites.page_ref_unfreeze);
   VM_BUG_ON(k, count === 0, 'count == 0', sites['page_ref_unfreeze:count']);
   k.mem.refcount[page] = count;
-  if (k.tracer.active(PageRefType.unfreeze)) trace_page_ref(k, PageRefType.unfreeze, page, count, 0);
+  if (k.tracer.active(UNFREEZE)) trace_page_ref(k, UNFREEZE, page, count, 0);
 }
 
 export const folio_ref_unfreeze = page_ref_unfreeze;
