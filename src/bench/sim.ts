@@ -19,7 +19,7 @@ const CHILDREN = 8;
 
 function workload(m: Machine): void {
   const parent = m.spawn('parent', 'bench', 0);
-  const vma = do_mmap_anon(parent.mm!, 'a', REGION, false);
+  const vma = do_mmap_anon(m.k, parent.mm!, 'a', REGION, false);
   m.run(parent, () => {
     for (let i = 0; i < REGION; i++) handle_mm_fault(m.k, parent.mm!, vma, i, true);
   });

@@ -24,6 +24,7 @@ import {
   get_unmapped_area,
   mm_alloc,
   pte_table_key,
+  vm_area_free,
   vma_alloc,
   type AddressSpace,
   type MmStruct,
@@ -123,7 +124,7 @@ const ELF64_EHDR_SIZE = 64;
 function shift_arg_pages(k: Kernel, mm: MmStruct, old: Vma): Vma {
   return called(k, 'shift_arg_pages', () => {
     const nr = old.nrPages + STACK_EXPAND_PAGES;
-    const stack = vma_alloc('stack', STACK_TOP_VPN - nr, nr, false);
+    const stack = vma_alloc(k, 'stack', STACK_TOP_VPN - nr, nr, false);
     stack.anonVma = old.anonVma;
     called(k, 'move_page_tables', () => {
       const key = pte_table_key(stack.start + nr - 1);
@@ -134,6 +135,7 @@ function shift_arg_pages(k: Kernel, mm: MmStruct, old: Vma): Vma {
       }
     });
     mm.vmas[mm.vmas.indexOf(old)] = stack;
+    vm_area_free(k, old);
     lru_add_drain(k);
     const tlb = tlb_gather_mmu(false);
     called(k, 'free_pgd_range', () => free_pgtables(k, tlb, mm, []));
@@ -156,11 +158,11 @@ function load_elf_binary(k: Kernel, task: Task, mm: MmStruct, stack: Vma, elf: E
   );
   called(k, 'setup_arg_pages', () => shift_arg_pages(k, mm, stack));
   for (const seg of elf.segments) {
-    const vma = vma_alloc(seg.name, seg.vpn, seg.to - seg.from + 1, false, elf.file, seg.from);
+    const vma = vma_alloc(k, seg.name, seg.vpn, seg.to - seg.from + 1, false, elf.file, seg.from);
     mm.vmas.push(vma);
     if (!seg.bss) continue;
     // set_brk() -> vm_brk_flags(): the anonymous rest of the segment, right after its file pages
-    mm.vmas.push(vma_alloc(`${seg.name}.bss`, seg.vpn + vma.nrPages, seg.bss, false));
+    mm.vmas.push(vma_alloc(k, `${seg.name}.bss`, seg.vpn + vma.nrPages, seg.bss, false));
     // padzero(): clear_user() of the last file page's tail, a write fault on a private file page
     if (seg.writable) called(k, 'padzero', () => handle_mm_fault(k, mm, vma, vma.nrPages - 1, true));
   }
@@ -177,7 +179,7 @@ export function execve_enoent(k: Kernel, strings: number): void {
   if (k.profile.facts.execOpensFileFirst) return;
   called(k, 'do_execveat_common', () => {
     const mm = called(k, 'bprm_mm_init', () => mm_alloc());
-    const stack = vma_alloc('stack', STACK_TOP_MAX_VPN - 1, 1, false);
+    const stack = vma_alloc(k, 'stack', STACK_TOP_MAX_VPN - 1, 1, false);
     mm.vmas.push(stack);
     for (let i = 0; i < strings; i++) copy_string(k, mm, stack);
     called(k, 'free_bprm', () => called(k, 'mmput', () => exit_mmap(k, mm)));
@@ -191,7 +193,7 @@ export function execve_enoent(k: Kernel, strings: number): void {
 export function bprm_execve(k: Kernel, task: Task, req: ExecRequest): void {
   called(k, 'bprm_execve', () => {
     const mm = called(k, 'bprm_mm_init', () => mm_alloc());
-    const stack = vma_alloc('stack', STACK_TOP_MAX_VPN - 1, 1, false);
+    const stack = vma_alloc(k, 'stack', STACK_TOP_MAX_VPN - 1, 1, false);
     mm.vmas.push(stack);
     for (let i = 0; i < req.strings; i++) copy_string(k, mm, stack);
     // sched_exec() (6.12 fs/exec.c:1895; 6.1 :1867): the CPU the rest of the exec, and the program, run on

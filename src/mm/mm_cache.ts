@@ -11,6 +11,7 @@ import { pageflags, type PageFlagOps } from '../kernel/page_flags.js';
 import { Lruvec } from './lru.js';
 import type { Zone } from './page_alloc.js';
 import { FolioBatch } from './pagevec.js';
+import type { VmaPtes } from './mm_types.js';
 import { thp_sysfs_init, type ThpSysfs } from './thp_sysfs.js';
 
 /** enum { LRU_GEN_CORE, LRU_GEN_MM_WALK, LRU_GEN_NONLEAF_YOUNG } (include/linux/mmzone.h) as bits */
@@ -59,6 +60,8 @@ export class MmCache {
   readonly thp: ThpSysfs;
   /** vdso_image_64's pages (vdso.ts init_vdso_image), undefined on a machine without a vDSO */
   vdsoImage: Int32Array | undefined = undefined;
+  /** vm_area_cachep's freed objects: the cleared PTE arrays of freed VMAs by their page count (mm_types.ts) */
+  readonly vmAreaCache = new Map<number, VmaPtes[]>();
 
   constructor(k: Kernel, nrCpus: number) {
     const bit = k.profile.bits.get('anon_exclusive');

@@ -5,7 +5,7 @@
  */
 import type { Kernel } from '../kernel/kernel.js';
 import { copy_page_range, free_pgtables, unmap_page_range } from './memory.js';
-import { anon_vma_prepare, mm_alloc, vma_alloc, type MmStruct, type Vma } from './mm_types.js';
+import { anon_vma_prepare, mm_alloc, vm_area_free, vma_alloc, type MmStruct, type Vma } from './mm_types.js';
 import { tlb_finish_mmu, tlb_gather_mmu } from './mmu_gather.js';
 import { called } from './stack.js';
 import { lru_add_drain } from './swap.js';
@@ -20,6 +20,7 @@ export function do_munmap(k: Kernel, mm: MmStruct, vma: Vma): void {
       free_pgtables(k, tlb, mm, [vma]);
       mm.vmas.splice(mm.vmas.indexOf(vma), 1);
       tlb_finish_mmu(k, tlb);
+      vm_area_free(k, vma); // remove_vma()
     }),
   );
 }
@@ -51,9 +52,11 @@ export function exit_mmap(k: Kernel, mm: MmStruct): void {
     called(k, 'unmap_vmas', () => {
       for (const vma of mm.vmas) unmap_page_range(k, tlb, mm, vma, 0, vma.nrPages);
     });
-    free_pgtables(k, tlb, mm, [...mm.vmas]);
+    const gone = [...mm.vmas];
+    free_pgtables(k, tlb, mm, gone);
     mm.vmas.length = 0;
     tlb_finish_mmu(k, tlb);
+    for (const vma of gone) vm_area_free(k, vma); // remove_vma()
   });
 }
 
@@ -69,7 +72,7 @@ export function dup_mmap(k: Kernel, parent: MmStruct): MmStruct {
       const child = mm_alloc(parent.mmapBase);
       for (const vma of parent.vmas) {
         if (vma.dontCopy) continue;
-        const copy = vma_alloc(vma.name, vma.start, vma.nrPages, vma.shared, vma.file, vma.pgoff);
+        const copy = vma_alloc(k, vma.name, vma.start, vma.nrPages, vma.shared, vma.file, vma.pgoff);
         copy.special = vma.special;
         child.vmas.push(copy);
         if (!vma.anonVma) continue;

@@ -41,7 +41,7 @@ export function init_vdso_image(k: Kernel, first: Pfn): void {
 export function map_vdso(k: Kernel, mm: MmStruct, place: (nrPages: number) => number): Vma {
   const image = mmcache(k).vdsoImage;
   if (!image) throw new Error('map_vdso: the machine has no vDSO image (init_vdso_image)');
-  const vma = vma_alloc('vdso', place(image.length), image.length, false);
+  const vma = vma_alloc(k, 'vdso', place(image.length), image.length, false);
   vma.special = image;
   mm.vmas.push(vma);
   return vma;

@@ -127,7 +127,7 @@ export function runForkCowDemo(profile: Profile): DemoResult {
   };
 
   const parent: Task = machine.spawn('A', 'demo', 0);
-  const region = do_mmap_anon(parent.mm!, 'page', 1, false);
+  const region = do_mmap_anon(k, parent.mm!, 'page', 1, false);
   machine.run(parent, () => handle_mm_fault(k, parent.mm!, region, 0, true));
   const x = region.pfn[0];
   pages.push(x);

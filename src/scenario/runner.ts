@@ -290,16 +290,16 @@ function execute(machine: Machine, st: Statement, file: string, result: RunResul
     case 'mmap': {
       const t = live(a.task);
       if (find_vma(t.mm, a.region)) fail(`region '${a.region}' is already mapped in task '${a.task}'`);
-      if (a.kind === 'anon') do_mmap_anon(t.mm, a.region, a.pages, false);
+      if (a.kind === 'anon') do_mmap_anon(k, t.mm, a.region, a.pages, false);
       else if (a.of !== undefined) {
         const file = fileOf(a.of);
         if (file.kind !== a.kind || file.pages.length < a.pgoff + a.pages)
           fail(`'${a.of}' is a ${file.pages.length}-page ${file.kind} file`);
-        do_mmap_file(t.mm, a.region, file, a.pages, a.shared, a.pgoff);
+        do_mmap_file(k, t.mm, a.region, file, a.pages, a.shared, a.pgoff);
       } else {
         const file = address_space_alloc(k, a.region, a.kind, a.pgoff + a.pages);
         sim.files.set(file.id, file);
-        do_mmap_file(t.mm, a.region, file, a.pages, a.shared, a.pgoff);
+        do_mmap_file(k, t.mm, a.region, file, a.pages, a.shared, a.pgoff);
       }
       break;
     }

@@ -81,7 +81,7 @@ describe('§4.3 one anon write fault, 6.12', () => {
   it('set 1, mod 0, mod +1, then the drain at the 31st fault', () => {
     const m = new Machine({ profile: traceProfile('6.12'), nrPages: 8192, nrCpus: 1 });
     const t = m.spawn('p', 'p', 0);
-    const vma = do_mmap_anon(t.mm!, 'a', 31, false);
+    const vma = do_mmap_anon(m.k, t.mm!, 'a', 31, false);
     const seen: { pfn: number; ev: string }[] = [];
     m.k.tracer.subscribe((r) =>
       seen.push({ pfn: r.pfn, ev: `${PAGE_REF_EVENT_NAMES[r.type]} ${r.val} ${r.count}` }),
