@@ -6,7 +6,7 @@
  * is timed is what a user's `folioscope run` does: glibc reads them only when a process starts, so
  * without them main starts itself again with them. (Without them the simulator's fresh typed
  * arrays come in 4 KiB pages, each first touch a fault of ~20 us on the VMs here: the 16 GiB
- * machine's boot took 107 k faults instead of 12 k, the timed fork workload ~2200 instead of ~200.)
+ * machine's boot took 107 k faults instead of 12 k, the timed fork workload ~1600 instead of ~820.)
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
