@@ -32,13 +32,6 @@ export interface Leak {
   unmatched: Holder[];
 }
 
-/** LeakFinder.part(): the leaks and exclusions (in order of first sight) of some pages. */
-export interface LeakPart {
-  leaks: Leak[];
-  excluded: LeakExclusion[];
-  excludedPages: number;
-}
-
 export interface LeakExclusion {
   owner: Owner;
   reason: string;
@@ -230,25 +223,6 @@ export class LeakFinder {
   /** Pages [from, to) of the index (ranks). */
   pages(from: number, to: number): void {
     for (let rank = from; rank < to; rank++) this.page(rank);
-  }
-
-  /** What the pages seen so far found, as plain data (postMessage), for merge(). */
-  part(): LeakPart {
-    return { leaks: this.leaks, excluded: [...this.excluded.values()], excludedPages: this.excludedPages };
-  }
-
-  /** Adds the part() of another finder that saw the pages after this one's (same order as one finder). */
-  merge(p: LeakPart): void {
-    this.leaks.push(...p.leaks);
-    for (const x of p.excluded) {
-      const mine = this.excluded.get(x.reason);
-      if (mine === undefined) this.excluded.set(x.reason, { ...x });
-      else {
-        mine.pages += x.pages;
-        mine.refs += x.refs;
-      }
-    }
-    this.excludedPages += p.excludedPages;
   }
 
   report(): LeakReport {

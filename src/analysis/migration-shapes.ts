@@ -125,12 +125,6 @@ export const isGet = (type: number, val: number, ret: number): boolean =>
     type === PageRefType.mod_and_return ||
     (type === PageRefType.mod_unless && ret === 1));
 
-export interface InferredLinksData {
-  events: Uint32Array;
-  sources: Float64Array;
-  sorted: boolean;
-}
-
 /**
  * Destinations' remap gets -> source pfn, as migration.ts reads links: a bit per event and the
  * pairs sorted by event (a Map of ~100 k entries cost a third of the inference).
@@ -169,25 +163,6 @@ export class InferredLinks {
     this.events[this.n] = i;
     this.sources[this.n++] = src;
     this.facts[i] |= LINKED;
-  }
-
-  /** The pairs as plain data (postMessage), for InferredLinks.of. */
-  data(): InferredLinksData {
-    return {
-      events: this.events.subarray(0, this.n),
-      sources: this.sources.subarray(0, this.n),
-      sorted: this.sorted,
-    };
-  }
-
-  /** The links of data() over `facts` (the same LINKED bits). */
-  static of(d: InferredLinksData, facts: Uint8Array): InferredLinks {
-    const links = new InferredLinks(facts);
-    links.events = d.events;
-    links.sources = d.sources;
-    links.n = d.events.length;
-    links.sorted = d.sorted;
-    return links;
   }
 
   /** Sorts the pairs by event (the batches' moves come almost in order). */

@@ -35,11 +35,6 @@ function pass(from: Uint32Array | undefined, to: Uint32Array, key: Uint32Array, 
   return true;
 }
 
-/** A Uint32Array of n, in shared memory when `shared`. */
-function u32(n: number, shared: boolean): Uint32Array {
-  return shared ? new Uint32Array(new SharedArrayBuffer(n * 4)) : new Uint32Array(n);
-}
-
 /** Event indices ordered by pfn, stable, and a spare array of n + 1 (for the offsets) if any. */
 interface Sorted {
   order: Uint32Array;
@@ -78,28 +73,23 @@ function digitPass(
  * of half the bits each. The first pass's array, garbage after the second, is left for the
  * offsets (its pages are resident: on these machines a fresh page costs ~10 us).
  */
-function sortLow(pfnLo: Uint32Array, min: number, range: number, shared: boolean): Sorted {
+function sortLow(pfnLo: Uint32Array, min: number, range: number): Sorted {
   const n = pfnLo.length;
   const width = Math.max(1, 32 - Math.clz32(range));
-  const order = u32(n, shared);
+  const order = new Uint32Array(n);
   if (width <= ONE_PASS_BITS) {
     digitPass(pfnLo, undefined, order, min, 0, width);
     return { order, spare: undefined };
   }
   const low = Math.ceil(width / 2);
-  const first = u32(n + 1, shared);
+  const first = new Uint32Array(n + 1);
   digitPass(pfnLo, undefined, first, min, 0, low);
   digitPass(pfnLo, first.subarray(0, n), order, min, low, width - low);
   return { order, spare: first };
 }
 
 /** Event indices 0..n-1 ordered by pfn, stable (trace order within a pfn). */
-function sortByPfn(
-  n: number,
-  pfnLo: Uint32Array,
-  pfnHi: ReadonlyMap<number, number>,
-  shared: boolean,
-): Sorted {
+function sortByPfn(n: number, pfnLo: Uint32Array, pfnHi: ReadonlyMap<number, number>): Sorted {
   if (pfnHi.size === 0) {
     let min = 0xffffffff;
     let max = 0;
@@ -108,7 +98,7 @@ function sortByPfn(
       if (p < min) min = p;
       if (p > max) max = p;
     }
-    return sortLow(pfnLo.subarray(0, n), n === 0 ? 0 : min, n === 0 ? 0 : max - min, shared);
+    return sortLow(pfnLo.subarray(0, n), n === 0 ? 0 : min, n === 0 ? 0 : max - min);
   }
   let top = 0;
   for (const h of pfnHi.values()) top = Math.max(top, h);
@@ -122,13 +112,13 @@ function sortByPfn(
   const hi = new Uint32Array(n);
   for (const [i, h] of pfnHi) hi[i] = h;
   let from: Uint32Array | undefined;
-  let to: Uint32Array = u32(n, shared);
+  let to: Uint32Array = new Uint32Array(n);
   for (const key of [pfnLo, hi]) {
     for (let shift = 0; shift < 32; shift += BITS) {
       if (!pass(from, to, key, shift)) continue;
       const spare = from;
       from = to;
-      to = spare ?? u32(n, shared);
+      to = spare ?? new Uint32Array(n);
     }
   }
   return { order: from ?? Uint32Array.from({ length: n }, (_, i) => i), spare: undefined };
@@ -160,25 +150,19 @@ export class PfnIndex {
   private last = -1;
   private list: number[] | undefined;
 
-  /** An index over `a`: built by PfnIndex.build, or another thread's (arrays()) in shared memory. */
+  /** An index over `a` (PfnIndex.build sorts them). */
   constructor(a: PfnIndexArrays) {
     this.sorted = a.sorted;
     this.offsets = a.offsets;
     this.indices = a.indices;
   }
 
-  /**
-   * Groups events [0, n) whose pfn is pfnLo[i] + 2^32 * pfnHi.get(i) (absent: 0); `shared`: in
-   * shared memory, for an analysis worker.
-   */
-  static build(n: number, pfnLo: Uint32Array, pfnHi: ReadonlyMap<number, number>, shared = false): PfnIndex {
-    const { order, spare } = sortByPfn(n, pfnLo, pfnHi, shared);
-    // a corrupt trace's pfns of 2^64 and more are sorted by Array.sort, never into shared memory
-    const b = shared && !(order.buffer instanceof SharedArrayBuffer) ? u32(n, true) : order;
-    if (b !== order) b.set(order);
+  /** Groups events [0, n) whose pfn is pfnLo[i] + 2^32 * pfnHi.get(i) (absent: 0). */
+  static build(n: number, pfnLo: Uint32Array, pfnHi: ReadonlyMap<number, number>): PfnIndex {
+    const { order: b, spare } = sortByPfn(n, pfnLo, pfnHi);
     // sized for the worst case (every event its own pfn): pages never written cost nothing
-    const sorted = shared ? new Float64Array(new SharedArrayBuffer(n * 8)) : new Float64Array(n);
-    const offsets = spare ?? u32(n + 1, shared);
+    const sorted = new Float64Array(n);
+    const offsets = spare ?? new Uint32Array(n + 1);
     let m = 0;
     let prev = -1;
     for (let j = 0; j < n; j++) {
@@ -190,11 +174,6 @@ export class PfnIndex {
     }
     offsets[m] = n;
     return new PfnIndex({ sorted: sorted.subarray(0, m), offsets: offsets.subarray(0, m + 1), indices: b });
-  }
-
-  /** The index's arrays (in shared memory when built `shared`). */
-  arrays(): PfnIndexArrays {
-    return { sorted: this.sorted, offsets: this.offsets, indices: this.indices };
   }
 
   /** The distinct pfns ascending, as a new array (copied from one built once). */

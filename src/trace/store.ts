@@ -18,7 +18,7 @@
  */
 import type { PageRefRecord, PageRefType, TraceContext } from '../kernel/tracepoint.js';
 import type { FlagsDecoder } from './flags.js';
-import { PfnIndex, type PfnIndexArrays } from './pfn-index.js';
+import { PfnIndex } from './pfn-index.js';
 import { ByteInterner, TupleInterner, type InternedBytes, type InternedTuples } from './intern.js';
 
 /** Fields of one event as a reader fills them (reused, one object per reader). */
@@ -76,14 +76,6 @@ export interface StoreData {
   shapes: InternedTuples;
   contexts: InternedTuples;
   stacks: InternedTuples;
-}
-
-/** EventStore.shared(): columns, line offsets and pfn index in shared memory, the tables copied. */
-export interface SharedStore extends Omit<StoreData, 'lines'> {
-  lineOff: Uint16Array;
-  lineBase: Uint32Array;
-  lineBig: Map<number, number>;
-  index: PfnIndexArrays;
 }
 
 /**
@@ -419,17 +411,9 @@ export class EventStore {
     return this.pfnIndex().pfns();
   }
 
-  /**
-   * Events grouped by pfn (built lazily, once, for all pfns; in shared memory when the columns
-   * are, so that an analysis worker reads the same index, shared()).
-   */
+  /** Events grouped by pfn (built lazily, once, for all pfns). */
   pfnIndex(): PfnIndex {
-    this.byPfn ??= PfnIndex.build(
-      this.n,
-      this.pfnLo,
-      this.pfnHi,
-      this.ts.buffer instanceof SharedArrayBuffer,
-    );
+    this.byPfn ??= PfnIndex.build(this.n, this.pfnLo, this.pfnHi);
     return this.byPfn;
   }
 
@@ -527,7 +511,7 @@ export class EventStore {
     };
   }
 
-  /** What data() and shared() copy: the interned tables and the sparse maps of rare values. */
+  /** What data() copies: the interned tables and the sparse maps of rare values. */
   private tables(): Pick<StoreData, 'pfnHi' | 'valBig' | 'text' | 'shapes' | 'contexts' | 'stacks'> {
     return {
       pfnHi: this.pfnHi,
@@ -537,74 +521,6 @@ export class EventStore {
       contexts: this.contexts.tuples(),
       stacks: this.stacks.tuples(),
     };
-  }
-
-  /**
-   * The store for an analysis worker (EventStore.fromShared), or undefined unless its columns are
-   * shared memory (a file read in parts, split.ts): the columns and the pfn index are not copied,
-   * only the small tables (interned texts, shapes, stacks, line blocks, the rare wide values).
-   */
-  shared(): SharedStore | undefined {
-    const cols = [
-      this.ts,
-      this.pfnLo,
-      this.counts,
-      this.mapcounts,
-      this.shape,
-      this.stack,
-      this.vals,
-      this.lineOff,
-    ];
-    if (cols.some((c) => !(c.buffer instanceof SharedArrayBuffer))) return undefined;
-    const n = this.n;
-    return {
-      n,
-      ts: this.ts.subarray(0, n),
-      pfnLo: this.pfnLo.subarray(0, n),
-      counts: this.counts.subarray(0, n),
-      mapcounts: this.mapcounts.subarray(0, n),
-      shape: this.shape.subarray(0, n),
-      stack: this.stack.subarray(0, n),
-      vals: this.vals.subarray(0, n),
-      lineOff: this.lineOff.subarray(0, n),
-      lineBase: this.lineBase.slice(0, Math.ceil(n / LINE_BLOCK) + 1),
-      lineBig: this.lineBig,
-      ...this.tables(),
-      index: this.pfnIndex().arrays(),
-    };
-  }
-
-  /** Another thread's store (shared()) over the same columns and pfn index. */
-  static fromShared(d: SharedStore): EventStore {
-    const s = new EventStore();
-    // interned in id order, every entry distinct: each gets the id it has in d
-    for (let id = 0; id < d.text.starts.length; id++) {
-      const at = d.text.starts[id];
-      s.text.intern(d.text.pool, at, at + d.text.lens[id]);
-    }
-    for (const [t, into] of [
-      [d.shapes, s.shapes],
-      [d.contexts, s.contexts],
-      [d.stacks, s.stacks],
-    ] as const) {
-      for (let id = 0; id < t.starts.length; id++)
-        into.intern(t.data.subarray(t.starts[id], t.starts[id] + t.lens[id]), t.lens[id]);
-    }
-    s.n = s.cap = d.n;
-    s.ts = d.ts;
-    s.pfnLo = d.pfnLo;
-    s.counts = d.counts;
-    s.mapcounts = d.mapcounts;
-    s.shape = d.shape;
-    s.stack = d.stack;
-    s.vals = d.vals;
-    s.lineOff = d.lineOff;
-    s.lineBase = d.lineBase;
-    for (const [k, v] of d.lineBig) s.lineBig.set(k, v);
-    for (const [k, v] of d.pfnHi) s.pfnHi.set(k, v);
-    for (const [k, v] of d.valBig) s.valBig.set(k, v);
-    s.byPfn = new PfnIndex(d.index);
-    return s;
   }
 
   /**

@@ -1,7 +1,6 @@
 /** `folioscope analyze <file|->`: the summary of a trace and the findings, as text or --json. */
 import { type Command, InvalidArgumentError } from 'commander';
-import { findingsJson, type Findings } from '../../analysis/findings.js';
-import { analyzeTraceParallel } from '../../analysis/parallel.js';
+import { analyzeTrace, findingsJson, type Findings } from '../../analysis/findings.js';
 import { formatFindings } from '../../analysis/report.js';
 import { formatSummary } from '../../analysis/summary.js';
 import { PROFILE_NAMES } from '../../kernel/profiles/index.js';
@@ -40,8 +39,8 @@ export function failExitCode(f: Findings, failOn: readonly FailOn[]): number {
 
 /** Runs the command; returns the exit code (0 ok, 1 findings asked for by --fail-on, 2 bad input). */
 export async function runAnalyze(file: string, opts: AnalyzeOptions): Promise<number> {
-  return withTrace('analyze', file, async (r) => {
-    const f = await analyzeTraceParallel(r, opts.profile);
+  return withTrace('analyze', file, (r) => {
+    const f = analyzeTrace(r, opts.profile);
     process.stdout.write(
       opts.json
         ? JSON.stringify(findingsJson(f), null, 2) + '\n'
