@@ -1,7 +1,6 @@
 /**
- * Chunks to lines: finds newlines with Buffer.indexOf (native, much faster than a JS byte loop)
- * and hands each line to a LineReader as a range of the chunk; only a line split across two
- * chunks is copied.
+ * Chunks to lines: a LineReader reads each chunk's lines in place (LineReader.lines); only a
+ * line split across two chunks is copied.
  */
 import type { LineReader } from './lines.js';
 
@@ -37,10 +36,7 @@ export async function feedLines(
       carry = undefined;
       s = nl + 1;
     }
-    for (let nl = chunk.indexOf(0x0a, s); nl >= 0; nl = chunk.indexOf(0x0a, s)) {
-      reader.line(chunk, s, nl);
-      s = nl + 1;
-    }
+    s = reader.lines(chunk, s);
     if (s < chunk.length) carry = Buffer.from(chunk.subarray(s));
     if (onProgress && bytes >= nextProgress) {
       onProgress(bytes);

@@ -10,14 +10,21 @@
  * cost.
  */
 
+import { MAX_RANGE, sameBytes } from './words.js';
+
 const EMPTY = -1;
-const SP = 0x20;
+const SP = 0x20,
+  LF = 0x0a;
 const FNV_BASIS = 0x811c9dc5 | 0,
   FNV_PRIME = 0x01000193;
 /** a 32-bit word with a space in each byte (to test a word for a space) */
 const SPACES = 0x20202020,
+  NEWLINES = 0x0a0a0a0a,
   ONES = 0x01010101,
   HIGHS = 0x80808080 | 0;
+
+/** caller slots of internLast() and findToken() */
+const SLOTS = 4;
 
 /** Table slot of a hash: the word-wise FNV leaves the high bits best mixed. */
 function slotOf(h: number, mask: number): number {
@@ -25,7 +32,7 @@ function slotOf(h: number, mask: number): number {
 }
 
 /** A DataView over a byte array, cached by the array it was made for. */
-class Views {
+export class Views {
   private of: Uint8Array | undefined;
   private v: DataView = new DataView(new ArrayBuffer(0));
   on(buf: Uint8Array): DataView {
@@ -78,10 +85,11 @@ export class ByteInterner {
   private hashes = new Int32Array(256);
   private table = new Int32Array(1024).fill(EMPTY);
   private readonly strings: string[] = [];
-  /** per caller slot, the id it got last (internLast, internToken) */
-  private readonly last = new Int32Array(8).fill(EMPTY);
-  /** the id of the token internToken found */
-  tokenId = 0;
+  /** per caller slot, the id it got last (internLast, findToken) */
+  private readonly last = new Int32Array(SLOTS).fill(EMPTY);
+  /** what findToken() found last: the token's id (-1: a text not interned yet) and hash */
+  tokenId = EMPTY;
+  tokenHash = 0;
 
   get size(): number {
     return this.strings.length;
@@ -89,18 +97,9 @@ export class ByteInterner {
 
   intern(buf: Uint8Array, start: number, end: number): number {
     const dv = this.views.on(buf);
-    return this.internHashed(buf, dv, start, end, hashRange(buf, dv, start, end));
-  }
-
-  /** intern() with hashRange() of the range already computed by the caller's scan. */
-  private internHashed(buf: Uint8Array, dv: DataView, start: number, end: number, h: number): number {
-    const mask = this.table.length - 1;
-    const len = end - start;
-    for (let slot = slotOf(h, mask); ; slot = (slot + 1) & mask) {
-      const id = this.table[slot];
-      if (id === EMPTY) return this.insert(buf, start, end, h, slot);
-      if (this.hashes[id] === h && this.lens[id] === len && this.equal(id, buf, dv, start, len)) return id;
-    }
+    const h = hashRange(buf, dv, start, end);
+    const id = this.find(buf, dv, start, end, h);
+    return id >= 0 ? id : this.insert(buf, start, end, h);
   }
 
   /**
@@ -115,37 +114,52 @@ export class ByteInterner {
   }
 
   /**
-   * Interns the token at `p` (up to a space or `e`), trying the text `slot` returned last first:
-   * its length says where the token would end, so a different token is usually rejected by one
-   * byte. Returns the token's end (p when empty); the id is in `tokenId`.
+   * Finds the token at `p` (up to a space, a newline or `e`) without interning it: returns its end (p when
+   * empty); `tokenId` is its id, or -1 for a text not interned yet (see internToken), `tokenHash`
+   * its hash.
+   * The text `slot` found last is tried first: its length says where the token would end, so a
+   * different token is usually rejected by a byte or a word.
    */
-  internToken(buf: Uint8Array, p: number, e: number, slot: number): number {
-    const dv = this.views.on(buf);
-    const id = this.last[slot];
-    if (id >= 0) {
-      const len = this.lens[id];
+  findToken(buf: Uint8Array, dv: DataView, p: number, e: number, slot: number): number {
+    const last = this.last[slot];
+    if (last >= 0) {
+      const len = this.lens[last];
       const q = p + len;
-      if (q <= e && (q === e || buf[q] === SP) && this.equal(id, buf, dv, p, len)) {
-        this.tokenId = id;
+      if (q <= e && (q === e || buf[q] === SP) && this.equal(last, buf, dv, p, len)) {
+        this.tokenId = last;
         return q;
       }
     }
-    // hashRange() while finding the space: whole words until one holds a space, then bytes
+    // hashRange() while finding the space: whole words until one holds a space or a newline
+    // (the fast path reads past its line's end), then bytes
     let h = FNV_BASIS;
     let q = p;
     for (; q + 4 <= e; q += 4) {
       const w = dv.getInt32(q, true);
-      const x = w ^ SPACES;
-      if (((x - ONES) & ~x & HIGHS) !== 0) break;
+      const x = w ^ SPACES,
+        y = w ^ NEWLINES;
+      if ((((x - ONES) & ~x) | ((y - ONES) & ~y)) & HIGHS) break;
       h = Math.imul(h ^ w, FNV_PRIME);
     }
     for (; q < e; q++) {
       const c = buf[q];
-      if (c === SP) break;
+      if (c === SP || c === LF) break;
       h = Math.imul(h ^ c, FNV_PRIME);
     }
-    if (q > p) this.tokenId = this.last[slot] = this.internHashed(buf, dv, p, q, h);
+    this.tokenHash = h;
+    this.tokenId = q > p ? this.find(buf, dv, p, q, h) : -1;
+    if (this.tokenId >= 0) this.last[slot] = this.tokenId;
     return q;
+  }
+
+  /**
+   * The id of a token findToken() found at [p, end) with tokenId `id` and tokenHash `h`: a text
+   * not interned then is interned now (looked up again: the line's other token may have added it).
+   */
+  internToken(buf: Uint8Array, p: number, end: number, slot: number, id: number, h: number): number {
+    if (id >= 0) return id;
+    const found = this.find(buf, this.views.on(buf), p, end, h);
+    return (this.last[slot] = found >= 0 ? found : this.insert(buf, p, end, h));
   }
 
   internString(s: string): number {
@@ -174,16 +188,28 @@ export class ByteInterner {
     return this.pool.byteLength + this.starts.byteLength * 3 + this.table.byteLength + text;
   }
 
+  /** The id of buf[start, end) with hash h, or -1. */
+  private find(buf: Uint8Array, dv: DataView, start: number, end: number, h: number): number {
+    const mask = this.table.length - 1;
+    const len = end - start;
+    for (let slot = slotOf(h, mask); ; slot = (slot + 1) & mask) {
+      const id = this.table[slot];
+      if (id === EMPTY) return EMPTY;
+      if (this.hashes[id] === h && this.lens[id] === len && this.equal(id, buf, dv, start, len)) return id;
+    }
+  }
+
+  /** Whether text `id` is buf[start, start + len) (`len` its length). */
   private equal(id: number, buf: Uint8Array, dv: DataView, start: number, len: number): boolean {
     const p = this.starts[id];
-    const pv = this.poolView;
-    let i = 0;
-    for (; i + 4 <= len; i += 4) if (pv.getInt32(p + i, true) !== dv.getInt32(start + i, true)) return false;
-    for (; i < len; i++) if (this.pool[p + i] !== buf[start + i]) return false;
+    if (len >= 4 && len <= MAX_RANGE) return sameBytes(this.poolView, p, dv, start, len);
+    for (let i = 0; i < len; i++) if (this.pool[p + i] !== buf[start + i]) return false;
     return true;
   }
 
-  private insert(buf: Uint8Array, start: number, end: number, h: number, slot: number): number {
+  private insert(buf: Uint8Array, start: number, end: number, h: number): number {
+    let slot = slotOf(h, this.table.length - 1);
+    while (this.table[slot] !== EMPTY) slot = (slot + 1) & (this.table.length - 1);
     const id = this.strings.length;
     const len = end - start;
     if (this.poolLen + len > this.pool.length) {

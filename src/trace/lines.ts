@@ -12,10 +12,12 @@
  */
 import { PAGE_REF_EVENT_NAMES, type PageRefType } from '../kernel/tracepoint.js';
 import type { TraceFormat } from './detect.js';
+import { FastLine } from './fast-line.js';
 import { HeadLayout, LineHead, parseContextAt, parseHead, parseName, parseTimeAt } from './head.js';
+import { Views } from './intern.js';
 import { MarkerStore } from './markers.js';
 import { EVENT, MARKER, OpenQueue } from './open-queue.js';
-import { pageRefNameAt, pageRefTypeAt, parsePageRef } from './pageref.js';
+import { PageRefParser, pageRefNameAt, pageRefTypeAt } from './pageref.js';
 import { EventScratch, EventStore } from './store.js';
 
 export interface LineSample {
@@ -85,18 +87,19 @@ export class LineReader {
   lineNo = 0;
   private readonly h = new LineHead();
   private layout: HeadLayout | undefined;
+  /** the dominant line's own path, once the layout is known (fast-line.ts) */
+  private fast: FastLine | undefined;
   /** the context columns of the last line read by the layout (headAt); ctxLen 0 = none */
   private readonly ctx = new Int32Array(32);
   private readonly ctxTail = new Uint8Array(4);
   private ctxLen = 0;
-  private view: DataView = new DataView(new ArrayBuffer(0));
-  private viewOf: Buffer | undefined;
+  private readonly views = new Views();
   /** the current line's context (task, pid, tgid, cpu, irq) as a store.contextId(), and task name */
   private contextId = 0;
   private commId = 0;
   /** the page_ref type headAt recognised at the name's usual column, -1 = not found there */
   private nameType: PageRefType | -1 = -1;
-  private readonly ev = new EventScratch();
+  private readonly payload = new PageRefParser(this.store.text, new EventScratch());
   /**
    * Per CPU, the most recent entries still without a stack. A stack goes to the newest one of the
    * same pid: usually the entry just before it, but an interrupt during the unwinding can commit
@@ -119,6 +122,30 @@ export class LineReader {
     private readonly part = false,
   ) {}
 
+  /**
+   * Reads the lines of buf from s up to the last newline: the fast path's lines (fast-line.ts)
+   * there, the others through line(). Returns where the unterminated rest starts.
+   */
+  lines(buf: Buffer, s: number): number {
+    for (;;) {
+      const fast = this.fast;
+      const nl = fast === undefined ? -1 : fast.parse(buf, s, buf.length);
+      if (fast !== undefined && nl >= 0) {
+        this.lineNo++;
+        // as in line(): an event line ends the stack block before it
+        if (this.pending) this.finishStack();
+        fast.commit(this.lineNo);
+        s = nl + 1;
+        continue;
+      }
+      const e = buf.indexOf(0x0a, s);
+      if (e < 0) return s;
+      this.line(buf, s, e);
+      s = e + 1;
+    }
+  }
+
+  /** One line, buf[s, e) without its newline. */
   line(buf: Buffer, s: number, e: number): void {
     this.lineNo++;
     if (e > s && buf[e - 1] === 0x0d) e--;
@@ -143,7 +170,11 @@ export class LineReader {
     }
     const h = this.h;
     if (!parseHead(buf, s, e, h)) return this.bad(buf, s, e, 'not an event line');
-    if (this.layout === undefined && this.format !== 'perf') this.layout = HeadLayout.learn(buf, s, h);
+    if (this.layout === undefined && this.format !== 'perf') {
+      this.layout = HeadLayout.learn(buf, s, h);
+      if (this.layout && FastLine.fits(this.layout))
+        this.fast = new FastLine(this.layout, this.store, this.open);
+    }
     this.context(buf, h);
     this.nameType = -1;
     this.entry(buf, s, e);
@@ -157,14 +188,10 @@ export class LineReader {
   private headAt(buf: Buffer, s: number, e: number, L: HeadLayout): boolean {
     const n = L.contextEnd;
     if (e - s <= n) return false;
-    if (buf !== this.viewOf) {
-      this.view = new DataView(buf.buffer, buf.byteOffset, buf.length);
-      this.viewOf = buf;
-    }
     // compared four bytes at a time (unaligned DataView loads), the last n % 4 bytewise
     const words = n >>> 2;
     const ctx = this.ctx;
-    const view = this.view;
+    const view = this.views.on(buf);
     let k = 0;
     if (this.ctxLen === n) while (k < words && view.getInt32(s + 4 * k, true) === ctx[k]) k++;
     let same = k === words && this.ctxLen === n;
@@ -181,7 +208,7 @@ export class LineReader {
     const h = this.h;
     const colon = parseTimeAt(buf, view, s + n, e, h);
     if (colon < 0) return false;
-    const type = buf[colon + 1] === 0x20 ? pageRefNameAt(buf, this.view, colon + 2, e) : -1;
+    const type = buf[colon + 1] === 0x20 ? pageRefNameAt(buf, view, colon + 2, e) : -1;
     this.nameType = type;
     if (type === -1) return parseName(buf, colon + 1, e, h);
     h.nameStart = colon + 2;
@@ -208,10 +235,11 @@ export class LineReader {
     const store = this.store;
     const type = this.nameType !== -1 ? this.nameType : pageRefTypeAt(buf, h.nameStart, h.nameEnd);
     if (type !== -1) {
-      const ev = this.ev;
-      if (!parsePageRef(buf, h.payload, e, type, store.text, ev)) {
+      const ev = this.payload.ev;
+      if (this.payload.parse(buf, this.views.on(buf), h.payload, e, type) !== e) {
         return this.bad(buf, s, e, `malformed ${buf.toString('latin1', h.nameStart, h.nameEnd)} fields`);
       }
+      this.payload.texts(buf);
       ev.context = this.contextId;
       ev.timestampNs = h.timestampNs;
       ev.line = this.lineNo;

@@ -7,53 +7,136 @@ import { PAGE_REF_EVENT_NAMES, pageRefHasRet, type PageRefType } from '../kernel
 import type { ByteInterner } from './intern.js';
 import type { EventScratch } from './store.js';
 
-const SP = 0x20;
-/** ByteInterner slots (see internToken); the line head uses 0 and 1 */
-const SLOT_FLAGS = 2,
-  SLOT_MAPPING = 3;
+const SP = 0x20,
+  EQ = 0x3d;
 
-/** Parse state shared by the helpers below (one reader per thread, so module state is safe). */
-let v = 0;
+/** Little-endian word of the first four bytes of `s` (latin1). */
+function word(s: string): number {
+  return Buffer.from(s, 'latin1').readInt32LE(0);
+}
+const PFN_ = word('pfn='),
+  N_0X = word('n=0x');
+/**
+ * The fields after `pfn=0x%lx`, in TP_printk order, each ` name=` and its kind (the text of a
+ * token, else a decimal); `ret` only for the types that print it. A key is checked by its
+ * space, first two letters (one masked word) and its `=`, which already tell the keys apart.
+ */
+const FIELDS = [' flags=', ' count=', ' mapcount=', ' mapping=', ' mt=', ' val=', ' ret='];
+const F_FLAGS = 0,
+  F_COUNT = 1,
+  F_MAPCOUNT = 2,
+  F_MAPPING = 3,
+  F_MT = 4,
+  F_VAL = 5,
+  F_RET = 6;
+const KEY_LEN = Int32Array.from(FIELDS, (k) => k.length);
+const KEY_HEAD = Int32Array.from(FIELDS, (k) => word(k) & 0xffffff);
+/** per field, its ByteInterner slot (findToken) when it is a token, else -1 */
+const TOKEN_SLOT = Int32Array.from(FIELDS, (_, f) => (f === F_FLAGS ? 2 : f === F_MAPPING ? 3 : -1));
 
 /**
- * ` name=` at p: its end, or -1. Checked by the space, the first two letters and the `=` at the
- * key's length, which already tell the fixed TP_printk keys apart and cost a third of a full
- * compare (this runs eight times per event).
+ * Parses page_ref payloads into an EventScratch, one line at a time (one per reader). The flags
+ * and mapping texts are only looked up while parsing: texts() interns new ones once the whole
+ * line has parsed, so that a line found malformed adds none.
  */
-function key(buf: Uint8Array, p: number, e: number, len: number, c1: number, c2: number): number {
-  const q = p + len;
-  return q <= e && buf[q - 1] === 0x3d && buf[p + 1] === c1 && buf[p + 2] === c2 && buf[p] === SP ? q : -1;
-}
+export class PageRefParser {
+  /** the number hex() or dec() parsed last */
+  private v = 0;
+  /** per field, the number parse() found (decimal fields) */
+  private readonly num = new Float64Array(FIELDS.length);
+  /** per field, the token parse() found: start, end, findToken's id and hash (token fields) */
+  private readonly tok = new Int32Array(4 * FIELDS.length);
 
-function hex(buf: Uint8Array, p: number, e: number): number {
-  const start = p;
-  let x = 0;
-  for (; p < e; p++) {
-    const c = buf[p];
-    if (c >= 0x30 && c <= 0x39) x = x * 16 + (c - 0x30);
-    else if (c >= 0x61 && c <= 0x66) x = x * 16 + (c - 0x57);
-    else if (c >= 0x41 && c <= 0x46) x = x * 16 + (c - 0x37);
-    else break;
-  }
-  v = x;
-  return p === start ? -1 : p;
-}
+  constructor(
+    private readonly text: ByteInterner,
+    readonly ev: EventScratch,
+  ) {}
 
-function dec(buf: Uint8Array, p: number, e: number): number {
-  let neg = false;
-  if (p < e && buf[p] === 0x2d) {
-    neg = true;
-    p++;
+  /**
+   * Fills ev's payload fields from the text at p (dv: a view of buf; `end` bounds it): where the
+   * fields and the spaces after them end, or -1 when the text is not shaped as above. A field
+   * also ends at a newline (the fast path reads on to the line's end). One loop over the fields
+   * rather than code per field: the JIT then inlines the number and key code once, and every
+   * part of it runs on every line from the first (no part meets a case late and deoptimizes).
+   */
+  parse(buf: Uint8Array, dv: DataView, p: number, end: number, type: PageRefType): number {
+    if (p + 6 > end || dv.getInt32(p, true) !== PFN_ || dv.getInt32(p + 2, true) !== N_0X) return -1;
+    if ((p = this.hex(buf, p + 6, end)) < 0) return -1;
+    const pfn = this.v;
+    const fields = pageRefHasRet(type) ? F_RET + 1 : F_RET;
+    const text = this.text;
+    const num = this.num;
+    const tok = this.tok;
+    for (let f = 0; f < fields; f++) {
+      const q = p + KEY_LEN[f];
+      if (q > end || buf[q - 1] !== EQ || (dv.getInt32(p, true) & 0xffffff) !== KEY_HEAD[f]) return -1;
+      const slot = TOKEN_SLOT[f];
+      if (slot < 0) {
+        if ((p = this.dec(buf, q, end)) < 0) return -1;
+        num[f] = this.v;
+      } else {
+        p = text.findToken(buf, dv, q, end, slot);
+        if (p === q) return -1;
+        tok[4 * f] = q;
+        tok[4 * f + 1] = p;
+        tok[4 * f + 2] = text.tokenId;
+        tok[4 * f + 3] = text.tokenHash;
+      }
+    }
+    while (p < end && buf[p] === SP) p++;
+    const ev = this.ev;
+    ev.type = type;
+    ev.pfn = pfn;
+    ev.count = num[F_COUNT];
+    ev.mapcount = num[F_MAPCOUNT];
+    ev.mt = num[F_MT];
+    ev.val = num[F_VAL];
+    ev.ret = fields > F_RET ? num[F_RET] : 0;
+    return p;
   }
-  const start = p;
-  let x = 0;
-  for (; p < e; p++) {
-    const d = buf[p] - 0x30;
-    if (d < 0 || d > 9) break;
-    x = x * 10 + d;
+
+  /** Interns the flags and mapping texts of the line parse() accepted last into ev. */
+  texts(buf: Uint8Array): void {
+    this.ev.flags = this.token(buf, F_FLAGS);
+    this.ev.mapping = this.token(buf, F_MAPPING);
   }
-  v = neg ? -x : x;
-  return p === start ? -1 : p;
+
+  private token(buf: Uint8Array, f: number): number {
+    const t = this.tok;
+    const k = 4 * f;
+    return this.text.internToken(buf, t[k], t[k + 1], TOKEN_SLOT[f], t[k + 2], t[k + 3]);
+  }
+
+  private hex(buf: Uint8Array, p: number, e: number): number {
+    const start = p;
+    let x = 0;
+    for (; p < e; p++) {
+      const c = buf[p];
+      if (c >= 0x30 && c <= 0x39) x = x * 16 + (c - 0x30);
+      else if (c >= 0x61 && c <= 0x66) x = x * 16 + (c - 0x57);
+      else if (c >= 0x41 && c <= 0x46) x = x * 16 + (c - 0x37);
+      else break;
+    }
+    this.v = x;
+    return p === start ? -1 : p;
+  }
+
+  private dec(buf: Uint8Array, p: number, e: number): number {
+    let neg = false;
+    if (p < e && buf[p] === 0x2d) {
+      neg = true;
+      p++;
+    }
+    const start = p;
+    let x = 0;
+    for (; p < e; p++) {
+      const d = buf[p] - 0x30;
+      if (d < 0 || d > 9) break;
+      x = x * 10 + d;
+    }
+    this.v = neg ? -x : x;
+    return p === start ? -1 : p;
+  }
 }
 
 /** The page_ref event type for a name range, or -1. */
@@ -76,65 +159,34 @@ const WORD = (b: Buffer, at: number): number => b.readInt32LE(at);
 const PAGE = WORD(NAME_COLON[0], 0),
   _REF = WORD(NAME_COLON[0], 4);
 /** per type, bytes 9-12 of `name:` (after `page_ref_`), which tell most names apart */
-const TAIL_KEY = NAME_COLON.map((b) => WORD(b, 9));
+const TAIL_KEY = Int32Array.from(NAME_COLON, (b) => WORD(b, 9));
+const NAME_COLON_LEN = Int32Array.from(NAME_COLON, (b) => b.length);
+/**
+ * per type, the rest of `name:` after byte 13 as three words at 13, 17 and its last four bytes,
+ * each moved back to end within the name (they overlap bytes compared before)
+ */
+const tailAt = (b: Buffer, at: number): number => Math.min(at, b.length - 4);
+const TAIL_AT = [13, 17, 99].map((at) => Int32Array.from(NAME_COLON, (b) => tailAt(b, at)));
+const TAIL = TAIL_AT.map((offsets) => Int32Array.from(NAME_COLON, (b, t) => WORD(b, offsets[t])));
+const [AT1, AT2, AT3] = TAIL_AT;
+const [TAIL1, TAIL2, TAIL3] = TAIL;
 
 /**
  * The page_ref event type whose `name:` starts exactly at s, or -1: the fast path for the name's
- * usual place (one space after the timestamp's colon). Compares the `page_ref_` prefix and the
- * next four bytes as words instead of scanning for the colon and comparing names.
+ * usual place (one space after the timestamp's colon). Compares the `page_ref_` prefix, the next
+ * four bytes and then the rest as words instead of scanning for the colon and comparing names.
  */
 export function pageRefNameAt(buf: Uint8Array, dv: DataView, s: number, e: number): PageRefType | -1 {
   if (s + 14 > e || dv.getInt32(s, true) !== PAGE || dv.getInt32(s + 4, true) !== _REF) return -1;
   if (buf[s + 8] !== 0x5f /* _ */) return -1;
   const key = dv.getInt32(s + 9, true);
   for (let t = 0; t < TAIL_KEY.length; t++) {
-    if (TAIL_KEY[t] !== key) continue;
-    const nb = NAME_COLON[t];
-    if (s + nb.length > e) continue;
-    let i = nb.length - 1;
-    while (i >= 13 && buf[s + i] === nb[i]) i--;
-    if (i < 13) return t as PageRefType;
+    if (TAIL_KEY[t] !== key || s + NAME_COLON_LEN[t] > e) continue;
+    const d =
+      (dv.getInt32(s + AT1[t], true) ^ TAIL1[t]) |
+      (dv.getInt32(s + AT2[t], true) ^ TAIL2[t]) |
+      (dv.getInt32(s + AT3[t], true) ^ TAIL3[t]);
+    if (d === 0) return t as PageRefType;
   }
   return -1;
-}
-
-/** Fills e's payload fields from `buf[p..end)`; false when the text is not shaped as above. */
-export function parsePageRef(
-  buf: Uint8Array,
-  p: number,
-  end: number,
-  type: PageRefType,
-  text: ByteInterner,
-  ev: EventScratch,
-): boolean {
-  if (p + 6 > end || buf[p] !== 0x70 || buf[p + 1] !== 0x66 || buf[p + 2] !== 0x6e) return false; // pfn
-  if (buf[p + 3] !== 0x3d || buf[p + 4] !== 0x30 || buf[p + 5] !== 0x78) return false; // =0x
-  if ((p = hex(buf, p + 6, end)) < 0) return false;
-  ev.pfn = v;
-  if ((p = key(buf, p, end, 7, 0x66, 0x6c)) < 0) return false; // flags=
-  let t = text.internToken(buf, p, end, SLOT_FLAGS);
-  if (t === p) return false;
-  ev.flags = text.tokenId;
-  p = t;
-  if ((p = key(buf, p, end, 7, 0x63, 0x6f)) < 0 || (p = dec(buf, p, end)) < 0) return false; // count=
-  ev.count = v;
-  if ((p = key(buf, p, end, 10, 0x6d, 0x61)) < 0 || (p = dec(buf, p, end)) < 0) return false; // mapcount=
-  ev.mapcount = v;
-  if ((p = key(buf, p, end, 9, 0x6d, 0x61)) < 0) return false; // mapping=
-  t = text.internToken(buf, p, end, SLOT_MAPPING);
-  if (t === p) return false;
-  ev.mapping = text.tokenId;
-  p = t;
-  if ((p = key(buf, p, end, 4, 0x6d, 0x74)) < 0 || (p = dec(buf, p, end)) < 0) return false; // mt=
-  ev.mt = v;
-  if ((p = key(buf, p, end, 5, 0x76, 0x61)) < 0 || (p = dec(buf, p, end)) < 0) return false; // val=
-  ev.val = v;
-  ev.type = type;
-  ev.ret = 0;
-  if (pageRefHasRet(type)) {
-    if ((p = key(buf, p, end, 5, 0x72, 0x65)) < 0 || (p = dec(buf, p, end)) < 0) return false; // ret=
-    ev.ret = v;
-  }
-  while (p < end && buf[p] === SP) p++;
-  return p === end;
 }
