@@ -49,7 +49,8 @@ export class FastLine {
   private buf: Buffer = Buffer.alloc(0);
   private line = 0;
   private same = false;
-  private timestampNs = 0;
+  /** a double from the start (see EventScratch) */
+  private timestampNs = -0;
 
   constructor(
     private readonly layout: HeadLayout,
@@ -67,7 +68,7 @@ export class FastLine {
 
   /**
    * Where the line at s ends (its newline) when it is a line of that shape, else -1; `end` is
-   * the end of buf's text. No side effects: commit() stores the event.
+   * just after a newline at or after s. No side effects: commit() stores the event.
    */
   parse(buf: Buffer, s: number, end: number): number {
     const n = this.n;
@@ -119,7 +120,8 @@ export class FastLine {
     let sec = 0;
     for (let d = 0; p < end && p - start < 9 && digit((d = buf[p] - 0x30)); p++) sec = sec * 10 + d;
     const f = p + 1;
-    if (p > start && f + 7 <= end && buf[p] === DOT && buf[f + 6] === COLON) {
+    if (f + 7 > end) return -1;
+    if (p > start && buf[p] === DOT && buf[f + 6] === COLON) {
       const d0 = buf[f] - 0x30,
         d1 = buf[f + 1] - 0x30,
         d2 = buf[f + 2] - 0x30,

@@ -192,7 +192,10 @@ export class ByteInterner {
   private find(buf: Uint8Array, dv: DataView, start: number, end: number, h: number): number {
     const mask = this.table.length - 1;
     const len = end - start;
-    for (let slot = slotOf(h, mask); ; slot = (slot + 1) & mask) {
+    // the step to the next slot runs before the first probe too: a collision met only after the
+    // JIT had compiled this (never seen before) deoptimized it
+    for (let slot = (slotOf(h, mask) - 1) & mask; ;) {
+      slot = (slot + 1) & mask;
       const id = this.table[slot];
       if (id === EMPTY) return EMPTY;
       if (this.hashes[id] === h && this.lens[id] === len && this.equal(id, buf, dv, start, len)) return id;

@@ -123,26 +123,28 @@ export class LineReader {
   ) {}
 
   /**
-   * Reads the lines of buf from s up to the last newline: the fast path's lines (fast-line.ts)
-   * there, the others through line(). Returns where the unterminated rest starts.
+   * Reads the lines of buf from s up to its last newline: the fast path's lines (fast-line.ts)
+   * there, the others through line(). Returns where the unterminated rest starts (the fast path
+   * never sees it: a line cut by the chunk's end took its rare branches and deoptimized it).
    */
   lines(buf: Buffer, s: number): number {
-    for (;;) {
+    const end = buf.lastIndexOf(0x0a) + 1;
+    while (s < end) {
       const fast = this.fast;
-      const nl = fast === undefined ? -1 : fast.parse(buf, s, buf.length);
+      const nl = fast === undefined ? -1 : fast.parse(buf, s, end);
       if (fast !== undefined && nl >= 0) {
         this.lineNo++;
         // as in line(): an event line ends the stack block before it
         if (this.pending) this.finishStack();
         fast.commit(this.lineNo);
         s = nl + 1;
-        continue;
+      } else {
+        const e = buf.indexOf(0x0a, s);
+        this.line(buf, s, e);
+        s = e + 1;
       }
-      const e = buf.indexOf(0x0a, s);
-      if (e < 0) return s;
-      this.line(buf, s, e);
-      s = e + 1;
     }
+    return s;
   }
 
   /** One line, buf[s, e) without its newline. */

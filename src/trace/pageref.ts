@@ -87,11 +87,11 @@ export class PageRefParser {
     const ev = this.ev;
     ev.type = type;
     ev.pfn = pfn;
-    ev.count = num[F_COUNT];
-    ev.mapcount = num[F_MAPCOUNT];
-    ev.mt = num[F_MT];
+    ev.count = num[F_COUNT] | 0;
+    ev.mapcount = num[F_MAPCOUNT] | 0;
+    ev.mt = num[F_MT] | 0;
     ev.val = num[F_VAL];
-    ev.ret = fields > F_RET ? num[F_RET] : 0;
+    ev.ret = fields > F_RET ? num[F_RET] | 0 : 0;
     return p;
   }
 

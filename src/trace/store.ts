@@ -21,18 +21,23 @@ import type { FlagsDecoder } from './flags.js';
 import { PfnIndex } from './pfn-index.js';
 import { ByteInterner, TupleInterner, type InternedBytes, type InternedTuples } from './intern.js';
 
-/** Fields of one event as a reader fills them (reused, one object per reader). */
+/**
+ * Fields of one event as a reader fills them (reused, one object per reader). The fields that
+ * can hold more than 32 bits start as -0 (a double): one that started as 0 was an integer field
+ * until its first large value made it a double, which deoptimized the code already using it.
+ * count, mapcount, mt and ret are int32 (the columns and shapes keep 32 bits of them).
+ */
 export class EventScratch {
   type: PageRefType = 0;
-  pfn = 0;
+  pfn = -0;
   count = 0;
   mapcount = 0;
   mt = 0;
-  val = 0;
+  val = -0;
   ret = 0;
   /** EventStore.contextId() of the line's task, pid, tgid, cpu and irq field */
   context = 0;
-  timestampNs = 0;
+  timestampNs = -0;
   line = 0;
   /** ids in the store's `text` interner */
   flags = 0;
