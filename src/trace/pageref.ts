@@ -29,8 +29,8 @@ const F_FLAGS = 0,
   F_MT = 4,
   F_VAL = 5,
   F_RET = 6;
-const KEY_LEN = Int32Array.from(FIELDS, (k) => k.length);
-const KEY_HEAD = Int32Array.from(FIELDS, (k) => word(k) & 0xffffff);
+const LOW3 = 0xffffff;
+const [K_FLAGS, K_COUNT, K_MAPCOUNT, K_MAPPING, K_MT, K_VAL, K_RET] = FIELDS.map((k) => word(k) & LOW3);
 /** per field, its ByteInterner slot (findToken) when it is a token, else -1 */
 const TOKEN_SLOT = Int32Array.from(FIELDS, (_, f) => (f === F_FLAGS ? 2 : f === F_MAPPING ? 3 : -1));
 
@@ -42,8 +42,6 @@ const TOKEN_SLOT = Int32Array.from(FIELDS, (_, f) => (f === F_FLAGS ? 2 : f === 
 export class PageRefParser {
   /** the number hex() or dec() parsed last */
   private v = 0;
-  /** per field, the number parse() found (decimal fields) */
-  private readonly num = new Float64Array(FIELDS.length);
   /** per field, the token parse() found: start, end, findToken's id and hash (token fields) */
   private readonly tok = new Int32Array(4 * FIELDS.length);
 
@@ -62,46 +60,61 @@ export class PageRefParser {
   parse(buf: Uint8Array, dv: DataView, p: number, end: number, type: PageRefType): number {
     if (p + 6 > end || dv.getInt32(p, true) !== PFN_ || dv.getInt32(p + 2, true) !== N_0X) return -1;
     if ((p = this.hex(buf, p + 6, end)) < 0) return -1;
-    const pfn = this.v;
-    const fields = pageRefHasRet(type) ? F_RET + 1 : F_RET;
-    const text = this.text;
-    const num = this.num;
-    const tok = this.tok;
-    for (let f = 0; f < fields; f++) {
-      const q = p + KEY_LEN[f];
-      if (q > end || buf[q - 1] !== EQ || (dv.getInt32(p, true) & 0xffffff) !== KEY_HEAD[f]) return -1;
-      const slot = TOKEN_SLOT[f];
-      if (slot < 0) {
-        if ((p = this.dec(buf, q, end)) < 0) return -1;
-        num[f] = this.v;
-      } else {
-        p = text.findToken(buf, dv, q, end, slot);
-        if (p === q) return -1;
-        tok[4 * f] = q;
-        tok[4 * f + 1] = p;
-        tok[4 * f + 2] = text.tokenId;
-        tok[4 * f + 3] = text.tokenHash;
-      }
+    const ev = this.ev;
+    ev.pfn = this.v;
+    let q = p + 7;
+    if (q > end || buf[q - 1] !== EQ || (dv.getInt32(p, true) & LOW3) !== K_FLAGS) return -1;
+    if ((p = this.token(buf, dv, q, end, F_FLAGS)) < 0) return -1;
+    q = p + 7;
+    if (q > end || buf[q - 1] !== EQ || (dv.getInt32(p, true) & LOW3) !== K_COUNT) return -1;
+    if ((p = this.dec(buf, q, end)) < 0) return -1;
+    ev.count = this.v | 0;
+    q = p + 10;
+    if (q > end || buf[q - 1] !== EQ || (dv.getInt32(p, true) & LOW3) !== K_MAPCOUNT) return -1;
+    if ((p = this.dec(buf, q, end)) < 0) return -1;
+    ev.mapcount = this.v | 0;
+    q = p + 9;
+    if (q > end || buf[q - 1] !== EQ || (dv.getInt32(p, true) & LOW3) !== K_MAPPING) return -1;
+    if ((p = this.token(buf, dv, q, end, F_MAPPING)) < 0) return -1;
+    q = p + 4;
+    if (q > end || buf[q - 1] !== EQ || (dv.getInt32(p, true) & LOW3) !== K_MT) return -1;
+    if ((p = this.dec(buf, q, end)) < 0) return -1;
+    ev.mt = this.v | 0;
+    q = p + 5;
+    if (q > end || buf[q - 1] !== EQ || (dv.getInt32(p, true) & LOW3) !== K_VAL) return -1;
+    if ((p = this.dec(buf, q, end)) < 0) return -1;
+    ev.val = this.v;
+    ev.type = type;
+    ev.ret = 0;
+    if (pageRefHasRet(type)) {
+      q = p + 5;
+      if (q > end || buf[q - 1] !== EQ || (dv.getInt32(p, true) & LOW3) !== K_RET) return -1;
+      if ((p = this.dec(buf, q, end)) < 0) return -1;
+      ev.ret = this.v | 0;
     }
     while (p < end && buf[p] === SP) p++;
-    const ev = this.ev;
-    ev.type = type;
-    ev.pfn = pfn;
-    ev.count = num[F_COUNT] | 0;
-    ev.mapcount = num[F_MAPCOUNT] | 0;
-    ev.mt = num[F_MT] | 0;
-    ev.val = num[F_VAL];
-    ev.ret = fields > F_RET ? num[F_RET] | 0 : 0;
     return p;
+  }
+
+  /** The token at q of field f: its end, or -1 when empty; kept for texts(). */
+  private token(buf: Uint8Array, dv: DataView, q: number, end: number, f: number): number {
+    const text = this.text;
+    const e = text.findToken(buf, dv, q, end, TOKEN_SLOT[f]);
+    const t = this.tok;
+    t[4 * f] = q;
+    t[4 * f + 1] = e;
+    t[4 * f + 2] = text.tokenId;
+    t[4 * f + 3] = text.tokenHash;
+    return e === q ? -1 : e;
   }
 
   /** Interns the flags and mapping texts of the line parse() accepted last into ev. */
   texts(buf: Uint8Array): void {
-    this.ev.flags = this.token(buf, F_FLAGS);
-    this.ev.mapping = this.token(buf, F_MAPPING);
+    this.ev.flags = this.intern(buf, F_FLAGS);
+    this.ev.mapping = this.intern(buf, F_MAPPING);
   }
 
-  private token(buf: Uint8Array, f: number): number {
+  private intern(buf: Uint8Array, f: number): number {
     const t = this.tok;
     const k = 4 * f;
     return this.text.internToken(buf, t[k], t[k + 1], TOKEN_SLOT[f], t[k + 2], t[k + 3]);
