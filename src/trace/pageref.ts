@@ -10,6 +10,17 @@ import type { EventScratch } from './store.js';
 const SP = 0x20,
   EQ = 0x3d;
 
+/** per byte, its value as a hex digit (either case), else -1: one load instead of three ranges */
+const HEX_DIGIT = Int8Array.from({ length: 256 }, (_, c) =>
+  c >= 0x30 && c <= 0x39
+    ? c - 0x30
+    : c >= 0x61 && c <= 0x66
+      ? c - 0x57
+      : c >= 0x41 && c <= 0x46
+        ? c - 0x37
+        : -1,
+);
+
 /** Little-endian word of the first four bytes of `s` (latin1). */
 function word(s: string): number {
   return Buffer.from(s, 'latin1').readInt32LE(0);
@@ -17,22 +28,17 @@ function word(s: string): number {
 const PFN_ = word('pfn='),
   N_0X = word('n=0x');
 /**
- * The fields after `pfn=0x%lx`, in TP_printk order, each ` name=` and its kind (the text of a
- * token, else a decimal); `ret` only for the types that print it. A key is checked by its
- * space, first two letters (one masked word) and its `=`, which already tell the keys apart.
+ * The keys of the fields after `pfn=0x%lx`, in TP_printk order (`ret` only for the types that
+ * print it). A key is checked by its space, first two letters (one masked word) and its `=`,
+ * which already tell the keys apart.
  */
-const FIELDS = [' flags=', ' count=', ' mapcount=', ' mapping=', ' mt=', ' val=', ' ret='];
-const F_FLAGS = 0,
-  F_COUNT = 1,
-  F_MAPCOUNT = 2,
-  F_MAPPING = 3,
-  F_MT = 4,
-  F_VAL = 5,
-  F_RET = 6;
+const KEYS = [' flags=', ' count=', ' mapcount=', ' mapping=', ' mt=', ' val=', ' ret='];
 const LOW3 = 0xffffff;
-const [K_FLAGS, K_COUNT, K_MAPCOUNT, K_MAPPING, K_MT, K_VAL, K_RET] = FIELDS.map((k) => word(k) & LOW3);
-/** per field, its ByteInterner slot (findToken) when it is a token, else -1 */
-const TOKEN_SLOT = Int32Array.from(FIELDS, (_, f) => (f === F_FLAGS ? 2 : f === F_MAPPING ? 3 : -1));
+const [K_FLAGS, K_COUNT, K_MAPCOUNT, K_MAPPING, K_MT, K_VAL, K_RET] = KEYS.map((k) => word(k) & LOW3);
+/** the text fields, each with its ByteInterner slot (findToken); the line head uses 0 and 1 */
+const F_FLAGS = 0,
+  F_MAPPING = 1;
+const TOKEN_SLOT = [2, 3];
 
 /**
  * Parses page_ref payloads into an EventScratch, one line at a time (one per reader). The flags
@@ -43,7 +49,7 @@ export class PageRefParser {
   /** the number hex() or dec() parsed last */
   private v = 0;
   /** per field, the token parse() found: start, end, findToken's id and hash (token fields) */
-  private readonly tok = new Int32Array(4 * FIELDS.length);
+  private readonly tok = new Int32Array(4 * TOKEN_SLOT.length);
 
   constructor(
     private readonly text: ByteInterner,
@@ -123,13 +129,7 @@ export class PageRefParser {
   private hex(buf: Uint8Array, p: number, e: number): number {
     const start = p;
     let x = 0;
-    for (; p < e; p++) {
-      const c = buf[p];
-      if (c >= 0x30 && c <= 0x39) x = x * 16 + (c - 0x30);
-      else if (c >= 0x61 && c <= 0x66) x = x * 16 + (c - 0x57);
-      else if (c >= 0x41 && c <= 0x46) x = x * 16 + (c - 0x37);
-      else break;
-    }
+    for (let d = 0; p < e && (d = HEX_DIGIT[buf[p]]) >= 0; p++) x = x * 16 + d;
     this.v = x;
     return p === start ? -1 : p;
   }
