@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { readTrace, result, type TraceReadResult } from '../../src/trace/reader.js';
 import { planAt, planSplit, readSplit } from '../../src/trace/split.js';
 import { compiledDist } from '../helpers/compiled.js';
+import { readDump as dump } from '../helpers/read-dump.js';
 import { readShared, REPO } from '../helpers/shared.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'folioscope-split-'));
@@ -18,24 +19,6 @@ function plain(rel: string): string {
   const f = path.join(dir, rel.replaceAll('/', '_').replace(/\.gz$/, ''));
   writeFileSync(f, readShared('traces', rel));
   return f;
-}
-
-/** Everything a reader result says, with store-internal ids replaced by the texts they stand for. */
-function dump(r: TraceReadResult): unknown {
-  const s = r.store;
-  const frames = (id: number | undefined) => (id === undefined ? null : s.frames(id).join(' | '));
-  const events = [];
-  for (let i = 0; i < s.length; i++) {
-    events.push({
-      ...s.record(i),
-      mapping: s.mappingText(i),
-      flags: s.flagsText(i),
-      ...s.context(i),
-      stack: frames(s.stackOf(i)),
-    });
-  }
-  const markers = [...r.markers].map((m) => ({ ...m, stack: frames(m.stack) }));
-  return { ...r, store: events, markers, source: undefined };
 }
 
 async function split(file: string, cuts: (size: number) => number[]): Promise<TraceReadResult> {
