@@ -10,7 +10,7 @@
  * cost.
  */
 
-import { MAX_RANGE, sameBytes } from './words.js';
+import { sameBytes } from './words.js';
 
 const EMPTY = -1;
 const SP = 0x20,
@@ -205,7 +205,7 @@ export class ByteInterner {
   /** Whether text `id` is buf[start, start + len) (`len` its length). */
   private equal(id: number, buf: Uint8Array, dv: DataView, start: number, len: number): boolean {
     const p = this.starts[id];
-    if (len >= 4 && len <= MAX_RANGE) return sameBytes(this.poolView, p, dv, start, len);
+    if (len >= 4) return sameBytes(this.poolView, p, dv, start, len);
     for (let i = 0; i < len; i++) if (this.pool[p + i] !== buf[start + i]) return false;
     return true;
   }

@@ -46,31 +46,24 @@ export function sameRange(dv: DataView, s: number, n: number, c: Int32Array, at:
   return d === 0;
 }
 
-/** Whether the n bytes (4 <= n <= MAX_RANGE) at i in `a` and at j in `b` are equal. */
+/**
+ * Whether the n bytes (n >= 4) at i in `a` and at j in `b` are equal: four words per iteration,
+ * the last ones moved back to end at n. A loop, not straight code: small enough for the JIT to
+ * inline into its callers (texts are compared on every line; the call cost more than the loop).
+ */
 export function sameBytes(a: DataView, i: number, b: DataView, j: number, n: number): boolean {
   const m = n - 4;
-  let d =
-    (a.getInt32(i, true) ^ b.getInt32(j, true)) |
-    (a.getInt32(i + Math.min(4, m), true) ^ b.getInt32(j + Math.min(4, m), true)) |
-    (a.getInt32(i + Math.min(8, m), true) ^ b.getInt32(j + Math.min(8, m), true)) |
-    (a.getInt32(i + Math.min(12, m), true) ^ b.getInt32(j + Math.min(12, m), true));
-  if (d !== 0 || n <= 16) return d === 0;
-  d =
-    (a.getInt32(i + Math.min(16, m), true) ^ b.getInt32(j + Math.min(16, m), true)) |
-    (a.getInt32(i + Math.min(20, m), true) ^ b.getInt32(j + Math.min(20, m), true)) |
-    (a.getInt32(i + Math.min(24, m), true) ^ b.getInt32(j + Math.min(24, m), true)) |
-    (a.getInt32(i + Math.min(28, m), true) ^ b.getInt32(j + Math.min(28, m), true));
-  if (d !== 0 || n <= 32) return d === 0;
-  d =
-    (a.getInt32(i + Math.min(32, m), true) ^ b.getInt32(j + Math.min(32, m), true)) |
-    (a.getInt32(i + Math.min(36, m), true) ^ b.getInt32(j + Math.min(36, m), true)) |
-    (a.getInt32(i + Math.min(40, m), true) ^ b.getInt32(j + Math.min(40, m), true)) |
-    (a.getInt32(i + Math.min(44, m), true) ^ b.getInt32(j + Math.min(44, m), true));
-  if (d !== 0 || n <= 48) return d === 0;
-  d =
-    (a.getInt32(i + Math.min(48, m), true) ^ b.getInt32(j + Math.min(48, m), true)) |
-    (a.getInt32(i + Math.min(52, m), true) ^ b.getInt32(j + Math.min(52, m), true)) |
-    (a.getInt32(i + Math.min(56, m), true) ^ b.getInt32(j + Math.min(56, m), true)) |
-    (a.getInt32(i + Math.min(60, m), true) ^ b.getInt32(j + Math.min(60, m), true));
-  return d === 0;
+  for (let k = 0; k < n; k += 16) {
+    const k0 = Math.min(k, m),
+      k1 = Math.min(k + 4, m),
+      k2 = Math.min(k + 8, m),
+      k3 = Math.min(k + 12, m);
+    const d =
+      (a.getInt32(i + k0, true) ^ b.getInt32(j + k0, true)) |
+      (a.getInt32(i + k1, true) ^ b.getInt32(j + k1, true)) |
+      (a.getInt32(i + k2, true) ^ b.getInt32(j + k2, true)) |
+      (a.getInt32(i + k3, true) ^ b.getInt32(j + k3, true));
+    if (d !== 0) return false;
+  }
+  return true;
 }
