@@ -43,7 +43,17 @@ export function partData(r: LineReader): PartData {
 /** The buffers of a PartData to transfer rather than copy (shared columns are shared anyway). */
 export function transferList(d: PartData): ArrayBuffer[] {
   const s = d.store;
-  const arrays: ArrayBufferView[] = [s.ts, s.pfnLo, s.counts, s.mapcounts, s.shape, s.stack, s.vals, s.lines];
+  const arrays: ArrayBufferView[] = [
+    s.ts,
+    s.pfnLo,
+    s.counts,
+    s.mapcounts,
+    s.shape,
+    s.stack,
+    s.vals,
+    s.lineOff,
+  ];
+  arrays.push(s.lineBase);
   arrays.push(s.text.pool, s.text.starts, s.text.lens, s.shapes.data, s.contexts.data, s.stacks.data);
   return arrays.map((a) => a.buffer).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
 }

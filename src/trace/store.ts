@@ -75,8 +75,10 @@ export interface StoreData {
   shape: Uint32Array;
   stack: Uint32Array;
   vals: Int16Array;
-  /** absolute line of each event (part-local) */
-  lines: Uint32Array;
+  /** the events' lines (part-local), as EventStore keeps them: see line() */
+  lineOff: Uint16Array;
+  lineBase: Uint32Array;
+  lineBig: Map<number, number>;
   pfnHi: Map<number, number>;
   valBig: Map<number, number>;
   text: InternedBytes;
@@ -122,7 +124,7 @@ export function sharedColumns(events: number): SharedColumns {
  * own columns (a column that left them, an ArrayBuffer, stays as it is).
  */
 export function onColumns(d: StoreData, c: SharedColumns): StoreData {
-  const on = <T extends Float64Array | Uint32Array | Int32Array | Int16Array>(
+  const on = <T extends Float64Array | Uint32Array | Int32Array | Int16Array | Uint16Array>(
     a: T,
     b: SharedArrayBuffer,
   ): T =>
@@ -138,6 +140,7 @@ export function onColumns(d: StoreData, c: SharedColumns): StoreData {
     shape: on(d.shape, c.shape),
     stack: on(d.stack, c.stack),
     vals: on(d.vals, c.vals),
+    lineOff: on(d.lineOff, c.lineOff),
   };
 }
 
@@ -518,8 +521,6 @@ export class EventStore {
 
   /** The store as plain data (its own columns, `n` of them used; transfer their buffers). */
   data(): StoreData {
-    const lines = new Uint32Array(this.n);
-    for (let i = 0; i < this.n; i++) lines[i] = this.line(i);
     return {
       n: this.n,
       ts: this.ts,
@@ -529,7 +530,9 @@ export class EventStore {
       shape: this.shape,
       stack: this.stack,
       vals: this.vals,
-      lines,
+      lineOff: this.lineOff,
+      lineBase: this.lineBase,
+      lineBig: this.lineBig,
       ...this.tables(),
     };
   }
@@ -583,12 +586,19 @@ export class EventStore {
       this.mapcounts.set(d.mapcounts.subarray(0, d.n), base);
       this.vals.set(d.vals.subarray(0, d.n), base);
     }
-    // in place, d.shape[j] and d.stack[j] lie at or after where event base + j goes: read first
+    // in place, d.shape[j], d.stack[j] and d.lineOff[j] lie at or after where event base + j
+    // goes: read first. A part without stacks leaves the stack column as it is (zero there: the
+    // pages a stackless trace never writes are never made resident)
+    const withStacks = d.stacks.starts.length > 0;
     for (let j = 0; j < d.n; j++) {
       this.shape[base + j] = shapes[d.shape[j]];
-      const st = d.stack[j];
-      this.stack[base + j] = st === 0 ? 0 : stacks[st - 1] + 1;
-      this.setLine(base + j, d.lines[j] + lineOffset);
+      if (withStacks) {
+        const st = d.stack[j];
+        this.stack[base + j] = st === 0 ? 0 : stacks[st - 1] + 1;
+      }
+      const off = d.lineOff[j];
+      const line = off === LINE_OVERFLOW ? (d.lineBig.get(j) as number) : d.lineBase[j >>> LINE_SHIFT] + off;
+      this.setLine(base + j, line + lineOffset);
     }
     for (const [j, hi] of d.pfnHi) this.pfnHi.set(base + j, hi);
     for (const [j, v] of d.valBig) this.valBig.set(base + j, v);
@@ -604,7 +614,7 @@ export class EventStore {
   private regionOf(d: StoreData): number {
     const mine = [this.ts, this.pfnLo, this.counts, this.mapcounts, this.shape, this.stack, this.vals];
     const its = [d.ts, d.pfnLo, d.counts, d.mapcounts, d.shape, d.stack, d.vals];
-    // lineOff is shared too (cover() widens it); the part's line offsets are rewritten from d.lines
+    // lineOff is shared too (cover() widens it); the part's line offsets are rewritten in append()
     const shared =
       this.ts.buffer instanceof SharedArrayBuffer && this.lineOff.buffer instanceof SharedArrayBuffer;
     if (!shared || mine.some((c, k) => c.buffer !== its[k].buffer)) return -1;
