@@ -114,11 +114,10 @@ export class ByteInterner {
   }
 
   /**
-   * Finds the token at `p` (up to a space, a newline or `e`) without interning it: returns its end (p when
-   * empty); `tokenId` is its id, or -1 for a text not interned yet (see internToken), `tokenHash`
-   * its hash.
-   * The text `slot` found last is tried first: its length says where the token would end, so a
-   * different token is usually rejected by a byte or a word.
+   * Finds the token at `p` (up to a space, a newline or `e`) without interning it: returns its
+   * end (p when empty); `tokenId` is its id, or -1 for a text not interned yet (see
+   * internToken), `tokenHash` its hash. The text `slot` found last is tried first: its length
+   * says where the token would end, so a different token is usually rejected by a byte or a word.
    */
   findToken(buf: Uint8Array, dv: DataView, p: number, e: number, slot: number): number {
     const last = this.last[slot];

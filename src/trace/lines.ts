@@ -4,7 +4,9 @@
  * are in head.ts and in the frame syntax below); the detected format only decides how perf
  * callchains end. Nothing is dropped silently: every line is an event, a stack line, a
  * header/comment, a blank line, a lost-events note, or counted as unparsed with its line number.
- * A bad line never stops the run.
+ * A bad line never stops the run. Once the file's column layout is known, the page_ref lines of
+ * that layout take a fast path of their own (fast-line.ts), which reads them exactly as line()
+ * does.
  *
  * A reader may start in the middle of a file (reading in parts, see split.ts): then a stack block
  * whose event lies in an earlier part is kept in `deferred` for the merge instead of being

@@ -21,9 +21,9 @@ const HEX_DIGIT = Int8Array.from({ length: 256 }, (_, c) =>
         : -1,
 );
 
-/** Little-endian word of the first four bytes of `s` (latin1). */
-function word(s: string): number {
-  return Buffer.from(s, 'latin1').readInt32LE(0);
+/** Little-endian word of the four bytes of `s` (latin1) at `at`. */
+function word(s: string, at = 0): number {
+  return Buffer.from(s, 'latin1').readInt32LE(at);
 }
 const PFN_ = word('pfn='),
   N_0X = word('n=0x');
@@ -59,9 +59,8 @@ export class PageRefParser {
   /**
    * Fills ev's payload fields from the text at p (dv: a view of buf; `end` bounds it): where the
    * fields and the spaces after them end, or -1 when the text is not shaped as above. A field
-   * also ends at a newline (the fast path reads on to the line's end). One loop over the fields
-   * rather than code per field: the JIT then inlines the number and key code once, and every
-   * part of it runs on every line from the first (no part meets a case late and deoptimizes).
+   * also ends at a newline (the fast path reads on to the line's end). Each key is checked in
+   * line: a call per key cost more than its check.
    */
   parse(buf: Uint8Array, dv: DataView, p: number, end: number, type: PageRefType): number {
     if (p + 6 > end || dv.getInt32(p, true) !== PFN_ || dv.getInt32(p + 2, true) !== N_0X) return -1;
@@ -134,12 +133,14 @@ export class PageRefParser {
     return p === start ? -1 : p;
   }
 
+  /**
+   * The decimal at p (an optional `-`, digits): its end, or -1; the value in `v`. The sign is a
+   * product, not a branch, so that the code a negative number needs runs on every line (a
+   * negation first met after the JIT compiled this would deoptimize it).
+   */
   private dec(buf: Uint8Array, p: number, e: number): number {
-    let neg = false;
-    if (p < e && buf[p] === 0x2d) {
-      neg = true;
-      p++;
-    }
+    const neg = p < e && buf[p] === 0x2d ? 1 : 0;
+    p += neg;
     const start = p;
     let x = 0;
     for (; p < e; p++) {
@@ -147,7 +148,7 @@ export class PageRefParser {
       if (d < 0 || d > 9) break;
       x = x * 10 + d;
     }
-    this.v = neg ? -x : x;
+    this.v = x * (1 - 2 * neg);
     return p === start ? -1 : p;
   }
 }
@@ -167,20 +168,19 @@ export function pageRefTypeAt(buf: Uint8Array, s: number, e: number): PageRefTyp
   return -1;
 }
 
-const NAME_COLON = PAGE_REF_EVENT_NAMES.map((n) => Buffer.from(`${n}:`, 'latin1'));
-const WORD = (b: Buffer, at: number): number => b.readInt32LE(at);
-const PAGE = WORD(NAME_COLON[0], 0),
-  _REF = WORD(NAME_COLON[0], 4);
+const NAME_COLON = PAGE_REF_EVENT_NAMES.map((n) => `${n}:`);
+const PAGE = word(NAME_COLON[0], 0),
+  _REF = word(NAME_COLON[0], 4);
 /** per type, bytes 9-12 of `name:` (after `page_ref_`), which tell most names apart */
-const TAIL_KEY = Int32Array.from(NAME_COLON, (b) => WORD(b, 9));
-const NAME_COLON_LEN = Int32Array.from(NAME_COLON, (b) => b.length);
+const TAIL_KEY = Int32Array.from(NAME_COLON, (n) => word(n, 9));
+const NAME_COLON_LEN = Int32Array.from(NAME_COLON, (n) => n.length);
 /**
  * per type, the rest of `name:` after byte 13 as three words at 13, 17 and its last four bytes,
  * each moved back to end within the name (they overlap bytes compared before)
  */
-const tailAt = (b: Buffer, at: number): number => Math.min(at, b.length - 4);
-const TAIL_AT = [13, 17, 99].map((at) => Int32Array.from(NAME_COLON, (b) => tailAt(b, at)));
-const TAIL = TAIL_AT.map((offsets) => Int32Array.from(NAME_COLON, (b, t) => WORD(b, offsets[t])));
+const tailAt = (n: string, at: number): number => Math.min(at, n.length - 4);
+const TAIL_AT = [13, 17, 99].map((at) => Int32Array.from(NAME_COLON, (n) => tailAt(n, at)));
+const TAIL = TAIL_AT.map((offsets) => Int32Array.from(NAME_COLON, (n, t) => word(n, offsets[t])));
 const [AT1, AT2, AT3] = TAIL_AT;
 const [TAIL1, TAIL2, TAIL3] = TAIL;
 
