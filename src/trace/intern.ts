@@ -87,6 +87,8 @@ export class ByteInterner {
   private readonly strings: string[] = [];
   /** per caller slot, the id it got last (internLast, findToken) */
   private readonly last = new Int32Array(SLOTS).fill(EMPTY);
+  /** per findToken() slot, the id found before the last one */
+  private readonly before = new Int32Array(SLOTS).fill(EMPTY);
   /** what findToken() found last: the token's id (-1: a text not interned yet) and hash */
   tokenId = EMPTY;
   tokenHash = 0;
@@ -120,12 +122,14 @@ export class ByteInterner {
    * says where the token would end, so a different token is usually rejected by a byte or a word.
    */
   findToken(buf: Uint8Array, dv: DataView, p: number, e: number, slot: number): number {
-    const last = this.last[slot];
-    if (last >= 0) {
-      const len = this.lens[last];
+    for (let k = 0; k < 2; k++) {
+      const id = k === 0 ? this.last[slot] : this.before[slot];
+      if (id < 0) break;
+      const len = this.lens[id];
       const q = p + len;
-      if (q <= e && (q === e || buf[q] === SP) && this.equal(last, buf, dv, p, len)) {
-        this.tokenId = last;
+      if (q <= e && (q === e || buf[q] === SP) && this.equal(id, buf, dv, p, len)) {
+        if (k === 1) this.remember(slot, id);
+        this.tokenId = id;
         return q;
       }
     }
@@ -147,8 +151,14 @@ export class ByteInterner {
     }
     this.tokenHash = h;
     this.tokenId = q > p ? this.find(buf, dv, p, q, h) : -1;
-    if (this.tokenId >= 0) this.last[slot] = this.tokenId;
+    if (this.tokenId >= 0) this.remember(slot, this.tokenId);
     return q;
+  }
+
+  /** Text `id` becomes the last of `slot`, the last one the one before it. */
+  private remember(slot: number, id: number): void {
+    this.before[slot] = this.last[slot];
+    this.last[slot] = id;
   }
 
   /**
@@ -158,7 +168,9 @@ export class ByteInterner {
   internToken(buf: Uint8Array, p: number, end: number, slot: number, id: number, h: number): number {
     if (id >= 0) return id;
     const found = this.find(buf, this.views.on(buf), p, end, h);
-    return (this.last[slot] = found >= 0 ? found : this.insert(buf, p, end, h));
+    const got = found >= 0 ? found : this.insert(buf, p, end, h);
+    this.remember(slot, got);
+    return got;
   }
 
   internString(s: string): number {
