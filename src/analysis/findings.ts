@@ -24,11 +24,10 @@
  */
 import type { ProfileName } from '../kernel/profiles/types.js';
 import type { TraceReadResult } from '../trace/reader.js';
-import type { EventStore } from '../trace/store.js';
 import { ConsistencyCheck, type ConsistencyReport, type Inconsistency } from './consistency.js';
 import { freezeFailures, type FreezeFailure, type Holder, type HolderContext } from './holders.js';
 import { inferCacheShapes } from './cache-shapes.js';
-import { inferMigrations, type InferredMigrations } from './migration-shapes.js';
+import { inferMigrations } from './migration-shapes.js';
 import { LeakFinder, type Leak, type LeakReport } from './leaks.js';
 import { OwnerClassifier } from './owners.js';
 import { StackOwners } from './refs.js';
@@ -44,25 +43,11 @@ export interface Findings {
 }
 
 export function holderContext(r: TraceReadResult, profile: ProfileName | undefined): HolderContext {
-  return contextWith(r.store, profile, inferOwners(r.store, profile), r.stacks.attached > 0);
-}
-
-/** The owners a trace without stacks shows by its events' shapes (migrations, page-cache insertions, fault-arounds). */
-export function inferOwners(s: EventStore, profile: ProfileName | undefined): InferredMigrations | undefined {
-  const inferred = inferMigrations(s, profile);
-  if (inferred !== undefined && profile !== undefined) inferCacheShapes(s, profile, inferred);
-  return inferred;
-}
-
-/** The holders' context of store `s` given the owners inferOwners() found. */
-export function contextWith(
-  s: EventStore,
-  profile: ProfileName | undefined,
-  inferred: InferredMigrations | undefined,
-  hasStacks: boolean,
-): HolderContext {
-  const owners = new StackOwners(s, new OwnerClassifier(profile), inferred, PutState.of(s, profile));
-  return { store: s, owners, hasStacks };
+  const inferred = inferMigrations(r.store, profile);
+  if (inferred !== undefined && profile !== undefined) inferCacheShapes(r.store, profile, inferred);
+  const puts = PutState.of(r.store, profile);
+  const owners = new StackOwners(r.store, new OwnerClassifier(profile), inferred, puts);
+  return { store: r.store, owners, hasStacks: r.stacks.attached > 0 };
 }
 
 /**

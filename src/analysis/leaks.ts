@@ -60,9 +60,9 @@ const MIGRATED_BEFORE = 'mapping moved by migration, mapped before the trace (it
 const MIGRATED_UNLINKED = 'mapping restored by migration whose source page was not identified';
 /** said of a reason whose owner migration-shapes.ts inferred in a trace without stacks */
 const INFERRED = ', owner inferred without stacks from a migration';
-/** said of a reason whose owner cache-shapes.ts inferred (a page-cache insertion, a fault-around, a new page's LRU add) */
+/** said of a reason whose owner cache-shapes.ts inferred from one page's events */
 const SHAPED =
-  ", owner inferred without stacks from a page-cache insertion, a fault-around or a new page's LRU add";
+  ", owner inferred without stacks from the page's own events (a page-cache insertion, a fault, an LRU add)";
 /** leak owners, most telling first */
 const RANK: readonly Owner[] = ['pipe', 'gup', 'isolation', 'migration', 'lookup', 'mapping', 'unknown'];
 
@@ -220,11 +220,6 @@ export class LeakFinder {
     }
   }
 
-  /** Pages [from, to) of the index (ranks). */
-  pages(from: number, to: number): void {
-    for (let rank = from; rank < to; rank++) this.page(rank);
-  }
-
   report(): LeakReport {
     const rank = (l: Leak): number => RANK.indexOf(l.unmatched[0].owner);
     const leaks = this.leaks.sort((a, b) => rank(a) - rank(b) || a.pfn - b.pfn);
@@ -235,6 +230,6 @@ export class LeakFinder {
 
 export function findLeaks(ctx: HolderContext): LeakReport {
   const leaks = new LeakFinder(ctx);
-  leaks.pages(0, ctx.store.pfnIndex().sorted.length);
+  for (let rank = 0; rank < ctx.store.pfnIndex().sorted.length; rank++) leaks.page(rank);
   return leaks.report();
 }

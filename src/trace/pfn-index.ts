@@ -134,12 +134,6 @@ export function lowerBound(sorted: Uint32Array, lo: number, hi: number, x: numbe
   return lo;
 }
 
-export interface PfnIndexArrays {
-  sorted: Float64Array;
-  offsets: Uint32Array;
-  indices: Uint32Array;
-}
-
 export class PfnIndex {
   /** distinct pfns ascending (rank -> pfn) */
   readonly sorted: Float64Array;
@@ -150,16 +144,10 @@ export class PfnIndex {
   private last = -1;
   private list: number[] | undefined;
 
-  /** An index over `a` (PfnIndex.build sorts them). */
-  constructor(a: PfnIndexArrays) {
-    this.sorted = a.sorted;
-    this.offsets = a.offsets;
-    this.indices = a.indices;
-  }
-
   /** Groups events [0, n) whose pfn is pfnLo[i] + 2^32 * pfnHi.get(i) (absent: 0). */
-  static build(n: number, pfnLo: Uint32Array, pfnHi: ReadonlyMap<number, number>): PfnIndex {
+  constructor(n: number, pfnLo: Uint32Array, pfnHi: ReadonlyMap<number, number>) {
     const { order: b, spare } = sortByPfn(n, pfnLo, pfnHi);
+    this.indices = b;
     // sized for the worst case (every event its own pfn): pages never written cost nothing
     const sorted = new Float64Array(n);
     const offsets = spare ?? new Uint32Array(n + 1);
@@ -173,7 +161,8 @@ export class PfnIndex {
       sorted[m++] = prev = p;
     }
     offsets[m] = n;
-    return new PfnIndex({ sorted: sorted.subarray(0, m), offsets: offsets.subarray(0, m + 1), indices: b });
+    this.sorted = sorted.subarray(0, m);
+    this.offsets = offsets.subarray(0, m + 1);
   }
 
   /** The distinct pfns ascending, as a new array (copied from one built once). */

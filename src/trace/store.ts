@@ -439,7 +439,7 @@ export class EventStore {
 
   /** Events grouped by pfn (built lazily, once, for all pfns). */
   pfnIndex(): PfnIndex {
-    this.byPfn ??= PfnIndex.build(this.n, this.pfnLo, this.pfnHi);
+    this.byPfn ??= new PfnIndex(this.n, this.pfnLo, this.pfnHi);
     return this.byPfn;
   }
 
@@ -533,13 +533,6 @@ export class EventStore {
       lineOff: this.lineOff,
       lineBase: this.lineBase,
       lineBig: this.lineBig,
-      ...this.tables(),
-    };
-  }
-
-  /** What data() copies: the interned tables and the sparse maps of rare values. */
-  private tables(): Pick<StoreData, 'pfnHi' | 'valBig' | 'text' | 'shapes' | 'contexts' | 'stacks'> {
-    return {
       pfnHi: this.pfnHi,
       valBig: this.valBig,
       text: this.text.data(),

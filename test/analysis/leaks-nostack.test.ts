@@ -22,7 +22,7 @@ const analyze = async (v: string, w: string, file = 'trace.txt.gz') =>
 
 const INFERRED = ', owner inferred without stacks from a migration';
 const SHAPED =
-  ", owner inferred without stacks from a page-cache insertion, a fault-around or a new page's LRU add";
+  ", owner inferred without stacks from the page's own events (a page-cache insertion, a fault, an LRU add)";
 const PAGE_CACHE = 'page cache of a file still cached';
 const MOVED = 'mapping moved by migration, mapped before the trace (its task is not known)';
 const ALIVE = 'mapping of a task that does not exit in the trace';

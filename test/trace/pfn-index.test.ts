@@ -22,7 +22,7 @@ function indexOf(pfns: number[]): PfnIndex {
   const lo = new Uint32Array(pfns.map((p) => p >>> 0));
   const hi = new Map<number, number>();
   pfns.forEach((p, i) => p > 0xffffffff && hi.set(i, Math.floor(p / 0x100000000)));
-  return PfnIndex.build(pfns.length, lo, hi);
+  return new PfnIndex(pfns.length, lo, hi);
 }
 
 function expectSame(pfns: number[], index: PfnIndex): void {
