@@ -254,7 +254,10 @@ export class HeadLayout {
 
 /**
  * The context columns (task, pid, tgid, cpu, irq) of a line shaped like the layout; false when it
- * is not (then call parseHead). Reads only bytes before `s + L.contextEnd`.
+ * is not (then call parseHead). Reads only bytes before `s + L.contextEnd`. Whatever it accepts,
+ * parseHead reads the same way (a damaged line it would read otherwise is left to it), so that
+ * the layout a reader learned never changes what a line says: a part of a file read on another
+ * thread learns its own (split.ts).
  */
 export function parseContextAt(buf: Uint8Array, s: number, e: number, h: LineHead, L: HeadLayout): boolean {
   const b = s + L.lbrack;
@@ -262,6 +265,8 @@ export function parseContextAt(buf: Uint8Array, s: number, e: number, h: LineHea
   let p = s;
   while (buf[p] === SP) p++;
   if (p >= s + 16) return false;
+  // parseHead takes the first ` [digits]` for the CPU's: one in the task name is left to it
+  for (let i = p + 1; i < s + 16; i++) if (buf[i] === LBRACK && buf[i - 1] === SP) return false;
   h.commStart = p;
   h.commEnd = s + 16;
   // pid: digits, then only spaces up to `(` or `[`
@@ -276,7 +281,7 @@ export function parseContextAt(buf: Uint8Array, s: number, e: number, h: LineHea
   h.tgid = -1;
   if (L.lpar >= 0) {
     const r = s + L.rpar;
-    if (buf[r] !== RPAR || buf[r + 1] !== SP) return false;
+    if (buf[p] !== LPAR || buf[r] !== RPAR || buf[r + 1] !== SP) return false;
     p++;
     while (buf[p] === SP) p++;
     if (isDigit(buf[p])) {
@@ -284,7 +289,11 @@ export function parseContextAt(buf: Uint8Array, s: number, e: number, h: LineHea
       while (isDigit(buf[p])) v = v * 10 + (buf[p++] - 0x30);
       if (p !== r) return false;
       h.tgid = v;
-    } else if (buf[p] !== DASH) return false;
+    } else {
+      // `(-------)`; parseHead reads `(-5)` as -5 and takes the last `(` for the tgid's
+      if (buf[p] !== DASH || isDigit(buf[p + 1])) return false;
+      for (let i = p; i < r; i++) if (buf[i] === LPAR) return false;
+    }
   }
   const c0 = buf[b + 1] - 0x30,
     c1 = buf[b + 2] - 0x30,
@@ -296,7 +305,8 @@ export function parseContextAt(buf: Uint8Array, s: number, e: number, h: LineHea
     const is = s + L.irqStart,
       ie = s + L.irqEnd;
     if (buf[is - 1] !== SP || buf[ie] !== SP) return false;
-    for (let i = is; i < ie; i++) if (buf[i] === SP) return false;
+    // parseHead ends the irq field at a space or a colon
+    for (let i = is; i < ie; i++) if (buf[i] === SP || buf[i] === COLON) return false;
     h.irqStart = is;
     h.irqEnd = ie;
   } else h.irqStart = h.irqEnd = p;
