@@ -28,6 +28,7 @@ import { ConsistencyCheck, type ConsistencyReport, type Inconsistency } from './
 import { freezeFailures, type FreezeFailure, type Holder, type HolderContext } from './holders.js';
 import { inferCacheShapes } from './cache-shapes.js';
 import { inferMigrations } from './migration-shapes.js';
+import { inferUnmaps } from './unmap-shapes.js';
 import { LeakFinder, type Leak, type LeakReport } from './leaks.js';
 import { OwnerClassifier } from './owners.js';
 import { StackOwners } from './refs.js';
@@ -44,9 +45,13 @@ export interface Findings {
 
 export function holderContext(r: TraceReadResult, profile: ProfileName | undefined): HolderContext {
   const inferred = inferMigrations(r.store, profile);
-  if (inferred !== undefined && profile !== undefined) inferCacheShapes(r.store, profile, inferred);
+  if (inferred !== undefined && profile !== undefined) {
+    inferUnmaps(r.store, profile, inferred);
+    inferCacheShapes(r.store, profile, inferred);
+  }
   const puts = PutState.of(r.store, profile);
-  const owners = new StackOwners(r.store, new OwnerClassifier(profile), inferred, puts);
+  const markerLines = Uint32Array.from(r.markers, (m) => m.line);
+  const owners = new StackOwners(r.store, new OwnerClassifier(profile), inferred, puts, markerLines);
   return { store: r.store, owners, hasStacks: r.stacks.attached > 0 };
 }
 

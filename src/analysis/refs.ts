@@ -7,7 +7,8 @@
  *     do_anonymous_page(), a fault's lookup reference becomes the PTE's in finish_fault()
  *     (mm/memory.c), and references taken before the trace have no known owner;
  *  3. only where the put's owner is unknown (or nothing of its owner is left): the same task's
- *     latest entry, else another task's latest short-lived one, else the oldest — reported as
+ *     latest entry (right after its lookup and a reference passed on, the lookup's), else another
+ *     task's latest short-lived one, else the oldest — reported as
  *     `task-order`. Without stacks, a put that finds more mapping entries than the mappings its
  *     event's mapcount leaves drops those first (the PTE's rmap goes before its reference,
  *     put-state.ts): counted as paired by owner; and a put whose page is still in a page cache
@@ -17,6 +18,7 @@
  * refs for us", mm/vmscan.c, mm/migrate.c); page_ref_set starts over (allocation).
  */
 import { PageRefType } from '../kernel/tracepoint.js';
+import { lowerBound } from '../trace/pfn-index.js';
 import { VAL_OVERFLOW, type EventColumns, type EventStore } from '../trace/store.js';
 import { SHAPED, type InferredMigrations } from './migration-shapes.js';
 import { OWNERS, type Direction, type Owner, type OwnerClassifier } from './owners.js';
@@ -71,6 +73,8 @@ export class StackOwners {
     readonly classifier: OwnerClassifier,
     readonly inferred?: InferredMigrations,
     readonly puts?: PutState,
+    /** the lines of the trace's other events (markers), ascending */
+    readonly markerLines: Uint32Array = new Uint32Array(0),
   ) {
     this.columns = store.columns();
     this.inferredOwner = inferred?.owner;
@@ -173,6 +177,10 @@ export class RefTracker {
   private readonly consumed = new Entries();
   readonly stats: PairingStats = { byOwner: 0, handedOver: 0, taskOrder: 0, unmatched: 0 };
   private started = false;
+  /** the page's two events applied before the current one (-1: none) */
+  private previous = -1;
+  private beforePrevious = -1;
+  private current = -1;
   private readonly c: EventColumns;
 
   constructor(private readonly owners: StackOwners) {
@@ -229,10 +237,14 @@ export class RefTracker {
     this.e.length = 0;
     this.consumed.length = 0;
     this.started = false;
+    this.beforePrevious = this.previous = this.current = -1;
     this.stats.byOwner = this.stats.handedOver = this.stats.taskOrder = this.stats.unmatched = 0;
   }
 
   apply(i: number): void {
+    this.beforePrevious = this.previous;
+    this.previous = this.current;
+    this.current = i;
     const c = this.c;
     const sh = c.shape[i];
     const type = c.type[sh] as PageRefType;
@@ -322,7 +334,13 @@ export class RefTracker {
   }
 
   /**
-   * The latest entry of `pid`; else the latest one another task took that is not handed over
+   * The lookup of a lookup, a reference passed on and the lookup's put, the page's last three
+   * events all of `pid` in one call (6.12 filemap_splice_read: folio_try_get in
+   * filemap_get_read_batch, splice_folio_into_pipe's get, folios_put_refs; 6.1 filemap_read,
+   * copy_page_to_iter's get_page for a pipe, folio_put); else the latest entry of `pid` (a put
+   * mostly drops the reference its own call took last: move_pages' follow_page(FOLL_GET) after a
+   * GUP-fast reference an earlier vmsplice left, 6.1 mm/migrate.c add_page_for_migration); else
+   * the latest one another task took that is not handed over
    * (a put on another task's time mostly drops a short-lived reference, e.g. an LRU batch drained
    * by whoever runs next on the CPU, mm/swap.c folio_batch_move_lru, not the reference the
    * allocation handed to a mapping); else the oldest; -1 if none. `cached`: the page is still in
@@ -331,8 +349,7 @@ export class RefTracker {
   private pickAny(pid: number, cached: boolean): number {
     const e = this.e;
     const kept = cached ? PAGE_CACHE : -1;
-    for (let k = e.length - 1; k >= 0; k--)
-      if (e.pid[k] === pid && e.owner[k] === UNKNOWN && this.tryGet(e.event[k])) return k;
+    if (this.passedOn(pid)) return e.length - 2;
     for (let k = e.length - 1; k >= 0; k--) if (e.pid[k] === pid && e.owner[k] === UNKNOWN) return k;
     for (let k = e.length - 1; k >= 0; k--) if (e.pid[k] === pid && e.owner[k] !== kept) return k;
     for (let k = e.length - 1; k >= 0; k--)
@@ -341,8 +358,28 @@ export class RefTracker {
     return e.length > 0 ? 0 : -1;
   }
 
-  private tryGet(i: number): boolean {
-    return i >= 0 && this.c.type[this.c.shape[i]] === PageRefType.mod_unless;
+  /** The last two entries: the page's two events before the put, `pid`'s try_get then its get. */
+  private passedOn(pid: number): boolean {
+    const e = this.e;
+    const get = e.length - 1,
+      lookup = get - 1;
+    if (lookup < 0 || e.event[get] !== this.previous || e.event[lookup] !== this.beforePrevious) return false;
+    if (
+      e.pid[get] !== pid ||
+      e.pid[lookup] !== pid ||
+      e.owner[get] !== UNKNOWN ||
+      e.owner[lookup] !== UNKNOWN
+    )
+      return false;
+    const sh = (k: number) => this.c.shape[e.event[k]];
+    const { type, cpu } = this.c;
+    if (type[sh(lookup)] !== PageRefType.mod_unless || type[sh(get)] === PageRefType.mod_unless) return false;
+    // one call's: on one CPU, no other event between (a task's trace marker is a write(2) of its own)
+    if (cpu[sh(lookup)] !== cpu[sh(get)] || cpu[sh(get)] !== cpu[this.c.shape[this.current]]) return false;
+    const s = this.owners.store;
+    const lines = this.owners.markerLines;
+    const m = lowerBound(lines, 0, lines.length, s.line(e.event[lookup]));
+    return m === lines.length || lines[m] > s.line(this.current);
   }
 
   private unfreeze(i: number, val: number): void {
