@@ -22,7 +22,20 @@
  *    (move_pages, migrate_misplaced_folio, mlock ...). Compaction's and reclaim's isolations take
  *    theirs with folio_try_get before clearing the flag (isolate_migratepages_block,
  *    isolate_lru_folios): not this shape, and a get after such a try_get is not taken (the flag
- *    went without an event; the get is the putback's folio_add_lru).
+ *    went without an event; the get is the putback's folio_add_lru). Their own shape: the
+ *    try_get (page_ref_mod_unless +1 ret=1) on a page with PG_lru whose next event, of the same
+ *    task, shows the flag cleared with no event between (6.1 mm/compaction.c:992
+ *    get_page_unless_zero then :1052 TestClearPageLRU, mm/vmscan.c:2253-2256 isolate_lru_folios;
+ *    6.12 mm/compaction.c:1110 folio_get_nontail_page then :1189, mm/vmscan.c:1722-1725) and the
+ *    page locked by the pass that follows, a put or freeze (the unmap, migrate_folio_unmap's or
+ *    shrink_folio_list's folio_trylock): a lookup or GUP-fast get on an LRU page is followed by
+ *    folio_isolate_lru's unlocked get, or by nothing of the kind.
+ *  - a putback after such an isolation: folio_putback_lru is folio_add_lru then the folio_put
+ *    that drops the isolation's reference (6.1 mm/vmscan.c:1444-1448, 6.12 :852-856), so the
+ *    isolating task's unlocked get and put right after its locked pass, neither with PG_lru, are
+ *    the LRU batch's and the isolation's, and the batch's drain is the page's next put with
+ *    PG_lru (move_pages' next follow_page get, folio_isolate_lru get and put come unlocked); a
+ *    batch folio_add_lru drains at once puts its reference (with PG_lru) before the isolation's.
  *  - insertion: the page cache's reference is added while the folio is locked and its mapping still
  *    NULL, and the mapping is set right after (6.1 mm/filemap.c:864-865 and 6.12 :863-864
  *    __filemap_add_folio, 6.1 mm/shmem.c:712-713 and 6.12 :804-805 shmem_add_to_page_cache:
@@ -151,14 +164,77 @@ export function inferCacheShapes(s: EventStore, profile: ProfileName, inferred: 
     const psh = c.shape[p];
     return (shapes.of(p, psh) & LRU) !== 0 && c.type[psh] !== PageRefType.mod_unless;
   };
+  /** the try_get at idx[q] is compaction's or reclaim's isolation: PG_lru cleared by its next event, of the same task */
+  const isolatedByTryGet = (q: number, hi: number): boolean => {
+    if (q + 1 >= hi) return false;
+    const i = idx[q],
+      n = idx[q + 1];
+    const sh = c.shape[i],
+      nsh = c.shape[n];
+    if (c.type[sh] !== PageRefType.mod_unless || s.val(i) !== 1 || c.pid[nsh] !== c.pid[sh]) return false;
+    if (s.val(n) > 0 || c.type[nsh] === PageRefType.set) return false;
+    return (shapes.of(i, sh) & LRU) !== 0 && (shapes.of(n, nsh) & (LRU | LOCKED)) === LOCKED;
+  };
+  /** idx[k] is an unmarked put of one reference by `pid`, without PG_locked: its PG_lru bit, or -1 */
+  const putLru = (k: number, hi: number, pid: number): number => {
+    if (k >= hi) return -1;
+    const j = idx[k];
+    const jsh = c.shape[j];
+    if (owner[j] !== 0 || c.pid[jsh] !== pid || s.val(j) !== -1 || !isPut(c.type[jsh], -1)) return -1;
+    const b = shapes.of(j, jsh);
+    return (b & LOCKED) !== 0 ? -1 : b & LRU;
+  };
+  /**
+   * The get at idx[q], of the isolating task right after its locked pass, is folio_putback_lru's
+   * folio_add_lru: 1 when the put after it drops the isolation's reference (the batch not
+   * drained), 2 when the batch is drained at once (its put with PG_lru, then the isolation's),
+   * else 0.
+   */
+  const putBack = (q: number, lo: number, hi: number): number => {
+    if (q === lo) return 0;
+    const p = idx[q - 1],
+      i = idx[q];
+    const sh = c.shape[i];
+    if ((shapes.of(p, c.shape[p]) & LOCKED) === 0 || (shapes.of(i, sh) & (LRU | LOCKED)) !== 0) return 0;
+    if (c.type[sh] !== PageRefType.mod || s.val(i) !== 1) return 0;
+    const next = putLru(q + 1, hi, c.pid[sh]);
+    if (next === 0) return 1;
+    return next > 0 && putLru(q + 2, hi, c.pid[sh]) > 0 ? 2 : 0;
+  };
   for (let r = 0; r < ix.sorted.length; r++) {
     const hi = ix.offsets[r + 1];
+    /** the task whose isolation (inferred here) the page is in; a putback's LRU add not drained yet */
+    let isolator = -1;
+    let putBackBatch = false;
     for (let q = ix.offsets[r]; q < hi; q++) {
       const i = idx[q];
-      if (owner[i] !== 0) continue;
+      if (owner[i] !== 0 && isolator < 0 && !putBackBatch) continue;
       const sh = c.shape[i];
       const type = c.type[sh];
       const v = s.val(i);
+      if (type === PageRefType.set) {
+        isolator = -1;
+        putBackBatch = false;
+      }
+      // the batch's drain: its first event with PG_lru, if a put (folio_batch_move_lru sets the
+      // flag, then folios_put: 6.1 and 6.12 mm/swap.c)
+      if (putBackBatch && owner[i] === 0 && (shapes.of(i, sh) & LRU) !== 0) {
+        putBackBatch = false;
+        if (v === -1 && isPut(type, v)) {
+          mark(i, lruBatch);
+          continue;
+        }
+      }
+      if (owner[i] !== 0) continue;
+      const back = isolator === c.pid[sh] ? putBack(q, ix.offsets[r], hi) : 0;
+      if (back > 0) {
+        mark(i, lruBatch);
+        if (back === 2) mark(idx[++q], lruBatch);
+        mark(idx[++q], isolation);
+        isolator = -1;
+        putBackBatch = back === 1;
+        continue;
+      }
       if (!isGet(type, v, c.ret[sh])) continue;
       if (q > ix.offsets[r] && newAnonLruAdd(q, ix.offsets[r])) {
         mark(i, lruBatch);
@@ -168,8 +244,9 @@ export function inferCacheShapes(s: EventStore, profile: ProfileName, inferred: 
         mark(i, mapping);
         continue;
       }
-      if (q > ix.offsets[r] && isolatedFromLru(q)) {
+      if ((q > ix.offsets[r] && isolatedFromLru(q)) || isolatedByTryGet(q, hi)) {
         mark(i, isolation);
+        isolator = c.pid[sh];
         continue;
       }
       // unmapped as the profile's tracepoint prints it (6.1 page_mapcount 0, 6.12 raw -1)
