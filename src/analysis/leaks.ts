@@ -8,12 +8,17 @@
  *  - a page-table mapping of a task that does not exit in the trace (exit_mmap would drop it);
  *    a mapping restored by migration belongs to the task that mapped the source folio, not to
  *    the migrating task (migration.ts follows it back),
- *  - an allocation reference (the allocator's caller owns the page until it frees it).
+ *  - an allocation reference (the allocator's caller owns the page until it frees it),
+ *  - a lookup in flight when the trace ends: a try_get (page_ref_mod_unless) of unknown owner, or
+ *    a lookup's, in the run of one task's events that ends the trace (tracing stopped inside the
+ *    call: a speculative lookup, filemap_get_entry's folio_try_get or fault-around's, is put or
+ *    handed on before the call returns, mm/filemap.c).
  * What is left — pipe buffers, GUP pins, isolations and migrations never put back, mappings of
  * exited tasks, and references of unknown owner — is ranked by owner. Without stacks, the owners
  * of a migration's references are inferred from the events (migration-shapes.ts), those of a
  * page-cache insertion and a fault-around too (cache-shapes.ts), and say so.
  */
+import { PageRefType } from '../kernel/tracepoint.js';
 import type { PfnIndex } from '../trace/pfn-index.js';
 import type { EventColumns, EventStore } from '../trace/store.js';
 import { eventStack, toHolder, type HolderContext, type Holder } from './holders.js';
@@ -58,6 +63,7 @@ const NONE = 'no get of the trace outstanding (the count rose through page_ref_s
 const ALIVE = 'mapping of a task that does not exit in the trace';
 const MIGRATED_BEFORE = 'mapping moved by migration, mapped before the trace (its task is not known)';
 const MIGRATED_UNLINKED = 'mapping restored by migration whose source page was not identified';
+const IN_FLIGHT = "lookup in flight when the trace ends (its task's events end the trace)";
 /** said of a reason whose owner migration-shapes.ts inferred in a trace without stacks */
 const INFERRED = ', owner inferred without stacks from a migration';
 /** said of a reason whose owner cache-shapes.ts inferred from one page's events */
@@ -156,6 +162,9 @@ export class LeakFinder {
   private excludedPages = 0;
   private readonly t: RefTracker;
   private readonly persisting = new Persisting();
+  /** the first event of the run of one task's events that ends the trace, and that task */
+  private readonly finalRun: number;
+  private readonly finalPid: number;
 
   constructor(private readonly ctx: HolderContext) {
     const s = ctx.store;
@@ -165,6 +174,19 @@ export class LeakFinder {
     this.links = ctx.owners.inferred?.links ?? migrationLinks(s);
     this.origins = new MappingOrigins(ctx, this.links);
     this.t = new RefTracker(ctx.owners);
+    const { pid, shape, n } = this.c;
+    this.finalPid = n > 0 ? pid[shape[n - 1]] : -1;
+    let k = n;
+    while (k > 0 && pid[shape[k - 1]] === this.finalPid) k--;
+    this.finalRun = k;
+  }
+
+  /** Whether entry `event` (of `owner`, by `pid`) is a lookup the end of the trace cut off. */
+  private inFlight(owner: Owner, event: number, pid: number): boolean {
+    if (event < this.finalRun || pid !== this.finalPid) return false;
+    return (
+      owner === 'lookup' || (owner === 'unknown' && this.ctx.store.type(event) === PageRefType.mod_unless)
+    );
   }
 
   /** The index's page `rank`. */
@@ -195,7 +217,9 @@ export class LeakFinder {
         else persisting.add(persisting.reason(judged, ctx.owners, event), 'mapping', r.n);
         continue;
       }
-      const reason = persists(owner, t.pidAt(k), this.exited);
+      const reason =
+        persists(owner, t.pidAt(k), this.exited) ??
+        (this.inFlight(owner, event, t.pidAt(k)) ? IN_FLIGHT : undefined);
       const inferred = ctx.owners.isInferred(event);
       if (reason === undefined) {
         const holder = toHolder(s, t.entryAt(k), t.refsAt(k), ctx.hasStacks);

@@ -91,7 +91,7 @@ export function formatConsistency(c: ConsistencyReport, source: string): string 
 
 export function formatLeaks(leaks: Leak[], ex: Findings['leakExclusions'], limit: number): string[] {
   const out = [
-    `leaks: ${plural(leaks.length, 'page')} end the trace above their start count holding references that should have been dropped`,
+    `leaks: ${plural(leaks.length, 'page')} ${leaks.length === 1 ? 'ends' : 'end'} the trace above ${leaks.length === 1 ? 'its' : 'their'} start count holding references that should have been dropped`,
     ex.excludedPages === 0
       ? '  not counted: none (no page ends above its start holding only references expected to persist)'
       : `  not counted: ${plural(ex.excludedPages, 'page')} whose outstanding references are expected to persist:`,
