@@ -28,8 +28,8 @@
  *    get_page_unless_zero then :1052 TestClearPageLRU, mm/vmscan.c:2253-2256 isolate_lru_folios;
  *    6.12 mm/compaction.c:1110 folio_get_nontail_page then :1189, mm/vmscan.c:1722-1725) and the
  *    page locked by the pass that follows, a put or freeze (the unmap, migrate_folio_unmap's or
- *    shrink_folio_list's folio_trylock): a lookup or GUP-fast get on an LRU page is followed by
- *    folio_isolate_lru's unlocked get, or by nothing of the kind.
+ *    shrink_folio_list's folio_trylock); after a lookup's or GUP-fast's try_get on an LRU page
+ *    come unlocked events (its put, folio_isolate_lru's get).
  *  - a putback after such an isolation: folio_putback_lru is folio_add_lru then the folio_put
  *    that drops the isolation's reference (6.1 mm/vmscan.c:1444-1448, 6.12 :852-856), so the
  *    isolating task's unlocked get and put right after its locked pass, neither with PG_lru, are
