@@ -16,7 +16,8 @@
  *                    to persist at the end (page cache, live mappings, LRU batches ...)
  *   stacks           [[frame, ...]]  innermost first; `stack`/`caller` fields index this table
  *
- * Holder = {owner, label, refs, line (of the get; null before the trace), task, stack: stackId
+ * Holder = {owner, label, refs, line (of the get; null before the trace), task, event (the get's
+ * tracepoint, page_ref_mod_unless for a try_get; null before the trace), stack: stackId
  * or null, migratedFrom?: [pfn] (a leaked mapping restored by migration: its source pages),
  * inferred?: true (a trace without stacks: the owner read from a migration's events,
  * migration-shapes.ts)}. A leakExclusions reason ending ', owner inferred without stacks from a
@@ -79,9 +80,10 @@ export function analyzeTrace(r: TraceReadResult, profileOverride?: ProfileName):
   };
 }
 
-type JsonHolder = Omit<Holder, 'stack' | 'line' | 'task'> & {
+type JsonHolder = Omit<Holder, 'stack' | 'line' | 'task' | 'event'> & {
   line: number | null;
   task: string | null;
+  event: string | null;
   stack: number | null;
 };
 
@@ -103,7 +105,13 @@ class StackTable {
   }
 
   holder(h: Holder): JsonHolder {
-    return { ...h, line: h.line ?? null, task: h.task ?? null, stack: this.id(h.stack) };
+    return {
+      ...h,
+      line: h.line ?? null,
+      task: h.task ?? null,
+      event: h.event ?? null,
+      stack: this.id(h.stack),
+    };
   }
 }
 

@@ -19,6 +19,8 @@ export interface Holder {
   /** the event that took it (undefined: before the trace) */
   line: number | undefined;
   task: string | undefined;
+  /** the get's tracepoint (page_ref_mod, page_ref_mod_unless: a try_get ...); undefined before the trace */
+  event?: string;
   /** frames of the get, innermost first, tracepoint frames dropped; [] without stacks */
   stack: string[];
   /** a mapping restored by migration: the source pfns it moved from, newest first (migration.ts) */
@@ -65,6 +67,7 @@ export function toHolder(s: EventStore, r: RefEntry, refs: number, hasStacks: bo
     refs,
     line: known ? s.line(r.event) : undefined,
     task: known ? `${s.comm(r.event)}-${s.pid(r.event)}` : undefined,
+    event: known ? PAGE_REF_EVENT_NAMES[s.type(r.event)] : undefined,
     stack: known ? eventStack(s, r.event) : [],
   };
 }

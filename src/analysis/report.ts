@@ -18,7 +18,9 @@ function stackText(stack: string[], indent: string): string[] {
 function holderLine(h: Holder): string {
   // an unknown owner without a line: a freeze's extra references counted, the gets not told apart
   const before = h.owner === 'unknown' ? 'gets not told apart without stacks' : 'before the trace';
-  const where = h.line === undefined ? before : `line ${h.line} (${h.task})`;
+  // without a stack, the get's tracepoint says a little of it (page_ref_mod_unless: a try_get)
+  const what = h.stack.length === 0 && h.event ? `, ${h.event}` : '';
+  const where = h.line === undefined ? before : `line ${h.line} (${h.task}${what})`;
   return `${h.refs.toString().padStart(4)}  ${h.label.padEnd(28)} ${h.line === undefined && h.owner === 'unknown' ? '' : 'taken at '}${where}`;
 }
 
@@ -41,7 +43,7 @@ export function freezeAnswer(x: FreezeFailure): string {
       const at =
         h.line === undefined
           ? ''
-          : ` taken at line ${h.line} by ${h.task}${h.stack.length ? ` in ${h.stack[0]}` : ''}`;
+          : ` taken at line ${h.line} by ${h.task}${h.stack.length ? ` in ${h.stack[0]}` : h.event ? ` (${h.event})` : ''}`;
       return `${h.label}${at}`;
     })
     .join('; ');
@@ -125,7 +127,7 @@ export function formatFindings(f: Findings): string {
   out.push(`freeze failures: ${f.freezeFailures.length}`);
   const groups = new Map<string, { n: number; first: FreezeFailure }>();
   for (const x of f.freezeFailures) {
-    const key = `${x.expected}/${x.actual}/${x.caller.slice(0, 2).join('<')}/${x.extra.map((h) => `${h.owner}:${h.stack[0] ?? ''}`).join(',')}`;
+    const key = `${x.expected}/${x.actual}/${x.caller.slice(0, 2).join('<')}/${x.extra.map((h) => `${h.owner}:${h.stack[0] ?? h.event ?? ''}`).join(',')}`;
     const g = groups.get(key);
     if (g) g.n++;
     else groups.set(key, { n: 1, first: x });
