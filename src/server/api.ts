@@ -85,6 +85,8 @@ export interface HolderJson {
   refs: number;
   line: number | null;
   task: string | null;
+  /** the get's tracepoint (page_ref_mod_unless: a try_get); null before the trace */
+  event: string | null;
   stack: string[];
   migratedFrom?: number[];
 }

@@ -46,7 +46,7 @@ export class ViewError extends Error {
 }
 
 export function holderJson(h: Holder): HolderJson {
-  return { ...h, line: h.line ?? null, task: h.task ?? null };
+  return { ...h, line: h.line ?? null, task: h.task ?? null, event: h.event ?? null };
 }
 
 function holdersJson(h: HoldersAt): HoldersJson {

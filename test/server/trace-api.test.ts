@@ -68,6 +68,8 @@ describe('viewer API on 6.12 migration_blocked (trace-stack)', () => {
       expect(f.actual).toBeGreaterThan(f.expected);
       expect(f.extra.map((x) => x.label)).toContain('pipe buffer');
       expect(f.extra.find((x) => x.owner === 'pipe')?.stack.length).toBeGreaterThan(0);
+      // the 6.12 pipe's get: splice_folio_into_pipe's folio_get, a page_ref_mod
+      expect(f.extra.find((x) => x.owner === 'pipe')?.event).toBe('page_ref_mod');
     }
   });
 

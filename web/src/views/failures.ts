@@ -29,7 +29,17 @@ function failureRow(f: FreezeFailureJson): HTMLTableRowElement {
         holdersTable(f.extra, 'extra references: what blocked the freeze'),
         holdersTable(f.expectedHolders, 'expected references'),
         holdersTable(
-          [{ owner: 'freezer', label: 'the freezer', refs: 0, line: f.line, task: null, stack: f.caller }],
+          [
+            {
+              owner: 'freezer',
+              label: 'the freezer',
+              refs: 0,
+              line: f.line,
+              task: null,
+              event: 'page_ref_freeze',
+              stack: f.caller,
+            },
+          ],
           'freezer',
         ),
         f.unexplained

@@ -44,7 +44,12 @@ export function holdersTable(holders: readonly HolderJson[], caption: string): H
             x.line !== null ? num(x.line) : x.owner === 'unknown' ? 'not told apart' : 'before the trace',
           ),
           h('td', {}, x.task ?? ''),
-          h('td', {}, stackDetails(x.stack)),
+          // without a stack, the get's tracepoint says a little of it (page_ref_mod_unless: a try_get)
+          h(
+            'td',
+            {},
+            x.stack.length > 0 ? stackDetails(x.stack) : h('span', { class: 'muted' }, x.event ?? ''),
+          ),
         ),
       ),
     ),
