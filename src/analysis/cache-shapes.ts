@@ -88,8 +88,16 @@ import {
   type InferredMigrations,
 } from './migration-shapes.js';
 
-/** Marks, in `inferred`, the owners of the insertions' and fault-arounds' events left unmarked. */
-export function inferCacheShapes(s: EventStore, profile: ProfileName, inferred: InferredMigrations): void {
+/**
+ * Marks, in `inferred`, the owners of the events left unmarked that these shapes explain: returns
+ * the marker of one page, by rank of the store's pfn index (pages are independent, so the caller
+ * runs it page by page with unmap-shapes.ts's, on the page's events while they are in the cache).
+ */
+export function cacheShapes(
+  s: EventStore,
+  profile: ProfileName,
+  inferred: InferredMigrations,
+): (rank: number) => void {
   const c = s.columns();
   const shapes = new ShapeBits(s, c, profile);
   const { owner, facts } = inferred;
@@ -201,7 +209,7 @@ export function inferCacheShapes(s: EventStore, profile: ProfileName, inferred: 
     if (next === 0) return 1;
     return next > 0 && putLru(q + 2, hi, c.pid[sh]) > 0 ? 2 : 0;
   };
-  for (let r = 0; r < ix.sorted.length; r++) {
+  return (r) => {
     const hi = ix.offsets[r + 1];
     /** the task whose isolation (inferred here) the page is in; a putback's LRU add not drained yet */
     let isolator = -1;
@@ -285,5 +293,5 @@ export function inferCacheShapes(s: EventStore, profile: ProfileName, inferred: 
       mark(put, lookup);
       q = e;
     }
-  }
+  };
 }

@@ -27,9 +27,9 @@ import type { ProfileName } from '../kernel/profiles/types.js';
 import type { TraceReadResult } from '../trace/reader.js';
 import { ConsistencyCheck, type ConsistencyReport, type Inconsistency } from './consistency.js';
 import { freezeFailures, type FreezeFailure, type Holder, type HolderContext } from './holders.js';
-import { inferCacheShapes } from './cache-shapes.js';
+import { cacheShapes } from './cache-shapes.js';
 import { inferMigrations } from './migration-shapes.js';
-import { inferUnmaps } from './unmap-shapes.js';
+import { unmapShapes } from './unmap-shapes.js';
 import { LeakFinder, type Leak, type LeakReport } from './leaks.js';
 import { OwnerClassifier } from './owners.js';
 import { StackOwners } from './refs.js';
@@ -47,8 +47,13 @@ export interface Findings {
 export function holderContext(r: TraceReadResult, profile: ProfileName | undefined): HolderContext {
   const inferred = inferMigrations(r.store, profile);
   if (inferred !== undefined && profile !== undefined) {
-    inferUnmaps(r.store, profile, inferred);
-    inferCacheShapes(r.store, profile, inferred);
+    // page by page, both on a page's events while they are in the cache
+    const unmaps = unmapShapes(r.store, profile, inferred);
+    const cache = cacheShapes(r.store, profile, inferred);
+    for (let rank = 0; rank < r.store.pfnIndex().sorted.length; rank++) {
+      unmaps(rank);
+      cache(rank);
+    }
   }
   const puts = PutState.of(r.store, profile);
   const markerLines = Uint32Array.from(r.markers, (m) => m.line);

@@ -40,8 +40,15 @@ import {
 
 const MAPPING = code('mapping');
 
-/** Marks, in `inferred`, the unmaps and undos of passes that left their page where it was. */
-export function inferUnmaps(s: EventStore, profile: ProfileName, inferred: InferredMigrations): void {
+/**
+ * Marks, in `inferred`, the unmaps and undos of passes that left their page where it was: returns
+ * the marker of one page, by rank of the store's pfn index (run before cache-shapes.ts's on it).
+ */
+export function unmapShapes(
+  s: EventStore,
+  profile: ProfileName,
+  inferred: InferredMigrations,
+): (rank: number) => void {
   const c = s.columns();
   const shapes = new ShapeBits(s, c, profile);
   /** ShapeBits per shape, in a local array: the loop reads them for every event */
@@ -59,7 +66,7 @@ export function inferUnmaps(s: EventStore, profile: ProfileName, inferred: Infer
    * profile on the 1.25 M event bench trace when done for every unlocked event).
    */
   const unmaps: number[] = [];
-  for (let r = 0; r < ix.sorted.length; r++) {
+  return (r) => {
     const lo = ix.offsets[r],
       hi = ix.offsets[r + 1];
     // the page's mapcount after its event before (after an undo's get, one more: its rmap follows)
@@ -93,5 +100,5 @@ export function inferUnmaps(s: EventStore, profile: ProfileName, inferred: Infer
       }
       mapped = shown;
     }
-  }
+  };
 }
