@@ -46,16 +46,15 @@ export interface Findings {
 
 export function holderContext(r: TraceReadResult, profile: ProfileName | undefined): HolderContext {
   const inferred = inferMigrations(r.store, profile);
-  if (inferred !== undefined && profile !== undefined) {
-    // page by page, both on a page's events while they are in the cache
-    const unmaps = unmapShapes(r.store, profile, inferred);
-    const cache = cacheShapes(r.store, profile, inferred);
-    for (let rank = 0; rank < r.store.pfnIndex().sorted.length; rank++) {
-      unmaps(rank);
-      cache(rank);
-    }
-  }
   const puts = PutState.of(r.store, profile);
+  // page by page, each reader on a page's events while they are in the cache (the pages are
+  // independent; unmap-shapes before cache-shapes)
+  const pages: ((rank: number) => void)[] = [];
+  if (inferred !== undefined && profile !== undefined)
+    pages.push(unmapShapes(r.store, profile, inferred), cacheShapes(r.store, profile, inferred));
+  if (puts !== undefined) pages.push((rank) => puts.page(rank));
+  for (let rank = 0; pages.length > 0 && rank < r.store.pfnIndex().sorted.length; rank++)
+    for (const page of pages) page(rank);
   const markerLines = Uint32Array.from(r.markers, (m) => m.line);
   const owners = new StackOwners(r.store, new OwnerClassifier(profile), inferred, puts, markerLines);
   return { store: r.store, owners, hasStacks: r.stacks.attached > 0 };

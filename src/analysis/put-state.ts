@@ -21,7 +21,7 @@
  */
 import { loadProfile } from '../kernel/profiles/index.js';
 import type { ProfileName } from '../kernel/profiles/types.js';
-import type { EventStore } from '../trace/store.js';
+import type { EventColumns, EventStore } from '../trace/store.js';
 import { tracedMappings } from './consistency.js';
 import { HAS_MAPPING, HEAD, isPut, ShapeBits } from './migration-shapes.js';
 
@@ -29,34 +29,42 @@ export class PutState {
   private readonly shapes: ShapeBits;
   private readonly shape: Uint32Array;
   private readonly mapcounts: Int32Array;
-  /** per event: 1 a put that its task's next event on the page, a put at the same mapcount, follows */
+  /**
+   * per event: 1 a put that its task's next event on the page, a put at the same mapcount,
+   * follows; filled page by page (page(), for every rank before the state is read)
+   */
   private readonly runContinues: Uint8Array;
 
+  private readonly c: EventColumns;
+
   private constructor(
-    s: EventStore,
+    private readonly s: EventStore,
     private readonly profile: ProfileName,
     /** putShows.pte 'rmap_removed' */
     private readonly rmapFirst: boolean,
     /** putShows.pageCache 'mapping_cleared' */
     private readonly mappingFirst: boolean,
   ) {
-    const c = s.columns();
+    const c = (this.c = s.columns());
     this.shapes = new ShapeBits(s, c, profile);
     this.shape = c.shape;
     this.mapcounts = c.mapcounts;
     this.runContinues = new Uint8Array(c.n);
+  }
+
+  /** Reads the page of the store's pfn index `rank` (holderContext runs it with the inference's page markers). */
+  page(rank: number): void {
+    const { s, c } = this;
     const ix = s.pfnIndex();
     const idx = ix.indices;
-    for (let r = 0; r < ix.sorted.length; r++) {
-      const hi = ix.offsets[r + 1];
-      for (let q = ix.offsets[r]; q + 1 < hi; q++) {
-        const i = idx[q],
-          j = idx[q + 1];
-        const sh = c.shape[i],
-          jsh = c.shape[j];
-        if (c.pid[sh] !== c.pid[jsh] || c.mapcounts[i] !== c.mapcounts[j]) continue;
-        if (isPut(c.type[sh], s.val(i)) && isPut(c.type[jsh], s.val(j))) this.runContinues[i] = 1;
-      }
+    const hi = ix.offsets[rank + 1];
+    for (let q = ix.offsets[rank]; q + 1 < hi; q++) {
+      const i = idx[q],
+        j = idx[q + 1];
+      const sh = c.shape[i],
+        jsh = c.shape[j];
+      if (c.pid[sh] !== c.pid[jsh] || c.mapcounts[i] !== c.mapcounts[j]) continue;
+      if (isPut(c.type[sh], s.val(i)) && isPut(c.type[jsh], s.val(j))) this.runContinues[i] = 1;
     }
   }
 
