@@ -15,8 +15,8 @@
  *    handed on before the call returns, mm/filemap.c).
  * What is left — pipe buffers, GUP pins, isolations and migrations never put back, mappings of
  * exited tasks, and references of unknown owner — is ranked by owner. Without stacks, the owners
- * of a migration's references are inferred from the events (migration-shapes.ts), those of a
- * page-cache insertion and a fault-around too (cache-shapes.ts), and say so.
+ * of a migration's references are inferred from the events (migration-shapes.ts, unmap-shapes.ts),
+ * those of page-cache insertions, faults, LRU adds and isolations too (cache-shapes.ts), and say so.
  */
 import { PageRefType } from '../kernel/tracepoint.js';
 import type { PfnIndex } from '../trace/pfn-index.js';
