@@ -1,5 +1,5 @@
 /**
- * Owners of page-cache, LRU batch, isolation and fault references recognised without stacks from one page's events,
+ * Owners of page-cache, LRU batch, isolation, PTE and fault references recognised without stacks from one page's events,
  * for the gets and puts no migration explains (migration-shapes.ts marks those first):
  *  - a new anonymous page's LRU add: the fault (do_anonymous_page, wp_page_copy, do_cow_fault's
  *    finish_fault) or fork's copy of a pinned page allocates it (page_ref_set), adds its rmap, then
@@ -36,6 +36,15 @@
  *    the LRU batch's and the isolation's, and the batch's drain is the page's next put with
  *    PG_lru (move_pages' next follow_page get, folio_isolate_lru get and put come unlocked); a
  *    batch folio_add_lru drains at once puts its reference (with PG_lru) before the isolation's.
+ *  - a PTE's own get: the paths that add a PTE to a page already in use take its reference, then
+ *    add its rmap (fork: 6.1 mm/memory.c:965-966 and :974-975 copy_present_pte get_page then
+ *    page_try_dup_anon_rmap / page_dup_file_rmap, 6.12 :1010-1020 copy_present_ptes
+ *    folio_ref_add then folio_try_dup_anon_rmap_ptes / folio_dup_file_rmap_ptes and :1030-1048;
+ *    vm_insert_page: 6.1 :1866-1868, 6.12 :2056 insert_page_into_pte_locked; a ->fault that
+ *    returns its page with a get_page, which finish_fault's PTE keeps: the vDSO's vdso_fault,
+ *    6.1 arch/x86/entry/vdso/vma.c:68, 6.12 :74), so a page_ref_mod +1, unlocked, on an order-0
+ *    page whose next event shows one mapping more is the mapping's. Not right after a try_get of
+ *    unknown owner at the same mapcount (its reference may be the one handed to the new PTE).
  *  - insertion: the page cache's reference is added while the folio is locked and its mapping still
  *    NULL, and the mapping is set right after (6.1 mm/filemap.c:864-865 and 6.12 :863-864
  *    __filemap_add_folio, 6.1 mm/shmem.c:712-713 and 6.12 :804-805 shmem_add_to_page_cache:
@@ -78,6 +87,7 @@ import type { EventStore } from '../trace/store.js';
 import {
   code,
   HAS_MAPPING,
+  HEAD,
   isGet,
   isPut,
   LOCKED,
@@ -132,6 +142,16 @@ export function cacheShapes(
       c.pid[psh] !== c.pid[c.shape[i]] &&
       c.mapcounts[p] === c.mapcounts[i];
     return !rival;
+  };
+  /** the get at idx[q] is a PTE's, whose rmap the page's next event shows (fork's copy, a ->fault's get_page, vm_insert_page) */
+  const rmapAfter = (q: number, lo: number, hi: number): boolean => {
+    const i = idx[q];
+    if ((shapes.of(i, c.shape[i]) & (LOCKED | HEAD)) !== 0) return false;
+    if (q + 1 >= hi || c.mapcounts[idx[q + 1]] !== c.mapcounts[i] + 1) return false;
+    if (q === lo) return true;
+    const p = idx[q - 1];
+    const psh = c.shape[p];
+    return !(owner[p] === 0 && c.type[psh] === PageRefType.mod_unless && c.mapcounts[p] === c.mapcounts[i]);
   };
   /** a page_ref_mod val=0 by pid: folio_ref_add(folio, nr_pages - 1) of one page */
   const refAddNone = (j: number, pid: number): boolean => {
@@ -266,6 +286,10 @@ export function cacheShapes(
           mark(i, pageCache);
           continue;
         }
+      }
+      if (type === PageRefType.mod && v === 1 && rmapAfter(q, ix.offsets[r], hi)) {
+        mark(i, mapping);
+        continue;
       }
       if (type !== PageRefType.mod_unless || v !== 1) continue;
       if (handed) {

@@ -68,7 +68,7 @@ const IN_FLIGHT = "lookup in flight when the trace ends (its task's events end t
 const INFERRED = ', owner inferred without stacks from a migration';
 /** said of a reason whose owner cache-shapes.ts inferred from one page's events */
 const SHAPED =
-  ", owner inferred without stacks from the page's own events (a page-cache insertion, a fault, an LRU add)";
+  ", owner inferred without stacks from the page's own events (a page-cache insertion, a fault, a fork, an LRU add or isolation)";
 /** leak owners, most telling first */
 const RANK: readonly Owner[] = ['pipe', 'gup', 'isolation', 'migration', 'lookup', 'mapping', 'unknown'];
 
