@@ -126,8 +126,12 @@ export function formatFindings(f: Findings): string {
   );
   out.push(`freeze failures: ${f.freezeFailures.length}`);
   const groups = new Map<string, { n: number; first: FreezeFailure }>();
+  // alike: the freezer's frames and the extra holders' get (its first frame, else its tracepoint);
+  // without stacks the expected holders' tracepoints too, for want of the freezer's frames
+  const gets = (hs: Holder[]) => hs.map((h) => `${h.owner}:${h.stack[0] ?? h.event ?? ''}`).join(',');
   for (const x of f.freezeFailures) {
-    const key = `${x.expected}/${x.actual}/${x.caller.slice(0, 2).join('<')}/${x.extra.map((h) => `${h.owner}:${h.stack[0] ?? h.event ?? ''}`).join(',')}`;
+    const path = x.caller.length > 0 ? x.caller.slice(0, 2).join('<') : gets(x.expectedHolders);
+    const key = `${x.expected}/${x.actual}/${path}/${gets(x.extra)}`;
     const g = groups.get(key);
     if (g) g.n++;
     else groups.set(key, { n: 1, first: x });

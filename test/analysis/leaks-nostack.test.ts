@@ -501,6 +501,17 @@ describe('failed freezes of the plain migration_blocked traces: the pipe referen
         if (x.extra[0].line === undefined) expect(x.extra).toMatchObject([{ owner: 'unknown', refs: 1 }]);
     },
   );
+
+  it('6.1 trace.txt: the report groups them by kind, as the stack run does by frames', async () => {
+    const f = analyzeTrace(
+      await readTrace(sharedPath('traces', '6.1', 'migration_blocked', 'trace.txt.gz'), { threads: 1 }),
+    );
+    // move_pages of the vmsplice'd tmpfs pages (the pipe's GUP-fast try_gets); compact_memory on
+    // the disk's page cache spliced into a pipe (its isolation a try_get); MADV_PAGEOUT's reclaim
+    // of those pages (folio_isolate_lru's get)
+    const groups = [...formatFindings(f).matchAll(/^ {2}(\d+) x like this one:$/gm)].map((m) => Number(m[1]));
+    expect(groups).toEqual([640, 280, 64]);
+  });
 });
 
 /**
