@@ -334,8 +334,8 @@ export class RefTracker {
   }
 
   /**
-   * The lookup of a lookup, a reference passed on and the lookup's put, the page's last three
-   * events all of `pid` in one call (6.12 filemap_splice_read: folio_try_get in
+   * Right after a lookup and a reference passed on, both of `pid` in one call and the page's two
+   * events before the put, the lookup's (6.12 filemap_splice_read: folio_try_get in
    * filemap_get_read_batch, splice_folio_into_pipe's get, folios_put_refs; 6.1 filemap_read,
    * copy_page_to_iter's get_page for a pipe, folio_put); else the latest entry of `pid` (a put
    * mostly drops the reference its own call took last: move_pages' follow_page(FOLL_GET) after a
@@ -374,7 +374,7 @@ export class RefTracker {
     const sh = (k: number) => this.c.shape[e.event[k]];
     const { type, cpu } = this.c;
     if (type[sh(lookup)] !== PageRefType.mod_unless || type[sh(get)] === PageRefType.mod_unless) return false;
-    // one call's: on one CPU, no other event between (a task's trace marker is a write(2) of its own)
+    // one call's: on one CPU, no trace marker between (a marker is a write(2), another call)
     if (cpu[sh(lookup)] !== cpu[sh(get)] || cpu[sh(get)] !== cpu[this.c.shape[this.current]]) return false;
     const s = this.owners.store;
     const lines = this.owners.markerLines;
