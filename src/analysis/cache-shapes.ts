@@ -236,7 +236,8 @@ export function cacheShapes(
     let putBackBatch = false;
     for (let q = ix.offsets[r]; q < hi; q++) {
       const i = idx[q];
-      if (owner[i] !== 0 && isolator < 0 && !putBackBatch) continue;
+      // a set or a drain is never marked yet: a marked event changes neither state
+      if (owner[i] !== 0) continue;
       const sh = c.shape[i];
       const type = c.type[sh];
       const v = s.val(i);
@@ -246,14 +247,13 @@ export function cacheShapes(
       }
       // the batch's drain: its first event with PG_lru, if a put (folio_batch_move_lru sets the
       // flag, then folios_put: 6.1 and 6.12 mm/swap.c)
-      if (putBackBatch && owner[i] === 0 && (shapes.of(i, sh) & LRU) !== 0) {
+      if (putBackBatch && (shapes.of(i, sh) & LRU) !== 0) {
         putBackBatch = false;
         if (v === -1 && isPut(type, v)) {
           mark(i, lruBatch);
           continue;
         }
       }
-      if (owner[i] !== 0) continue;
       const back = isolator === c.pid[sh] ? putBack(q, ix.offsets[r], hi) : 0;
       if (back > 0) {
         mark(i, lruBatch);

@@ -27,15 +27,12 @@ import { HAS_MAPPING, HEAD, isPut, ShapeBits } from './migration-shapes.js';
 
 export class PutState {
   private readonly shapes: ShapeBits;
-  private readonly shape: Uint32Array;
-  private readonly mapcounts: Int32Array;
+  private readonly c: EventColumns;
   /**
    * per event: 1 a put that its task's next event on the page, a put at the same mapcount,
    * follows; filled page by page (page(), for every rank before the state is read)
    */
   private readonly runContinues: Uint8Array;
-
-  private readonly c: EventColumns;
 
   private constructor(
     private readonly s: EventStore,
@@ -47,8 +44,6 @@ export class PutState {
   ) {
     const c = (this.c = s.columns());
     this.shapes = new ShapeBits(s, c, profile);
-    this.shape = c.shape;
-    this.mapcounts = c.mapcounts;
     this.runContinues = new Uint8Array(c.n);
   }
 
@@ -81,12 +76,12 @@ export class PutState {
    */
   mappingsLeft(i: number): number {
     if (!this.rmapFirst || this.runContinues[i] === 1) return -1;
-    if ((this.shapes.of(i, this.shape[i]) & HEAD) !== 0) return -1;
-    return tracedMappings(this.profile, this.mapcounts[i]);
+    if ((this.shapes.of(i, this.c.shape[i]) & HEAD) !== 0) return -1;
+    return tracedMappings(this.profile, this.c.mapcounts[i]);
   }
 
   /** Whether put i's page is still in a page cache (its mapping set): the put is not the cache's. */
   inPageCache(i: number): boolean {
-    return this.mappingFirst && (this.shapes.of(i, this.shape[i]) & HAS_MAPPING) !== 0;
+    return this.mappingFirst && (this.shapes.of(i, this.c.shape[i]) & HAS_MAPPING) !== 0;
   }
 }

@@ -51,15 +51,12 @@ export function unmapShapes(
 ): (rank: number) => void {
   const c = s.columns();
   const shapes = new ShapeBits(s, c, profile);
-  /** ShapeBits per shape, in a local array: the loop reads them for every event */
-  const bits = new Uint8Array(c.type.length);
   const { owner, facts } = inferred;
   const { shape, mapcounts, vals, type, pid } = c;
   // the first mapcount that says "mapped" (a val of ±1 is stored as it is, never as VAL_OVERFLOW)
   const mappedFrom = tracedMapped(profile, 0) ? 0 : 1;
   const ix = s.pfnIndex();
   const idx = ix.indices;
-  const bitsOf = (i: number, sh: number): number => bits[sh] || (bits[sh] = shapes.of(i, sh));
   /**
    * The unmaps of the current locked run, marked UNMAP once an undo shows it was a migration;
    * emptied only when it holds some (setting an array's length is a runtime call: 186 ms of
@@ -77,7 +74,7 @@ export function unmapShapes(
       const i = idx[q];
       const sh = shape[i];
       const shown = mapcounts[i];
-      if ((bitsOf(i, sh) & (LOCKED | HEAD)) !== LOCKED) {
+      if ((shapes.of(i, sh) & (LOCKED | HEAD)) !== LOCKED) {
         unmapper = -1;
         if (unmaps.length > 0) unmaps.length = 0;
         mapped = shown;
