@@ -103,6 +103,27 @@ describe('reading in parts', () => {
     expect(dump(await split(file, () => starts.slice(1, -1)))).toEqual(dump(one));
   });
 
+  it('a cut finds the next event line beyond a first window and gives up past the last', async () => {
+    const ev = (t: string) =>
+      `           gtrun-108     (    108) [000] .....    ${t}: page_ref_mod: pfn=0x1a2b flags=lru ` +
+      'count=2 mapcount=0 mapping=00000000acab31da mt=1 val=1';
+    // a stack block of ~140 KB: the next event line lies past the 64 KiB window, inside 1 MiB
+    const frames = Array.from({ length: 5000 }, (_, k) => ` => frame_${k}+0x10/0x20`);
+    const text =
+      [
+        ev('13.511053'),
+        `           gtrun-108     (    108) [000] .....    13.511054: <stack trace>`,
+        ...frames,
+        ev('13.511055'),
+      ].join('\n') + '\n';
+    const file = path.join(dir, 'long-stack.txt');
+    writeFileSync(file, text);
+    const second = text.lastIndexOf('\n', text.length - 2) + 1;
+    expect((await planAt(file, () => [text.indexOf(' => frame_1+')]))?.offsets).toEqual([second]);
+    expect((await planAt(file, () => [second + 1]))?.offsets).toEqual([]);
+    expect(dump(await split(file, () => [100]))).toEqual(dump(await readTrace(file, { threads: 1 })));
+  });
+
   it('damaged lines and a change of column layout read the same whatever layout a part learns first', async () => {
     // each part learns the column layout from its own first event line: a layout must never change
     // what a line says (head.ts parseContextAt), only how fast it is read
