@@ -154,21 +154,20 @@ export async function planAt(path: string, cuts: (size: number) => number[]): Pr
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) return undefined;
-    const size = st.size;
     const head = Buffer.alloc(1 << 16);
     const bytesRead = readSync(fd, head, 0, head.length, 0);
     if (bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b) return undefined;
     const offsets: number[] = [];
-    for (const a of cuts(size).map(Math.floor)) {
+    for (const a of cuts(st.size).map(Math.floor)) {
       const o = a <= 0 ? -1 : recordStartAfter(fd, a);
       if (o > (offsets.at(-1) ?? 0)) offsets.push(o);
     }
-    const bounds = [0, ...offsets, size];
+    const bounds = [0, ...offsets, st.size];
     const sample = Buffer.alloc(SAMPLE_BYTES);
     const events: number[] = [];
     for (let k = 0; k + 1 < bounds.length; k++)
       events.push(estimateEvents(fd, sample, bounds[k], bounds[k + 1]));
-    return { format: detectFormat(head.subarray(0, bytesRead)), size, offsets, events };
+    return { format: detectFormat(head.subarray(0, bytesRead)), size: st.size, offsets, events };
   } finally {
     closeSync(fd);
   }

@@ -107,7 +107,7 @@ describe('reading in parts', () => {
     const ev = (t: string) =>
       `           gtrun-108     (    108) [000] .....    ${t}: page_ref_mod: pfn=0x1a2b flags=lru ` +
       'count=2 mapcount=0 mapping=00000000acab31da mt=1 val=1';
-    // a stack block of ~140 KB: the next event line lies past the 64 KiB window, inside 1 MiB
+    // a stack block of ~124 KB: the next event line lies past the 64 KiB window, inside 1 MiB
     const frames = Array.from({ length: 5000 }, (_, k) => ` => frame_${k}+0x10/0x20`);
     const text =
       [
