@@ -87,7 +87,9 @@ export function summarize(r: TraceReadResult, profileOverride?: ProfileName): Tr
     lines: r.lines,
     bytes: r.bytes,
     events: s.length,
-    eventsByName: Object.fromEntries([...byName].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))),
+    // ties by name in code-unit order, not localeCompare: its first call builds ICU's collator,
+    // 7-11 ms of every analyze of a small trace
+    eventsByName: Object.fromEntries([...byName].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))),
     pages: s.pfnIndex().sorted.length,
     timeSpan: s.length === 0 ? undefined : timeSpan(span[0], span[1]),
     cpus: [...cpus].sort((a, b) => a - b),
