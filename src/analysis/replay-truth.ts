@@ -20,9 +20,10 @@ export async function readKpageFile(path: string): Promise<BigUint64Array> {
       n += b.values.length;
     }
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new TruthInputError(code ? `${path}: ${code}` : (e as Error).message);
+    throw new TruthInputError((e as Error).message);
   }
+  // a snapshot of no pfns compares nothing: an empty copy, not /proc's file
+  if (n === 0) throw new TruthInputError(`${path}: empty, expected a u64 per pfn`);
   const out = new BigUint64Array(n);
   let at = 0;
   for (const p of parts) {

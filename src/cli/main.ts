@@ -54,13 +54,19 @@ export async function buildProgram(command?: string): Promise<Command> {
     .exitOverride()
     .showHelpAfterError();
   const names = command !== undefined && Object.hasOwn(COMMANDS, command) ? [command] : Object.keys(COMMANDS);
-  const registers = await Promise.all(names.map((n) => COMMANDS[n]()));
-  for (const register of registers) register(program);
+  // one after another, not Promise.all: vitest's module runner deadlocks on concurrent imports
+  // into the simulator's import cycles (mm/), and node takes as long either way (--help 1.02x)
+  for (const n of names) (await COMMANDS[n]())(program);
   return program;
 }
 
-/** commander's usage errors (exit 2); `commander.error` carries the command's own exit code */
+/**
+ * commander's usage errors (exit 2); `commander.error` carries the command's own exit code.
+ * `commander.help` with exit code 1 is the help shown for a missing (sub)command, a usage error
+ * too: 1 means findings here (`folioscope help` has exit code 0 and returns 0 above).
+ */
 const USAGE = new Set([
+  'commander.help',
   'commander.missingArgument',
   'commander.optionMissingArgument',
   'commander.missingMandatoryOptionValue',

@@ -44,6 +44,22 @@ async function isGzip(path: string): Promise<boolean> {
   }
 }
 
+/** `path: why` for a failed open or read, the errno or zlib's complaint in words. */
+function readError(path: string, err: unknown): Error {
+  const { code, message } = err as NodeJS.ErrnoException;
+  const why =
+    code === 'ENOENT'
+      ? 'no such file'
+      : code === 'EACCES'
+        ? 'permission denied'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : code?.startsWith('Z_')
+            ? `gzip data is corrupt (${message})`
+            : message;
+  return new Error(`${path}: ${why}`);
+}
+
 interface Source {
   readonly stream: Readable;
   readonly skipBytes: number;
@@ -63,7 +79,12 @@ async function openSource(path: string, range: PfnRange): Promise<Source> {
 
 /** Yields the entries of `range` in batches; a trailing partial u64 is an error (the kernel returns whole u64s). */
 export async function* readU64File(path: string, range: PfnRange = { first: 0 }): AsyncGenerator<U64Batch> {
-  const src = await openSource(path, range);
+  let src: Source;
+  try {
+    src = await openSource(path, range);
+  } catch (err) {
+    throw readError(path, err);
+  }
   let skip = src.skipBytes;
   let pfn = range.first;
   let carry = Buffer.alloc(0);
@@ -90,6 +111,8 @@ export async function* readU64File(path: string, range: PfnRange = { first: 0 })
       if (range.last !== undefined && pfn > range.last) return;
       carry = Buffer.from(buf.subarray(n * 8));
     }
+  } catch (err) {
+    throw readError(path, err);
   } finally {
     src.close();
   }

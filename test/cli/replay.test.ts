@@ -1,4 +1,6 @@
 /** `folioscope replay` through main(): the report, and bad input naming the file (exit 2). */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -29,6 +31,14 @@ describe('folioscope replay', () => {
     const missing = path.join(dir, 'no-such-kpagecount.bin');
     const r = await runCli(args(missing));
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`folioscope replay: ${missing}: ENOENT`);
+    expect(r.stderr).toContain(`folioscope replay: ${missing}: no such file`);
+  });
+
+  it('exits 2 on an empty snapshot file (it would compare no page)', async () => {
+    const empty = path.join(mkdtempSync(path.join(tmpdir(), 'folioscope-')), 'kpagecount.bin');
+    writeFileSync(empty, '');
+    const r = await runCli(args(empty));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`folioscope replay: ${empty}: empty, expected a u64 per pfn`);
   });
 });

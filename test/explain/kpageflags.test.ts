@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -221,6 +220,20 @@ describe('kpage reader', () => {
     const bad = join(tmp, 'bad.bin');
     writeFileSync(bad, Buffer.alloc(12));
     await expect(collect(bad, 0, 10)).rejects.toThrow(/trailing bytes/);
+  });
+  it('names the file and says what is wrong with a missing file or damaged gzip data', async () => {
+    const missing = join(tmp, 'none.bin');
+    await expect(collect(missing, 0, 10)).rejects.toThrow(`${missing}: no such file`);
+    const cut = join(tmp, 'cut.bin.gz');
+    writeFileSync(cut, readFileSync(gz).subarray(0, 4096));
+    await expect(collect(cut, 0, 1 << 20)).rejects.toThrow(
+      `${cut}: gzip data is corrupt (unexpected end of file)`,
+    );
+    const notGzip = join(tmp, 'text.gz');
+    writeFileSync(notGzip, 'garbage\n');
+    await expect(collect(notGzip, 0, 10)).rejects.toThrow(
+      `${notGzip}: gzip data is corrupt (incorrect header check)`,
+    );
   });
   it('parses --pfn forms', () => {
     expect(parsePfnRange('0x10-0x20')).toEqual({ first: 16, last: 32 });
