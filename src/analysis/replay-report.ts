@@ -2,7 +2,8 @@
  * `folioscope replay`: replay (replay.ts), compare with the end-of-trace snapshots
  * (replay-compare.ts) for the workload's pfns and for every traced pfn, and say it for people.
  * JSON schema (stable): {profile, config, events, startedMidway, resynced, countMismatches,
- * mappingTagsKnown, kinds: {kind: meaning}, workload: ScopeSummary | null, traced: ScopeSummary,
+ * mappingTagsKnown, beyondSnapshot: {events, pfns} (not replayed: their pfns are past the
+ * snapshot's end), kinds: {kind: meaning}, workload: ScopeSummary | null, traced: ScopeSummary,
  * mismatches: [PageComparison]} (mismatches of all traced pfns, workload pfns first).
  */
 import { fmtPfn } from '../kernel/mem_map.js';
@@ -23,6 +24,7 @@ export interface ReplayReport {
   resynced: number;
   countMismatches: number;
   mappingTagsKnown: boolean;
+  beyondSnapshot: { events: number; pfns: number };
   kinds: typeof MISMATCH_KINDS;
   workload: ScopeSummary | null;
   traced: ScopeSummary;
@@ -59,9 +61,10 @@ export function compareReplay(r: Replay, truth: GroundTruth, workloadPfns?: Iter
     resynced: r.resynced,
     countMismatches: r.countMismatches,
     mappingTagsKnown: r.mappingTagsKnown,
+    beyondSnapshot: r.beyond,
     kinds: MISMATCH_KINDS,
     workload,
-    traced: summarizeScope(traced, r.last.size - traced.length),
+    traced: summarizeScope(traced, r.last.size - traced.length + r.beyond.pfns),
     mismatches,
   };
 }
@@ -84,6 +87,9 @@ export function formatReplay(rep: ReplayReport, limit: number): string {
       `${rep.resynced} counts resynchronised, ${rep.countMismatches} event counts differ from the model (concurrent re-reads)`,
   ];
   if (!rep.mappingTagsKnown) out.push('mapping pointers are hashed: KPF_ANON not compared');
+  const { events, pfns } = rep.beyondSnapshot;
+  if (events > 0)
+    out.push(`not replayed: ${events} events on ${pfns} pfns past the snapshot's end (no state to compare)`);
   if (rep.workload) out.push(...scopeLines("workload's pfns (pagemap-pfns.txt)", rep.workload));
   out.push(...scopeLines('all traced pfns', rep.traced));
   for (const c of rep.mismatches.slice(0, limit))

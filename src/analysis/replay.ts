@@ -40,6 +40,8 @@ export interface Replay {
   countMismatches: number;
   /** true when the mapping pointers are printed raw, so their PAGE_MAPPING_* tag bits are known */
   mappingTagsKnown: boolean;
+  /** events (and their distinct pfns) at or beyond `nrPages`: not replayed */
+  beyond: { events: number; pfns: number };
 }
 
 /** Applies event i through the page_ref function that fires it. */
@@ -71,12 +73,20 @@ function applyEvent(k: Kernel, s: EventStore, i: number, pfn: number): void {
 
 /**
  * Replays the events of `r` (those before line `stopLine`, when given) into a new Kernel of
- * `profile` with page_ref tracing off (the events are the trace).
+ * `profile` with page_ref tracing off (the events are the trace). Only pfns below `nrPages` are
+ * modelled (the snapshot's: nothing else can be compared, and one damaged pfn= must not ask for
+ * a mem_map of 2^40 pages); the events of the others are counted in `beyond`.
  */
-export function replayTrace(r: TraceReadResult, profile: Profile, stopLine?: number): Replay {
+export function replayTrace(
+  r: TraceReadResult,
+  profile: Profile,
+  stopLine?: number,
+  nrPages = Infinity,
+): Replay {
   const s = r.store;
   let maxPfn = 0;
-  for (const p of s.pfns()) maxPfn = Math.max(maxPfn, p);
+  for (const p of s.pfns()) if (p < nrPages) maxPfn = Math.max(maxPfn, p);
+  const beyond = new Set<number>();
   const k = new Kernel({ profile, nrPages: maxPfn + 1, debugPageRef: false, debugVm: false });
   const decoder = traceFlagsDecoder(profile);
   const flagsOf = new Map<string, number>();
@@ -90,11 +100,17 @@ export function replayTrace(r: TraceReadResult, profile: Profile, stopLine?: num
     resynced: 0,
     countMismatches: 0,
     mappingTagsKnown: false,
+    beyond: { events: 0, pfns: 0 },
   };
   const mappingIds = new Map<string, number>();
   for (let i = 0; i < s.length; i++) {
     if (stopLine !== undefined && s.line(i) >= stopLine) break;
     const pfn = s.pfn(i);
+    if (pfn >= nrPages) {
+      out.beyond.events++;
+      beyond.add(pfn);
+      continue;
+    }
     const before = countBefore(s.type(i), s.val(i), s.ret(i), s.count(i));
     const seen = out.last.has(pfn);
     if (k.mem.refcount[pfn] !== before) {
@@ -113,6 +129,7 @@ export function replayTrace(r: TraceReadResult, profile: Profile, stopLine?: num
     out.last.set(pfn, i);
     out.events++;
   }
+  out.beyond.pfns = beyond.size;
   return out;
 }
 

@@ -62,7 +62,9 @@ export function registerReplay(program: Command): void {
         const name = opts.profile ?? detectProfile(r.store).profile;
         if (!name) return fail('replay', `cannot detect the kernel profile of ${file}: pass --profile`);
         const config = opts.config ?? (file === '-' ? undefined : findConfig(file));
-        const rep = compareReplay(replayTrace(r, resolveProfileOption(name, config)), truth, workload);
+        const snapshotPages = Math.min(truth.kpagecount.length, truth.kpageflags.length);
+        const replay = replayTrace(r, resolveProfileOption(name, config), undefined, snapshotPages);
+        const rep = compareReplay(replay, truth, workload);
         process.stdout.write(opts.json ? JSON.stringify(rep, null, 2) + '\n' : formatReplay(rep, 20));
         return 0;
       });
