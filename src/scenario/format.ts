@@ -228,6 +228,8 @@ export interface Statement {
 
 export interface Scenario {
   name: string;
+  /** the file (or builtin:<name>) it was parsed from: errors name it with the line */
+  file: string;
   pages?: number;
   cpus?: number;
   seed?: number;
@@ -301,7 +303,7 @@ const USAGE: Record<string, string> = {
 
 /** Parses and validates a scenario; throws ScenarioError naming the line and what was expected. */
 export function parseScenario(text: string, file: string): Scenario {
-  const sc: Scenario = { name: file, statements: [] };
+  const sc: Scenario = { name: file, file, statements: [] };
   // names per profile: a statement for some profiles defines and sees only theirs
   const taskNames = new ProfileNames<true>();
   const regionNames = new ProfileNames<true>();

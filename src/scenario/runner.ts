@@ -106,7 +106,7 @@ export function runScenario(
   } catch (e) {
     // an option the profile cannot have (lru_gen=y without CONFIG_LRU_GEN) names the machine line
     if (!(e instanceof Error) || sc.machineLine === undefined) throw e;
-    throw new ScenarioError(sc.name, sc.machineLine, e.message, e);
+    throw new ScenarioError(sc.file, sc.machineLine, e.message, e);
   }
   const k = machine.k;
   const events: SimEvent[] = [];
@@ -130,7 +130,7 @@ export function runScenario(
     clock += 10_000;
     if (st.action.op === 'mark') {
       if (stopTracing) result.marks.push({ text: st.action.text, at: events.length });
-    } else if (st.action.op !== 'tracing') executeReported(machine, st, sc.name, result);
+    } else if (st.action.op !== 'tracing') executeReported(machine, st, sc.file, result);
     else if (st.action.on) stopTracing ??= k.tracer.subscribe(record);
     else {
       stopTracing?.();

@@ -86,6 +86,9 @@ describe('scenario errors', () => {
     ['@6.3 task a', "s.txt:1: unknown profile '6.3'"],
     ['machine cpus=2\ntask a cpu=5', 's.txt:2: cpu=5, but the machine has 2 CPUs'],
     ['task a\na mmap x anon 4\na exit\na write x', "s.txt:4: task 'a' has exited"],
+    // a run-time error names the file too, not the scenario's title
+    ['scenario my title\ntask a\na mmap x anon 4\na exit\na write x', "s.txt:5: task 'a' has exited"],
+    ['scenario my title\nmachine cpus=2\ntask a cpu=5', 's.txt:3: cpu=5, but the machine has 2 CPUs'],
     ['task a\na mmap x anon 4\na madvise x dontneed 0..9', "s.txt:3: page 9 is outside 'x' (4 pages)"],
     [
       'task a\na mmap x anon 4\na madvise x dontneed keep=0',
