@@ -252,6 +252,14 @@ describe('decode kpageflags command', () => {
     expect(out.bits.map((b) => b.name)).toContain('KPF_OWNER_2');
     expect(out.notes.join('\n')).toMatch(/PG_anon_exclusive/);
   });
+  it('refuses a value wider than the u64 kpageflags word', async () => {
+    await expect(runDecodeKpageflags('0x1ffffffffffffffff', { profile: '6.12' })).rejects.toThrow(
+      '0x1ffffffffffffffff: wider than a kpageflags word (u64)',
+    );
+    expect(await runDecodeKpageflags('0xffffffffffffffff', { profile: '6.12' })).toMatch(
+      /^0xffffffffffffffff /,
+    );
+  });
   it('lists a pfn range with kpagecount, then the summary', async () => {
     const dir = `${TRACES}/6.1/fork_cow`;
     const text = await runDecodeKpageflags(`${dir}/kpageflags.bin.gz`, {

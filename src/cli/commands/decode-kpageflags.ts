@@ -116,7 +116,12 @@ async function decodeFile(file: string, o: DecodeKpageflagsOptions): Promise<str
 
 /** The command's work, separated from commander for tests: returns what goes to stdout. */
 export async function runDecodeKpageflags(input: string, o: DecodeKpageflagsOptions): Promise<string> {
-  if (!existsSync(input) && /^(0x[0-9a-f]+|\d+)$/i.test(input)) return decodeValue(BigInt(input), o);
+  if (!existsSync(input) && /^(0x[0-9a-f]+|\d+)$/i.test(input)) {
+    // fs/proc/page.c kpageflags_read(): one u64 per pfn
+    const value = BigInt(input);
+    if (value >= 1n << 64n) throw new Error(`${input}: wider than a kpageflags word (u64)`);
+    return decodeValue(value, o);
+  }
   if (!existsSync(input))
     throw new Error(`${input}: no such file, and not a number (give a kpageflags file or a 0x… value)`);
   return decodeFile(input, o);
