@@ -9,6 +9,7 @@ import { PAGE_REF_EVENT_NAMES, pageRefHasRet } from '../kernel/tracepoint.js';
 import type { TraceReadResult } from '../trace/reader.js';
 import { loadProfile, type Profile } from '../kernel/profiles/index.js';
 import { show_page_flags } from '../kernel/flag_names.js';
+import { decodeTraceMapcount } from '../explain/decode-pagetype.js';
 import { traceFlagsDecoder } from '../explain/profile-decoders.js';
 import { eventStack } from './holders.js';
 
@@ -46,16 +47,17 @@ export interface HistoryMarker {
 export type HistoryEntry = HistoryEvent | HistoryMarker;
 
 /** What a traced mapcount value means under the profile's tracepoint. */
+/** The event's mapcount= in a few words, as decode-pagetype.ts reads it for the profile. */
 export function mapcountMeaning(profile: ProfileName | undefined, m: number): string {
   if (profile === undefined) return 'unknown profile';
-  if (loadProfile(profile).facts.traceMapcount === 'page_mapcount') {
-    if (m >= 0) return m === 0 ? 'not mapped' : `mapped ${m}x (page_mapcount)`;
-    return `page type (page_mapcount ${m})`;
-  }
-  if (m >= -1) return m === -1 ? 'not mapped' : `mapped ${m + 1}x (raw _mapcount ${m})`;
-  const top = (m >>> 24) & 0xff;
-  if (top >= 0xf0) return `page type 0x${top.toString(16)} (PGTY in the top byte)`;
-  return `raw _mapcount ${m}`;
+  const p = loadProfile(profile);
+  const pageMapcount = p.facts.traceMapcount === 'page_mapcount';
+  const d = decodeTraceMapcount(p, m).pageType;
+  const field = pageMapcount ? `page_mapcount ${m}` : `raw _mapcount ${m}`;
+  if (d.kind === 'none') return 'not mapped';
+  if (d.kind === 'type') return `page type ${d.type ?? `0x${(d.typeValue ?? 0).toString(16)}`} (${field})`;
+  if ((d.mapcount ?? 0) < 0) return `mapcount underflow (${field})`;
+  return pageMapcount ? `mapped ${m}x (page_mapcount)` : `mapped ${m + 1}x (raw _mapcount ${m})`;
 }
 
 export function pageHistory(

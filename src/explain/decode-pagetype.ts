@@ -39,6 +39,16 @@ export interface DecodedTraceMapcount {
   readonly notes: readonly string[];
 }
 
+/**
+ * _mapcount below -1: unmapped more often than mapped. include/linux/page-flags.h keeps such
+ * values apart from the types: 6.1 "Reserve 0x0000007f to catch underflows of page_mapcount"
+ * (PAGE_MAPCOUNT_RESERVE -128), 6.12 PGTY_mapcount_underflow = 0xff (the top byte).
+ */
+const UNDERFLOW: Readonly<Record<'inverted-bits' | 'top-byte', string>> = {
+  'inverted-bits': 'below -1, within PAGE_MAPCOUNT_RESERVE (-128), kept for underflows',
+  'top-byte': 'below -1, top byte 0xff = PGTY_mapcount_underflow',
+};
+
 const hex32 = (v: number): string => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
 
 /** Parses `0xf0000000`, `f5000000`, `-184549376` or `4026531840`; errors quote the input. */
@@ -69,7 +79,10 @@ export function decodePageType(p: Profile, word: number): DecodedPageType {
       ...base,
       kind: 'mapcount',
       mapcount,
-      text: `not a page type: _mapcount ${u | 0}, mapped ${mapcount} time(s)`,
+      text:
+        mapcount < 0
+          ? `not a page type: _mapcount ${u | 0}, an underflow (${UNDERFLOW[p.header.pageTypeEncoding]})`
+          : `not a page type: _mapcount ${u | 0}, mapped ${mapcount} time(s)`,
     };
   }
   if (p.header.pageTypeEncoding === 'top-byte') {
@@ -106,12 +119,14 @@ export function decodeTraceMapcount(p: Profile, value: number): DecodedTraceMapc
   let text: string;
   if (pageType.kind === 'type') text = `typed page: ${pageType.text}`;
   else if (pageType.kind === 'none') text = 'not mapped (and no page type)';
+  else if ((pageType.mapcount as number) < 0)
+    text = `mapcount underflow: _mapcount ${raw}, unmapped more often than mapped (a bug)`;
   else text = `mapped ${pageType.mapcount} time(s)`;
   if (field === 'page_mapcount') {
     notes.push(
       '6.1 traces print page_mapcount(): _mapcount + 1 (for a THP subpage also the entire mapcount)',
     );
-    if (pageType.kind === 'mapcount')
+    if (pageType.kind === 'mapcount' && (pageType.mapcount ?? 0) >= 0)
       notes.push('a zsmalloc sub-page in 6.1 shows its first-object offset + 1 here');
   } else {
     notes.push('6.12+ traces print the raw _mapcount: -1 = not mapped, n = mapped n + 1 times');

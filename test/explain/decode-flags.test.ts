@@ -144,6 +144,18 @@ describe('decode mapcount / page-type', () => {
     expect(decodeTraceMapcount(loadProfile(profile), v).pageType.type).toBe(type);
   });
 
+  // page-flags.h keeps _mapcount below -1 apart from the types (6.1:944 PAGE_MAPCOUNT_RESERVE,
+  // 6.12:951 PGTY_mapcount_underflow): such a value is an underflow, not "mapped -4 times"
+  it.each([
+    ['6.1', -3, -4, /within PAGE_MAPCOUNT_RESERVE/],
+    ['6.12', -5, -5, /top byte 0xff = PGTY_mapcount_underflow/],
+  ] as const)('%s mapcount=%d is an underflow of _mapcount %d', (profile, v, raw, why) => {
+    const d = decodeTraceMapcount(loadProfile(profile), v);
+    expect(d.pageType).toMatchObject({ kind: 'mapcount', mapcount: raw + 1 });
+    expect(d.text).toBe(`mapcount underflow: _mapcount ${raw}, unmapped more often than mapped (a bug)`);
+    expect(d.pageType.text).toMatch(why);
+  });
+
   it('page_type words: UINT_MAX, owner bits, positive mapcounts', () => {
     const p = loadProfile('6.12');
     expect(decodePageType(p, -1).kind).toBe('none');
