@@ -56,7 +56,7 @@ export function mapcountMeaning(profile: ProfileName | undefined, m: number): st
   const field = pageMapcount ? `page_mapcount ${m}` : `raw _mapcount ${m}`;
   if (d.kind === 'none') return 'not mapped';
   if (d.kind === 'type') return `page type ${d.type ?? `0x${(d.typeValue ?? 0).toString(16)}`} (${field})`;
-  if ((d.mapcount ?? 0) < 0) return `mapcount underflow (${field})`;
+  if (d.outOfRange) return `mapcount ${d.outOfRange} (${field})`;
   return pageMapcount ? `mapped ${m}x (page_mapcount)` : `mapped ${m + 1}x (raw _mapcount ${m})`;
 }
 

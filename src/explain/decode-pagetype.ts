@@ -25,6 +25,8 @@ export interface DecodedPageType {
   readonly ownerBits?: number;
   /** kind 'mapcount': the number of mappings (_mapcount + 1) */
   readonly mapcount?: number;
+  /** kind 'mapcount' below 0: what page-flags.h keeps such a word for */
+  readonly outOfRange?: 'underflow' | 'overflow';
   readonly text: string;
 }
 
@@ -40,14 +42,18 @@ export interface DecodedTraceMapcount {
 }
 
 /**
- * _mapcount below -1: unmapped more often than mapped. include/linux/page-flags.h keeps such
- * values apart from the types: 6.1 "Reserve 0x0000007f to catch underflows of page_mapcount"
- * (PAGE_MAPCOUNT_RESERVE -128), 6.12 PGTY_mapcount_underflow = 0xff (the top byte).
+ * What a _mapcount below -1 is instead of a count: include/linux/page-flags.h keeps such words
+ * apart from the types, 6.1 -2..-128 for underflows (PAGE_MAPCOUNT_RESERVE), 6.12 enum pagetype
+ * the top byte 0xff for an underflow (PGTY_mapcount_underflow) and 0x80-0xef for an overflow.
  */
-const UNDERFLOW: Readonly<Record<'inverted-bits' | 'top-byte', string>> = {
-  'inverted-bits': 'below -1, within PAGE_MAPCOUNT_RESERVE (-128), kept for underflows',
-  'top-byte': 'below -1, top byte 0xff = PGTY_mapcount_underflow',
-};
+function outOfRange(p: Profile, u: number): { what: 'underflow' | 'overflow'; why: string } {
+  if (p.header.pageTypeEncoding === 'inverted-bits')
+    return { what: 'underflow', why: 'within PAGE_MAPCOUNT_RESERVE (-128), kept for underflows' };
+  const top = u >>> 24;
+  if (top >= 0x80 && top <= 0xef)
+    return { what: 'overflow', why: `top byte 0x${top.toString(16)}: 0x80-0xef are kept for an overflow` };
+  return { what: 'underflow', why: `top byte 0x${top.toString(16)}: 0xff = PGTY_mapcount_underflow` };
+}
 
 const hex32 = (v: number): string => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
 
@@ -75,24 +81,27 @@ export function decodePageType(p: Profile, word: number): DecodedPageType {
     return { ...base, kind: 'none', text: 'no page type (UINT_MAX); as _mapcount: -1 = not mapped' };
   if (!page_type_word_has_type(p, u)) {
     const mapcount = (u | 0) + 1;
-    return {
-      ...base,
-      kind: 'mapcount',
-      mapcount,
-      text:
-        mapcount < 0
-          ? `not a page type: _mapcount ${u | 0}, an underflow (${UNDERFLOW[p.header.pageTypeEncoding]})`
-          : `not a page type: _mapcount ${u | 0}, mapped ${mapcount} time(s)`,
-    };
+    if (mapcount >= 0)
+      return {
+        ...base,
+        kind: 'mapcount',
+        mapcount,
+        text: `not a page type: _mapcount ${u | 0}, mapped ${mapcount} time(s)`,
+      };
+    const { what, why } = outOfRange(p, u);
+    const text = `not a page type: _mapcount ${u | 0}, a mapcount ${what} (${why})`;
+    return { ...base, kind: 'mapcount', mapcount, outOfRange: what, text };
   }
   if (p.header.pageTypeEncoding === 'top-byte') {
     const id = u >>> 24;
     const type = typeName(p, id);
     const ownerBits = u & 0xffffff;
     const owner = ownerBits ? `, owner bits 0x${ownerBits.toString(16)}` : '';
+    // enum pagetype (6.12 include/linux/page-flags.h): "Reserve 0x80-0xef for mapcount overflow"
+    const overflow = id >= 0x80 && id <= 0xef ? ' (0x80-0xef: kept for a mapcount overflow)' : '';
     const text = type
       ? `PGTY_${type} (0x${id.toString(16)}) << 24${owner}`
-      : `type id 0x${id.toString(16)} has no PGTY_ name in ${p.name}${owner}`;
+      : `type id 0x${id.toString(16)} has no PGTY_ name in ${p.name}${overflow}${owner}`;
     return { ...base, kind: 'type', ...(type ? { type } : {}), typeValue: id, ownerBits, text };
   }
   // 6.1 PageType(page, flag): (page_type & (PAGE_TYPE_BASE | flag)) == PAGE_TYPE_BASE
@@ -119,14 +128,16 @@ export function decodeTraceMapcount(p: Profile, value: number): DecodedTraceMapc
   let text: string;
   if (pageType.kind === 'type') text = `typed page: ${pageType.text}`;
   else if (pageType.kind === 'none') text = 'not mapped (and no page type)';
-  else if ((pageType.mapcount as number) < 0)
+  else if (pageType.outOfRange === 'underflow')
     text = `mapcount underflow: _mapcount ${raw}, unmapped more often than mapped (a bug)`;
+  else if (pageType.outOfRange === 'overflow')
+    text = `mapcount overflow: _mapcount ${raw}, past INT_MAX mappings (a bug or a corrupt word)`;
   else text = `mapped ${pageType.mapcount} time(s)`;
   if (field === 'page_mapcount') {
     notes.push(
       '6.1 traces print page_mapcount(): _mapcount + 1 (for a THP subpage also the entire mapcount)',
     );
-    if (pageType.kind === 'mapcount' && (pageType.mapcount ?? 0) >= 0)
+    if (pageType.kind === 'mapcount' && !pageType.outOfRange)
       notes.push('a zsmalloc sub-page in 6.1 shows its first-object offset + 1 here');
   } else {
     notes.push('6.12+ traces print the raw _mapcount: -1 = not mapped, n = mapped n + 1 times');

@@ -41,6 +41,7 @@ describe("history: what an event's mapcount= means", () => {
     ['6.12', -1, 'not mapped'],
     ['6.12', 1, 'mapped 2x (raw _mapcount 1)'],
     ['6.12', -5, 'mapcount underflow (raw _mapcount -5)'],
+    ['6.12', -2147483648, 'mapcount overflow (raw _mapcount -2147483648)'],
     ['6.12', -184549376, 'page type slab (raw _mapcount -184549376)'],
   ] as const)('%s mapcount=%d: %s', (profile, m, meaning) => {
     expect(mapcountMeaning(profile, m)).toBe(meaning);

@@ -148,7 +148,7 @@ describe('decode mapcount / page-type', () => {
   // 6.12:951 PGTY_mapcount_underflow): such a value is an underflow, not "mapped -4 times"
   it.each([
     ['6.1', -3, -4, /within PAGE_MAPCOUNT_RESERVE/],
-    ['6.12', -5, -5, /top byte 0xff = PGTY_mapcount_underflow/],
+    ['6.12', -5, -5, /top byte 0xff: 0xff = PGTY_mapcount_underflow/],
   ] as const)('%s mapcount=%d is an underflow of _mapcount %d', (profile, v, raw, why) => {
     const d = decodeTraceMapcount(loadProfile(profile), v);
     expect(d.pageType).toMatchObject({ kind: 'mapcount', mapcount: raw + 1 });
@@ -162,6 +162,15 @@ describe('decode mapcount / page-type', () => {
     expect(decodePageType(p, 0xf6000010)).toMatchObject({ type: 'zsmalloc', ownerBits: 0x10 });
     expect(decodePageType(p, 3)).toMatchObject({ kind: 'mapcount', mapcount: 4 });
     expect(decodePageType(loadProfile('6.1'), 0xfffffbff).type).toBe('guard');
+    // 6.12 page_has_type() is page_mapcount_is_type(page_type): 0x80000000 - 1 is no type
+    expect(decodePageType(p, 0x80000000)).toMatchObject({
+      kind: 'mapcount',
+      outOfRange: 'overflow',
+      text: 'not a page type: _mapcount -2147483648, a mapcount overflow (top byte 0x80: 0x80-0xef are kept for an overflow)',
+    });
+    expect(decodePageType(loadProfile('mainline'), 0x80000000).text).toBe(
+      'type id 0x80 has no PGTY_ name in mainline (0x80-0xef: kept for a mapcount overflow)',
+    );
   });
 });
 
