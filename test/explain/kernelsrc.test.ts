@@ -41,6 +41,17 @@ describe.skipIf(!trees)('page-flags.h / mmflags.h from the Debian trees', () => 
     expect(performance.now() - t0).toBeLessThan(500);
   });
 
+  /**
+   * The point release of the tarball Debian installs today (6.12.117 was replaced by 6.12.118 on
+   * the archive): the checked-in modules name the one they were generated from, and a later point
+   * release must give the same data, so only that number is left out of the comparison.
+   */
+  const anyPointRelease = (text: string): string =>
+    text.replace(
+      /linux-source-(6\.1|6\.12) \1\.\d+/g,
+      (_, series: string) => `linux-source-${series} ${series}.N`,
+    );
+
   const generated: Record<Series, [string, string]> = {
     '6.1': ['v6_1', 'src/kernel/profiles/generated/v6_1.ts'],
     '6.12': ['v6_12', 'src/kernel/profiles/generated/v6_12.ts'],
@@ -50,7 +61,9 @@ describe.skipIf(!trees)('page-flags.h / mmflags.h from the Debian trees', () => 
       const [exportName, file] = generated[s];
       const text = generateProfileModule(get(s), exportName);
       const options = (await resolveConfig(file)) ?? {};
-      expect(await format(text, { ...options, filepath: file })).toBe(readFileSync(file, 'utf8'));
+      expect(anyPointRelease(await format(text, { ...options, filepath: file }))).toBe(
+        anyPointRelease(readFileSync(file, 'utf8')),
+      );
     });
   }
 
@@ -58,11 +71,13 @@ describe.skipIf(!trees)('page-flags.h / mmflags.h from the Debian trees', () => 
     const file = 'src/kernel/profiles/generated/mainline.ts';
     const options = (await resolveConfig(file)) ?? {};
     expect(
-      await format(mainlineProfileModule(sources.get('6.12') as HeaderSources), {
-        ...options,
-        filepath: file,
-      }),
-    ).toBe(readFileSync(file, 'utf8'));
+      anyPointRelease(
+        await format(mainlineProfileModule(sources.get('6.12') as HeaderSources), {
+          ...options,
+          filepath: file,
+        }),
+      ),
+    ).toBe(anyPointRelease(readFileSync(file, 'utf8')));
   });
 
   it('mainline bit numbers with the Debian 6.12 config match reference §3.2 "6.18 Debian-like"', () => {
