@@ -106,13 +106,31 @@ describe('consistency: running count per page', () => {
   });
 
   it('flags a page freed while mapped, per profile mapcount semantics', async () => {
-    const free = (mapcount: number) => [
-      { ev: 'set' as const, val: 1, count: 1 },
+    // the set's mapcount is the profile's "not mapped": 6.12 raw _mapcount -1, 6.1 page_mapcount() 0
+    const free = (unmapped: number, mapcount: number) => [
+      { ev: 'set' as const, val: 1, count: 1, mapcount: unmapped },
       { ev: 'mod_and_test' as const, val: -1, ret: 1, count: 0, mapcount },
     ];
-    expect((await kinds(free(0), '6.12')).kinds).toEqual(['freed-mapped']);
-    expect((await kinds(free(-1), '6.12')).kinds).toEqual([]);
-    expect((await kinds(free(0), '6.1')).kinds).toEqual([]);
-    expect((await kinds(free(1), '6.1')).kinds).toEqual(['freed-mapped']);
+    expect((await kinds(free(-1, 0), '6.12')).kinds).toEqual(['freed-mapped']);
+    expect((await kinds(free(-1, -1), '6.12')).kinds).toEqual([]);
+    expect((await kinds(free(0, 0), '6.1')).kinds).toEqual([]);
+    expect((await kinds(free(0, 1), '6.1')).kinds).toEqual(['freed-mapped']);
+  });
+
+  it('flags a mapcount underflow where it starts, per profile, and not a page type', async () => {
+    const events = (mapcounts: number[]) =>
+      mapcounts.map((mapcount, k) => ({
+        ev: k === 0 ? ('set' as const) : ('mod' as const),
+        val: 1,
+        count: k + 1,
+        mapcount,
+      }));
+    // 6.12 raw _mapcount: -1 unmapped, -2 an underflow (top byte 0xff), 0xf5000000 the slab type
+    const r612 = await kinds(events([-1, -2, -3, 0, -2]), '6.12');
+    expect(r612.kinds).toEqual(['mapcount-underflow', 'mapcount-underflow']);
+    expect((await kinds(events([-184549376, -184549376]), '6.12')).kinds).toEqual([]);
+    // 6.1 page_mapcount(): 0 unmapped, -1 an underflow (_mapcount -2), -128 PageBuddy
+    expect((await kinds(events([0, -1, -1]), '6.1')).kinds).toEqual(['mapcount-underflow']);
+    expect((await kinds(events([-128, -128]), '6.1')).kinds).toEqual([]);
   });
 });
