@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { explainDumpPage, type PageFlagsDecoder } from '../../explain/dumppage-explain.js';
 import { parseDumpPage } from '../../explain/dumppage-parse.js';
 import { printable } from '../../trace/printable.js';
+import { fail } from '../trace-command.js';
 import type { DumpPageBlock, DumpPageParseResult } from '../../explain/dumppage-types.js';
 import type { ProfileName } from '../../kernel/profiles/types.js';
 
@@ -86,21 +87,21 @@ export function registerDecodeDumpPage(decode: Command, decoderFor?: DecoderFor)
     .description('parse dump_page() reports (dmesg, bug reports) into their fields')
     .argument('<file|->', 'text containing dump_page output, or - for stdin')
     .option('--json', 'machine-readable output')
-    .action(async function (this: Command, input: string, o: { json?: boolean }) {
+    .action(async (input: string, o: { json?: boolean }) => {
       let text: string;
       try {
         text = await readInput(input);
       } catch (e) {
         const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
-        this.error(`folioscope decode dump-page: ${input}: ${why}`, { exitCode: 2 });
+        // bad input, not bad usage: no usage text after it (the trace commands' way)
+        process.exitCode = fail('decode dump-page', `${input}: ${why}`);
+        return;
       }
       const r = parseDumpPage(text);
       process.stdout.write(o.json ? dumpPageJson(r) : formatDumpPage(r, decoderFor));
       for (const e of r.errors)
         process.stderr.write(`${input}:${e.line}: ${e.message}: ${printable(e.text)}\n`);
-      if (r.errors.length)
-        this.error(`folioscope decode dump-page: ${r.errors.length} malformed line(s)`, { exitCode: 2 });
-      if (!r.blocks.length)
-        this.error(`folioscope decode dump-page: no dump_page block in ${input}`, { exitCode: 2 });
+      if (r.errors.length) process.exitCode = fail('decode dump-page', `${r.errors.length} malformed line(s)`);
+      else if (!r.blocks.length) process.exitCode = fail('decode dump-page', `no dump_page block in ${input}`);
     });
 }

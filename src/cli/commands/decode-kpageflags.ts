@@ -15,6 +15,7 @@ import { decodeKpageflags, kpagecountNote } from '../../explain/kpageflags.js';
 import { parsePfnRange } from '../../explain/kpage-reader.js';
 import { scanKpageflags } from '../../explain/kpageflags-scan.js';
 import { formatSummary, pageFlagLongname, pageFlagName } from '../../explain/page-types-format.js';
+import { fail } from '../trace-command.js';
 
 export interface DecodeKpageflagsOptions {
   readonly pfn?: string;
@@ -143,11 +144,12 @@ export function registerDecodeKpageflags(decode: Command): void {
     )
     .option('--raw', 'like page-types -r: keep kernel-hacking bits and expand overloaded bits')
     .option('--json', 'machine-readable output')
-    .action(async function (this: Command, input: string, o: DecodeKpageflagsOptions) {
+    .action(async (input: string, o: DecodeKpageflagsOptions) => {
       try {
         process.stdout.write(await runDecodeKpageflags(input, o));
       } catch (e) {
-        this.error(`folioscope decode kpageflags: ${(e as Error).message}`, { exitCode: 2 });
+        // a missing or damaged file is bad input, not bad usage: no usage text after it
+        process.exitCode = fail('decode kpageflags', (e as Error).message);
       }
     });
 }
