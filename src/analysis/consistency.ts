@@ -74,7 +74,6 @@ export function countAfter(type: PageRefType, ret: number, val: number, before: 
   }
 }
 
-/** The lowest mapcount field that says "mapped", per the profile's tracepoint (§2.2). */
 /**
  * The lowest traced mapcount that is an underflow (decode-pagetype.ts; `notMapped` when none):
  * the underflows lie right below "not mapped", the page types and overflows below them.
@@ -94,6 +93,7 @@ function underflowFloor(profile: ProfileName | undefined, notMapped: number): nu
   return hi;
 }
 
+/** The lowest mapcount field that says "mapped", per the profile's tracepoint (§2.2). */
 function mappedFrom(profile: ProfileName | undefined): number {
   if (profile === undefined) return Infinity;
   // 6.1 page_mapcount(): 0 = unmapped; 6.10+ raw _mapcount: -1 = unmapped; page types are negative
