@@ -101,7 +101,9 @@ export function registerDecodeDumpPage(decode: Command, decoderFor?: DecoderFor)
       process.stdout.write(o.json ? dumpPageJson(r) : formatDumpPage(r, decoderFor));
       for (const e of r.errors)
         process.stderr.write(`${input}:${e.line}: ${e.message}: ${printable(e.text)}\n`);
-      if (r.errors.length) process.exitCode = fail('decode dump-page', `${r.errors.length} malformed line(s)`);
-      else if (!r.blocks.length) process.exitCode = fail('decode dump-page', `no dump_page block in ${input}`);
+      if (r.errors.length)
+        process.exitCode = fail('decode dump-page', `${r.errors.length} malformed line(s)`);
+      else if (!r.blocks.length)
+        process.exitCode = fail('decode dump-page', `no dump_page block in ${input}`);
     });
 }
