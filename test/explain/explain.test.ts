@@ -84,6 +84,16 @@ describe("seed 004's names", () => {
     expect(found('PageReclaim')[0].policy?.checks).toContain('redirected to the head');
   });
 
+  // page-flags.h 6.1:672/678, 6.12:704/710; mainline dropped PAGE_MAPPING_MOVABLE (PG_movable_ops)
+  it('the mapping-bit tests __PageMovable / __folio_test_movable, hand-written, gone in mainline', () => {
+    const [page] = found('__PageMovable');
+    expect(page).toMatchObject({ generated: false, line: 710 });
+    expect(page.tests).toBe('((unsigned long)page->mapping & PAGE_MAPPING_FLAGS) == PAGE_MAPPING_MOVABLE');
+    expect(found('__folio_test_movable', profileSource(loadProfile('6.1')))[0]).toMatchObject({ line: 672 });
+    const [ml] = explainName(profileSource(loadProfile('mainline')), '__PageMovable');
+    expect(ml).toMatchObject({ found: false, reason: 'not-in-source' });
+  });
+
   it('a name of another version: PageActive in 6.12 points to 6.1', () => {
     const [e] = explainName(profileSource(loadProfile('6.12')), 'PageActive');
     expect(e).toMatchObject({ found: false, reason: 'not-in-source' });

@@ -3,7 +3,7 @@
  * read here (the stored copies of torvalds/linux hold only old page-flags.h versions), so the
  * generator takes Debian's 6.12.117 headers and applies the changes that mainline at 53fbef56e07d
  * (6.18 merge window) made, as documented in ../shared/reference/kernel-page-descriptor-facts.md
- * §3.1, §3.3, §4.3 and §5 ([ML] columns, read from include/linux/page-flags.h and
+ * §3.1, §3.3, §4.3, §4.4 and §5 ([ML] columns, read from include/linux/page-flags.h and
  * include/trace/events/mmflags.h at that commit), then indexes the result like any tree.
  * Line numbers of the result are those of the edited 6.12 text, not mainline's, so the generated
  * profile records line 0 ("unknown") everywhere.
@@ -75,6 +75,16 @@ const EDITS: readonly Edit[] = [
     why: 'PGTY_large_kmalloc = 0xf8',
     find: '\tPGTY_mapcount_underflow = 0xff\n',
     replace: '\tPGTY_large_kmalloc\t= 0xf8,\n\tPGTY_mapcount_underflow = 0xff\n',
+  },
+  {
+    file: 'pageFlagsH',
+    why: 'PAGE_MAPPING_MOVABLE gone with __folio_test_movable and __PageMovable (movable_ops pages have PG_movable_ops)',
+    find:
+      'static __always_inline bool __folio_test_movable(const struct folio *folio)\n{\n' +
+      '\treturn ((unsigned long)folio->mapping & PAGE_MAPPING_FLAGS) ==\n\t\t\tPAGE_MAPPING_MOVABLE;\n}\n\n' +
+      'static __always_inline bool __PageMovable(const struct page *page)\n{\n' +
+      '\treturn ((unsigned long)page->mapping & PAGE_MAPPING_FLAGS) ==\n\t\t\t\tPAGE_MAPPING_MOVABLE;\n}\n\n',
+    replace: '',
   },
   {
     file: 'pageFlagsH',

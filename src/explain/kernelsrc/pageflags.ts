@@ -17,9 +17,12 @@ import { parseCInteger } from '../../kernel/profiles/config.js';
 import { joinTokens, matchingClose, readArgs, type GeneratedFunction, type MacroTable } from './expand.js';
 import type { MacroDef, ScannedFile, Token } from './scan.js';
 
-/** Names that read like flag or page-type accessors (hand-written ones are reported as such). */
+/**
+ * Names that read like flag or page-type accessors (hand-written ones are reported as such); the
+ * double-underscore tests are the mapping-bit ones (__folio_test_movable, __PageMovable: 6.1, 6.12).
+ */
 export const ACCESSOR_NAME =
-  /^(folio_test_|folio_set_|folio_clear_|__folio_set_|__folio_clear_|folio_test_set_|folio_test_clear_|Page|SetPage|ClearPage|__SetPage|__ClearPage|TestSetPage|TestClearPage|folio_mark_|__folio_mark_)/;
+  /^(folio_test_|__folio_test_|folio_set_|folio_clear_|__folio_set_|__folio_clear_|folio_test_set_|folio_test_clear_|Page|__Page|SetPage|ClearPage|__SetPage|__ClearPage|TestSetPage|TestClearPage|folio_mark_|__folio_mark_)/;
 
 const POLICIES: readonly PagePolicy[] = [
   'PF_ANY',

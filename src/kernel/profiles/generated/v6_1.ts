@@ -6791,6 +6791,18 @@ export const v6_1: PageFlagsHeader = {
       kind: 'function',
     },
     {
+      name: '__folio_test_movable',
+      line: 672,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
+      name: '__PageMovable',
+      line: 678,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
       name: 'folio_test_ksm',
       line: 691,
       cond: ['!defined(__GENERATING_BOUNDS_H)', 'defined(CONFIG_KSM)'],

@@ -5419,6 +5419,18 @@ export const v6_12: PageFlagsHeader = {
       kind: 'function',
     },
     {
+      name: '__folio_test_movable',
+      line: 704,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
+      name: '__PageMovable',
+      line: 710,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
       name: 'folio_test_ksm',
       line: 723,
       cond: ['!defined(__GENERATING_BOUNDS_H)', 'defined(CONFIG_KSM)'],
