@@ -323,8 +323,13 @@ export class LineReader {
     const event = this.pendingEvent;
     this.pendingEvent = -1;
     if (event >= 0) {
-      // perf: the callchain belongs to the sample line itself
-      if (this.frames.length > 0) store.setStack(event, store.stacks.intern(this.frames, this.frames.length));
+      // perf: the callchain belongs to the sample line itself; it counts as an attached stack
+      // like a `<stack trace>` block (the analyses read their owners from stacks only if any is)
+      if (this.frames.length > 0) {
+        store.setStack(event, store.stacks.intern(this.frames, this.frames.length));
+        this.stackBlocks++;
+        this.attached++;
+      }
       return;
     }
     this.stackBlocks++;

@@ -9,8 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeTrace, findingsJson, type Findings } from '../../src/analysis/findings.js';
 import { migrationLinks } from '../../src/analysis/migration.js';
+import { frameFunction } from '../../src/analysis/owners.js';
 import { readTrace, type TraceReadResult } from '../../src/trace/reader.js';
 import { TRACES } from '../helpers/shared.js';
+import { asPerfScript } from '../helpers/trace-text.js';
 
 const GOLDEN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../golden');
 
@@ -122,6 +124,26 @@ describe.each(['6.1', '6.12'] as const)('%s migration_blocked trace-stack', (ver
   it('the count arithmetic has no unexplained finding (6.12 mismatches all lie across checkpoints)', () => {
     expect(f.consistency.inconsistencies.filter((x) => x.severity === 'finding')).toEqual([]);
     for (const x of f.consistency.inconsistencies) expect(x.note).toMatch(/GT_SNAPSHOT tracing_off/);
+  });
+
+  it('perf script text of the same run (kernel callchains) names the same holders', async () => {
+    const perf = await readTrace(
+      asPerfScript(path.join(TRACES, version, 'migration_blocked/trace-stack.txt.gz')),
+    );
+    expect(perf.format).toBe('perf');
+    expect(perf.stacks).toMatchObject({ blocks: r.store.length, attached: r.store.length });
+    const g = analyzeTrace(perf);
+    // the perf file has no header and a blank line after each record: compare all but lines
+    const failure = (x: Findings['freezeFailures'][number]) => ({
+      pfn: x.pfn,
+      expected: x.expected,
+      actual: x.actual,
+      extra: x.extra.map((h) => [h.owner, h.refs, h.stack.map(frameFunction)]),
+      expectedHolders: x.expectedHolders.map((h) => h.owner).sort(),
+    });
+    expect(g.freezeFailures.map(failure)).toEqual(f.freezeFailures.map(failure));
+    expect(g.leaks.map((l) => l.pfn)).toEqual(f.leaks.map((l) => l.pfn));
+    expect(g.consistency.byKind).toEqual(f.consistency.byKind);
   });
 
   it(`matches the reviewed golden file (UPDATE_GOLDEN=1 rewrites it)`, () => {
