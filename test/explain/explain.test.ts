@@ -94,6 +94,18 @@ describe("seed 004's names", () => {
     expect(ml).toMatchObject({ found: false, reason: 'not-in-source' });
   });
 
+  // every function page-flags.h writes out is explained, not only the accessor-shaped ones
+  it.each([
+    ['6.1', 954, 652],
+    ['6.12', 965, 684],
+  ] as const)('%s helpers page_has_type (:%d), folio_mapping_flags (:%d): hand-written', (version, a, b) => {
+    const src = profileSource(loadProfile(version));
+    expect(['page_has_type', 'folio_mapping_flags'].map((n) => found(n, src)[0])).toMatchObject([
+      { generated: false, line: a },
+      { generated: false, line: b },
+    ]);
+  });
+
   it('a name of another version: PageActive in 6.12 points to 6.1', () => {
     const [e] = explainName(profileSource(loadProfile('6.12')), 'PageActive');
     expect(e).toMatchObject({ found: false, reason: 'not-in-source' });

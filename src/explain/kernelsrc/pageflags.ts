@@ -18,8 +18,10 @@ import { joinTokens, matchingClose, readArgs, type GeneratedFunction, type Macro
 import type { MacroDef, ScannedFile, Token } from './scan.js';
 
 /**
- * Names that read like flag or page-type accessors (hand-written ones are reported as such); the
- * double-underscore tests are the mapping-bit ones (__folio_test_movable, __PageMovable: 6.1, 6.12).
+ * Names that read like flag or page-type accessors: the function-like macros of this shape are
+ * indexed as hand-written (every static function is), and explain says "not in this profile"
+ * rather than "not a page-flags name" for them. The double-underscore tests are the mapping-bit
+ * ones (__folio_test_movable, __PageMovable: 6.1, 6.12).
  */
 export const ACCESSOR_NAME =
   /^(folio_test_|__folio_test_|folio_set_|folio_clear_|__folio_set_|__folio_clear_|folio_test_set_|folio_test_clear_|Page|__Page|SetPage|ClearPage|__SetPage|__ClearPage|TestSetPage|TestClearPage|folio_mark_|__folio_mark_)/;
@@ -90,9 +92,10 @@ export function scanFileLevel(scanned: ScannedFile, macros: MacroTable): FileLev
       fnName = code[i - 1];
       i = matchingClose(code, i);
     } else if (t.text === '{' && declStart >= 0) {
-      if (fnName && ACCESSOR_NAME.test(fnName.text)) {
+      // every function page-flags.h writes out (page_has_type, folio_mapping_flags ... too), not
+      // only the accessor-shaped ones: explain answers for any of them
+      if (fnName)
         handWritten.push({ name: fnName.text, line: fnName.line, cond: fnName.cond, kind: 'function' });
-      }
       i = matchingClose(code, i);
       declStart = -1;
     } else if (t.text === ';') {

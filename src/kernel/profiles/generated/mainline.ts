@@ -5407,6 +5407,30 @@ export const mainline: PageFlagsHeader = {
   ],
   handWritten: [
     {
+      name: 'page_fixed_fake_head',
+      line: 0,
+      cond: ['!defined(__GENERATING_BOUNDS_H)', 'defined(CONFIG_HUGETLB_PAGE_OPTIMIZE_VMEMMAP)'],
+      kind: 'function',
+    },
+    {
+      name: 'page_fixed_fake_head',
+      line: 0,
+      cond: ['!defined(__GENERATING_BOUNDS_H)', '!defined(CONFIG_HUGETLB_PAGE_OPTIMIZE_VMEMMAP)'],
+      kind: 'function',
+    },
+    {
+      name: 'page_is_fake_head',
+      line: 0,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
+      name: '_compound_head',
+      line: 0,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
       name: 'PageTail',
       line: 0,
       cond: ['!defined(__GENERATING_BOUNDS_H)'],
@@ -5420,6 +5444,24 @@ export const mainline: PageFlagsHeader = {
     },
     {
       name: 'PagePoisoned',
+      line: 0,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
+      name: 'page_init_poison',
+      line: 0,
+      cond: ['!defined(__GENERATING_BOUNDS_H)', '!defined(CONFIG_DEBUG_VM)'],
+      kind: 'function',
+    },
+    {
+      name: 'const_folio_flags',
+      line: 0,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
+      name: 'folio_flags',
       line: 0,
       cond: ['!defined(__GENERATING_BOUNDS_H)'],
       kind: 'function',
@@ -5455,6 +5497,12 @@ export const mainline: PageFlagsHeader = {
       kind: 'function',
     },
     {
+      name: 'folio_mapping_flags',
+      line: 0,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
       name: 'PageMappingFlags',
       line: 0,
       cond: ['!defined(__GENERATING_BOUNDS_H)'],
@@ -5482,6 +5530,12 @@ export const mainline: PageFlagsHeader = {
       name: 'PageKsm',
       line: 0,
       cond: ['!defined(__GENERATING_BOUNDS_H)', 'defined(CONFIG_KSM)'],
+      kind: 'function',
+    },
+    {
+      name: 'folio_xor_flags_has_waiters',
+      line: 0,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
       kind: 'function',
     },
     {
@@ -5539,6 +5593,18 @@ export const mainline: PageFlagsHeader = {
       kind: 'function',
     },
     {
+      name: 'set_compound_head',
+      line: 0,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
+      name: 'clear_compound_head',
+      line: 0,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
       name: 'ClearPageCompound',
       line: 0,
       cond: ['!defined(__GENERATING_BOUNDS_H)', 'defined(CONFIG_TRANSPARENT_HUGEPAGE)'],
@@ -5563,6 +5629,24 @@ export const mainline: PageFlagsHeader = {
       kind: 'function',
     },
     {
+      name: 'page_type_has_type',
+      line: 0,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
+      name: 'page_mapcount_is_type',
+      line: 0,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
+      name: 'page_has_type',
+      line: 0,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
       name: 'PageSlab',
       line: 0,
       cond: ['!defined(__GENERATING_BOUNDS_H)'],
@@ -5570,6 +5654,18 @@ export const mainline: PageFlagsHeader = {
     },
     {
       name: 'PageHuge',
+      line: 0,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
+      name: 'is_page_hwpoison',
+      line: 0,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
+      name: 'folio_contain_hwpoisoned_page',
       line: 0,
       cond: ['!defined(__GENERATING_BOUNDS_H)'],
       kind: 'function',
@@ -5594,6 +5690,12 @@ export const mainline: PageFlagsHeader = {
     },
     {
       name: '__ClearPageAnonExclusive',
+      line: 0,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
+      name: 'folio_has_private',
       line: 0,
       cond: ['!defined(__GENERATING_BOUNDS_H)'],
       kind: 'function',

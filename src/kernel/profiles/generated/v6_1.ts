@@ -6737,6 +6737,30 @@ export const v6_1: PageFlagsHeader = {
   ],
   handWritten: [
     {
+      name: 'page_fixed_fake_head',
+      line: 214,
+      cond: ['!defined(__GENERATING_BOUNDS_H)', 'defined(CONFIG_HUGETLB_PAGE_OPTIMIZE_VMEMMAP)'],
+      kind: 'function',
+    },
+    {
+      name: 'page_fixed_fake_head',
+      line: 240,
+      cond: ['!defined(__GENERATING_BOUNDS_H)', '!defined(CONFIG_HUGETLB_PAGE_OPTIMIZE_VMEMMAP)'],
+      kind: 'function',
+    },
+    {
+      name: 'page_is_fake_head',
+      line: 246,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
+      name: '_compound_head',
+      line: 251,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
       name: 'PageTail',
       line: 290,
       cond: ['!defined(__GENERATING_BOUNDS_H)'],
@@ -6751,6 +6775,18 @@ export const v6_1: PageFlagsHeader = {
     {
       name: 'PagePoisoned',
       line: 302,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
+      name: 'page_init_poison',
+      line: 310,
+      cond: ['!defined(__GENERATING_BOUNDS_H)', '!defined(CONFIG_DEBUG_VM)'],
+      kind: 'function',
+    },
+    {
+      name: 'folio_flags',
+      line: 315,
       cond: ['!defined(__GENERATING_BOUNDS_H)'],
       kind: 'function',
     },
@@ -6770,6 +6806,12 @@ export const v6_1: PageFlagsHeader = {
       name: 'PageSwapCache',
       line: 547,
       cond: ['!defined(__GENERATING_BOUNDS_H)', 'defined(CONFIG_SWAP)'],
+      kind: 'function',
+    },
+    {
+      name: 'folio_mapping_flags',
+      line: 652,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
       kind: 'function',
     },
     {
@@ -6851,6 +6893,18 @@ export const v6_1: PageFlagsHeader = {
       kind: 'function',
     },
     {
+      name: 'set_page_writeback_keepwrite',
+      line: 776,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
+      name: 'test_set_page_writeback',
+      line: 781,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
       name: 'folio_test_head',
       line: 786,
       cond: ['!defined(__GENERATING_BOUNDS_H)'],
@@ -6865,6 +6919,18 @@ export const v6_1: PageFlagsHeader = {
     {
       name: 'folio_test_large',
       line: 807,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
+      name: 'set_compound_head',
+      line: 812,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
+      name: 'clear_compound_head',
+      line: 817,
       cond: ['!defined(__GENERATING_BOUNDS_H)'],
       kind: 'function',
     },
@@ -6905,10 +6971,22 @@ export const v6_1: PageFlagsHeader = {
       kind: 'function',
     },
     {
+      name: 'is_page_hwpoison',
+      line: 927,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
       name: 'PageType',
       line: 951,
       cond: ['!defined(__GENERATING_BOUNDS_H)'],
       kind: 'macro',
+    },
+    {
+      name: 'page_has_type',
+      line: 954,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
     },
     {
       name: 'PageAnonExclusive',
@@ -6931,6 +7009,18 @@ export const v6_1: PageFlagsHeader = {
     {
       name: '__ClearPageAnonExclusive',
       line: 1045,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
+      name: 'page_has_private',
+      line: 1089,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
+      name: 'folio_has_private',
+      line: 1094,
       cond: ['!defined(__GENERATING_BOUNDS_H)'],
       kind: 'function',
     },

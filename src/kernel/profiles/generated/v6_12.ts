@@ -5353,6 +5353,30 @@ export const v6_12: PageFlagsHeader = {
   ],
   handWritten: [
     {
+      name: 'page_fixed_fake_head',
+      line: 203,
+      cond: ['!defined(__GENERATING_BOUNDS_H)', 'defined(CONFIG_HUGETLB_PAGE_OPTIMIZE_VMEMMAP)'],
+      kind: 'function',
+    },
+    {
+      name: 'page_fixed_fake_head',
+      line: 229,
+      cond: ['!defined(__GENERATING_BOUNDS_H)', '!defined(CONFIG_HUGETLB_PAGE_OPTIMIZE_VMEMMAP)'],
+      kind: 'function',
+    },
+    {
+      name: 'page_is_fake_head',
+      line: 235,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
+      name: '_compound_head',
+      line: 240,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
       name: 'PageTail',
       line: 279,
       cond: ['!defined(__GENERATING_BOUNDS_H)'],
@@ -5367,6 +5391,24 @@ export const v6_12: PageFlagsHeader = {
     {
       name: 'PagePoisoned',
       line: 291,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
+      name: 'page_init_poison',
+      line: 299,
+      cond: ['!defined(__GENERATING_BOUNDS_H)', '!defined(CONFIG_DEBUG_VM)'],
+      kind: 'function',
+    },
+    {
+      name: 'const_folio_flags',
+      line: 304,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
+      name: 'folio_flags',
+      line: 314,
       cond: ['!defined(__GENERATING_BOUNDS_H)'],
       kind: 'function',
     },
@@ -5398,6 +5440,12 @@ export const v6_12: PageFlagsHeader = {
       name: 'folio_test_swapcache',
       line: 584,
       cond: ['!defined(__GENERATING_BOUNDS_H)', 'defined(CONFIG_SWAP)'],
+      kind: 'function',
+    },
+    {
+      name: 'folio_mapping_flags',
+      line: 684,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
       kind: 'function',
     },
     {
@@ -5440,6 +5488,12 @@ export const v6_12: PageFlagsHeader = {
       name: 'PageKsm',
       line: 729,
       cond: ['!defined(__GENERATING_BOUNDS_H)', 'defined(CONFIG_KSM)'],
+      kind: 'function',
+    },
+    {
+      name: 'folio_xor_flags_has_waiters',
+      line: 752,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
       kind: 'function',
     },
     {
@@ -5497,6 +5551,18 @@ export const v6_12: PageFlagsHeader = {
       kind: 'function',
     },
     {
+      name: 'set_compound_head',
+      line: 853,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
+      name: 'clear_compound_head',
+      line: 858,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
       name: 'ClearPageCompound',
       line: 864,
       cond: ['!defined(__GENERATING_BOUNDS_H)', 'defined(CONFIG_TRANSPARENT_HUGEPAGE)'],
@@ -5521,6 +5587,24 @@ export const v6_12: PageFlagsHeader = {
       kind: 'function',
     },
     {
+      name: 'page_type_has_type',
+      line: 954,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
+      name: 'page_mapcount_is_type',
+      line: 960,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
+      name: 'page_has_type',
+      line: 965,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
       name: 'PageSlab',
       line: 1073,
       cond: ['!defined(__GENERATING_BOUNDS_H)'],
@@ -5529,6 +5613,18 @@ export const v6_12: PageFlagsHeader = {
     {
       name: 'PageHuge',
       line: 1101,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
+      name: 'is_page_hwpoison',
+      line: 1111,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
+      name: 'folio_contain_hwpoisoned_page',
+      line: 1121,
       cond: ['!defined(__GENERATING_BOUNDS_H)'],
       kind: 'function',
     },
@@ -5553,6 +5649,12 @@ export const v6_12: PageFlagsHeader = {
     {
       name: '__ClearPageAnonExclusive',
       line: 1157,
+      cond: ['!defined(__GENERATING_BOUNDS_H)'],
+      kind: 'function',
+    },
+    {
+      name: 'folio_has_private',
+      line: 1209,
       cond: ['!defined(__GENERATING_BOUNDS_H)'],
       kind: 'function',
     },
