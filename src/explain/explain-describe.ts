@@ -124,6 +124,9 @@ const HAND_WRITTEN: Readonly<Record<string, string>> = {
   folio_test_swapcache:
     "folio_test_swapbacked(folio) && test_bit(PG_swapcache) in the folio's head page flags",
   folio_test_anon: '((unsigned long)folio->mapping & PAGE_MAPPING_ANON) != 0',
+  // the low bits of ->mapping tag anon (PAGE_MAPPING_ANON), KSM and non-LRU movable pages
+  folio_mapping_flags: '((unsigned long)folio->mapping & PAGE_MAPPING_FLAGS) != 0',
+  PageMappingFlags: '((unsigned long)page->mapping & PAGE_MAPPING_FLAGS) != 0',
   // a non-LRU movable page: its mapping points to the driver's movable_operations, tagged MOVABLE
   __folio_test_movable: '((unsigned long)folio->mapping & PAGE_MAPPING_FLAGS) == PAGE_MAPPING_MOVABLE',
   __PageMovable: '((unsigned long)page->mapping & PAGE_MAPPING_FLAGS) == PAGE_MAPPING_MOVABLE',

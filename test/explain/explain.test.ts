@@ -102,7 +102,7 @@ describe("seed 004's names", () => {
     const src = profileSource(loadProfile(version));
     expect(['page_has_type', 'folio_mapping_flags'].map((n) => found(n, src)[0])).toMatchObject([
       { generated: false, line: a },
-      { generated: false, line: b },
+      { generated: false, line: b, tests: '((unsigned long)folio->mapping & PAGE_MAPPING_FLAGS) != 0' },
     ]);
   });
 
