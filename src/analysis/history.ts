@@ -46,7 +46,6 @@ export interface HistoryMarker {
 
 export type HistoryEntry = HistoryEvent | HistoryMarker;
 
-/** What a traced mapcount value means under the profile's tracepoint. */
 /** The event's mapcount= in a few words, as decode-pagetype.ts reads it for the profile. */
 export function mapcountMeaning(profile: ProfileName | undefined, m: number): string {
   if (profile === undefined) return 'unknown profile';

@@ -50,10 +50,13 @@ function outOfRange(p: Profile, u: number): { what: 'underflow' | 'overflow'; wh
   if (p.header.pageTypeEncoding === 'inverted-bits')
     return { what: 'underflow', why: 'within PAGE_MAPCOUNT_RESERVE (-128), kept for underflows' };
   const top = u >>> 24;
-  if (top >= 0x80 && top <= 0xef)
+  if (overflowReserve(top))
     return { what: 'overflow', why: `top byte 0x${top.toString(16)}: 0x80-0xef are kept for an overflow` };
   return { what: 'underflow', why: `top byte 0x${top.toString(16)}: 0xff = PGTY_mapcount_underflow` };
 }
+
+/** enum pagetype (6.12 include/linux/page-flags.h): "Reserve 0x80-0xef for mapcount overflow" */
+const overflowReserve = (top: number): boolean => top >= 0x80 && top <= 0xef;
 
 const hex32 = (v: number): string => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
 
@@ -97,8 +100,7 @@ export function decodePageType(p: Profile, word: number): DecodedPageType {
     const type = typeName(p, id);
     const ownerBits = u & 0xffffff;
     const owner = ownerBits ? `, owner bits 0x${ownerBits.toString(16)}` : '';
-    // enum pagetype (6.12 include/linux/page-flags.h): "Reserve 0x80-0xef for mapcount overflow"
-    const overflow = id >= 0x80 && id <= 0xef ? ' (0x80-0xef: kept for a mapcount overflow)' : '';
+    const overflow = overflowReserve(id) ? ' (0x80-0xef: kept for a mapcount overflow)' : '';
     const text = type
       ? `PGTY_${type} (0x${id.toString(16)}) << 24${owner}`
       : `type id 0x${id.toString(16)} has no PGTY_ name in ${p.name}${overflow}${owner}`;

@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
+import { ioErrorText } from '../trace/source.js';
 
 /** Inclusive pfn range; `last` undefined = to the end of the file. */
 export interface PfnRange {
@@ -44,22 +45,6 @@ async function isGzip(path: string): Promise<boolean> {
   }
 }
 
-/** `path: why` for a failed open or read, the errno or zlib's complaint in words. */
-function readError(path: string, err: unknown): Error {
-  const { code, message } = err as NodeJS.ErrnoException;
-  const why =
-    code === 'ENOENT'
-      ? 'no such file'
-      : code === 'EACCES'
-        ? 'permission denied'
-        : code === 'EISDIR'
-          ? 'is a directory'
-          : code?.startsWith('Z_')
-            ? `gzip data is corrupt (${message})`
-            : message;
-  return new Error(`${path}: ${why}`);
-}
-
 interface Source {
   readonly stream: Readable;
   readonly skipBytes: number;
@@ -83,7 +68,7 @@ export async function* readU64File(path: string, range: PfnRange = { first: 0 })
   try {
     src = await openSource(path, range);
   } catch (err) {
-    throw readError(path, err);
+    throw new Error(`${path}: ${ioErrorText(err)}`);
   }
   let skip = src.skipBytes;
   let pfn = range.first;
@@ -112,7 +97,7 @@ export async function* readU64File(path: string, range: PfnRange = { first: 0 })
       carry = Buffer.from(buf.subarray(n * 8));
     }
   } catch (err) {
-    throw readError(path, err);
+    throw new Error(`${path}: ${ioErrorText(err)}`);
   } finally {
     src.close();
   }

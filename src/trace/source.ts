@@ -16,15 +16,22 @@ export class TraceInputError extends Error {
   override readonly name = 'TraceInputError';
 }
 
+/** A failed open or read in words (the errno, or zlib's complaint), for `path: why` messages. */
+export function ioErrorText(err: unknown): string {
+  const { code, message } = err as NodeJS.ErrnoException;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES') return 'permission denied';
+  if (code === 'EISDIR') return 'is a directory';
+  return code?.startsWith('Z_') ? `gzip data is corrupt (${message})` : message;
+}
+
 async function openFile(path: string): Promise<Readable> {
   try {
     const st = await stat(path);
     if (st.isDirectory()) throw new TraceInputError(`${path}: is a directory, expected a trace file`);
   } catch (err) {
     if (err instanceof TraceInputError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(err);
-    throw new TraceInputError(`${path}: ${why}`);
+    throw new TraceInputError(`${path}: ${ioErrorText(err)}`);
   }
   return createReadStream(path, { highWaterMark: 1 << 20 });
 }

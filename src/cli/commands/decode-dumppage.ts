@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { explainDumpPage, type PageFlagsDecoder } from '../../explain/dumppage-explain.js';
 import { parseDumpPage } from '../../explain/dumppage-parse.js';
 import { printable } from '../../trace/printable.js';
+import { ioErrorText } from '../../trace/source.js';
 import { fail } from '../trace-command.js';
 import type { DumpPageBlock, DumpPageParseResult } from '../../explain/dumppage-types.js';
 import type { ProfileName } from '../../kernel/profiles/types.js';
@@ -92,9 +93,8 @@ export function registerDecodeDumpPage(decode: Command, decoderFor?: DecoderFor)
       try {
         text = await readInput(input);
       } catch (e) {
-        const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
         // bad input, not bad usage: no usage text after it (the trace commands' way)
-        process.exitCode = fail('decode dump-page', `${input}: ${why}`);
+        process.exitCode = fail('decode dump-page', `${input}: ${ioErrorText(e)}`);
         return;
       }
       const r = parseDumpPage(text);
